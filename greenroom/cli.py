@@ -1,0 +1,107 @@
+"""What both command-line tools share: the workspace option and turning errors into one clear line."""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+import traceback
+from typing import Any
+
+import click
+
+from greenroom.errors import GreenroomError
+from greenroom.workspace import WORKSPACE_ENV, Workspace
+
+DEBUG_ENV = "GREENROOM_DEBUG"
+
+
+class GreenroomGroup(click.Group):
+    """A click group whose errors reach the user as one line and an exit code, never a traceback."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except GreenroomError as error:
+            click.secho(f"Error: {error}", fg="red", err=True)
+            sys.exit(error.exit_code)
+        except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException, SystemExit):
+            raise
+        except KeyboardInterrupt:
+            click.echo("Interrupted.", err=True)
+            sys.exit(130)
+        except Exception as error:
+            if os.environ.get(DEBUG_ENV):
+                traceback.print_exc()
+            click.secho(
+                f"Error: unexpected failure: {type(error).__name__}: {error} "
+                f"(set {DEBUG_ENV}=1 for details)",
+                fg="red",
+                err=True,
+            )
+            sys.exit(1)
+
+
+def workspace_option(function: Any) -> Any:
+    return click.option(
+        "--workspace",
+        "-w",
+        "workspace_dir",
+        type=click.Path(file_okay=False, path_type=str),
+        envvar=WORKSPACE_ENV,
+        help=f"Workspace folder (config, database, secrets). Default: ${WORKSPACE_ENV} or the current folder.",
+    )(function)
+
+
+def setup_logging(verbose: bool) -> None:
+    logging.basicConfig(
+        level=logging.DEBUG if verbose else logging.WARNING,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+
+
+def get_workspace(ctx: click.Context) -> Workspace:
+    """The workspace chosen by the top-level group (see :func:`tool_group`)."""
+    workspace = ctx.find_object(Workspace)
+    if workspace is None:
+        workspace = Workspace.locate()
+        ctx.obj = workspace
+    return workspace
+
+
+def tool_group(name: str, help_text: str) -> GreenroomGroup:
+    """The top-level group of a tool: `--workspace`, `--verbose`, and `init`."""
+
+    @click.group(name=name, cls=GreenroomGroup, help=help_text)
+    @workspace_option
+    @click.option("--verbose", "-v", is_flag=True, help="Log what happens (secrets are never logged).")
+    @click.version_option(package_name="greenroom")
+    @click.pass_context
+    def group(ctx: click.Context, workspace_dir: str | None, verbose: bool) -> None:
+        setup_logging(verbose)
+        ctx.obj = Workspace.locate(workspace_dir)
+        ctx.call_on_close(ctx.obj.close)
+
+    group.add_command(init_command(name))
+    return group
+
+
+def init_command(tool: str) -> click.Command:
+    """`TOOL init`: create the workspace folder, a commented config and the database."""
+
+    @click.command("init")
+    @click.pass_context
+    def init(ctx: click.Context) -> None:
+        """Create a workspace here (or at --workspace): commented greenroom.toml and greenroom.db.
+
+        Existing files are never overwritten.
+        """
+        workspace = get_workspace(ctx)
+        made = workspace.init()
+        for thing in made:
+            click.echo(f"created {thing}")
+        if not made:
+            click.echo(f"workspace {workspace.root} is already set up")
+        click.echo(f"Edit {workspace.config_path} for {tool}'s settings.")
+
+    return init

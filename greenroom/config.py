@@ -1,0 +1,67 @@
+"""Typed access to ``greenroom.toml``: every bad or missing value is reported with its key and file."""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TypeVar
+
+from greenroom.errors import ConfigError
+
+T = TypeVar("T")
+_MISSING: Any = object()
+_TYPE_NAMES = {str: "a string", int: "an integer", float: "a number", bool: "true or false", list: "a list"}
+
+
+@dataclass
+class Config:
+    """Settings read from one TOML file; an absent file behaves as an empty one so defaults apply."""
+
+    path: Path
+    data: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def load(cls, path: Path) -> Config:
+        if not path.exists():
+            return cls(path)
+        try:
+            with path.open("rb") as handle:
+                data = tomllib.load(handle)
+        except tomllib.TOMLDecodeError as error:
+            raise ConfigError(f"{path}: not valid TOML: {error}") from None
+        except OSError as error:
+            raise ConfigError(f"{path}: cannot read: {error.strerror}") from None
+        return cls(path, data)
+
+    def section(self, name: str) -> dict[str, Any]:
+        value = self.data.get(name, {})
+        if not isinstance(value, dict):
+            raise ConfigError(f"{self.path}: [{name}] must be a table of settings")
+        return value
+
+    def has(self, section: str, key: str) -> bool:
+        return key in self.section(section)
+
+    def get(self, section: str, key: str, kind: type[T], default: T = _MISSING) -> T:
+        """Return ``[section] key`` as ``kind``; a missing key without default is an error naming both."""
+        values = self.section(section)
+        if key not in values:
+            if default is _MISSING:
+                raise ConfigError(f"{self.path}: missing setting [{section}] {key}")
+            return default
+        value = values[key]
+        if kind is float and isinstance(value, int) and not isinstance(value, bool):
+            value = float(value)
+        if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+            expected = _TYPE_NAMES.get(kind, kind.__name__)
+            raise ConfigError(f"{self.path}: [{section}] {key} must be {expected}, got {value!r}")
+        return value
+
+    def choice(self, section: str, key: str, choices: tuple[str, ...], default: str) -> str:
+        value = self.get(section, key, str, default)
+        if value not in choices:
+            raise ConfigError(
+                f"{self.path}: [{section}] {key} must be one of {', '.join(choices)}, got {value!r}"
+            )
+        return value

@@ -1,0 +1,61 @@
+"""Secrets come from environment variables or a private ``secrets.toml``; never from the config file."""
+
+from __future__ import annotations
+
+import os
+import stat
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from greenroom.errors import SecretsError
+
+
+@dataclass
+class Secrets:
+    """Looks a secret up in the environment first, then in the workspace's secrets file."""
+
+    path: Path
+    _data: dict[str, Any] | None = field(default=None, repr=False)
+
+    def _file(self) -> dict[str, Any]:
+        if self._data is None:
+            self._data = load_secrets_file(self.path)
+        return self._data
+
+    def get(self, section: str, key: str, env: str | None = None) -> str | None:
+        """Return the secret or None; ``env`` names the variable that overrides the file."""
+        if env and os.environ.get(env):
+            return os.environ[env]
+        value = self._file().get(section, {}).get(key)
+        if value is not None and not isinstance(value, str):
+            raise SecretsError(f"{self.path}: [{section}] {key} must be a string")
+        return value
+
+
+def load_secrets_file(path: Path) -> dict[str, Any]:
+    """Read the secrets file, refusing one that group or others can read."""
+    if not path.exists():
+        return {}
+    mode = stat.S_IMODE(path.stat().st_mode)
+    if mode & 0o077:
+        raise SecretsError(
+            f"{path} is readable by group/others (mode {mode:04o}); "
+            f"make it private with: chmod 600 {path}"
+        )
+    try:
+        with path.open("rb") as handle:
+            return tomllib.load(handle)
+    except tomllib.TOMLDecodeError as error:
+        raise SecretsError(f"{path}: not valid TOML: {error}") from None
+
+
+def write_private_file(path: Path, text: str) -> None:
+    """Write ``text`` so that only the owner can ever read it (created 0600, replaced atomically)."""
+    temporary = path.with_name(f".{path.name}.tmp")
+    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+        handle.write(text)
+    os.chmod(temporary, 0o600)
+    os.replace(temporary, path)

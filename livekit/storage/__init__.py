@@ -1,0 +1,1 @@
+"""Persistence of livekit's shows, guests and questions in the workspace database."""

@@ -1,0 +1,1 @@
+"""outreach: track a niche's influencers and email them personal sequences that stop on reply."""

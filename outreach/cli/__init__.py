@@ -1,0 +1,11 @@
+"""The `outreach` command: a thin click layer over the outreach library."""
+
+from greenroom.cli import tool_group
+
+main = tool_group(
+    "outreach",
+    """Track the influencers of your niche and email them personal sequences that stop on reply.
+
+    Settings live in greenroom.toml in the workspace (see `outreach init`).
+    """,
+)

@@ -1,0 +1,1 @@
+"""Persistence of outreach's influencers, campaigns and outbox in the workspace database."""
