@@ -3,3 +3,81 @@
 from sqlite_utils import Migrations
 
 MIGRATIONS = Migrations("livekit")
+
+
+@MIGRATIONS(name="guests_create_queue_and_appearance_log")
+def guests_create_queue_and_appearance_log(db):
+    """Guests of a show (``show`` NULL = booked for the next show) and the permanent appearance log.
+
+    The log copies the guest's name and title so it stays true after a guest row is edited or deleted.
+    """
+    db.execute(
+        """
+        CREATE TABLE guests (
+            id INTEGER PRIMARY KEY,
+            show TEXT,
+            position INTEGER NOT NULL DEFAULT 0,
+            name TEXT NOT NULL,
+            pronouns TEXT NOT NULL DEFAULT '',
+            title_or_handle TEXT NOT NULL DEFAULT '',
+            contact TEXT NOT NULL DEFAULT '',
+            topic TEXT NOT NULL DEFAULT '',
+            talking_points TEXT NOT NULL DEFAULT '[]',
+            notes TEXT NOT NULL DEFAULT '',
+            booked_by TEXT NOT NULL DEFAULT '',
+            status TEXT NOT NULL DEFAULT 'invited' CHECK (status IN
+                ('invited', 'confirmed', 'in_green_room', 'on_air', 'done', 'no_show')),
+            status_changed_ms INTEGER,
+            created_ms INTEGER NOT NULL
+        )
+        """
+    )
+    db.execute("CREATE INDEX guests_by_show ON guests (show, position)")
+    db.execute(
+        """
+        CREATE TABLE guest_appearances (
+            id INTEGER PRIMARY KEY,
+            show TEXT,
+            guest_id INTEGER REFERENCES guests(id) ON DELETE SET NULL,
+            guest_name TEXT NOT NULL,
+            pronouns TEXT NOT NULL DEFAULT '',
+            title_or_handle TEXT NOT NULL DEFAULT '',
+            topic TEXT NOT NULL DEFAULT '',
+            booked_by TEXT NOT NULL DEFAULT '',
+            on_air_ms INTEGER NOT NULL,
+            off_air_ms INTEGER,
+            notes TEXT NOT NULL DEFAULT ''
+        )
+        """
+    )
+    db.execute("CREATE INDEX guest_appearances_by_show ON guest_appearances (show, on_air_ms)")
+    db.execute("CREATE INDEX guest_appearances_by_guest ON guest_appearances (guest_id)")
+
+
+@MIGRATIONS(name="questions_create_table")
+def questions_create_table(db):
+    """Viewer questions per show. ``(show, platform, message_id)`` is unique so a redelivered chat message
+    can never become a second question, even across a crash and restart."""
+    db.execute(
+        """
+        CREATE TABLE questions (
+            id INTEGER PRIMARY KEY,
+            show TEXT NOT NULL,
+            platform TEXT NOT NULL,
+            message_id TEXT NOT NULL,
+            author_id TEXT NOT NULL,
+            author_name TEXT NOT NULL,
+            text TEXT NOT NULL,
+            normalised TEXT NOT NULL,
+            received_ms INTEGER NOT NULL,
+            status TEXT NOT NULL DEFAULT 'pending' CHECK (status IN
+                ('pending', 'approved', 'rejected', 'on_screen', 'answered')),
+            changed_ms INTEGER,
+            answered_segment INTEGER,
+            answered_guest TEXT,
+            UNIQUE (show, platform, message_id)
+        )
+        """
+    )
+    db.execute("CREATE INDEX questions_by_author ON questions (show, platform, author_id)")
+    db.execute("CREATE INDEX questions_by_status ON questions (show, status)")
