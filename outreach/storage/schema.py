@@ -1,5 +1,85 @@
-"""outreach's tables, created and evolved through sqlite-utils migrations (one step per change)."""
+"""outreach's tables, created and evolved through sqlite-utils migrations (one step per change).
 
+Plain tables with JSON stored as text so Datasette can browse them; never edit an applied step, add one.
+"""
+
+import sqlite_utils
 from sqlite_utils import Migrations
 
 MIGRATIONS = Migrations("outreach")
+
+
+@MIGRATIONS(name="influencers")
+def create_influencers(db: sqlite_utils.Database) -> None:
+    """People, their extra emails, stats snapshots over time and an activity history."""
+    db["influencers"].create(
+        {
+            "id": int,
+            "name": str,
+            "email": str,
+            "niches": str,
+            "youtube": str,
+            "twitch": str,
+            "instagram": str,
+            "tiktok": str,
+            "x": str,
+            "website": str,
+            "country": str,
+            "language": str,
+            "timezone": str,
+            "owner": str,
+            "stage": str,
+            "kind": str,
+            "notes": str,
+            "custom": str,
+            "followers": int,
+            "growth_7d": float,
+            "growth_30d": float,
+            "last_contacted_at": str,
+            "hand_edited": str,
+            "created_at": str,
+            "updated_at": str,
+        },
+        pk="id",
+        not_null={"name", "stage", "kind", "niches", "custom", "hand_edited", "created_at", "updated_at"},
+        defaults={"stage": "prospect", "kind": "influencer", "niches": "[]", "custom": "{}", "hand_edited": "[]"},
+    )
+    # One person per email and per social handle: the importer dedupes, the indexes make sure.
+    for column in ("email", "youtube", "twitch", "instagram", "tiktok", "x"):
+        db.execute(
+            f"CREATE UNIQUE INDEX idx_influencers_{column} ON influencers({column}) WHERE {column} IS NOT NULL"
+        )
+    for columns in (["stage"], ["kind"], ["owner"], ["followers"], ["last_contacted_at"], ["growth_30d"]):
+        db["influencers"].create_index(columns)
+
+    db["influencer_emails"].create(
+        {"email": str, "influencer_id": int}, pk="email", foreign_keys=[("influencer_id", "influencers", "id")]
+    )
+    db["influencer_emails"].create_index(["influencer_id"])
+
+    db["influencer_stats"].create(
+        {
+            "id": int,
+            "influencer_id": int,
+            "platform": str,
+            "handle": str,
+            "followers": int,
+            "views": int,
+            "videos": int,
+            "taken_at": str,
+        },
+        pk="id",
+        not_null={"influencer_id", "platform", "taken_at"},
+        foreign_keys=[("influencer_id", "influencers", "id")],
+    )
+    db["influencer_stats"].create_index(["influencer_id", "platform", "taken_at"])
+
+    db["influencer_activity"].create(
+        {"id": int, "influencer_id": int, "kind": str, "detail": str, "at": str},
+        pk="id",
+        not_null={"influencer_id", "kind", "at"},
+        foreign_keys=[("influencer_id", "influencers", "id")],
+    )
+    db["influencer_activity"].create_index(["influencer_id", "at"])
+
+    db["influencers"].enable_fts(["name", "email", "niches", "notes", "owner"], create_triggers=True)

@@ -1,0 +1,1 @@
+"""outreach's domain core: pure rules (no I/O, no clock) that the storage, import and CLI adapters share."""

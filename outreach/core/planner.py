@@ -1,0 +1,108 @@
+"""Which enrollment steps go out on this tick: send windows, daily caps per mailbox, gaps with jitter.
+
+Pure: the clock (``now``) and the random source are passed in, so every rule is testable to the second.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
+
+from outreach.core.sendwindow import SendWindow
+
+
+@dataclass(frozen=True, slots=True)
+class DueStep:
+    """An active enrollment whose next step is due at ``due_at`` (UTC)."""
+
+    enrollment_id: int
+    campaign: str
+    step: int
+    due_at: datetime
+    timezone: str | None
+    mailbox: str
+
+
+@dataclass(frozen=True, slots=True)
+class MailboxBudget:
+    """What one sending mailbox may still do: its daily cap, today's count and when it may send next."""
+
+    address: str
+    daily_cap: int
+    sent_today: int = 0
+    next_allowed_at: datetime | None = None
+    min_gap: timedelta = timedelta(0)
+    jitter: timedelta = timedelta(0)
+
+    @property
+    def exhausted(self) -> bool:
+        return self.sent_today >= self.daily_cap
+
+
+@dataclass(frozen=True, slots=True)
+class PlannedSend:
+    enrollment_id: int
+    campaign: str
+    step: int
+    mailbox: str
+
+
+@dataclass
+class TickPlan:
+    """Sends to queue now, the mailboxes' budgets after them, and why the others wait."""
+
+    sends: list[PlannedSend] = field(default_factory=list)
+    mailboxes: dict[str, MailboxBudget] = field(default_factory=dict)
+    outside_window: int = 0
+    over_daily_cap: int = 0
+    waiting_for_gap: int = 0
+    not_due: int = 0
+
+
+def plan_tick(
+    now: datetime,
+    due: Iterable[DueStep],
+    windows: Mapping[str, SendWindow],
+    mailboxes: Mapping[str, MailboxBudget],
+    rng: random.Random,
+) -> TickPlan:
+    """Choose the steps to send at ``now``; follow-ups first, then oldest due.
+
+    A mailbox sends again only after ``min_gap`` plus a random part of ``jitter`` (drawn once per send
+    from ``rng``) has passed since its previous send, and never more than ``daily_cap`` per local day.
+    """
+    plan = TickPlan(mailboxes=dict(mailboxes))
+    budgets = plan.mailboxes
+    open_now: dict[tuple[str, str | None], bool] = {}
+    candidates = []
+    for step in due:
+        if step.due_at > now:
+            plan.not_due += 1
+            continue
+        key = (step.campaign, step.timezone)
+        is_open = open_now.get(key)
+        if is_open is None:
+            is_open = open_now[key] = windows[step.campaign].is_open(now, step.timezone)
+        if not is_open:
+            plan.outside_window += 1
+            continue
+        candidates.append(step)
+    candidates.sort(key=lambda s: (s.step == 0, s.due_at, s.enrollment_id))
+    for step in candidates:
+        budget = budgets[step.mailbox]
+        if budget.exhausted:
+            plan.over_daily_cap += 1
+            continue
+        if budget.next_allowed_at is not None and budget.next_allowed_at > now:
+            plan.waiting_for_gap += 1
+            continue
+        pause = budget.min_gap
+        if budget.jitter:
+            pause += timedelta(seconds=rng.uniform(0, budget.jitter.total_seconds()))
+        budgets[step.mailbox] = replace(
+            budget, sent_today=budget.sent_today + 1, next_allowed_at=now + pause if pause else None
+        )
+        plan.sends.append(PlannedSend(step.enrollment_id, step.campaign, step.step, step.mailbox))
+    return plan

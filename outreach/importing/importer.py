@@ -1,0 +1,284 @@
+"""Import people from a file: validate every row first, dedupe, merge, then write all of it in one transaction.
+
+Nothing is written when a row is invalid (unless the caller skips invalid rows), and a field someone edited
+by hand is never overwritten by a file: the row summary says which fields were kept.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import sqlite_utils
+
+from outreach.core.influencer import (
+    IDENTITY_PLATFORMS,
+    KINDS,
+    PLATFORMS,
+    IdentityIndex,
+    Person,
+    apply_merge,
+    describe_identity,
+    merge_person,
+    person_from_values,
+)
+from outreach.importing.columns import map_columns, parse_overrides
+from outreach.importing.reader import ImportFileError, open_source
+from outreach.storage.influencers import known_timezones, person_from_row, timestamp, utc_now
+
+#: How many problems an error message lists before summarising the rest.
+MAX_LISTED_PROBLEMS = 20
+_COLUMNS = ("name", *PLATFORMS, "website", "country", "language", "timezone", "owner", "stage", "kind", "notes",
+            "followers")
+
+
+@dataclass
+class RowOutcome:
+    """What happened to one row: ``added``, ``merged``, ``skipped`` or ``invalid``, and why."""
+
+    where: str
+    action: str
+    name: str = ""
+    reason: str = ""
+    influencer_id: int | None = None
+
+
+@dataclass
+class ImportReport:
+    source: str
+    mapping: dict[str, str]
+    outcomes: list[RowOutcome] = field(default_factory=list)
+    dry_run: bool = False
+
+    def count(self, action: str) -> int:
+        return sum(1 for outcome in self.outcomes if outcome.action == action)
+
+    @property
+    def summary(self) -> str:
+        verb = "would be" if self.dry_run else "were"
+        parts = [f"{self.count(action)} {action}" for action in ("added", "merged", "skipped", "invalid")]
+        return f"{self.source}: {', '.join(parts)} ({len(self.outcomes)} rows; nothing {verb} written)" \
+            if self.dry_run else f"{self.source}: {', '.join(parts)} ({len(self.outcomes)} rows)"
+
+
+@dataclass
+class _Target:
+    """A person the import will write: new (``id`` None until written) or existing and touched."""
+
+    person: Person
+    where: str
+    influencer_id: int | None = None
+    hand_edited: frozenset[str] = frozenset()
+    changes: list[str] = field(default_factory=list)
+    #: Fields an earlier row of this file already set: a later duplicate row only fills gaps.
+    set_by_file: set[str] = field(default_factory=set)
+
+
+def _values(row: dict[str, Any], mapping: dict[str, str]) -> dict[str, Any]:
+    """Header → raw value becomes field → raw value; several email/niche columns are joined."""
+    values: dict[str, Any] = {}
+    for header, target in mapping.items():
+        raw = row.get(header)
+        if raw is None or raw == "":
+            continue
+        if target in ("email", "niches"):
+            parts = raw if isinstance(raw, list) else [raw]
+            joined = ";".join(str(part) for part in parts)
+            values[target] = f"{values[target]};{joined}" if target in values else joined
+        else:
+            values[target] = raw
+    return values
+
+
+def _load_index(db: sqlite_utils.Database) -> IdentityIndex:
+    index = IdentityIndex()
+    for row in db.execute("SELECT email, influencer_id FROM influencer_emails"):
+        index.add(row[1], [("email", row[0])])
+    columns = ", ".join(IDENTITY_PLATFORMS)
+    for row in db.execute(f"SELECT id, {columns} FROM influencers"):  # noqa: S608 - fixed column names
+        index.add(row[0], [(platform, value) for platform, value in zip(IDENTITY_PLATFORMS, row[1:],
+                                                                         strict=True) if value])
+    return index
+
+
+def _describe_owner(owner: Any, targets: dict[Any, _Target]) -> str:
+    if isinstance(owner, int):
+        return f"#{owner}"
+    return targets[owner].where
+
+
+def _load_existing(db: sqlite_utils.Database, influencer_id: int, where: str) -> _Target:
+    row = next(db.query("SELECT * FROM influencers WHERE id = ?", [influencer_id]))
+    emails = [r[0] for r in db.execute(
+        "SELECT email FROM influencer_emails WHERE influencer_id = ? ORDER BY rowid", [influencer_id])]
+    return _Target(person_from_row(row, emails), where, influencer_id,
+                   frozenset(json.loads(row["hand_edited"] or "[]")))
+
+
+def import_file(
+    db: sqlite_utils.Database,
+    path: str | Path,
+    *,
+    mapping: Iterable[str] = (),
+    kind: str | None = None,
+    skip_invalid: bool = False,
+    dry_run: bool = False,
+    encoding: str | None = None,
+    now: datetime | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> ImportReport:
+    """Import a CSV/JSON file of people. ``mapping`` holds ``COLUMN=FIELD`` overrides; ``kind`` applies to
+    rows without a kind column. Raises :class:`ImportFileError` listing invalid rows (and writes nothing)
+    unless ``skip_invalid``; ``dry_run`` reports the outcome without writing. ``progress(done, total)``."""
+    path = Path(path)
+    if kind is not None and kind not in KINDS:
+        raise ImportFileError(f"--kind must be one of {', '.join(KINDS)}, got {kind!r}")
+    source = open_source(path, encoding)
+    columns = map_columns(source.headers, parse_overrides(mapping, str(path)), str(path))
+    identity_fields = {"email", *IDENTITY_PLATFORMS}
+    if not identity_fields & set(columns.values()):
+        raise ImportFileError(
+            f"{path}: no column for an email or a platform handle (columns: {', '.join(source.headers)}); "
+            f"name one with --map COLUMN=email (or youtube, twitch, instagram, tiktok, x)")
+    report = ImportReport(str(path), columns, dry_run=dry_run)
+    zones = known_timezones()
+    index = _load_index(db)
+    targets: dict[Any, _Target] = {}
+    new_keys: list[Any] = []
+    owners: list[tuple[RowOutcome, Any]] = []
+
+    for number, row in enumerate(source.rows, start=1):
+        if progress and number % 1000 == 0:
+            progress(number, source.count)
+        if row.problem:
+            report.outcomes.append(RowOutcome(row.where, "invalid", reason=row.problem))
+            continue
+        person, problems = person_from_values(_values(row.values, columns), zones)
+        if problems:
+            report.outcomes.append(RowOutcome(row.where, "invalid", person.display_name(), "; ".join(problems)))
+            continue
+        if kind and "kind" not in person.fields:
+            person.fields["kind"] = kind
+        identities = person.identities()
+        matches = index.matches(identities)
+        if len(matches) > 1:
+            described = ", ".join(
+                f"{_describe_owner(owner, targets)} by {describe_identity(found[0])}" for owner, found in matches.items())
+            report.outcomes.append(RowOutcome(row.where, "skipped", person.display_name(),
+                                              f"matches more than one person ({described}); fix it by hand"))
+            continue
+        if not matches:
+            key = ("new", len(new_keys))
+            new_keys.append(key)
+            targets[key] = _Target(person, row.where, set_by_file={*person.fields, *map("custom.{}".format,
+                                                                                           person.custom)})
+            index.add(key, identities)
+            report.outcomes.append(RowOutcome(row.where, "added", person.display_name()))
+            owners.append((report.outcomes[-1], key))
+            continue
+        owner, found = next(iter(matches.items()))
+        if owner not in targets:
+            targets[owner] = _load_existing(db, owner, row.where)
+        target = targets[owner]
+        merge = merge_person(target.person, person, target.hand_edited | target.set_by_file)
+        apply_merge(target.person, merge)
+        index.add(owner, identities)
+        label = _describe_owner(owner, targets)
+        kept = _kept(merge.kept_hand_edited, target)
+        target.set_by_file.update(merge.updates, map("custom.{}".format, merge.custom_updates))
+        if not merge.changed:
+            report.outcomes.append(RowOutcome(
+                row.where, "skipped", target.person.display_name(),
+                f"same person as {label} (by {describe_identity(found[0])}), nothing new{kept}",
+                owner if isinstance(owner, int) else None))
+            continue
+        changed = [*merge.updates, *(f"custom.{k}" for k in merge.custom_updates)]
+        changed += ["email"] * bool(merge.new_emails) + ["niches"] * bool(merge.new_niches)
+        target.changes += [name for name in changed if name not in target.changes]
+        report.outcomes.append(RowOutcome(
+            row.where, "merged", target.person.display_name(),
+            f"into {label} (by {describe_identity(found[0])}): {', '.join(changed)}{kept}",
+            owner if isinstance(owner, int) else None))
+        owners.append((report.outcomes[-1], owner))
+
+    if progress:
+        progress(source.count, source.count)
+    invalid = [outcome for outcome in report.outcomes if outcome.action == "invalid"]
+    if invalid and not skip_invalid:
+        listed = [f"  {path} {o.where}: {o.reason}" for o in invalid[:MAX_LISTED_PROBLEMS]]
+        more = len(invalid) - MAX_LISTED_PROBLEMS
+        if more > 0:
+            listed.append(f"  … and {more} more")
+        raise ImportFileError(
+            f"{path}: {len(invalid)} invalid row(s), nothing imported "
+            f"(fix them, or pass --skip-invalid to import the rest):\n" + "\n".join(listed))
+    if not dry_run:
+        _write(db, path, targets, new_keys, now or utc_now())
+        for outcome, owner in owners:
+            outcome.influencer_id = targets[owner].influencer_id
+    return report
+
+
+def _kept(names: list[str], target: _Target) -> str:
+    """The note on fields a row did not change: hand-edited ones, or set differently by an earlier row."""
+    by_hand = [name for name in names if name in target.hand_edited]
+    by_file = [name for name in names if name not in target.hand_edited]
+    notes = [f"kept hand-edited {', '.join(by_hand)}"] * bool(by_hand)
+    notes += [f"kept {', '.join(by_file)} from an earlier row"] * bool(by_file)
+    return "".join(f"; {note}" for note in notes)
+
+
+def _column_values(person: Person) -> list[Any]:
+    values = [person.fields.get(column) for column in _COLUMNS]
+    values[0] = values[0] or person.display_name()
+    return values
+
+
+def _write(db: sqlite_utils.Database, path: Path, targets: dict[Any, _Target], new_keys: list[Any],
+           now: datetime) -> None:
+    """Insert new people and update touched ones, all in one transaction (new ids land in the targets)."""
+    moment = timestamp(now)
+    columns = ", ".join(_COLUMNS)
+    placeholders = ", ".join("?" for _ in _COLUMNS)
+    try:
+        with db.atomic():
+            next_id = (db.execute("SELECT max(id) FROM influencers").fetchone()[0] or 0) + 1
+            people, emails, history = [], [], []
+            for offset, key in enumerate(new_keys):
+                target = targets[key]
+                target.influencer_id = next_id + offset
+                person = target.person
+                values = _column_values(person)
+                values[_COLUMNS.index("stage")] = values[_COLUMNS.index("stage")] or "prospect"
+                values[_COLUMNS.index("kind")] = values[_COLUMNS.index("kind")] or "influencer"
+                people.append((target.influencer_id, person.emails[0] if person.emails else None,
+                               json.dumps(person.niches, ensure_ascii=False),
+                               json.dumps(person.custom, ensure_ascii=False), moment, moment, *values))
+                emails += [(email, target.influencer_id) for email in person.emails]
+                history.append((target.influencer_id, "imported", f"{path.name} {target.where}", moment))
+            db.conn.executemany(
+                f"INSERT INTO influencers (id, email, niches, custom, created_at, updated_at, {columns}) "  # noqa: S608
+                f"VALUES (?, ?, ?, ?, ?, ?, {placeholders})", people)
+            for key, target in targets.items():
+                if not isinstance(key, int) or not target.changes:
+                    continue
+                person = target.person
+                db.conn.execute(
+                    f"UPDATE influencers SET {', '.join(f'{c} = ?' for c in _COLUMNS)}, "  # noqa: S608
+                    "email = coalesce(email, ?), niches = ?, custom = ?, updated_at = ? WHERE id = ?",
+                    [*_column_values(person), person.emails[0] if person.emails else None,
+                     json.dumps(person.niches, ensure_ascii=False), json.dumps(person.custom, ensure_ascii=False),
+                     moment, key])
+                emails += [(email, key) for email in person.emails]
+                history.append((key, "merged", f"{path.name} from {target.where}: {', '.join(target.changes)}", moment))
+            db.conn.executemany("INSERT OR IGNORE INTO influencer_emails (email, influencer_id) VALUES (?, ?)",
+                                emails)
+            db.conn.executemany(
+                "INSERT INTO influencer_activity (influencer_id, kind, detail, at) VALUES (?, ?, ?, ?)", history)
+    except sqlite3.IntegrityError as error:
+        raise ImportFileError(f"{path}: nothing imported: the database refused the rows ({error})") from None
