@@ -1,0 +1,188 @@
+"""Questions in the workspace database: the queue the moderator works through, and nothing lost on a crash.
+
+Every change is committed before anyone is told about it (``on_change`` fires after the commit), so the web
+never shows a question the database does not have.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+from typing import Any
+
+import sqlite_utils
+
+from livekit.core.clock import Clock, SystemClock
+from livekit.questions.core import (
+    ChatMessage,
+    IntakeMemory,
+    Question,
+    QuestionError,
+    QuestionStatus,
+    moderate,
+    normalise,
+)
+
+ChangeListener = Callable[[Question], None]
+
+_COLUMNS = (
+    "id, show, platform, message_id, author_id, author_name, text, received_ms, status, changed_ms, "
+    "answered_segment, answered_guest"
+)
+
+
+def _question(row: tuple[Any, ...]) -> Question:
+    return Question(*row[:8], QuestionStatus(row[8]), *row[9:])  # type: ignore[arg-type]
+
+
+class QuestionQueue:
+    """One show's questions: add, moderate (approve/reject/show/hide/answer) and list.
+
+    Use one instance per thread (SQLite connections are per thread); the runner keeps it on its loop.
+    ``on_change`` is called with the changed question after every committed change.
+    """
+
+    def __init__(
+        self,
+        db: sqlite_utils.Database,
+        show: str,
+        *,
+        clock: Clock | None = None,
+        on_change: ChangeListener | None = None,
+    ) -> None:
+        self.db = db
+        self.show = show
+        self.clock = clock or SystemClock()
+        self._listeners: list[ChangeListener] = [on_change] if on_change else []
+
+    def add_listener(self, listener: ChangeListener) -> None:
+        self._listeners.append(listener)
+
+    def _notify(self, question: Question) -> None:
+        for listener in self._listeners:
+            listener(question)
+
+    def memory(self) -> IntakeMemory:
+        """The intake rules' memory of this show, rebuilt from the stored questions."""
+        memory = IntakeMemory()
+        rows = self.db.execute(
+            "SELECT platform, message_id, author_id, normalised FROM questions WHERE show = ?", [self.show]
+        )
+        for platform, message_id, author_id, normalised_text in rows:
+            memory.remember(platform, message_id, author_id, normalised_text)
+        return memory
+
+    def add(self, message: ChatMessage, text: str) -> Question | None:
+        """Store an accepted question; None when this platform message is already stored (a redelivery)."""
+        try:
+            with self.db.conn:
+                cursor = self.db.execute(
+                    "INSERT INTO questions (show, platform, message_id, author_id, author_name, text, "
+                    "normalised, received_ms, status) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'pending')",
+                    [
+                        self.show,
+                        message.platform,
+                        message.message_id,
+                        message.author_id,
+                        message.author_name,
+                        text,
+                        normalise(text),
+                        message.received_ms,
+                    ],
+                )
+        except sqlite3.IntegrityError:
+            return None
+        question = Question(
+            id=cursor.lastrowid,
+            show=self.show,
+            platform=message.platform,
+            message_id=message.message_id,
+            author_id=message.author_id,
+            author_name=message.author_name,
+            text=text,
+            received_ms=message.received_ms,
+        )
+        self._notify(question)
+        return question
+
+    def get(self, question_id: int) -> Question:
+        row = self.db.execute(
+            f"SELECT {_COLUMNS} FROM questions WHERE id = ? AND show = ?",  # noqa: S608 (constant columns)
+            [question_id, self.show],
+        ).fetchone()
+        if row is None:
+            raise QuestionError(f"no question {question_id} in show {self.show!r}")
+        return _question(row)
+
+    def list(self, status: QuestionStatus | str | None = None) -> list[Question]:
+        """Questions in arrival order, optionally only those in one status."""
+        sql = f"SELECT {_COLUMNS} FROM questions WHERE show = ?"  # noqa: S608 (constant columns)
+        params: list[Any] = [self.show]
+        if status is not None:
+            sql += " AND status = ?"
+            params.append(QuestionStatus(status).value)
+        return [_question(row) for row in self.db.execute(sql + " ORDER BY received_ms, id", params)]
+
+    def on_screen(self) -> Question | None:
+        shown = self.list(QuestionStatus.ON_SCREEN)
+        return shown[0] if shown else None
+
+    def approve(self, question_id: int) -> Question:
+        return self._apply(question_id, "approve")
+
+    def reject(self, question_id: int) -> Question:
+        return self._apply(question_id, "reject")
+
+    def show_on_screen(self, question_id: int) -> Question:
+        """Put one question on screen; the one shown before goes back to approved (one card at a time)."""
+        return self._apply(question_id, "show")
+
+    def hide(self, question_id: int) -> Question:
+        return self._apply(question_id, "hide")
+
+    def answer(self, question_id: int, segment: int | None = None, guest: str | None = None) -> Question:
+        """Mark answered, keeping which segment (0-based) and which guest answered it for the show log."""
+        return self._apply(question_id, "answer", segment=segment, guest=guest)
+
+    def act(self, action: str, question_id: int, **details: Any) -> Question:
+        """Dispatch ``approve|reject|show|hide|answer`` by name (the runner's ``questions.*`` actions)."""
+        handlers = {
+            "approve": self.approve,
+            "reject": self.reject,
+            "show": self.show_on_screen,
+            "hide": self.hide,
+            "answer": self.answer,
+        }
+        if action not in handlers:
+            raise QuestionError(f"unknown question action {action!r}; expected one of {', '.join(handlers)}")
+        return handlers[action](question_id, **details)
+
+    def _apply(self, question_id: int, action: str, **details: Any) -> Question:
+        now = self.clock.now_ms()
+        changed: list[Question] = []
+        with self.db.conn:
+            self.db.execute("BEGIN IMMEDIATE")
+            question = self.get(question_id)
+            updated = moderate(question, action, now, **details)
+            if action == "show":
+                previous = self.on_screen()
+                if previous is not None and previous.id != question.id:
+                    changed.append(self._store(moderate(previous, "hide", now)))
+            changed.append(self._store(updated))
+        for item in changed:
+            self._notify(item)
+        return updated
+
+    def _store(self, question: Question) -> Question:
+        self.db.execute(
+            "UPDATE questions SET status = ?, changed_ms = ?, answered_segment = ?, answered_guest = ? "
+            "WHERE id = ?",
+            [
+                question.status.value,
+                question.changed_ms,
+                question.answered_segment,
+                question.answered_guest,
+                question.id,
+            ],
+        )
+        return question

@@ -1,0 +1,153 @@
+"""Questions stored in the real workspace SQLite database: intake, moderation, crash safety."""
+
+import pytest
+
+from livekit.core.clock import FakeClock
+from livekit.questions import (
+    ChatMessage,
+    IntakeOutcome,
+    IntakeRules,
+    QuestionError,
+    QuestionIntake,
+    QuestionQueue,
+)
+
+
+def chat(text, message_id, author="u1", platform="twitch"):
+    return ChatMessage(platform, message_id, author, f"Viewer {author}", text, 1_000)
+
+
+@pytest.fixture
+def clock():
+    return FakeClock(2_000)
+
+
+@pytest.fixture
+def queue(workspace, clock):
+    return QuestionQueue(workspace.database(), "show-1", clock=clock)
+
+
+def test_an_accepted_question_is_stored_pending_with_platform_author_and_time(queue):
+    intake = QuestionIntake(queue)
+    outcome, question = intake.receive(chat("!ask   How long is the show?", "m1"))
+    assert outcome is IntakeOutcome.ACCEPTED
+    stored = queue.list()
+    assert [q.to_dict() for q in stored] == [question.to_dict()]
+    assert stored[0].to_dict() | {"id": None} == {
+        "id": None,
+        "platform": "twitch",
+        "author": "Viewer u1",
+        "text": "How long is the show?",
+        "received_ms": 1_000,
+        "status": "pending",
+        "changed_ms": None,
+        "answered_segment": None,
+        "answered_guest": None,
+    }
+
+
+def test_on_change_fires_after_the_question_is_committed(workspace, clock):
+    seen = []
+    reader = workspace.database()
+    queue = QuestionQueue(workspace.database(), "show-1", clock=clock)
+    queue.add_listener(lambda q: seen.append(reader.execute("SELECT count(*) FROM questions").fetchone()[0]))
+    QuestionIntake(queue).receive(chat("!ask hi", "m1"))
+    assert seen == [1]
+
+
+def test_ordinary_chat_is_not_stored(queue):
+    QuestionIntake(queue).receive(chat("great stream!", "m1"))
+    assert queue.list() == []
+
+
+def test_a_redelivered_message_is_stored_once_even_after_a_restart(workspace, clock):
+    first = QuestionIntake(QuestionQueue(workspace.database(), "show-1", clock=clock))
+    first.receive(chat("!ask one", "m1"))
+    restarted = QuestionIntake(QuestionQueue(workspace.database(), "show-1", clock=clock))
+    outcome, _ = restarted.receive(chat("!ask one", "m1"))
+    assert outcome is IntakeOutcome.DUPLICATE_MESSAGE
+    assert len(restarted.queue.list()) == 1
+
+
+def test_the_per_person_limit_survives_a_restart(workspace, clock):
+    rules = IntakeRules(per_person_limit=2)
+    first = QuestionIntake(QuestionQueue(workspace.database(), "show-1", clock=clock), rules)
+    first.receive(chat("!ask one", "m1"))
+    first.receive(chat("!ask two", "m2"))
+    restarted = QuestionIntake(QuestionQueue(workspace.database(), "show-1", clock=clock), rules)
+    assert restarted.receive(chat("!ask three", "m3"))[0] is IntakeOutcome.OVER_LIMIT
+
+
+def test_each_show_has_its_own_queue(workspace, clock):
+    QuestionIntake(QuestionQueue(workspace.database(), "show-1", clock=clock)).receive(chat("!ask a", "m1"))
+    other = QuestionQueue(workspace.database(), "show-2", clock=clock)
+    assert other.list() == []
+    assert QuestionIntake(other).receive(chat("!ask a", "m1"))[0] is IntakeOutcome.ACCEPTED
+
+
+def test_intake_counts_why_lines_were_dropped(queue):
+    intake = QuestionIntake(queue, IntakeRules(max_length=5))
+    for index, text in enumerate(["hi", "!ask ok", "!ask ok", "!ask far too long"]):
+        intake.receive(chat(text, f"m{index}"))
+    assert intake.stats() == {"not_a_question": 1, "accepted": 1, "duplicate_text": 1, "too_long": 1}
+
+
+def test_showing_a_question_takes_the_previous_one_off_screen(queue, clock):
+    intake = QuestionIntake(queue)
+    first = intake.receive(chat("!ask first", "m1"))[1]
+    second = intake.receive(chat("!ask second", "m2", author="u2"))[1]
+    queue.show_on_screen(first.id)
+    clock.advance(1_000)
+    queue.show_on_screen(second.id)
+    assert queue.get(first.id).status.value == "approved"
+    assert queue.on_screen().id == second.id
+
+
+def test_answering_keeps_segment_and_guest_in_the_database(workspace, queue):
+    question = QuestionIntake(queue).receive(chat("!ask why", "m1"))[1]
+    queue.show_on_screen(question.id)
+    queue.answer(question.id, segment=1, guest="Jane")
+    row = workspace.database().execute(
+        "SELECT status, answered_segment, answered_guest, changed_ms FROM questions"
+    ).fetchone()
+    assert row == ("answered", 1, "Jane", 2_000)
+    assert queue.on_screen() is None
+
+
+def test_a_refused_action_changes_nothing_and_says_why(queue):
+    question = QuestionIntake(queue).receive(chat("!ask why", "m1"))[1]
+    queue.reject(question.id)
+    with pytest.raises(QuestionError, match="is rejected: cannot show"):
+        queue.show_on_screen(question.id)
+    assert queue.get(question.id).status.value == "rejected"
+
+
+def test_an_unknown_question_id_is_reported(queue):
+    with pytest.raises(QuestionError, match="no question 99 in show 'show-1'"):
+        queue.approve(99)
+
+
+def test_every_moderation_change_is_announced(queue):
+    changes = []
+    queue.add_listener(lambda q: changes.append((q.id, q.status.value)))
+    intake = QuestionIntake(queue)
+    first = intake.receive(chat("!ask a", "m1"))[1]
+    second = intake.receive(chat("!ask b", "m2"))[1]
+    queue.act("show", first.id)
+    queue.act("show", second.id)
+    assert changes == [
+        (first.id, "pending"),
+        (second.id, "pending"),
+        (first.id, "on_screen"),
+        (first.id, "approved"),
+        (second.id, "on_screen"),
+    ]
+
+
+def test_list_filters_by_status(queue):
+    intake = QuestionIntake(queue)
+    first = intake.receive(chat("!ask a", "m1"))[1]
+    intake.receive(chat("!ask b", "m2"))
+    queue.approve(first.id)
+    assert [q.text for q in queue.list("approved")] == ["a"]
+    assert [q.text for q in queue.list("pending")] == ["b"]
