@@ -1,6 +1,8 @@
 """The `outreach` command: a thin click layer over the outreach library."""
 
 from greenroom.cli import tool_group
+from outreach.cli.importing import import_command
+from outreach.cli.influencers import influencers
 
 main = tool_group(
     "outreach",
@@ -9,3 +11,5 @@ main = tool_group(
     Settings live in greenroom.toml in the workspace (see `outreach init`).
     """,
 )
+main.add_command(import_command)
+main.add_command(influencers)

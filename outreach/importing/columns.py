@@ -31,6 +31,8 @@ _SYNONYMS = {
                   "totalfollowers", "reach"),
 }
 _LOOKUP = {synonym: field for field, synonyms in _SYNONYMS.items() for synonym in synonyms}
+#: Columns of `outreach influencers export` that an import recomputes rather than reads.
+_EXPORT_ONLY = {"id", "growth7d", "growth30d", "lastcontactedat", "createdat", "updatedat", "handedited"}
 _SUFFIXES = ("url", "link", "handle", "username", "login", "profile", "account", "name", "id")
 
 
@@ -39,8 +41,12 @@ def _fold(header: str) -> str:
 
 
 def detect_field(header: str) -> str | None:
-    """``"E-mail"`` → email, ``"YouTube URL"`` → youtube, ``"Twitter handle"`` → x; None when unknown."""
+    """``"E-mail"`` → email, ``"YouTube URL"`` → youtube, ``"Twitter handle"`` → x; None when unknown.
+
+    Columns written by our own export but computed here (id, growth, timestamps) map to ``-`` (ignored)."""
     folded = _fold(header)
+    if folded in _EXPORT_ONLY:
+        return IGNORE
     if folded in _LOOKUP:
         return _LOOKUP[folded]
     for suffix in _SUFFIXES:

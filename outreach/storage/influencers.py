@@ -350,7 +350,7 @@ def list_influencers(
 
 
 def export_rows(db: sqlite_utils.Database, records: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Records with every email attached, in :data:`EXPORT_COLUMNS` order."""
+    """Records with every email attached, in :data:`EXPORT_COLUMNS` order (``custom`` stays a dict)."""
     emails: dict[int, list[str]] = {}
     for row in db.query("SELECT influencer_id, email FROM influencer_emails ORDER BY rowid"):
         emails.setdefault(row["influencer_id"], []).append(row["email"])

@@ -1,0 +1,195 @@
+"""`outreach influencers list|show|search|tag|set|export`: browse and edit the people you track."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import os
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import click
+
+from greenroom.cli import get_workspace
+from greenroom.errors import GreenroomError
+from outreach.cli.output import FORMATS, print_records, safe_text
+from outreach.core.influencer import FIELDS, KINDS, STAGES
+from outreach.storage.influencers import (
+    EXPORT_COLUMNS,
+    LIST_COLUMNS,
+    Filter,
+    activity,
+    export_rows,
+    find_influencer,
+    get_influencer,
+    list_influencers,
+    set_fields,
+    tag,
+)
+
+SORTS = ("followers", "growth", "name", "id")
+
+
+def filter_options(function: Callable[..., Any]) -> Callable[..., Any]:
+    """The filters shared by list, search and export (they combine with AND)."""
+    options = [
+        click.option("--niche", help="Only people tagged with this niche."),
+        click.option("--stage", type=click.Choice(STAGES), help="Only people at this pipeline stage."),
+        click.option("--kind", type=click.Choice(KINDS), help="Only influencers, brands or competitors."),
+        click.option("--owner", help="Only people owned by this team member."),
+        click.option("--min-followers", type=click.IntRange(min=0), help="Audience at least this big."),
+        click.option("--max-followers", type=click.IntRange(min=0), help="Audience at most this big."),
+        click.option("--growth", "min_growth", type=float, metavar="PERCENT",
+                     help="30-day audience growth at least PERCENT (after `outreach refresh`)."),
+        click.option("--not-contacted-days", type=click.IntRange(min=0), metavar="N",
+                     help="Not emailed in the last N days (or never)."),
+    ]
+    for option in reversed(options):
+        function = option(function)
+    return function
+
+
+def _filter(options: dict[str, Any], search: str | None = None) -> Filter:
+    return Filter(search=search, **{key: options.get(key) for key in (
+        "niche", "stage", "kind", "owner", "min_followers", "max_followers", "min_growth", "not_contacted_days")})
+
+
+@click.group("influencers")
+def influencers() -> None:
+    """Browse, search, tag, edit and export the people you track."""
+
+
+@influencers.command("list")
+@filter_options
+@click.option("--sort", type=click.Choice(SORTS), default="followers", show_default=True, help="Order of rows.")
+@click.option("--limit", type=click.IntRange(min=1), default=50, show_default=True, help="At most this many rows.")
+@click.option("--all", "show_all", is_flag=True, help="Every matching row (ignores --limit).")
+@click.option("--format", "output_format", type=click.Choice(FORMATS), default="table", show_default=True,
+              help="table for reading, csv or json for other tools.")
+@click.pass_context
+def list_command(ctx: click.Context, sort: str, limit: int, show_all: bool, output_format: str,
+                 **options: Any) -> None:
+    """List influencers, biggest audience first, narrowed by the filters."""
+    db = get_workspace(ctx).database()
+    records = list_influencers(db, _filter(options), limit=None if show_all else limit, order=sort)
+    print_records(records, LIST_COLUMNS, output_format)
+
+
+@influencers.command("search")
+@click.argument("words", nargs=-1, required=True)
+@filter_options
+@click.option("--limit", type=click.IntRange(min=1), default=50, show_default=True, help="At most this many rows.")
+@click.option("--format", "output_format", type=click.Choice(FORMATS), default="table", show_default=True,
+              help="table for reading, csv or json for other tools.")
+@click.pass_context
+def search_command(ctx: click.Context, words: tuple[str, ...], limit: int, output_format: str,
+                   **options: Any) -> None:
+    """Full-text search over name, email, niches, notes and owner (word prefixes match: `spee` finds speedrun)."""
+    db = get_workspace(ctx).database()
+    records = list_influencers(db, _filter(options, " ".join(words)), limit=limit)
+    print_records(records, LIST_COLUMNS, output_format)
+
+
+@influencers.command("show")
+@click.argument("reference")
+@click.option("--format", "output_format", type=click.Choice(("table", "json")), default="table",
+              show_default=True, help="table for reading, json for other tools.")
+@click.pass_context
+def show_command(ctx: click.Context, reference: str, output_format: str) -> None:
+    """Everything about one person: REFERENCE is an id, an email, or platform:handle (e.g. twitch:ana)."""
+    db = get_workspace(ctx).database()
+    record = get_influencer(db, find_influencer(db, reference))
+    record["activity"] = activity(db, record["id"])
+    if output_format == "json":
+        click.echo(json.dumps(record, ensure_ascii=False, indent=2))
+        return
+    for key in ("id", "name", "emails", "kind", "stage", "owner", "niches", "youtube", "twitch", "instagram",
+                "tiktok", "x", "website", "country", "language", "timezone", "followers", "growth_7d",
+                "growth_30d", "last_contacted_at", "notes", "custom", "hand_edited"):
+        value = record.get(key)
+        if value in (None, [], {}, ""):
+            continue
+        if isinstance(value, list):
+            value = ", ".join(map(str, value))
+        elif isinstance(value, dict):
+            value = json.dumps(value, ensure_ascii=False)
+        click.echo(safe_text(f"{key:>18}: {value}"))
+    for stat in record["stats"]:
+        click.echo(safe_text(f"{'stats':>18}: {stat['platform']} {stat['handle']}: {stat['followers']} followers, "
+                             f"{stat['views']} views, {stat['videos']} videos ({stat['taken_at']})"))
+    for event in record["activity"]:
+        click.echo(safe_text(f"{'history':>18}: {event['at']} {event['kind']} {event['detail'] or ''}".rstrip()))
+
+
+@influencers.command("set")
+@click.argument("reference")
+@click.argument("assignments", nargs=-1, required=True, metavar="FIELD=VALUE...")
+@click.pass_context
+def set_command(ctx: click.Context, reference: str, assignments: tuple[str, ...]) -> None:
+    """Edit fields by hand, e.g. `set 12 stage=negotiating owner=sam custom.budget=500`.
+
+    Fields: name, email (becomes primary), niches (replaces), youtube, twitch, instagram, tiktok, x,
+    website, country, language, timezone (IANA), owner, stage, kind, notes, followers, custom.KEY
+    (empty value removes it). Fields set here are never overwritten by later imports. All or nothing.
+    """
+    values: dict[str, str] = {}
+    for assignment in assignments:
+        name, separator, value = assignment.partition("=")
+        if not separator or not name.strip():
+            raise GreenroomError(f"{assignment!r} must look like FIELD=VALUE (fields: {', '.join(FIELDS)}, custom.KEY)")
+        values[name.strip()] = value
+    db = get_workspace(ctx).database()
+    record = set_fields(db, find_influencer(db, reference), values)
+    click.echo(safe_text(f"#{record['id']} {record['name']}: set {', '.join(values)}"))
+
+
+@influencers.command("tag")
+@click.argument("references", nargs=-1, required=True)
+@click.option("--add", "add", multiple=True, metavar="NICHE", help="Niche tag to add (repeatable).")
+@click.option("--remove", "remove", multiple=True, metavar="NICHE", help="Niche tag to remove (repeatable).")
+@click.pass_context
+def tag_command(ctx: click.Context, references: tuple[str, ...], add: tuple[str, ...],
+                remove: tuple[str, ...]) -> None:
+    """Add or remove niche tags on one or more people (ids, emails or platform:handle). All or nothing."""
+    if not add and not remove:
+        raise GreenroomError("nothing to do: give --add NICHE and/or --remove NICHE")
+    db = get_workspace(ctx).database()
+    ids = [find_influencer(db, reference) for reference in references]
+    changed = tag(db, ids, add=add, remove=remove)
+    click.echo(f"{changed} of {len(ids)} people changed")
+
+
+@influencers.command("export")
+@filter_options
+@click.option("--format", "output_format", type=click.Choice(("csv", "json")), default="csv", show_default=True,
+              help="csv (re-importable with `outreach import`) or json.")
+@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write to this file (replaced only once fully written) instead of stdout.")
+@click.pass_context
+def export_command(ctx: click.Context, output_format: str, output: Path | None, **options: Any) -> None:
+    """Export every matching person with all emails, handles and custom fields."""
+    db = get_workspace(ctx).database()
+    rows = export_rows(db, list_influencers(db, _filter(options), order="id"))
+    columns = list(EXPORT_COLUMNS)
+    if output_format == "csv":
+        # One custom.KEY column per custom field, so the file re-imports into the same fields.
+        keys = sorted({key for row in rows for key in row["custom"]})
+        columns = [c for c in columns if c != "custom"] + [f"custom.{key}" for key in keys]
+        for row in rows:
+            row.update({f"custom.{key}": value for key, value in row["custom"].items()})
+    buffer = io.StringIO()
+    with contextlib.redirect_stdout(buffer):
+        print_records(rows, columns, output_format)
+    if output is None:
+        click.echo(buffer.getvalue(), nl=False)
+        return
+    temporary = output.with_name(f".{output.name}.tmp")
+    try:
+        temporary.write_text(buffer.getvalue(), encoding="utf-8")
+        os.replace(temporary, output)
+    except OSError as error:
+        temporary.unlink(missing_ok=True)
+        raise GreenroomError(f"{output}: cannot write: {error.strerror}") from None
+    click.echo(f"exported {len(rows)} people to {output}", err=True)
