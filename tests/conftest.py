@@ -4,6 +4,8 @@ import pytest
 
 from greenroom.workspace import Workspace
 
+pytest_plugins = ["tests.fixtures.obs"]
+
 
 @pytest.fixture
 def workspace(tmp_path) -> Workspace:

@@ -1,0 +1,29 @@
+"""OBS Studio integration: the websocket adapter, its settings, show sync and a headless launcher for tests."""
+
+from livekit.obs.adapter import (
+    Backoff,
+    ObsAdapter,
+    ObsAuthError,
+    ObsConnectionError,
+    ObsError,
+    ObsEvent,
+    ObsKickedError,
+    ObsRequestError,
+    ObsVersion,
+    OutputStatus,
+)
+from livekit.obs.settings import ObsSettings
+
+__all__ = [
+    "Backoff",
+    "ObsAdapter",
+    "ObsAuthError",
+    "ObsConnectionError",
+    "ObsError",
+    "ObsEvent",
+    "ObsKickedError",
+    "ObsRequestError",
+    "ObsSettings",
+    "ObsVersion",
+    "OutputStatus",
+]
