@@ -81,3 +81,42 @@ def questions_create_table(db):
     )
     db.execute("CREATE INDEX questions_by_author ON questions (show, platform, author_id)")
     db.execute("CREATE INDEX questions_by_status ON questions (show, status)")
+
+
+@MIGRATIONS(name="shows_create_shows_and_events")
+def shows_create_shows_and_events(db):
+    """Shows and their append-only event log; replaying the log rebuilds a show after a crash.
+
+    ``rundown_json`` freezes the plan the show ran with, so editing the file later changes nothing.
+    """
+    db.execute(
+        """
+        CREATE TABLE shows (
+            id INTEGER PRIMARY KEY,
+            title TEXT NOT NULL,
+            rundown_path TEXT,
+            rundown_hash TEXT NOT NULL,
+            rundown_json TEXT NOT NULL,
+            warning_ms INTEGER NOT NULL,
+            planned_ms INTEGER NOT NULL,
+            status TEXT NOT NULL DEFAULT 'ready' CHECK (status IN ('ready', 'live', 'ended')),
+            created_ms INTEGER NOT NULL,
+            started_ms INTEGER,
+            ended_ms INTEGER
+        )
+        """
+    )
+    db.execute("CREATE INDEX shows_by_rundown ON shows (rundown_hash, status)")
+    db.execute(
+        """
+        CREATE TABLE show_events (
+            show_id INTEGER NOT NULL REFERENCES shows(id) ON DELETE CASCADE,
+            seq INTEGER NOT NULL,
+            type TEXT NOT NULL,
+            segment INTEGER,
+            at_ms INTEGER NOT NULL,
+            payload TEXT NOT NULL DEFAULT '{}',
+            PRIMARY KEY (show_id, seq)
+        )
+        """
+    )

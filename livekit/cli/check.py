@@ -1,0 +1,119 @@
+"""`livekit check` and `livekit rundown import|export`: validate rundown files and convert YAML ⇄ CSV."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from greenroom.cli import get_workspace
+from greenroom.errors import GreenroomError
+from livekit.cli.obs import obs_connection_options
+from livekit.core.durations import format_clock
+from livekit.rundown import (
+    load_rundown,
+    rundown_to_csv,
+    rundown_to_yaml,
+    scene_problems,
+    validate_rundown,
+    write_text_atomically,
+)
+
+
+def obs_scene_names(ctx: click.Context, host: str | None, port: int | None, password: str | None,
+                    timeout: float) -> tuple[list[str] | None, str | None]:
+    """OBS's scene names, or None and the reason they could not be fetched (never an error)."""
+    try:
+        from livekit.obs import ObsError, ObsSettings
+    except ImportError:
+        return None, "OBS support is not installed"
+    try:
+        settings = ObsSettings.from_workspace(
+            get_workspace(ctx), host=host, port=port, password=password, timeout=timeout
+        )
+        with settings.adapter() as adapter:
+            return adapter.scene_names(), None
+    except (ObsError, GreenroomError, OSError) as error:
+        return None, str(error)
+
+
+@click.command("check")
+@click.argument("rundown_file", metavar="RUNDOWN", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--obs/--no-obs", "use_obs", default=True, show_default=True,
+              help="Also check that every segment's scene exists in OBS. If OBS cannot be reached this "
+                   "says so and skips the scene check; it is not an error.")
+@click.option("--obs-timeout", type=click.FloatRange(0.1, 60), default=2.0, show_default=True,
+              help="Seconds to wait for OBS before skipping the scene check.")
+@obs_connection_options
+@click.pass_context
+def check(ctx: click.Context, rundown_file: Path, use_obs: bool, obs_timeout: float, obs_host: str | None,
+          obs_port: int | None, obs_password: str | None) -> None:
+    """Check a rundown (YAML, or CSV when it ends in .csv) and print EVERY problem as file:line: message.
+
+    Exit status: 0 when the rundown is usable, 1 when it has problems (all listed, nothing changed).
+    """
+    rundown, problems = validate_rundown(rundown_file)
+    if rundown is not None and use_obs:
+        scenes, reason = obs_scene_names(ctx, obs_host, obs_port, obs_password, obs_timeout)
+        if scenes is None:
+            click.echo(f"OBS not reachable: scenes not checked ({reason})", err=True)
+        else:
+            problems = scene_problems(rundown, scenes)
+    for problem in problems:
+        click.echo(str(problem))
+    if problems:
+        click.secho(f"{len(problems)} problem{'s' if len(problems) != 1 else ''} in {rundown_file}", fg="red",
+                    err=True)
+        sys.exit(1)
+    assert rundown is not None
+    click.echo(f"{rundown_file}: OK: {rundown.title!r}, {len(rundown.segments)} segments, "
+               f"{format_clock(rundown.planned_total_ms)} planned")
+
+
+@click.group("rundown")
+def rundown() -> None:
+    """Convert rundowns between YAML (for people) and CSV (for spreadsheets).
+
+    CSV layout: '# title: Show title' (and optional '# warning: 30s', '# stream: true', '# record: true')
+    lines first, then a header row title,duration,scene,guest,notes,talking_points,prompts and one row per
+    segment. List cells are joined by ' | '; a timed prompt is written OFFSET=text, e.g. '1m30s=Plug'.
+    """
+
+
+def _write(output: str, text: str, force: bool) -> None:
+    if output == "-":
+        click.echo(text, nl=False)
+        return
+    path = Path(output)
+    if path.exists() and not force:
+        raise GreenroomError(f"{path} already exists (use --force to replace it)")
+    if not path.parent.is_dir():
+        raise GreenroomError(f"{path.parent} is not a folder")
+    write_text_atomically(path, text)
+    click.echo(f"wrote {path}", err=True)
+
+
+_FORCE = click.option("--force", is_flag=True, help="Replace OUTPUT if it exists (atomically: never half-written).")
+
+
+@rundown.command("export")
+@click.argument("rundown_file", metavar="RUNDOWN", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--csv", "output", required=True, metavar="OUTPUT",
+              help="CSV file to write, or - for standard output.")
+@_FORCE
+def export_csv(rundown_file: Path, output: str, force: bool) -> None:
+    """Write a YAML rundown as CSV. Nothing is written if the rundown has any problem (all are listed)."""
+    _write(output, rundown_to_csv(load_rundown(rundown_file)), force)
+
+
+@rundown.command("import")
+@click.argument("csv_file", metavar="CSV", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--yaml", "output", required=True, metavar="OUTPUT",
+              help="YAML rundown to write, or - for standard output.")
+@_FORCE
+def import_csv(csv_file: Path, output: str, force: bool) -> None:
+    """Turn a CSV rundown into YAML. Nothing is written if the CSV has any problem (all are listed)."""
+    if csv_file.suffix.lower() != ".csv":
+        raise GreenroomError(f"{csv_file}: expected a .csv file")
+    _write(output, rundown_to_yaml(load_rundown(csv_file)), force)

@@ -1,0 +1,243 @@
+"""The after-show report: planned vs actual per segment, as a table, CSV, JSON, Markdown or VOD chapters.
+
+Built from a :class:`~livekit.core.show.Show` (usually rebuilt from storage with
+``ShowStore.load_show``), so it is the same whether the show ended cleanly or crashed and resumed.
+Times are relative to the show's start; all user text is escaped for the chosen format.
+"""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+import io
+import json
+from dataclasses import dataclass
+
+from rich.table import Table
+from rich.text import Text
+
+from livekit.core.durations import format_clock, format_signed
+from livekit.core.show import SegmentState, Show, ShowStatus
+
+FORMATS = ("table", "csv", "json", "md", "chapters")
+
+#: YouTube only shows chapters when there are at least 3, each at least 10 seconds long.
+MIN_CHAPTERS = 3
+MIN_CHAPTER_MS = 10_000
+
+
+@dataclass(frozen=True)
+class ReportRow:
+    number: int
+    title: str
+    status: str  # aired | on air | skipped | not reached
+    planned_start_ms: int
+    actual_start_ms: int | None
+    planned_ms: int
+    actual_ms: int
+    delta_ms: int | None  # actual − planned; None when the segment never aired
+
+
+@dataclass(frozen=True)
+class ShowReport:
+    show_id: int | None
+    title: str
+    status: str
+    started_at_ms: int | None
+    ended_at_ms: int | None
+    planned_total_ms: int
+    length_ms: int  # wall-clock length (so far, when still live)
+    on_air_ms: int  # sum of the segments' actual durations (holds excluded)
+    held_ms: int
+    delta_ms: int  # length − planned total: positive = ran long
+    rows: tuple[ReportRow, ...]
+
+
+def build_report(show: Show, *, show_id: int | None = None, now_ms: int | None = None) -> ShowReport:
+    snapshot = show.snapshot(now_ms)
+    rows = []
+    for status in snapshot.segments:
+        aired = status.actual_start_ms is not None
+        if status.state is SegmentState.CURRENT:
+            label = "on air"
+        elif status.skipped:
+            label = "skipped"
+        else:
+            label = "aired" if aired else "not reached"
+        rows.append(
+            ReportRow(
+                number=status.index + 1,
+                title=status.title,
+                status=label,
+                planned_start_ms=status.planned_start_ms,
+                actual_start_ms=status.actual_start_ms,
+                planned_ms=status.planned_duration_ms,
+                actual_ms=status.actual_duration_ms,
+                delta_ms=status.actual_duration_ms - status.planned_duration_ms if aired else None,
+            )
+        )
+    return ShowReport(
+        show_id=show_id,
+        title=snapshot.title,
+        status=str(snapshot.status),
+        started_at_ms=snapshot.started_at_ms,
+        ended_at_ms=snapshot.ended_at_ms,
+        planned_total_ms=snapshot.planned_total_ms,
+        length_ms=snapshot.show_elapsed_ms,
+        on_air_ms=sum(row.actual_ms for row in rows),
+        held_ms=snapshot.held_total_ms,
+        delta_ms=snapshot.show_elapsed_ms - snapshot.planned_total_ms
+        if snapshot.status is ShowStatus.ENDED
+        else snapshot.offset_ms,
+        rows=tuple(rows),
+    )
+
+
+def _optional_clock(ms: int | None) -> str:
+    return "" if ms is None else format_clock(ms)
+
+
+def _optional_signed(ms: int | None) -> str:
+    return "" if ms is None else format_signed(ms)
+
+
+def report_table(report: ShowReport) -> Table:
+    """A rich table; titles are Text objects so markup in them is shown, never interpreted."""
+    table = Table(title=Text(f"{report.title} ({report.status})"), show_footer=True)
+    table.add_column("#", "", justify="right")
+    table.add_column("segment", "total")
+    table.add_column("status")
+    table.add_column("planned start", justify="right")
+    table.add_column("actual start", justify="right")
+    table.add_column("planned", format_clock(report.planned_total_ms), justify="right")
+    table.add_column("actual", format_clock(report.length_ms), justify="right")
+    table.add_column("delta", format_signed(report.delta_ms), justify="right")
+    for row in report.rows:
+        delta = Text(_optional_signed(row.delta_ms), style="red" if (row.delta_ms or 0) > 0 else "green")
+        table.add_row(
+            str(row.number),
+            Text(row.title),
+            row.status,
+            format_clock(row.planned_start_ms),
+            _optional_clock(row.actual_start_ms),
+            format_clock(row.planned_ms),
+            format_clock(row.actual_ms) if row.actual_start_ms is not None else "",
+            delta,
+        )
+    if report.held_ms:
+        table.caption = f"held for {format_clock(report.held_ms)} in total"
+    return table
+
+
+_CSV_COLUMNS = (
+    "number", "title", "status", "planned_start_s", "actual_start_s", "planned_s", "actual_s", "delta_s",
+)
+
+
+def _seconds(ms: int | None) -> str:
+    return "" if ms is None else f"{ms / 1000:.3f}".rstrip("0").rstrip(".")
+
+
+def _spreadsheet_safe(text: str) -> str:
+    """Stop a title such as ``=HYPERLINK(...)`` from running as a formula when the CSV is opened."""
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+def report_csv(report: ShowReport) -> str:
+    """One row per segment, times in seconds, then a ``total`` row."""
+    output = io.StringIO(newline="")
+    writer = csv.writer(output, lineterminator="\n")
+    writer.writerow(_CSV_COLUMNS)
+    for row in report.rows:
+        writer.writerow(
+            [
+                row.number,
+                _spreadsheet_safe(row.title),
+                row.status,
+                _seconds(row.planned_start_ms),
+                _seconds(row.actual_start_ms),
+                _seconds(row.planned_ms),
+                _seconds(row.actual_ms) if row.actual_start_ms is not None else "",
+                _seconds(row.delta_ms),
+            ]
+        )
+    writer.writerow(
+        ["", "total", report.status, "0", "0", _seconds(report.planned_total_ms), _seconds(report.length_ms),
+         _seconds(report.delta_ms)]
+    )
+    return output.getvalue()
+
+
+def report_json(report: ShowReport) -> str:
+    return json.dumps(dataclasses.asdict(report), indent=2, ensure_ascii=False) + "\n"
+
+
+_MARKDOWN_SPECIAL = set("\\`*_{}[]<>()#+-!|~&")
+
+
+def markdown_escape(text: str) -> str:
+    """Backslash-escape punctuation so user text cannot inject markup, links, HTML or table cells."""
+    flat = " ".join(text.split())
+    return "".join("\\" + char if char in _MARKDOWN_SPECIAL else char for char in flat)
+
+
+def report_markdown(report: ShowReport) -> str:
+    lines = [
+        f"# {markdown_escape(report.title)}",
+        "",
+        f"Status: {report.status}. Planned {format_clock(report.planned_total_ms)}, "
+        f"ran {format_clock(report.length_ms)} ({format_signed(report.delta_ms)})"
+        + (f", held {format_clock(report.held_ms)}." if report.held_ms else "."),
+        "",
+        "| # | segment | status | planned start | actual start | planned | actual | delta |",
+        "|---:|---|---|---:|---:|---:|---:|---:|",
+    ]
+    for row in report.rows:
+        actual = format_clock(row.actual_ms) if row.actual_start_ms is not None else ""
+        lines.append(
+            f"| {row.number} | {markdown_escape(row.title)} | {row.status} | {format_clock(row.planned_start_ms)} "
+            f"| {_optional_clock(row.actual_start_ms)} | {format_clock(row.planned_ms)} | {actual} "
+            f"| {_optional_signed(row.delta_ms)} |"
+        )
+    lines.append(
+        f"| | **total** | | | | {format_clock(report.planned_total_ms)} | {format_clock(report.length_ms)} "
+        f"| {format_signed(report.delta_ms)} |"
+    )
+    return "\n".join(lines) + "\n"
+
+
+def _chapter_time(ms: int) -> str:
+    """``05:30`` below an hour, ``1:02:03`` from then on (YouTube reads both; the first must be 00:00)."""
+    seconds = ms // 1000
+    hours, rest = divmod(seconds, 3600)
+    minutes, seconds = divmod(rest, 60)
+    if hours:
+        return f"{hours}:{minutes:02d}:{seconds:02d}"
+    return f"{minutes:02d}:{seconds:02d}"
+
+
+def report_chapters(report: ShowReport) -> tuple[str, list[str]]:
+    """YouTube chapters from the actual start times, and warnings when YouTube would ignore them.
+
+    Segments that never aired are left out; the first chapter is always ``00:00``.
+    """
+    aired = sorted(
+        (row for row in report.rows if row.actual_start_ms is not None and row.actual_ms > 0),
+        key=lambda row: row.actual_start_ms or 0,
+    )
+    if not aired:
+        return "", ["no segment has aired: there are no chapters"]
+    starts = [0] + [row.actual_start_ms or 0 for row in aired[1:]]
+    ends = starts[1:] + [report.length_ms]
+    lines = [
+        f"{_chapter_time(start)} {' '.join(row.title.split())}" for start, row in zip(starts, aired, strict=True)
+    ]
+    warnings = []
+    if len(aired) < MIN_CHAPTERS:
+        warnings.append(f"YouTube needs at least {MIN_CHAPTERS} chapters; this show has {len(aired)}")
+    for row, start, end in zip(aired, starts, ends, strict=True):
+        if end - start < MIN_CHAPTER_MS:
+            warnings.append(
+                f"chapter {row.title!r} lasts {format_clock(end - start)}; YouTube needs at least 10 seconds"
+            )
+    return "\n".join(lines) + "\n", warnings

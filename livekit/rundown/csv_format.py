@@ -1,0 +1,229 @@
+"""The CSV rundown format, for spreadsheets: one row per segment, show settings in ``# key: value`` lines.
+
+Layout (the header row may list the columns in any order; only ``title`` and ``duration`` are required)::
+
+    # title: Weekly Q&A
+    # warning: 30s
+    # stream: false
+    # record: true
+    title,duration,scene,guest,notes,talking_points,prompts
+    Intro,1m30s,Camera,Ada Lovelace,,Welcome | Agenda,Smile | 1m=Plug the newsletter
+
+The ``# key: value`` lines come before the header (``title`` is required; a spreadsheet that quotes them
+or pads them with empty cells is fine). List cells are joined by `` | ``; a prompt is ``text`` (shown
+from the segment's start) or ``OFFSET=text`` such as ``1m30s=Plug the newsletter``. Because of that,
+exported text may not contain `` | ``, and a start-of-segment prompt that itself looks like
+``OFFSET=...`` is written as ``0s=...``.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+
+from livekit.core.durations import format_duration, parse_duration
+from livekit.core.rundown import Prompt, Rundown, Segment
+from livekit.rundown.problems import Problem, RundownError, did_you_mean
+
+COLUMNS = ("title", "duration", "scene", "guest", "notes", "talking_points", "prompts")
+REQUIRED_COLUMNS = ("title", "duration")
+SETTINGS = ("title", "warning", "stream", "record")
+SEPARATOR = " | "
+_FLAGS = {"true": True, "yes": True, "on": True, "false": False, "no": False, "off": False}
+
+
+def _split(cell: str) -> list[str]:
+    return [part.strip() for part in cell.split("|") if part.strip()]
+
+
+def _parse_prompt(item: str) -> Prompt:
+    offset, equals, text = item.partition("=")
+    if equals and text.strip():
+        try:
+            return Prompt(parse_duration(offset.strip()), text.strip())
+        except ValueError:
+            pass
+    return Prompt(0, item)
+
+
+def parse_rundown_csv(text: str, source: str = "<rundown.csv>") -> Rundown:
+    """Parse and validate; raises :class:`RundownError` listing every problem with its line."""
+    problems: list[Problem] = []
+
+    def problem(line: int | None, message: str) -> None:
+        problems.append(Problem(source, line, message))
+
+    reader = csv.reader(io.StringIO(text, newline=""))
+    settings: dict[str, str] = {}
+    header: list[str] | None = None
+    header_line = 0
+    segments: list[Segment] = []
+    rows_read = 0
+    previous_line = 0
+    try:
+        for row in reader:
+            line, previous_line = previous_line + 1, reader.line_num
+            cells = [cell.strip() for cell in row]
+            if not any(cells):
+                continue
+            if header is None and cells[0].startswith("#"):
+                _read_setting(" ".join(c for c in cells if c)[1:], line, settings, problem)
+                continue
+            if header is None:
+                header, header_line = _read_header(cells, line, problem), line
+                if header is None:
+                    break
+                continue
+            rows_read += 1
+            values = dict(zip(header, cells, strict=False))
+            segment = _read_segment(values, rows_read, line, cells, header, problem)
+            if segment is not None:
+                segments.append(segment)
+    except csv.Error as error:
+        problem(reader.line_num, f"CSV syntax error: {error}")
+    if "title" not in settings:
+        problem(1, "missing the show title: start the file with a line '# title: Your show'")
+    if header is None and not any(p.message.startswith("header") for p in problems):
+        problem(None, f"no header row: expected columns {', '.join(COLUMNS)}")
+    elif header is not None and not rows_read:
+        problem(header_line, "no segments: add one row per segment below the header")
+    warning = None
+    if "warning" in settings:
+        try:
+            warning = parse_duration(settings["warning"])
+        except ValueError as error:
+            problem(None, f"bad warning: {error}")
+    flags: dict[str, bool | None] = {}
+    for key in ("stream", "record"):
+        value = settings.get(key)
+        flags[key] = None if value is None else _FLAGS.get(value.lower())
+        if value is not None and flags[key] is None:
+            problem(None, f"{key} must be true or false, found {value!r}")
+    if problems:
+        raise RundownError(sorted(problems, key=lambda p: p.line or 0))
+    return Rundown(
+        title=settings["title"],
+        segments=tuple(segments),
+        warning_ms=warning,
+        stream=flags["stream"],
+        record=flags["record"],
+        source=source,
+    )
+
+
+def _read_setting(text: str, line: int, settings: dict[str, str], problem) -> None:
+    key, colon, value = text.partition(":")
+    key, value = key.strip().lower(), value.strip()
+    if not colon:
+        problem(line, f"expected '# key: value' before the header, found '#{text}'")
+    elif key not in SETTINGS:
+        problem(line, f"unknown setting {key!r}{did_you_mean(key, SETTINGS)}")
+    elif key in settings:
+        problem(line, f"duplicate setting {key!r}")
+    elif not value:
+        problem(line, f"setting {key!r} is empty")
+    else:
+        settings[key] = value
+
+
+def _read_header(cells: list[str], line: int, problem) -> list[str] | None:
+    names = [cell.lower() for cell in cells]
+    ok = True
+    for index, name in enumerate(names):
+        if name and name not in COLUMNS:
+            problem(line, f"header: unknown column {cells[index]!r}{did_you_mean(name, COLUMNS)}")
+            ok = False
+        elif name and names.index(name) != index:
+            problem(line, f"header: duplicate column {name!r}")
+            ok = False
+    for required in REQUIRED_COLUMNS:
+        if required not in names:
+            problem(line, f"header: missing column {required!r}")
+            ok = False
+    return names if ok else None
+
+
+def _read_segment(values: dict[str, str], number: int, line: int, cells: list[str], header: list[str], problem):
+    if len(cells) > len(header) and any(cells[len(header):]):
+        problem(line, f"segment {number}: more cells than header columns")
+    title = values.get("title", "")
+    where = f"segment {number} ({' '.join(title.split())})" if title else f"segment {number}"
+    if not title:
+        problem(line, f"{where}: missing title")
+    duration = None
+    if not values.get("duration"):
+        problem(line, f"{where}: missing duration")
+    else:
+        try:
+            duration = parse_duration(values["duration"])
+        except ValueError as error:
+            problem(line, f"{where}: bad duration: {error}")
+        if duration == 0:
+            problem(line, f"{where}: duration must be more than zero")
+            duration = None
+    prompts = []
+    for item in _split(values.get("prompts", "")):
+        prompt = _parse_prompt(item)
+        if duration is not None and prompt.at_ms >= duration:
+            problem(
+                line,
+                f"{where}: prompt at {format_duration(prompt.at_ms)} is past the segment's end "
+                f"({format_duration(duration)})",
+            )
+        prompts.append(prompt)
+    if not title or duration is None:
+        return None
+    return Segment(
+        title=title,
+        duration_ms=duration,
+        scene=values.get("scene") or None,
+        guest=values.get("guest") or None,
+        notes=values.get("notes") or None,
+        talking_points=tuple(_split(values.get("talking_points", ""))),
+        prompts=tuple(prompts),
+        line=line,
+        scene_line=line,
+    )
+
+
+def rundown_to_csv(rundown: Rundown) -> str:
+    """The CSV form; raises :class:`RundownError` if some text cannot survive the `` | `` lists."""
+    source = rundown.source or "<rundown>"
+    problems = []
+    output = io.StringIO(newline="")
+    writer = csv.writer(output, lineterminator="\n")
+    writer.writerow([f"# title: {rundown.title}"])
+    if rundown.warning_ms is not None:
+        writer.writerow([f"# warning: {format_duration(rundown.warning_ms)}"])
+    for key in ("stream", "record"):
+        if getattr(rundown, key) is not None:
+            writer.writerow([f"# {key}: {'true' if getattr(rundown, key) else 'false'}"])
+    writer.writerow(COLUMNS)
+    for number, segment in enumerate(rundown.segments, start=1):
+        listed = [*segment.talking_points, *(p.text for p in segment.prompts)]
+        if any("|" in text for text in listed):
+            problems.append(
+                Problem(source, segment.line, f"segment {number} ({segment.title}): a talking point or prompt "
+                        "contains '|', which the CSV format uses to separate items")
+            )
+            continue
+        prompts = []
+        for prompt in segment.prompts:
+            if prompt.at_ms or _parse_prompt(prompt.text) != prompt:
+                prompts.append(f"{format_duration(prompt.at_ms)}={prompt.text}")
+            else:
+                prompts.append(prompt.text)
+        writer.writerow(
+            [
+                segment.title,
+                format_duration(segment.duration_ms),
+                segment.scene or "",
+                segment.guest or "",
+                segment.notes or "",
+                SEPARATOR.join(segment.talking_points),
+                SEPARATOR.join(prompts),
+            ]
+        )
+    if problems:
+        raise RundownError(problems)
+    return output.getvalue()

@@ -1,0 +1,65 @@
+"""Reading rundown files by extension and writing files so that nothing is ever half-written."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+from livekit.core.rundown import Rundown
+from livekit.rundown.csv_format import parse_rundown_csv
+from livekit.rundown.problems import Problem, RundownError
+from livekit.rundown.yaml_format import parse_rundown_yaml
+
+#: Rundowns are small; a larger file is a mistake (or an attack on the parser).
+MAX_RUNDOWN_BYTES = 1_000_000
+
+
+def validate_rundown(path: str | Path) -> tuple[Rundown | None, list[Problem]]:
+    """The rundown (when usable) and every problem in the file; ``.csv`` is CSV, anything else YAML."""
+    path = Path(path)
+    name = str(path)
+    try:
+        size = path.stat().st_size
+        if size > MAX_RUNDOWN_BYTES:
+            return None, [Problem(name, None, f"file is {size} bytes; rundowns are limited to {MAX_RUNDOWN_BYTES}")]
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        return None, [Problem(name, None, "no such file")]
+    except IsADirectoryError:
+        return None, [Problem(name, None, "is a folder, not a rundown file")]
+    except OSError as error:
+        return None, [Problem(name, None, f"cannot read: {error.strerror}")]
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        line = raw[: error.start].count(b"\n") + 1
+        return None, [Problem(name, line, "not UTF-8 text (save the file as UTF-8)")]
+    parse = parse_rundown_csv if path.suffix.lower() == ".csv" else parse_rundown_yaml
+    try:
+        return parse(text, name), []
+    except RundownError as error:
+        return None, error.problems
+
+
+def load_rundown(path: str | Path) -> Rundown:
+    """Read a rundown file, raising :class:`RundownError` with all its problems."""
+    rundown, problems = validate_rundown(path)
+    if problems or rundown is None:
+        raise RundownError(problems)
+    return rundown
+
+
+def write_text_atomically(path: str | Path, text: str) -> None:
+    """Write to a temporary file beside ``path`` then rename it over: readers see old or new, never half."""
+    path = Path(path)
+    descriptor, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent or ".")
+    try:
+        with os.fdopen(descriptor, "w", encoding="utf-8", newline="") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise

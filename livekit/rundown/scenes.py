@@ -1,0 +1,25 @@
+"""Checking a rundown's scene names against the scenes OBS actually has."""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+
+from livekit.core.rundown import Rundown
+from livekit.rundown.problems import Problem, did_you_mean
+
+
+def scene_problems(rundown: Rundown, scenes: Collection[str]) -> list[Problem]:
+    """One problem per segment whose ``scene`` is not among ``scenes``, with the closest name suggested."""
+    source = rundown.source or "<rundown>"
+    problems = []
+    for number, segment in enumerate(rundown.segments, start=1):
+        if segment.scene is not None and segment.scene not in scenes:
+            problems.append(
+                Problem(
+                    source,
+                    segment.scene_line or segment.line,
+                    f"segment {number} ({segment.title}): OBS has no scene {segment.scene!r}"
+                    f"{did_you_mean(segment.scene, scenes)}",
+                )
+            )
+    return problems

@@ -1,0 +1,287 @@
+"""The YAML rundown format, parsed with PyYAML's node API so every key and value keeps its line.
+
+Example::
+
+    title: Weekly Q&A
+    warning: 30s            # optional: when the warning phase starts (default from greenroom.toml)
+    stream: false           # optional: start/stop streaming with the show
+    record: true            # optional: start/stop recording with the show
+    segments:
+      - title: Intro
+        duration: 1m30s     # 90s, 2m, 1h5m, 1:30, 1:02:03 or plain seconds
+        scene: Camera       # OBS scene name
+        guest: Ada Lovelace
+        talking_points: [Welcome, Agenda]
+        prompts:
+          - Smile, say hello              # shown from the segment's start
+          - {at: 1m, text: Plug the newsletter}
+        notes: free text for the producer
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import yaml
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+from livekit.core.durations import format_duration, parse_duration
+from livekit.core.rundown import Prompt, Rundown, Segment
+from livekit.rundown.problems import Problem, RundownError, did_you_mean
+
+SHOW_KEYS = ("title", "warning", "stream", "record", "segments")
+SEGMENT_KEYS = ("title", "duration", "scene", "guest", "talking_points", "prompts", "notes")
+PROMPT_KEYS = ("at", "text")
+MAX_SEGMENTS = 10_000
+
+_NULL = "tag:yaml.org,2002:null"
+_BOOL = "tag:yaml.org,2002:bool"
+_TRUE = {"yes", "true", "on", "y"}
+
+
+def _kind(node: Node) -> str:
+    if isinstance(node, MappingNode):
+        return "a mapping"
+    if isinstance(node, SequenceNode):
+        return "a list"
+    return "nothing" if node.tag == _NULL else f"the value {node.value!r}"
+
+
+def _line(node: Node) -> int:
+    return node.start_mark.line + 1
+
+
+class _Reader:
+    """Walks the node tree once, collecting every problem instead of stopping at the first."""
+
+    def __init__(self, source: str) -> None:
+        self.source = source
+        self.problems: list[Problem] = []
+
+    def problem(self, line: int | None, message: str) -> None:
+        self.problems.append(Problem(self.source, line, message))
+
+    def mapping(self, node: Node, known: tuple[str, ...], where: str) -> dict[str, tuple[Node, Node]]:
+        """Keys to (key node, value node); reports duplicate and unknown keys."""
+        if not isinstance(node, MappingNode):
+            self.problem(_line(node), f"{where} must be a mapping of keys ({', '.join(known)}), found {_kind(node)}")
+            return {}
+        result: dict[str, tuple[Node, Node]] = {}
+        for key_node, value_node in node.value:
+            if not isinstance(key_node, ScalarNode):
+                self.problem(_line(key_node), f"{where}: keys must be plain words, found {_kind(key_node)}")
+                continue
+            key = key_node.value
+            if key in result:
+                first = _line(result[key][0])
+                self.problem(_line(key_node), f"{where}: duplicate key {key!r} (first given on line {first})")
+                continue
+            if key not in known:
+                self.problem(_line(key_node), f"{where}: unknown key {key!r}{did_you_mean(key, known)}")
+                continue
+            result[key] = (key_node, value_node)
+        return result
+
+    def text(self, entry: tuple[Node, Node] | None, where: str, *, required: bool = False) -> str | None:
+        if entry is None:
+            return None
+        key_node, node = entry
+        if isinstance(node, ScalarNode) and node.tag != _NULL:
+            value = node.value.strip()
+            if value:
+                return value
+        if isinstance(node, ScalarNode):
+            if required:
+                self.problem(_line(key_node), f"{where}: {key_node.value} is empty")
+            return None
+        self.problem(_line(node), f"{where}: {key_node.value} must be text, found {_kind(node)}")
+        return None
+
+    def flag(self, entry: tuple[Node, Node] | None) -> bool | None:
+        if entry is None:
+            return None
+        key_node, node = entry
+        if isinstance(node, ScalarNode) and node.tag == _BOOL:
+            return node.value.lower() in _TRUE
+        self.problem(_line(node), f"{key_node.value} must be true or false, found {_kind(node)}")
+        return None
+
+    def duration(self, entry: tuple[Node, Node], where: str) -> int | None:
+        key_node, node = entry
+        if not isinstance(node, ScalarNode) or node.tag == _NULL:
+            self.problem(_line(node), f"{where}: {key_node.value} must be a duration, found {_kind(node)}")
+            return None
+        try:
+            return parse_duration(node.value)
+        except ValueError as error:
+            self.problem(_line(node), f"{where}: bad {key_node.value}: {error}")
+            return None
+
+    def texts(self, entry: tuple[Node, Node] | None, where: str) -> tuple[str, ...]:
+        """A list of text items; a single text is accepted as a list of one."""
+        if entry is None:
+            return ()
+        key_node, node = entry
+        if isinstance(node, ScalarNode):
+            single = self.text(entry, where)
+            return () if single is None else (single,)
+        if not isinstance(node, SequenceNode):
+            self.problem(_line(node), f"{where}: {key_node.value} must be a list of text, found {_kind(node)}")
+            return ()
+        items = []
+        for item in node.value:
+            if isinstance(item, ScalarNode) and item.tag != _NULL and item.value.strip():
+                items.append(item.value.strip())
+            else:
+                self.problem(_line(item), f"{where}: each of {key_node.value} must be text, found {_kind(item)}")
+        return tuple(items)
+
+    def prompts(self, entry: tuple[Node, Node] | None, where: str, duration_ms: int | None) -> tuple[Prompt, ...]:
+        if entry is None:
+            return ()
+        key_node, node = entry
+        if not isinstance(node, SequenceNode):
+            self.problem(_line(node), f"{where}: prompts must be a list, found {_kind(node)}")
+            return ()
+        prompts = []
+        for item in node.value:
+            if isinstance(item, ScalarNode):
+                if item.tag == _NULL or not item.value.strip():
+                    self.problem(_line(item), f"{where}: empty prompt")
+                else:
+                    prompts.append(Prompt(0, item.value.strip()))
+                continue
+            keys = self.mapping(item, PROMPT_KEYS, f"{where}, prompt")
+            if not keys:
+                continue
+            text = self.text(keys.get("text"), f"{where}, prompt", required=True)
+            if "text" not in keys:
+                self.problem(_line(item), f"{where}: prompt has no text")
+            at = 0
+            if "at" in keys:
+                at = self.duration(keys["at"], f"{where}, prompt")
+                if at is None:
+                    continue
+                if duration_ms is not None and at >= duration_ms:
+                    self.problem(
+                        _line(keys["at"][1]),
+                        f"{where}: prompt at {format_duration(at)} is past the segment's end "
+                        f"({format_duration(duration_ms)})",
+                    )
+            if text is not None:
+                prompts.append(Prompt(at, text))
+        return tuple(prompts)
+
+    def segment(self, node: Node, number: int) -> Segment | None:
+        where = f"segment {number}"
+        keys = self.mapping(node, SEGMENT_KEYS, where)
+        if not isinstance(node, MappingNode):
+            return None
+        title = self.text(keys.get("title"), where, required=True)
+        if "title" not in keys:
+            self.problem(_line(node), f"{where}: missing title")
+        where = f"segment {number} ({title})" if title else where
+        duration = None
+        if "duration" not in keys:
+            self.problem(_line(node), f"{where}: missing duration")
+        else:
+            duration = self.duration(keys["duration"], where)
+            if duration == 0:
+                self.problem(_line(keys["duration"][1]), f"{where}: duration must be more than zero")
+                duration = None
+        scene = self.text(keys.get("scene"), where)
+        segment = Segment(
+            title=title or "",
+            duration_ms=duration or 0,
+            scene=scene,
+            guest=self.text(keys.get("guest"), where),
+            notes=self.text(keys.get("notes"), where),
+            talking_points=self.texts(keys.get("talking_points"), where),
+            prompts=self.prompts(keys.get("prompts"), where, duration),
+            line=_line(node),
+            scene_line=_line(keys["scene"][1]) if "scene" in keys else None,
+        )
+        return segment if title and duration else None
+
+    def rundown(self, root: Node | None) -> Rundown | None:
+        if root is None:
+            self.problem(1, "the file is empty: expected a show with title and segments")
+            return None
+        keys = self.mapping(root, SHOW_KEYS, "the show")
+        if not isinstance(root, MappingNode):
+            return None
+        title = self.text(keys.get("title"), "the show", required=True)
+        if "title" not in keys:
+            self.problem(_line(root), "the show has no title")
+        warning = None
+        if "warning" in keys:
+            warning = self.duration(keys["warning"], "the show")
+        stream, record = self.flag(keys.get("stream")), self.flag(keys.get("record"))
+        segments: list[Segment | None] = []
+        if "segments" not in keys:
+            self.problem(_line(root), "the show has no segments")
+        else:
+            node = keys["segments"][1]
+            if not isinstance(node, SequenceNode):
+                self.problem(_line(node), f"segments must be a list, found {_kind(node)}")
+            elif not node.value:
+                self.problem(_line(node), "segments is empty: a show needs at least one segment")
+            elif len(node.value) > MAX_SEGMENTS:
+                self.problem(_line(node), f"more than {MAX_SEGMENTS} segments")
+            else:
+                segments = [self.segment(item, number) for number, item in enumerate(node.value, start=1)]
+        if self.problems or title is None:
+            return None
+        return Rundown(
+            title=title,
+            segments=tuple(s for s in segments if s is not None),
+            stream=stream,
+            record=record,
+            warning_ms=warning,
+            source=self.source,
+        )
+
+
+def parse_rundown_yaml(text: str, source: str = "<rundown>") -> Rundown:
+    """Parse and validate; raises :class:`RundownError` listing every problem with its line."""
+    try:
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.MarkedYAMLError as error:
+        mark = error.problem_mark or error.context_mark
+        line = None if mark is None else mark.line + 1
+        detail = " ".join(part for part in (error.context, error.problem) if part)
+        raise RundownError([Problem(source, line, f"YAML syntax error: {detail}")]) from None
+    except yaml.YAMLError as error:
+        raise RundownError([Problem(source, None, f"YAML error: {error}")]) from None
+    reader = _Reader(source)
+    rundown = reader.rundown(root)
+    if reader.problems or rundown is None:
+        raise RundownError(sorted(reader.problems, key=lambda p: (p.line or 0)))
+    return rundown
+
+
+def rundown_to_yaml(rundown: Rundown) -> str:
+    """The YAML form people write: durations as ``1m30s``, start-of-segment prompts as plain strings."""
+    show: dict[str, Any] = {"title": rundown.title}
+    if rundown.warning_ms is not None:
+        show["warning"] = format_duration(rundown.warning_ms)
+    for key in ("stream", "record"):
+        if getattr(rundown, key) is not None:
+            show[key] = getattr(rundown, key)
+    segments = []
+    for segment in rundown.segments:
+        item: dict[str, Any] = {"title": segment.title, "duration": format_duration(segment.duration_ms)}
+        for key in ("scene", "guest"):
+            if getattr(segment, key) is not None:
+                item[key] = getattr(segment, key)
+        if segment.talking_points:
+            item["talking_points"] = list(segment.talking_points)
+        if segment.prompts:
+            item["prompts"] = [
+                p.text if p.at_ms == 0 else {"at": format_duration(p.at_ms), "text": p.text} for p in segment.prompts
+            ]
+        if segment.notes is not None:
+            item["notes"] = segment.notes
+        segments.append(item)
+    show["segments"] = segments
+    return yaml.safe_dump(show, sort_keys=False, allow_unicode=True, width=100)

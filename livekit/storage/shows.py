@@ -1,0 +1,176 @@
+"""Crash-safe show storage: a ``shows`` row per show and an append-only ``show_events`` log.
+
+Every event is committed (its own transaction, ``synchronous=FULL`` on this connection) before the
+show core applies it, so after ``kill -9`` — or a power cut — :meth:`ShowStore.load_show` replays the
+log and the show resumes on the right segment with the right elapsed times. Timestamps are epoch
+milliseconds (see :mod:`livekit.core.clock`), valid across processes.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from dataclasses import dataclass
+
+import sqlite_utils
+
+from greenroom.errors import GreenroomError
+from livekit.core.clock import Clock, SystemClock
+from livekit.core.rundown import Rundown
+from livekit.core.show import DEFAULT_WARNING_MS, Show, ShowError, ShowEvent
+
+
+class ShowNotFound(GreenroomError):
+    """No show with that id in this workspace."""
+
+
+@dataclass(frozen=True)
+class ShowRecord:
+    """One row of ``shows``. Times are epoch ms; ``planned_ms`` is the rundown's total."""
+
+    id: int
+    title: str
+    rundown_path: str | None
+    rundown_hash: str
+    status: str
+    warning_ms: int
+    planned_ms: int
+    created_ms: int
+    started_ms: int | None
+    ended_ms: int | None
+
+    @property
+    def actual_ms(self) -> int | None:
+        """Length as run (None until the show has ended)."""
+        if self.started_ms is None or self.ended_ms is None:
+            return None
+        return self.ended_ms - self.started_ms
+
+
+_COLUMNS = "id, title, rundown_path, rundown_hash, status, warning_ms, planned_ms, created_ms, started_ms, ended_ms"
+
+
+class ShowStore:
+    """Shows in the workspace database (one store per thread, like its sqlite_utils.Database)."""
+
+    def __init__(self, db: sqlite_utils.Database, clock: Clock | None = None) -> None:
+        self.db = db
+        self.clock = clock or SystemClock()
+        # An event must survive a power cut, not only a crash: fsync every commit on this connection.
+        db.execute("PRAGMA synchronous = FULL")
+
+    def create_show(self, rundown: Rundown, *, default_warning_ms: int = DEFAULT_WARNING_MS) -> int:
+        """Store a new show (status ready) with a frozen copy of its rundown; returns its id."""
+        warning = rundown.warning_ms if rundown.warning_ms is not None else default_warning_ms
+        cursor = self.db.execute(
+            "INSERT INTO shows (title, rundown_path, rundown_hash, rundown_json, warning_ms, planned_ms, "
+            "status, created_ms) VALUES (?, ?, ?, ?, ?, ?, 'ready', ?)",
+            [
+                rundown.title,
+                rundown.source,
+                rundown.content_hash,
+                rundown.to_json(),
+                warning,
+                rundown.planned_total_ms,
+                self.clock.now_ms(),
+            ],
+        )
+        return int(cursor.lastrowid)
+
+    def append_event(self, show_id: int, event: ShowEvent) -> int:
+        """Append one event and update the show's status, in one committed transaction; returns its seq."""
+        self.get(show_id)
+        with self.db.atomic():
+            row = self.db.execute(
+                "SELECT COALESCE(MAX(seq), 0) + 1 FROM show_events WHERE show_id = ?", [show_id]
+            ).fetchone()
+            seq = int(row[0])
+            self.db.execute(
+                "INSERT INTO show_events (show_id, seq, type, segment, at_ms, payload) VALUES (?, ?, ?, ?, ?, ?)",
+                [show_id, seq, event.type, event.segment, event.at_ms, json.dumps(dict(event.payload))],
+            )
+            if event.type == "start":
+                self.db.execute(
+                    "UPDATE shows SET status = 'live', started_ms = ? WHERE id = ?", [event.at_ms, show_id]
+                )
+            elif event.ends_show:
+                self.db.execute(
+                    "UPDATE shows SET status = 'ended', ended_ms = ? WHERE id = ?", [event.at_ms, show_id]
+                )
+        return seq
+
+    def events(self, show_id: int) -> list[ShowEvent]:
+        rows = self.db.execute(
+            "SELECT type, segment, at_ms, payload FROM show_events WHERE show_id = ? ORDER BY seq", [show_id]
+        ).fetchall()
+        return [ShowEvent(kind, segment, at_ms, json.loads(payload)) for kind, segment, at_ms, payload in rows]
+
+    def rundown(self, show_id: int) -> Rundown:
+        """The rundown exactly as the show was created with it."""
+        record = self.get(show_id)
+        (text,) = self.db.execute("SELECT rundown_json FROM shows WHERE id = ?", [show_id]).fetchone()
+        return Rundown.from_dict(json.loads(text), source=record.rundown_path)
+
+    def load_show(self, show_id: int, *, journal: bool = True) -> Show:
+        """Rebuild the show by replaying its events; with ``journal`` its next operations are stored here."""
+        record = self.get(show_id)
+        rundown = self.rundown(show_id)
+        try:
+            show = Show.replay(
+                rundown, self.events(show_id), self.clock, default_warning_ms=record.warning_ms
+            )
+        except ShowError as error:
+            raise GreenroomError(f"show {show_id}: its event log cannot be replayed: {error}") from None
+        if journal:
+            show.journal = self.journal_for(show_id)
+        return show
+
+    def new_show(self, rundown: Rundown, *, default_warning_ms: int = DEFAULT_WARNING_MS) -> tuple[int, Show]:
+        """Create a show and return it ready to start, journalled into this store."""
+        show_id = self.create_show(rundown, default_warning_ms=default_warning_ms)
+        return show_id, self.load_show(show_id)
+
+    def journal_for(self, show_id: int):
+        """The callable a :class:`Show` uses to persist each event before applying it."""
+
+        def journal(event: ShowEvent) -> None:
+            self.append_event(show_id, event)
+
+        return journal
+
+    def get(self, show_id: int) -> ShowRecord:
+        row = self.db.execute(f"SELECT {_COLUMNS} FROM shows WHERE id = ?", [show_id]).fetchone()  # noqa: S608
+        if row is None:
+            raise ShowNotFound(f"no show {show_id} in this workspace (see `livekit shows`)")
+        return ShowRecord(*row)
+
+    def find_unfinished(
+        self, *, rundown_hash: str | None = None, rundown_path: str | None = None
+    ) -> list[ShowRecord]:
+        """Shows not ended (newest first), optionally for one rundown: what a restarted runner resumes."""
+        where, params = ["status != 'ended'"], []
+        if rundown_hash is not None:
+            where.append("rundown_hash = ?")
+            params.append(rundown_hash)
+        if rundown_path is not None:
+            where.append("rundown_path = ?")
+            params.append(rundown_path)
+        return self._records(" AND ".join(where), params)
+
+    def list_shows(self) -> list[ShowRecord]:
+        """Every show, newest first."""
+        return self._records("1 = 1", [])
+
+    def latest_show_id(self) -> int | None:
+        shows = self.list_shows()
+        return shows[0].id if shows else None
+
+    def _records(self, where: str, params: list) -> list[ShowRecord]:
+        try:
+            rows = self.db.execute(
+                f"SELECT {_COLUMNS} FROM shows WHERE {where} ORDER BY created_ms DESC, id DESC",  # noqa: S608
+                params,
+            ).fetchall()
+        except sqlite3.OperationalError as error:
+            raise GreenroomError(f"cannot read shows: {error}") from None
+        return [ShowRecord(*row) for row in rows]
