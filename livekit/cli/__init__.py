@@ -1,7 +1,9 @@
 """The `livekit` command: a thin click layer over the livekit library."""
 
 from greenroom.cli import tool_group
+from livekit.cli.check import check, rundown
 from livekit.cli.obs import obs
+from livekit.cli.report import report, shows
 
 main = tool_group(
     "livekit",
@@ -11,3 +13,7 @@ main = tool_group(
     """,
 )
 main.add_command(obs)
+main.add_command(check)
+main.add_command(rundown)
+main.add_command(report)
+main.add_command(shows)
