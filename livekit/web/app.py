@@ -1,0 +1,432 @@
+"""The control room web app: three pages, one websocket each, and an HTTP automation API.
+
+The runner owns the show; this app only renders its state (filtered per page by :mod:`livekit.web.views`)
+and forwards producer actions to :meth:`LiveShowPort.act`. Every state change reaches every open page at
+once over its websocket. The server is the only clock: pages estimate their offset to it with pings.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import re
+import time
+import weakref
+from collections.abc import Awaitable, Callable, Iterable
+from pathlib import Path
+from typing import Any
+
+from aiohttp import WSCloseCode, WSMsgType, web
+
+from greenroom.errors import GreenroomError
+from greenroom.templates import default_templates_dir
+from livekit.runner.port import LiveShowPort
+from livekit.web.security import (
+    OriginPolicy,
+    add_security_headers,
+    bearer_token,
+    token_matches,
+)
+from livekit.web.views import VIEWS, view_of
+
+log = logging.getLogger(__name__)
+
+PORT_KEY = web.AppKey("live_show_port", LiveShowPort)
+TOKEN_KEY = web.AppKey("control_token", str)
+POLICY_KEY = web.AppKey("origin_policy", OriginPolicy)
+SOCKETS_KEY = web.AppKey("open_websockets", weakref.WeakSet)
+CLOCK_KEY = web.AppKey("server_clock", Callable)
+DIRS_KEY = web.AppKey("page_dirs", dict)
+CACHE_KEY = web.AppKey("view_cache", dict)
+
+SHOW_ACTIONS = ("start", "next", "back", "hold", "resume", "extend", "shorten", "jump", "skip", "end")
+QUESTION_ACTIONS = ("approve", "reject", "show", "hide", "answer")
+PAGES = {"control": ("web", "control.html"), "presenter": ("web", "presenter.html"), "overlay": ("overlay", "overlay.html")}
+STATIC_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*\.(js|css|png|svg|woff2)$")
+AUTH_TIMEOUT_S = 10
+MAX_WS_MESSAGE = 64 * 1024
+#: Close code a control page gets when its token is refused (4000-4999 are for applications).
+WS_CLOSE_UNAUTHORISED = 4401
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+def wall_clock_ms() -> int:
+    return time.time_ns() // 1_000_000
+
+
+def create_app(
+    port: LiveShowPort,
+    token: str,
+    *,
+    allow_origin: str | None = None,
+    allowed_hosts: Iterable[str] = (),
+    overlay_dir: Path | None = None,
+    clock: Callable[[], int] = wall_clock_ms,
+) -> web.Application:
+    """Build the app. ``token`` guards every control action; ``allow_origin`` admits one more browser origin
+    (e.g. a Companion web button page); ``allowed_hosts`` adds host names (when served beyond loopback);
+    ``overlay_dir`` replaces the default overlay (``overlay.html`` + its files) with the team's own.
+    """
+    if not token or len(token) < 16:
+        raise GreenroomError("the control token must be at least 16 characters long")
+    app = web.Application(middlewares=[_host_and_origin_guard], client_max_size=256 * 1024)
+    app[PORT_KEY] = port
+    app[TOKEN_KEY] = token
+    app[POLICY_KEY] = OriginPolicy(allow_origin, allowed_hosts)
+    app[SOCKETS_KEY] = weakref.WeakSet()
+    app[CLOCK_KEY] = clock
+    templates = default_templates_dir()
+    app[DIRS_KEY] = {"web": templates / "web", "overlay": Path(overlay_dir) if overlay_dir else templates / "overlay"}
+    app[CACHE_KEY] = {}
+    app.on_response_prepare.append(add_security_headers)
+    app.on_shutdown.append(_close_websockets)
+    app.add_routes(
+        [
+            web.get("/", _index),
+            web.get("/control", _page("control")),
+            web.get("/presenter", _page("presenter")),
+            web.get("/overlay", _page("overlay")),
+            web.get("/static/{folder:web|overlay}/{name}", _static_file),
+            web.get("/ws/{view}", _websocket),
+            web.get("/api/state", _authorised(_api_state)),
+            web.get("/api/guests", _authorised(_api_guests)),
+            web.post("/api/action", _authorised(_api_action)),
+            web.post("/api/show/{action}", _authorised(_api_show)),
+            web.post("/api/message", _authorised(_api_message_set)),
+            web.delete("/api/message", _authorised(_api_message_clear)),
+            web.post("/api/message/clear", _authorised(_api_message_clear)),
+            web.post("/api/guests", _authorised(_api_guest_add)),
+            web.patch("/api/guests/{id}", _authorised(_api_guest_update)),
+            web.post("/api/guests/{id}", _authorised(_api_guest_update)),
+            web.post("/api/guests/{id}/status", _authorised(_api_guest_status)),
+            web.post("/api/guests/{id}/check-in", _authorised(_api_guest_check_in)),
+            web.post("/api/guests/{id}/move", _authorised(_api_guest_move)),
+            web.post("/api/questions/{id}/{action}", _authorised(_api_question)),
+        ]
+    )
+    return app
+
+
+# -- guards ------------------------------------------------------------------------------------------
+
+
+@web.middleware
+async def _host_and_origin_guard(request: web.Request, handler: Handler) -> web.StreamResponse:
+    policy = request.app[POLICY_KEY]
+    if not policy.host_allowed(request):
+        return _error(403, "this host name is not allowed (see --allowed-host)")
+    changes_something = request.method not in ("GET", "HEAD", "OPTIONS")
+    is_websocket = request.headers.get("Upgrade", "").lower() == "websocket"
+    if (changes_something or is_websocket) and not policy.origin_allowed(request):
+        return _error(403, "cross-origin request refused")
+    return await handler(request)
+
+
+def _authorised(handler: Handler) -> Handler:
+    async def guarded(request: web.Request) -> web.StreamResponse:
+        if not token_matches(request.app[TOKEN_KEY], bearer_token(request)):
+            response = _error(401, "missing or wrong token: send Authorization: Bearer <token>")
+            response.headers["WWW-Authenticate"] = 'Bearer realm="livekit"'
+            return response
+        return await handler(request)
+
+    return guarded
+
+
+def _error(status: int, message: str) -> web.Response:
+    return web.json_response({"ok": False, "error": message}, status=status)
+
+
+# -- pages -------------------------------------------------------------------------------------------
+
+
+async def _index(request: web.Request) -> web.StreamResponse:
+    raise web.HTTPFound("/presenter")
+
+
+def _page(name: str) -> Handler:
+    folder, filename = PAGES[name]
+
+    async def page(request: web.Request) -> web.StreamResponse:
+        path = request.app[DIRS_KEY][folder] / filename
+        if not path.is_file():
+            return _error(404, f"page template {path} is missing")
+        return web.FileResponse(path, headers={"Content-Type": "text/html; charset=utf-8"})
+
+    return page
+
+
+async def _static_file(request: web.Request) -> web.StreamResponse:
+    name = request.match_info["name"]
+    if not STATIC_NAME.match(name):
+        raise web.HTTPNotFound()
+    path = request.app[DIRS_KEY][request.match_info["folder"]] / name
+    if not path.is_file():
+        raise web.HTTPNotFound()
+    return web.FileResponse(path)
+
+
+# -- websocket ---------------------------------------------------------------------------------------
+
+
+def _serialised(app: web.Application, state: dict[str, Any], view: str) -> str:
+    """Each state is filtered and encoded once per view, however many pages show it."""
+    cache = app[CACHE_KEY]
+    cached = cache.get(view)
+    if cached is not None and cached[0] is state:
+        return cached[1]
+    text = json.dumps({"type": "state", "state": view_of(state, view)}, default=str, ensure_ascii=False)
+    cache[view] = (state, text)
+    return text
+
+
+class _Connection:
+    """One page's websocket: serialised sends, state pushes after auth, pings answered at once."""
+
+    def __init__(self, request: web.Request, ws: web.WebSocketResponse, view: str) -> None:
+        self.app = request.app
+        self.ws = ws
+        self.view = view
+        self.authorised = view != "control"
+        self.send_lock = asyncio.Lock()
+        self.pusher: asyncio.Task[None] | None = None
+        self.queue: asyncio.Queue[dict[str, Any]] | None = None
+
+    async def send(self, text: str) -> None:
+        async with self.send_lock:
+            if not self.ws.closed:
+                await self.ws.send_str(text)
+
+    async def send_json(self, data: dict[str, Any]) -> None:
+        await self.send(json.dumps(data, default=str, ensure_ascii=False))
+
+    def start_pushing(self) -> None:
+        port = self.app[PORT_KEY]
+        self.queue = port.subscribe()
+        self.pusher = asyncio.ensure_future(self._push(port.state()))
+
+    async def _push(self, first: dict[str, Any]) -> None:
+        assert self.queue is not None
+        state = first
+        try:
+            while True:
+                await self.send(_serialised(self.app, state, self.view))
+                state = await self.queue.get()
+        except (ConnectionResetError, RuntimeError):
+            await self.ws.close()
+
+    async def stop(self) -> None:
+        if self.pusher is not None:
+            self.pusher.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self.pusher
+        if self.queue is not None:
+            self.app[PORT_KEY].unsubscribe(self.queue)
+
+    async def handle(self, message: dict[str, Any]) -> None:
+        kind = message.get("type")
+        if kind == "ping":
+            await self.send_json({"type": "pong", "t0": message.get("t0"), "server_ms": self.app[CLOCK_KEY]()})
+        elif kind == "auth" and self.view == "control":
+            await self._authenticate(message.get("token"))
+        elif kind == "action":
+            await self._act(message)
+        else:
+            await self.send_json({"type": "error", "error": f"unknown message type {kind!r}"})
+
+    async def _authenticate(self, offered: Any) -> None:
+        if self.authorised:
+            return
+        if not isinstance(offered, str) or not token_matches(self.app[TOKEN_KEY], offered):
+            await self.send_json({"type": "auth", "ok": False, "error": "wrong token"})
+            await self.ws.close(code=WS_CLOSE_UNAUTHORISED, message=b"wrong token")
+            return
+        self.authorised = True
+        await self.send_json({"type": "auth", "ok": True})
+        self.start_pushing()
+
+    async def _act(self, message: dict[str, Any]) -> None:
+        request_id = message.get("id")
+        if self.view != "control" or not self.authorised:
+            await self.send_json({"type": "result", "id": request_id, "ok": False, "error": "not allowed"})
+            return
+        action, params = message.get("action"), message.get("params") or {}
+        if not isinstance(action, str) or not isinstance(params, dict):
+            await self.send_json({"type": "result", "id": request_id, "ok": False, "error": "bad action"})
+            return
+        try:
+            await self.app[PORT_KEY].act(action, params)
+        except GreenroomError as error:
+            await self.send_json({"type": "result", "id": request_id, "ok": False, "error": str(error)})
+            return
+        except Exception:
+            log.exception("action %s failed", action)
+            await self.send_json({"type": "result", "id": request_id, "ok": False, "error": "internal error"})
+            return
+        await self.send_json({"type": "result", "id": request_id, "ok": True})
+
+
+async def _websocket(request: web.Request) -> web.StreamResponse:
+    view = request.match_info["view"]
+    if view not in VIEWS:
+        raise web.HTTPNotFound()
+    ws = web.WebSocketResponse(heartbeat=10, max_msg_size=MAX_WS_MESSAGE)
+    await ws.prepare(request)
+    request.app[SOCKETS_KEY].add(ws)
+    connection = _Connection(request, ws, view)
+    await connection.send_json({"type": "hello", "view": view, "auth_required": not connection.authorised})
+    deadline = None
+    if connection.authorised:
+        connection.start_pushing()
+    else:
+        deadline = asyncio.get_running_loop().call_later(
+            AUTH_TIMEOUT_S, lambda: None if connection.authorised else asyncio.ensure_future(ws.close())
+        )
+    try:
+        async for frame in ws:
+            if frame.type != WSMsgType.TEXT:
+                continue
+            try:
+                message = json.loads(frame.data)
+            except ValueError:
+                message = None
+            if not isinstance(message, dict):
+                await connection.send_json({"type": "error", "error": "messages are JSON objects"})
+                continue
+            await connection.handle(message)
+    finally:
+        if deadline is not None:
+            deadline.cancel()
+        await connection.stop()
+    return ws
+
+
+async def _close_websockets(app: web.Application) -> None:
+    """On shutdown every page is told at once (it then shows 'disconnected' and retries)."""
+    for ws in list(app[SOCKETS_KEY]):
+        with contextlib.suppress(Exception):
+            await ws.close(code=WSCloseCode.GOING_AWAY, message=b"server shutting down")
+
+
+# -- HTTP automation API -----------------------------------------------------------------------------
+
+INTEGER_PARAMS = ("seconds", "segment", "position", "id")
+
+
+async def _params(request: web.Request) -> dict[str, Any]:
+    """Parameters from a JSON body and/or the query string (Stream Deck buttons often only set the URL)."""
+    params: dict[str, Any] = dict(request.query)
+    if request.can_read_body:
+        try:
+            body = await request.json()
+        except ValueError:
+            raise web.HTTPBadRequest(
+                text=json.dumps({"ok": False, "error": "the body must be a JSON object"}),
+                content_type="application/json",
+            ) from None
+        if not isinstance(body, dict):
+            raise web.HTTPBadRequest(
+                text=json.dumps({"ok": False, "error": "the body must be a JSON object"}),
+                content_type="application/json",
+            )
+        params.update(body)
+    for key in INTEGER_PARAMS:
+        if isinstance(params.get(key), str):
+            try:
+                params[key] = int(params[key])
+            except ValueError:
+                raise web.HTTPBadRequest(
+                    text=json.dumps({"ok": False, "error": f"{key} must be a whole number"}),
+                    content_type="application/json",
+                ) from None
+    if isinstance(params.get("blink"), str):
+        params["blink"] = params["blink"].lower() in ("1", "true", "yes", "on")
+    return params
+
+
+async def _perform(request: web.Request, action: str, params: dict[str, Any]) -> web.Response:
+    try:
+        state = await request.app[PORT_KEY].act(action, params)
+    except GreenroomError as error:
+        return _error(400, str(error))
+    return web.json_response({"ok": True, "state": view_of(state, "control")}, dumps=_dumps)
+
+
+def _dumps(data: Any) -> str:
+    return json.dumps(data, default=str, ensure_ascii=False)
+
+
+def _path_id(request: web.Request) -> int:
+    try:
+        return int(request.match_info["id"])
+    except ValueError:
+        raise web.HTTPNotFound() from None
+
+
+async def _api_state(request: web.Request) -> web.Response:
+    return web.json_response(view_of(request.app[PORT_KEY].state(), "control"), dumps=_dumps)
+
+
+async def _api_guests(request: web.Request) -> web.Response:
+    return web.json_response(request.app[PORT_KEY].state().get("guests") or [], dumps=_dumps)
+
+
+async def _api_action(request: web.Request) -> web.Response:
+    body = await _params(request)
+    action, params = body.get("action"), body.get("params") or {}
+    if not isinstance(action, str) or not isinstance(params, dict):
+        return _error(400, 'send {"action": "...", "params": {...}}')
+    return await _perform(request, action, params)
+
+
+async def _api_show(request: web.Request) -> web.Response:
+    action = request.match_info["action"]
+    if action not in SHOW_ACTIONS:
+        return _error(404, f"unknown show action {action!r}; use {', '.join(SHOW_ACTIONS)}")
+    params = await _params(request)
+    if action in ("extend", "shorten"):
+        params.setdefault("seconds", 60)
+    return await _perform(request, f"show.{action}", params)
+
+
+async def _api_message_set(request: web.Request) -> web.Response:
+    params = await _params(request)
+    return await _perform(request, "message.set", {"text": params.get("text", ""), "blink": bool(params.get("blink"))})
+
+
+async def _api_message_clear(request: web.Request) -> web.Response:
+    return await _perform(request, "message.clear", {})
+
+
+async def _api_guest_add(request: web.Request) -> web.Response:
+    return await _perform(request, "guests.add", await _params(request))
+
+
+async def _api_guest_update(request: web.Request) -> web.Response:
+    params = await _params(request)
+    params["id"] = _path_id(request)
+    return await _perform(request, "guests.update", params)
+
+
+async def _api_guest_status(request: web.Request) -> web.Response:
+    params = await _params(request)
+    return await _perform(request, "guests.status", {"id": _path_id(request), "status": params.get("status")})
+
+
+async def _api_guest_check_in(request: web.Request) -> web.Response:
+    return await _perform(request, "guests.status", {"id": _path_id(request), "status": "in_green_room"})
+
+
+async def _api_guest_move(request: web.Request) -> web.Response:
+    params = await _params(request)
+    return await _perform(request, "guests.move", {"id": _path_id(request), "position": params.get("position")})
+
+
+async def _api_question(request: web.Request) -> web.Response:
+    action = request.match_info["action"]
+    if action not in QUESTION_ACTIONS:
+        return _error(404, f"unknown question action {action!r}; use {', '.join(QUESTION_ACTIONS)}")
+    return await _perform(request, f"questions.{action}", {"id": _path_id(request)})

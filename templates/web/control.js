@@ -1,0 +1,269 @@
+// The producer panel: sends actions over the page's one websocket, renders every pushed state.
+"use strict";
+
+(function () {
+  const G = window.Greenroom;
+  const TOKEN_KEY = "greenroom-control-token";
+  const GUEST_ACTIONS = [
+    ["confirmed", "Confirm"],
+    ["in_green_room", "Check in"],
+    ["on_air", "On air"],
+    ["done", "Done"],
+    ["no_show", "No-show"],
+  ];
+  const QUESTION_ACTIONS = {
+    pending: ["approve", "reject"],
+    approved: ["show", "reject"],
+    on_screen: ["hide", "answer"],
+    rejected: ["approve"],
+    answered: [],
+  };
+  let state = null;
+  let connection = null;
+
+  // The token arrives once in the URL fragment (never sent to the server, so never in a log), then
+  // lives in this tab's sessionStorage and is removed from the address bar.
+  function takeTokenFromFragment() {
+    const match = /(?:^#|&)token=([^&]+)/.exec(location.hash);
+    if (match) {
+      sessionStorage.setItem(TOKEN_KEY, decodeURIComponent(match[1]));
+      history.replaceState(null, "", location.pathname + location.search);
+    }
+    return sessionStorage.getItem(TOKEN_KEY);
+  }
+
+  function showLogin(message) {
+    document.getElementById("login").hidden = false;
+    document.getElementById("panel").hidden = true;
+    G.setText("login-error", message || "");
+  }
+
+  function showError(message) {
+    G.setText("action-error", message || "");
+  }
+
+  async function act(action, params) {
+    const result = await connection.act(action, params);
+    showError(result.ok ? "" : result.error);
+    return result;
+  }
+
+  // --- rendering ---------------------------------------------------------------------------------
+  function renderTimers() {
+    const show = state && state.show;
+    if (!show) return;
+    const timing = G.liveTiming(show);
+    const countdown = document.getElementById("countdown");
+    if (show.status === "live" && show.current !== null) {
+      G.setText("countdown", G.formatCountdown(timing.remaining));
+      G.setText("elapsed", G.formatClock(timing.elapsed));
+      G.setText("allotted", G.formatClock(show.allotted_ms));
+    } else {
+      G.setText("countdown", show.status === "ended" ? "ended" : "ready");
+      G.setText("elapsed", "0:00");
+      G.setText("allotted", "0:00");
+    }
+    countdown.setAttribute("data-phase", timing.phase || "none");
+    G.setText("offset", show.status === "ready" ? "—" : G.formatOffset(timing.offset));
+  }
+
+  function renderShow() {
+    const show = state.show || {};
+    G.setText("show-title", show.title || "Control room");
+    G.setText("show-status", (show.status || "") + (show.held ? " · on hold" : ""));
+    G.setText("segment-title", show.segment_title || "");
+    G.setText("next-segment", show.next_segment_title || "—");
+    G.setText("prompt", show.prompt || "—");
+    G.setText("show-elapsed", G.formatClock(show.show_elapsed_ms || 0));
+    document.getElementById("btn-hold").hidden = Boolean(show.held);
+    document.getElementById("btn-resume").hidden = !show.held;
+    const items = (show.segments || []).map(function (segment) {
+      const jump = G.el("button", {
+        text: "Jump",
+        attrs: { "data-segment": String(segment.index), "aria-label": "jump to " + segment.title },
+        onClick: function () { act("show.jump", { segment: segment.index }); },
+      });
+      return G.el("li", { className: "segment " + segment.state }, [
+        G.el("span", { className: "title", text: segment.title }),
+        G.el("span", { className: "planned", text: G.formatClock(segment.allotted_ms) }),
+        G.el("span", { className: "actual", text: G.formatClock(segment.actual_duration_ms) }),
+        segment.state === "current" ? null : jump,
+      ]);
+    });
+    G.replaceChildren(document.getElementById("rundown"), items);
+  }
+
+  function renderMessage() {
+    const message = state.message;
+    G.setText("message-current", message && message.text ? message.text + (message.blink ? " (blinking)" : "") : "—");
+  }
+
+  function renderHealth() {
+    const obs = state.obs || {};
+    const connected = obs.connected === true || obs.status === "connected";
+    const obsPill = G.setText("obs-health", "OBS " + (obs.status || (connected ? "connected" : "not connected")));
+    obsPill.setAttribute("data-ok", connected ? "yes" : "no");
+    const stream = obs.stream || {};
+    const streamParts = [];
+    if (obs.streaming !== undefined || stream.active !== undefined) {
+      streamParts.push((obs.streaming || stream.active) ? "● live" : "stream off");
+    }
+    if (obs.recording !== undefined) streamParts.push(obs.recording ? "● rec" : "rec off");
+    if (stream.dropped_frames !== undefined) streamParts.push("dropped " + stream.dropped_frames);
+    if (obs.stream_state) streamParts.push(obs.stream_state);
+    G.setText("stream-health", streamParts.join(" · ") || "stream —");
+    const platforms = state.platforms || {};
+    const names = Object.keys(platforms).map(function (name) {
+      const value = platforms[name];
+      const status = value && typeof value === "object" ? value.status || value.state || "" : value;
+      return name + " " + (status || "");
+    });
+    G.setText("platforms", names.join(" · "));
+  }
+
+  function guestRow(guest, index, count) {
+    const buttons = GUEST_ACTIONS.filter(function (pair) { return pair[0] !== guest.status; }).map(function (pair) {
+      return G.el("button", {
+        text: pair[1],
+        attrs: { "data-status": pair[0] },
+        onClick: function () { act("guests.status", { id: guest.id, status: pair[0] }); },
+      });
+    });
+    buttons.push(G.el("button", {
+      text: "↑", attrs: { "aria-label": "move up", "data-move": "up" },
+      onClick: function () { act("guests.move", { id: guest.id, position: Math.max(0, index - 1) }); },
+    }));
+    buttons.push(G.el("button", {
+      text: "↓", attrs: { "aria-label": "move down", "data-move": "down" },
+      onClick: function () { act("guests.move", { id: guest.id, position: Math.min(count - 1, index + 1) }); },
+    }));
+    const points = G.el("ul", { className: "points" }, (guest.talking_points || []).map(function (point) {
+      return G.el("li", { text: point });
+    }));
+    return G.el("tr", { className: "guest status-" + guest.status, attrs: { "data-guest-id": String(guest.id) } }, [
+      G.el("td", { text: String(index + 1) }),
+      G.el("td", {}, [
+        G.el("div", { className: "guest-name", text: guest.name }),
+        G.el("div", { className: "small", text: guest.lower_third || "" }),
+        points,
+      ]),
+      G.el("td", { className: "guest-status", text: (guest.status || "").replace(/_/g, " ") }),
+      G.el("td", { text: guest.topic || "" }),
+      G.el("td", { className: "notes", text: guest.notes || "" }),
+      G.el("td", { className: "actions" }, buttons),
+    ]);
+  }
+
+  function renderGuests() {
+    const guests = state.guests || [];
+    G.replaceChildren(document.getElementById("guest-rows"), guests.map(function (guest, index) {
+      return guestRow(guest, index, guests.length);
+    }));
+    G.setText("lower-third", state.lower_third || "—");
+  }
+
+  function renderQuestions() {
+    const questions = state.questions || [];
+    const onScreen = state.question_on_screen;
+    G.setText("question-on-screen", onScreen ? onScreen.text + " — " + onScreen.author : "—");
+    G.replaceChildren(document.getElementById("questions"), questions.map(function (question) {
+      const buttons = (QUESTION_ACTIONS[question.status] || []).map(function (name) {
+        return G.el("button", {
+          text: name,
+          attrs: { "data-question-action": name },
+          onClick: function () { act("questions." + name, { id: question.id }); },
+        });
+      });
+      return G.el("li", { className: "question status-" + question.status, attrs: { "data-question-id": String(question.id) } }, [
+        G.el("span", { className: "platform", text: question.platform || "" }),
+        G.el("span", { className: "author", text: question.author || "" }),
+        G.el("span", { className: "text", text: question.text || "" }),
+        G.el("span", { className: "status", text: question.status || "" }),
+      ].concat(buttons));
+    }));
+  }
+
+  function render(newState) {
+    state = newState;
+    document.getElementById("login").hidden = true;
+    document.getElementById("panel").hidden = false;
+    renderShow();
+    renderTimers();
+    renderMessage();
+    renderHealth();
+    renderGuests();
+    renderQuestions();
+  }
+
+  // --- wiring ------------------------------------------------------------------------------------
+  function start() {
+    let token = takeTokenFromFragment();
+    let refused = false;
+    connection = G.connect("control", {
+      onOpen: function () {
+        if (token) connection.send({ type: "auth", token: token });
+        else showLogin("");
+      },
+      onState: render,
+      onMessage: function (message) {
+        if (message.type === "auth" && !message.ok) {
+          refused = true;
+          sessionStorage.removeItem(TOKEN_KEY);
+          token = null;
+          showLogin("That token was refused.");
+        }
+      },
+      onClose: function () {
+        if (refused) {
+          refused = false;
+          return false;
+        }
+        return true;
+      },
+    });
+
+    document.getElementById("login-form").addEventListener("submit", function (event) {
+      event.preventDefault();
+      token = document.getElementById("token-input").value.trim();
+      document.getElementById("token-input").value = "";
+      if (!token) return;
+      sessionStorage.setItem(TOKEN_KEY, token);
+      if (!connection.send({ type: "auth", token: token })) connection.reconnect();
+    });
+
+    for (const button of document.querySelectorAll("button[data-action]")) {
+      button.addEventListener("click", function () {
+        const params = {};
+        if (button.dataset.seconds) params.seconds = Number(button.dataset.seconds);
+        act(button.dataset.action, params);
+      });
+    }
+
+    document.getElementById("message-form").addEventListener("submit", function (event) {
+      event.preventDefault();
+      const input = document.getElementById("message-input");
+      act("message.set", { text: input.value, blink: document.getElementById("message-blink").checked });
+    });
+    document.getElementById("message-clear").addEventListener("click", function () {
+      act("message.clear", {});
+    });
+
+    document.getElementById("guest-form").addEventListener("submit", async function (event) {
+      event.preventDefault();
+      const form = event.target;
+      const fields = {};
+      for (const name of ["name", "pronouns", "title_or_handle", "topic", "contact", "booked_by", "notes"]) {
+        fields[name] = form.elements[name].value;
+      }
+      fields.talking_points = form.elements.talking_points.value.split("\n").filter(function (line) {
+        return line.trim() !== "";
+      });
+      const result = await act("guests.add", fields);
+      if (result.ok) form.reset();
+    });
+
+    setInterval(function () { if (state) renderTimers(); }, 100);
+  }
+
+  document.addEventListener("DOMContentLoaded", start);
+})();

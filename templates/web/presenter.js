@@ -1,0 +1,59 @@
+// The host's view: big countdown, prompt, talking points, what's next and the producer's message.
+"use strict";
+
+(function () {
+  const G = window.Greenroom;
+  let state = null;
+
+  function fillList(id, items) {
+    G.replaceChildren(document.getElementById(id), (items || []).map(function (item) {
+      return G.el("li", { text: item });
+    }));
+  }
+
+  function renderTimer() {
+    const show = state && state.show;
+    if (!show) return;
+    const timing = G.liveTiming(show);
+    if (show.status === "live" && show.current !== null) {
+      G.setText("countdown", G.formatCountdown(timing.remaining));
+      G.setText("offset", G.formatOffset(timing.offset));
+    } else {
+      G.setText("countdown", show.status === "ended" ? "The end" : "Ready");
+      G.setText("offset", show.status === "ended" ? G.formatOffset(timing.offset) : "—");
+    }
+    const phase = timing.phase || "none";
+    if (document.body.getAttribute("data-phase") !== phase) document.body.setAttribute("data-phase", phase);
+  }
+
+  function render(newState) {
+    state = newState;
+    const show = state.show || {};
+    G.setText("segment-title", show.segment_title || show.title || "");
+    G.setText("prompt", show.prompt || "");
+    G.setText("next-prompt", show.next_prompt ? "Then: " + show.next_prompt : "");
+    G.setText("next-segment", show.next_segment_title || "—");
+    document.getElementById("held").hidden = !show.held;
+    fillList("talking-points", show.talking_points);
+
+    const guest = state.guest_on_air;
+    document.getElementById("guest-card").hidden = !guest;
+    G.setText("guest", state.lower_third || "");
+    fillList("guest-points", guest ? guest.talking_points : []);
+
+    const message = state.message;
+    const box = document.getElementById("message");
+    box.hidden = !(message && message.text);
+    G.setText("message", message && message.text ? message.text : "");
+    box.classList.toggle("blink", Boolean(message && message.blink));
+
+    const question = state.question_on_screen;
+    G.setText("question", question ? "Q: " + question.text + " — " + question.author : "");
+    renderTimer();
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    G.connect("presenter", { onState: render });
+    setInterval(renderTimer, 100);
+  });
+})();
