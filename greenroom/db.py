@@ -16,7 +16,7 @@ from sqlite_utils import Migrations
 from greenroom.errors import GreenroomError
 
 #: Modules exposing ``MIGRATIONS``; applied in this order.
-MIGRATION_MODULES = ("livekit.storage.schema", "outreach.storage.schema")
+MIGRATION_MODULES = ("livekit.storage.schema", "outreach.storage.schema", "outreach.storage.campaigns_schema")
 
 
 def migration_sets() -> list[Migrations]:

@@ -216,7 +216,7 @@ def parse_campaign(text: str, source: str) -> Campaign:
         for rule in stop_on:
             if rule not in STOP_RULES:
                 raise check.fail(top.lines["stop_on"], f"unknown stop rule {rule!r} ({', '.join(STOP_RULES)})")
-        for required in ("bounce", "opt_out"):
+        for required in ("reply", "bounce", "opt_out"):
             if required not in stop_on:
                 raise check.fail(top.lines["stop_on"], f"stop rule {required!r} cannot be turned off")
 

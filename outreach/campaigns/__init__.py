@@ -1,0 +1,1 @@
+"""Campaigns: enrolment, the outbox tick (plan, render, send), inbox processing and reports."""

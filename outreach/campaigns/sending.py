@@ -1,0 +1,329 @@
+"""One tick of the outbox: stop whoever must stop, queue what the planner says is due, deliver the queue.
+
+The tick is a plain blocking function (DB + SMTP) so ``outreach send --once``, tests and the scheduler
+service all call the same code; the service runs it on its single SMTP worker thread.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import sqlite_utils
+
+from greenroom.errors import GreenroomError
+from outreach.campaigns.settings import OutreachSettings
+from outreach.campaigns.store import (
+    StoredCampaign,
+    campaigns_by_id,
+    load_people,
+    parse_timestamp,
+    suppress,
+    template_variables,
+    timestamp,
+)
+from outreach.core.planner import DueStep, MailboxBudget, TickPlan, plan_tick
+from outreach.core.sendwindow import add_business_days, local_day_start
+from outreach.mail.message import HeaderInjectionError, Outgoing, build_message, new_message_id, reply_subject
+from outreach.mail.template import EmailTemplateError, TemplateLibrary, template_dirs
+from outreach.mail.transport import Transport, TransportUnavailable
+from outreach.storage import outbox
+from outreach.storage.influencers import record_activity
+
+
+class _DryRun(Exception):
+    """Raised inside the transaction to roll a dry run back."""
+
+
+@dataclass
+class TickReport:
+    queued: list[dict[str, Any]] = field(default_factory=list)
+    sent: int = 0
+    retrying: int = 0
+    bounced: int = 0
+    failed: int = 0
+    uncertain: int = 0
+    cancelled: int = 0
+    stopped: int = 0
+    recovered: list[dict[str, Any]] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    transport_error: str | None = None
+    plan: TickPlan | None = None
+
+
+# ----------------------------------------------------------------------------------------- stop rules
+
+
+def apply_stop_rules(db: sqlite_utils.Database, campaigns: dict[int, StoredCampaign], now: datetime) -> int:
+    """End active sequences of people now suppressed, marked do-not-contact, or whose stage was changed."""
+    stopped = 0
+    moment = timestamp(now)
+    stopped += db.execute(
+        """UPDATE enrollments SET status = CASE WHEN (SELECT reason FROM suppressions s WHERE s.email = enrollments.email)
+                                           = 'bounce' THEN 'bounced' ELSE 'opted_out' END,
+                                  stop_reason = 'suppressed', stopped_at = ?, next_due_at = NULL
+           WHERE status = 'active' AND email IN (SELECT email FROM suppressions)""",
+        [moment],
+    ).rowcount
+    stopped += db.execute(
+        """UPDATE enrollments SET status = 'stopped', stop_reason = 'stage do-not-contact', stopped_at = ?,
+                  next_due_at = NULL
+           WHERE status = 'active' AND influencer_id IN (SELECT id FROM influencers WHERE stage = 'do-not-contact')""",
+        [moment],
+    ).rowcount
+    watching = [cid for cid, c in campaigns.items() if "stage_change" in c.campaign.stop_on]
+    if watching:
+        stopped += db.execute(
+            """UPDATE enrollments SET status = 'stage_changed', stopped_at = ?, next_due_at = NULL,
+                      stop_reason = 'stage changed to ' || (SELECT stage FROM influencers i WHERE i.id = influencer_id)
+               WHERE status = 'active' AND campaign_id IN (SELECT value FROM json_each(?))
+                 AND (SELECT stage FROM influencers i WHERE i.id = influencer_id)
+                     NOT IN (stage_at_enroll, 'contacted')""",
+            [moment, f"[{','.join(map(str, watching))}]"],
+        ).rowcount
+    return stopped
+
+
+# ------------------------------------------------------------------------------------------- queueing
+
+
+def _budgets(db: sqlite_utils.Database, campaigns: dict[int, StoredCampaign], now: datetime) -> dict[str, MailboxBudget]:
+    """Per sending mailbox: the strictest cap and gap of the campaigns using it, and today's count so far."""
+    budgets: dict[str, MailboxBudget] = {}
+    for stored in campaigns.values():
+        campaign = stored.campaign
+        address = campaign.sender.address.lower()
+        known = budgets.get(address)
+        if known is None:
+            day_start = local_day_start(now, campaign.window.timezone)
+            used = db.execute(
+                "SELECT count(*) FROM outbox WHERE sender_address = ? AND queued_at >= ? AND state != 'cancelled'",
+                [address, timestamp(day_start)],
+            ).fetchone()[0]
+            row = db.execute("SELECT next_allowed_at FROM mailboxes WHERE address = ?", [address]).fetchone()
+            next_allowed = parse_timestamp(row[0]) if row and row[0] else None
+            budgets[address] = MailboxBudget(address, campaign.daily_cap, used, next_allowed, campaign.min_gap,
+                                             campaign.jitter)
+        else:
+            budgets[address] = MailboxBudget(
+                address, min(known.daily_cap, campaign.daily_cap), known.sent_today, known.next_allowed_at,
+                max(known.min_gap, campaign.min_gap), max(known.jitter, campaign.jitter),
+            )
+    return budgets
+
+
+def _thread(db: sqlite_utils.Database, enrollment_id: int) -> tuple[list[str], str | None]:
+    """Message-IDs already sent to this person in this campaign (oldest first) and the first subject."""
+    rows = db.execute(
+        "SELECT message_id, subject FROM outbox WHERE enrollment_id = ? AND state = 'sent' ORDER BY step",
+        [enrollment_id],
+    ).fetchall()
+    return [r[0] for r in rows], (rows[0][1] if rows else None)
+
+
+def queue_due(
+    db: sqlite_utils.Database, library: TemplateLibrary, settings: OutreachSettings, now: datetime,
+    rng: random.Random, report: TickReport,
+) -> None:
+    """Plan this tick and write each planned email, fully rendered with its Message-ID, as ``queued``."""
+    campaigns = campaigns_by_id(db)
+    report.stopped += apply_stop_rules(db, campaigns, now)
+    active = {cid: c for cid, c in campaigns.items() if c.status == "active"}
+    if not active:
+        return
+    rows = db.execute(
+        """SELECT e.id, e.campaign_id, e.next_step, e.next_due_at, e.timezone FROM enrollments e
+           JOIN campaigns c ON c.id = e.campaign_id
+           WHERE e.status = 'active' AND c.status = 'active' AND e.next_due_at <= ?""",
+        [timestamp(now)],
+    ).fetchall()
+    due = [
+        DueStep(eid, str(cid), step, parse_timestamp(due_at), tz, active[cid].campaign.sender.address.lower())
+        for eid, cid, step, due_at, tz in rows
+    ]
+    windows = {str(cid): c.campaign.window for cid, c in active.items()}
+    plan = plan_tick(now, due, windows, _budgets(db, active, now), rng)
+    report.plan = plan
+    if not plan.sends:
+        return
+    enrollments = {
+        row["id"]: row for row in db.query(
+            "SELECT * FROM enrollments WHERE id IN (SELECT value FROM json_each(?))",
+            [f"[{','.join(str(s.enrollment_id) for s in plan.sends)}]"],
+        )
+    }
+    people = load_people(db, [e["influencer_id"] for e in enrollments.values()])
+    for send in plan.sends:
+        enrollment = enrollments[send.enrollment_id]
+        stored = active[int(send.campaign)]
+        step = stored.campaign.steps[send.step]
+        person = people[enrollment["influencer_id"]]
+        try:
+            row = _render(db, library, settings, stored, step.number, step.template, enrollment, person, now)
+        except (EmailTemplateError, HeaderInjectionError) as error:
+            db.execute(
+                "UPDATE enrollments SET status = 'failed', stop_reason = ?, stopped_at = ?, next_due_at = NULL "
+                "WHERE id = ?",
+                [str(error), timestamp(now), enrollment["id"]],
+            )
+            report.errors.append(f"{person['name']} <{enrollment['email']}>: {error}")
+            continue
+        db["outbox"].insert(row)
+        db.execute("UPDATE enrollments SET next_due_at = NULL WHERE id = ?", [enrollment["id"]])
+        report.queued.append({"to": row["to_address"], "subject": row["subject"], "step": step.number + 1,
+                              "campaign": stored.name})
+    for address, budget in plan.mailboxes.items():
+        if budget.next_allowed_at is not None:
+            db["mailboxes"].upsert({"address": address, "next_allowed_at": timestamp(budget.next_allowed_at)},
+                                   pk="address")
+
+
+def _render(
+    db: sqlite_utils.Database, library: TemplateLibrary, settings: OutreachSettings, stored: StoredCampaign,
+    step: int, template: str, enrollment: dict[str, Any], person: dict[str, Any], now: datetime,
+) -> dict[str, Any]:
+    campaign = stored.campaign
+    rendered = library.render(template, template_variables(campaign, step, person), need_subject=step == 0)
+    references, first_subject = _thread(db, enrollment["id"]) if step else ([], None)
+    subject = reply_subject(first_subject) if first_subject else rendered.subject
+    if not subject:
+        raise EmailTemplateError(f"{template}: a follow-up whose first email was never sent needs its own subject")
+    message_id = new_message_id(campaign.sender.address)
+    message = build_message(Outgoing(
+        from_name=campaign.sender.name, from_address=campaign.sender.address,
+        to_name=person["name"], to_address=enrollment["email"], subject=subject,
+        text=rendered.text, html=rendered.html, message_id=message_id, date=now,
+        physical_address=settings.physical_address, unsubscribe_url=settings.unsubscribe_url,
+        references=tuple(references),
+    ))
+    return {
+        "enrollment_id": enrollment["id"], "campaign_id": stored.id, "influencer_id": enrollment["influencer_id"],
+        "step": step, "template": template, "to_address": enrollment["email"],
+        "sender_address": campaign.sender.address.lower(), "message_id": message_id, "subject": subject,
+        "raw": message.as_bytes().decode("utf-8"), "state": "queued", "attempts": 0, "queued_at": timestamp(now),
+    }
+
+
+# ------------------------------------------------------------------------------------------- delivery
+
+
+def _blocked(db: sqlite_utils.Database, row: dict[str, Any]) -> str | None:
+    """Checked again right before delivery: the suppression list and the sequence's state may have changed."""
+    found = db.execute("SELECT reason FROM suppressions WHERE email = ?", [row["to_address"].lower()]).fetchone()
+    if found:
+        return f"suppressed: {found[0]}"
+    status = db.execute(
+        """SELECT e.status, i.stage FROM enrollments e JOIN influencers i ON i.id = e.influencer_id WHERE e.id = ?""",
+        [row["enrollment_id"]],
+    ).fetchone()
+    if status[0] != "active":
+        return f"sequence {status[0]}"
+    if status[1] == "do-not-contact":
+        return "stage do-not-contact"
+    return None
+
+
+def advance(db: sqlite_utils.Database, row: dict[str, Any], campaign: StoredCampaign, sent_at: datetime) -> None:
+    """After a send: the next step falls due N business days later in the recipient's zone, or we are done."""
+    enrollment = db.execute("SELECT timezone FROM enrollments WHERE id = ?", [row["enrollment_id"]]).fetchone()
+    steps = campaign.campaign.steps
+    following = row["step"] + 1
+    if following < len(steps):
+        due = add_business_days(sent_at, steps[following].after_business_days, enrollment[0],
+                                campaign.campaign.window.timezone)
+        db.execute("UPDATE enrollments SET next_step = ?, next_due_at = ? WHERE id = ? AND status = 'active'",
+                   [following, timestamp(due), row["enrollment_id"]])
+    else:
+        db.execute(
+            "UPDATE enrollments SET next_step = ?, status = 'completed', stopped_at = ?, next_due_at = NULL "
+            "WHERE id = ? AND status = 'active'",
+            [following, timestamp(sent_at), row["enrollment_id"]],
+        )
+    record_activity(db, row["influencer_id"], "emailed",
+                    f"campaign {campaign.name} step {row['step'] + 1}: {row['subject']}", at=sent_at)
+
+
+def send_due(
+    db: sqlite_utils.Database, transport: Transport, clock: Callable[[], datetime], report: TickReport,
+    campaigns: dict[int, StoredCampaign] | None = None,
+) -> None:
+    """Deliver every due queued message, one at a time, committing ``sending`` before each delivery."""
+    campaigns = campaigns or campaigns_by_id(db)
+    for row in outbox.due_rows(db, clock()):
+        reason = _blocked(db, row)
+        if reason:
+            outbox.cancel(db, row["id"], reason)
+            report.cancelled += 1
+            continue
+        if not outbox.claim(db, row["id"], clock()):
+            continue
+        try:
+            delivery = transport.send(row["sender_address"], row["to_address"], row["raw"].encode("utf-8"),
+                                      f"{row['id']:07d}")
+        except TransportUnavailable as error:
+            outbox.release(db, row["id"], str(error))
+            report.transport_error = str(error)
+            return
+        now = clock()
+        with db.atomic():
+            if delivery.status == "sent":
+                outbox.mark_sent(db, row["id"], now)
+                advance(db, row, campaigns[row["campaign_id"]], now)
+                report.sent += 1
+            elif delivery.status == "retry":
+                if outbox.mark_retry(db, row, delivery.detail, now):
+                    report.retrying += 1
+                else:
+                    db.execute("UPDATE enrollments SET status = 'failed', stop_reason = ?, stopped_at = ?, "
+                               "next_due_at = NULL WHERE id = ?", [delivery.detail, timestamp(now), row["enrollment_id"]])
+                    report.failed += 1
+            elif delivery.status == "bounced":
+                outbox.mark_final(db, row["id"], "bounced", delivery.detail, now)
+                suppress(db, row["to_address"], "bounce", f"SMTP: {delivery.detail}", now)
+                record_activity(db, row["influencer_id"], "bounced", delivery.detail, at=now)
+                report.bounced += 1
+            else:
+                outbox.mark_final(db, row["id"], "uncertain", delivery.detail, now)
+                report.uncertain += 1
+
+
+def resolve(db: sqlite_utils.Database, outbox_id: int, sent: bool, now: datetime) -> dict[str, Any]:
+    """A person decides an ``uncertain`` message: it did arrive (advance the sequence) or send it again."""
+    row = outbox.get_row(db, outbox_id)
+    if row["state"] != "uncertain":
+        raise GreenroomError(f"outbox message #{outbox_id} is {row['state']}, not uncertain: nothing to resolve")
+    with db.atomic():
+        if sent:
+            at = parse_timestamp(row["sending_at"]) if row["sending_at"] else now
+            outbox.mark_sent(db, outbox_id, at)
+            advance(db, row, campaigns_by_id(db)[row["campaign_id"]], at)
+        else:
+            db.execute("UPDATE outbox SET state = 'queued', next_attempt_at = NULL, last_error = 'retry by hand' "
+                       "WHERE id = ?", [outbox_id])
+    return outbox.get_row(db, outbox_id)
+
+
+# ------------------------------------------------------------------------------------------- the tick
+
+
+def run_tick(
+    db: sqlite_utils.Database, workspace_root: Path, settings: OutreachSettings, transport: Transport,
+    clock: Callable[[], datetime], rng: random.Random, *, dry_run: bool = False,
+) -> TickReport:
+    """Queue what is due, then deliver. ``dry_run`` does the planning and rendering, shows it, and rolls
+    everything back (nothing is sent, nothing recorded)."""
+    report = TickReport()
+    library = TemplateLibrary(template_dirs(workspace_root))
+    try:
+        with db.atomic():
+            queue_due(db, library, settings, clock(), rng, report)
+            if dry_run:
+                raise _DryRun
+    except _DryRun:
+        return report
+    send_due(db, transport, clock, report)
+    return report

@@ -1,0 +1,83 @@
+"""The ``[outreach]``, ``[smtp]`` and ``[imap]`` settings, checked once with errors naming key and file."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from greenroom.errors import ConfigError
+from greenroom.workspace import Workspace
+
+SECURITY = ("none", "starttls", "ssl")
+
+
+@dataclass(frozen=True)
+class OutreachSettings:
+    physical_address: str
+    unsubscribe_url: str | None
+
+
+@dataclass(frozen=True)
+class ServerSettings:
+    """One mail server; the password never appears in ``repr`` (it could end up in a log)."""
+
+    host: str
+    port: int
+    security: str
+    username: str | None
+    password: str | None = field(repr=False)
+    timeout: float = 30.0
+    folder: str = "INBOX"
+
+
+def outreach_settings(workspace: Workspace) -> OutreachSettings:
+    """The legal footer needs a postal address: sending without one is refused, naming key and file."""
+    config = workspace.config
+    if not config.has("outreach", "physical_address"):
+        raise ConfigError(
+            f"{config.path}: missing setting [outreach] physical_address "
+            "(your postal address; required in every email by CAN-SPAM)"
+        )
+    address = config.get("outreach", "physical_address", str).strip()
+    if not address:
+        raise ConfigError(f"{config.path}: [outreach] physical_address is empty")
+    if "\n" in address or "\r" in address:
+        raise ConfigError(f"{config.path}: [outreach] physical_address must be on one line")
+    url = config.get("outreach", "unsubscribe_url", str, "").strip() or None
+    if url and not url.startswith("https://"):
+        raise ConfigError(f"{config.path}: [outreach] unsubscribe_url must start with https:// (RFC 8058)")
+    return OutreachSettings(address, url)
+
+
+def _server(workspace: Workspace, section: str, default_port: dict[str, int], password_env: str) -> ServerSettings | None:
+    config = workspace.config
+    if section not in config.data:
+        return None
+    security = config.choice(section, "security", SECURITY, "starttls" if section == "smtp" else "ssl")
+    username = config.get(section, "username", str, "") or None
+    password = workspace.secrets.get(section, "password", env=password_env)
+    if username and not password:
+        raise ConfigError(
+            f"{config.path}: [{section}] username is set but no password: set ${password_env} "
+            f"or [{section}] password in {workspace.secrets_path}"
+        )
+    port = config.get(section, "port", int, default_port[security])
+    if not 0 < port < 65536:
+        raise ConfigError(f"{config.path}: [{section}] port must be 1-65535, got {port}")
+    return ServerSettings(
+        host=config.get(section, "host", str),
+        port=port,
+        security=security,
+        username=username,
+        password=password,
+        timeout=config.get(section, "timeout", float, 30.0),
+        folder=config.get(section, "folder", str, "INBOX"),
+    )
+
+
+def smtp_settings(workspace: Workspace) -> ServerSettings | None:
+    """None when there is no ``[smtp]`` section: emails are then written to ``outbox/`` as .eml files."""
+    return _server(workspace, "smtp", {"none": 25, "starttls": 587, "ssl": 465}, "GREENROOM_SMTP_PASSWORD")
+
+
+def imap_settings(workspace: Workspace) -> ServerSettings | None:
+    return _server(workspace, "imap", {"none": 143, "starttls": 143, "ssl": 993}, "GREENROOM_IMAP_PASSWORD")

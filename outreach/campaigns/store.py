@@ -1,0 +1,307 @@
+"""Campaigns and enrollments in the workspace DB: start (enroll), pause, resume, stop, status, suppression.
+
+The campaign file is copied into the DB at start, so editing the YAML later cannot change a running
+sequence; the DB, not the scheduler, is the source of truth.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, time
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import sqlite_utils
+
+from greenroom.errors import GreenroomError
+from outreach.core.campaign import Campaign, parse_campaign
+from outreach.mail.template import EmailTemplateError, LintLibrary, Record, TemplateLibrary, template_dirs
+
+#: Enrollment statuses that end a sequence for good.
+FINAL_STATUSES = ("completed", "replied", "bounced", "opted_out", "stopped", "stage_changed", "failed")
+#: Stages that mean "leave this person alone" at enrolment.
+EXCLUDED_STAGES = ("do-not-contact", "declined")
+
+
+class CampaignNotFound(GreenroomError):
+    """No campaign by that name."""
+
+
+def timestamp(moment: datetime) -> str:
+    """UTC ISO-8601 to the second: text order is time order (same format as the influencer store)."""
+    return moment.astimezone(UTC).isoformat(timespec="seconds")
+
+
+def parse_timestamp(text: str) -> datetime:
+    return datetime.fromisoformat(text)
+
+
+def read_campaign_file(path: Path) -> tuple[Campaign, str]:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as error:
+        raise GreenroomError(f"{path}: cannot read campaign file: {error.strerror}") from None
+    except UnicodeDecodeError:
+        raise GreenroomError(f"{path}: campaign file is not UTF-8 text") from None
+    return parse_campaign(text, str(path)), text
+
+
+@dataclass
+class StoredCampaign:
+    id: int
+    name: str
+    status: str
+    campaign: Campaign
+
+
+def get_campaign(db: sqlite_utils.Database, name: str) -> StoredCampaign:
+    rows = list(db.query("SELECT id, name, status, source, definition FROM campaigns WHERE name = ?", [name]))
+    if not rows:
+        known = [r["name"] for r in db.query("SELECT name FROM campaigns ORDER BY id")]
+        hint = f" (known: {', '.join(known)})" if known else " (none started yet: outreach campaign start FILE)"
+        raise CampaignNotFound(f"no campaign named {name!r}{hint}")
+    row = rows[0]
+    return StoredCampaign(row["id"], row["name"], row["status"], parse_campaign(row["definition"], row["source"]))
+
+
+def campaigns_by_id(db: sqlite_utils.Database) -> dict[int, StoredCampaign]:
+    return {
+        row["id"]: StoredCampaign(row["id"], row["name"], row["status"], parse_campaign(row["definition"], row["source"]))
+        for row in db.query("SELECT id, name, status, source, definition FROM campaigns")
+    }
+
+
+# ----------------------------------------------------------------------------------- template data
+
+
+def influencer_record(row: dict[str, Any]) -> Record:
+    """``influencer`` for templates: the stored fields (empty ones absent, so lint catches them) plus
+    ``first_name`` and ``channel`` (first known handle or website)."""
+    values = {key: value for key, value in row.items() if value not in (None, "") and key != "hand_edited"}
+    if row.get("name"):
+        values["first_name"] = row["name"].split()[0]
+    for platform in ("youtube", "twitch", "instagram", "tiktok", "x", "website"):
+        if row.get(platform):
+            values["channel"] = row[platform]
+            break
+    if isinstance(row.get("custom"), dict):
+        values.update({key: value for key, value in row["custom"].items() if key not in values})
+    return Record("influencer", values)
+
+
+def template_variables(campaign: Campaign, step: int, person: dict[str, Any]) -> dict[str, Record]:
+    owner = {"name": person["owner"]} if person.get("owner") else {}
+    return {
+        "influencer": influencer_record(person),
+        "owner": Record("owner", owner),
+        "campaign": Record("campaign", {"name": campaign.name, "step": step + 1, "steps": len(campaign.steps)}),
+        "sender": Record("sender", {"name": campaign.sender.name, "address": campaign.sender.address}),
+    }
+
+
+def load_people(db: sqlite_utils.Database, ids: list[int] | None = None) -> dict[int, dict[str, Any]]:
+    """Influencer rows with JSON columns decoded, by id."""
+    from outreach.storage.influencers import decode_row
+
+    if ids is None:
+        rows = db.query("SELECT * FROM influencers")
+    else:
+        rows = db.query("SELECT * FROM influencers WHERE id IN (SELECT value FROM json_each(?))", [json.dumps(ids)])
+    return {row["id"]: decode_row(row) for row in rows}
+
+
+# ---------------------------------------------------------------------------------------- enrolment
+
+
+@dataclass
+class Enrolment:
+    campaign_id: int | None
+    enrolled: list[tuple[int, str, str]] = field(default_factory=list)  # (id, name, email)
+    left_out: list[tuple[int, str, str]] = field(default_factory=list)  # (id, name, reason)
+
+
+def is_suppressed(db: sqlite_utils.Database, email: str) -> str | None:
+    row = db.execute("SELECT reason FROM suppressions WHERE email = ?", [email.lower()]).fetchone()
+    return row[0] if row else None
+
+
+def choose_audience(db: sqlite_utils.Database, campaign: Campaign) -> Enrolment:
+    """Who would be enrolled, and who is left out and why (suppressed, bounced, do-not-contact, busy)."""
+    result = Enrolment(None)
+    suppressed = {row["email"]: row["reason"] for row in db.query("SELECT email, reason FROM suppressions")}
+    busy = {
+        row["influencer_id"]: row["name"]
+        for row in db.query(
+            """SELECT e.influencer_id, c.name FROM enrollments e JOIN campaigns c ON c.id = e.campaign_id
+               WHERE e.status = 'active' AND c.status IN ('active', 'paused')"""
+        )
+    }
+    for person_id, person in sorted(load_people(db).items()):
+        if not campaign.audience.matches(person):
+            continue
+        name = person["name"]
+        email = (person.get("email") or "").lower()
+        reason = None
+        if not email:
+            reason = "no email address"
+        elif person["stage"] in EXCLUDED_STAGES:
+            reason = f"stage is {person['stage']}"
+        elif email in suppressed:
+            reason = "bounced before" if suppressed[email] == "bounce" else f"suppressed ({suppressed[email]})"
+        elif person_id in busy:
+            reason = f"already active in campaign {busy[person_id]!r}"
+        if reason:
+            result.left_out.append((person_id, name, reason))
+        else:
+            result.enrolled.append((person_id, name, email))
+    return result
+
+
+def lint_campaign(
+    db: sqlite_utils.Database, campaign: Campaign, workspace_root: Path | None, people: list[int]
+) -> list[tuple[int, str, int, str, list[str]]]:
+    """Render every step for every person; returns (person id, name, step, template, missing variables)."""
+    dirs = template_dirs(workspace_root)
+    strict = TemplateLibrary(dirs)
+    for step in campaign.steps:
+        strict.check(step.template)
+    linter = LintLibrary(dirs)
+    problems = []
+    for person_id, person in load_people(db, people).items():
+        for step in campaign.steps:
+            variables = template_variables(campaign, step.number, person)
+            missing = linter.missing_variables(step.template, variables, need_subject=step.number == 0)
+            if missing:
+                problems.append((person_id, person["name"], step.number + 1, step.template, missing))
+    return problems
+
+
+def first_due(campaign: Campaign, now: datetime) -> datetime:
+    if campaign.start is None:
+        return now
+    opening = datetime.combine(campaign.start, time(0), ZoneInfo(campaign.window.timezone))
+    return max(now, opening.astimezone(UTC))
+
+
+def start_campaign(
+    db: sqlite_utils.Database, path: Path, workspace_root: Path | None, now: datetime, *, dry_run: bool = False
+) -> Enrolment:
+    """Enroll the audience of the campaign in ``path``; refuses (changing nothing) if any template fails."""
+    campaign, text = read_campaign_file(path)
+    if db.execute("SELECT 1 FROM campaigns WHERE name = ?", [campaign.name]).fetchone():
+        raise GreenroomError(f"{path}: a campaign named {campaign.name!r} already exists; rename it to start again")
+    result = choose_audience(db, campaign)
+    problems = lint_campaign(db, campaign, workspace_root, [person_id for person_id, _, _ in result.enrolled])
+    if problems:
+        first = "; ".join(
+            f"#{pid} {name} step {step} ({template}): {', '.join(missing)}"
+            for pid, name, step, template, missing in problems[:3]
+        )
+        more = f" and {len(problems) - 3} more" if len(problems) > 3 else ""
+        raise EmailTemplateError(
+            f"{path}: not started, templates miss variables for {len(problems)} recipient step(s): {first}{more} "
+            f"(see: outreach lint {path})"
+        )
+    if dry_run:
+        return result
+    people = load_people(db, [pid for pid, _, _ in result.enrolled])
+    due = timestamp(first_due(campaign, now))
+    with db.atomic():
+        campaign_id = db["campaigns"].insert({
+            "name": campaign.name, "source": str(path), "definition": text, "status": "active",
+            "sender_address": campaign.sender.address.lower(), "created_at": timestamp(now),
+        }).last_pk
+        db["enrollments"].insert_all(
+            {
+                "campaign_id": campaign_id, "influencer_id": pid, "email": email,
+                "timezone": people[pid].get("timezone"), "stage_at_enroll": people[pid]["stage"],
+                "status": "active", "next_step": 0, "next_due_at": due, "created_at": timestamp(now),
+            }
+            for pid, _, email in result.enrolled
+        )
+    result.campaign_id = campaign_id
+    return result
+
+
+# ----------------------------------------------------------------------------------- pause / stop
+
+
+def set_status(db: sqlite_utils.Database, name: str, status: str, now: datetime) -> StoredCampaign:
+    """Pause, resume or stop; stopping ends every active enrollment and cancels what is still queued."""
+    stored = get_campaign(db, name)
+    allowed = {"paused": ("active",), "active": ("paused",), "stopped": ("active", "paused")}[status]
+    if stored.status not in allowed:
+        raise GreenroomError(f"campaign {name!r} is {stored.status}; cannot make it {status}")
+    with db.atomic():
+        db.execute("UPDATE campaigns SET status = ?, stopped_at = ? WHERE id = ?",
+                   [status, timestamp(now) if status == "stopped" else None, stored.id])
+        if status == "stopped":
+            db.execute(
+                """UPDATE enrollments SET status = 'stopped', stop_reason = 'campaign stopped', stopped_at = ?,
+                   next_due_at = NULL WHERE campaign_id = ? AND status = 'active'""",
+                [timestamp(now), stored.id],
+            )
+            db.execute(
+                "UPDATE outbox SET state = 'cancelled', last_error = 'campaign stopped' "
+                "WHERE campaign_id = ? AND state = 'queued'",
+                [stored.id],
+            )
+    stored.status = status
+    return stored
+
+
+def status_rows(db: sqlite_utils.Database, name: str | None = None) -> list[dict[str, Any]]:
+    """One summary per campaign: enrollments by status, outbox by state, next due time."""
+    where, params = ("WHERE c.name = ?", [name]) if name else ("", [])
+    if name:
+        get_campaign(db, name)
+    rows = []
+    for campaign in db.query(f"SELECT c.id, c.name, c.status FROM campaigns c {where} ORDER BY c.id", params):  # noqa: S608
+        enrollments = dict(db.execute(
+            "SELECT status, count(*) FROM enrollments WHERE campaign_id = ? GROUP BY status", [campaign["id"]]
+        ).fetchall())
+        outbox = dict(db.execute(
+            "SELECT state, count(*) FROM outbox WHERE campaign_id = ? GROUP BY state", [campaign["id"]]
+        ).fetchall())
+        next_due = db.execute(
+            "SELECT min(next_due_at) FROM enrollments WHERE campaign_id = ? AND status = 'active'", [campaign["id"]]
+        ).fetchone()[0]
+        rows.append({**campaign, "enrollments": enrollments, "outbox": outbox, "next_due_at": next_due})
+    return rows
+
+
+# -------------------------------------------------------------------------------------- suppression
+
+
+def suppress(db: sqlite_utils.Database, email: str, reason: str, source: str, now: datetime) -> bool:
+    """Add to the global suppression list and end that person's active sequences at once."""
+    address = email.strip().lower()
+    if "@" not in address or any(ch in address for ch in " \r\n<>,;"):
+        raise GreenroomError(f"{email!r} is not an email address")
+    with db.atomic():
+        added = db.execute(
+            "INSERT OR IGNORE INTO suppressions (email, reason, source, created_at) VALUES (?, ?, ?, ?)",
+            [address, reason, source, timestamp(now)],
+        ).rowcount
+        status = "bounced" if reason == "bounce" else "opted_out"
+        db.execute(
+            """UPDATE enrollments SET status = ?, stop_reason = ?, stopped_at = ?, next_due_at = NULL
+               WHERE status = 'active' AND (email = ? OR influencer_id IN
+                   (SELECT influencer_id FROM influencer_emails WHERE email = ?))""",
+            [status, f"suppressed: {reason}", timestamp(now), address, address],
+        )
+        db.execute(
+            "UPDATE outbox SET state = 'cancelled', last_error = ? WHERE state = 'queued' AND lower(to_address) = ?",
+            [f"suppressed: {reason}", address],
+        )
+    return bool(added)
+
+
+def unsuppress(db: sqlite_utils.Database, email: str) -> bool:
+    return bool(db.execute("DELETE FROM suppressions WHERE email = ?", [email.strip().lower()]).rowcount)
+
+
+def suppression_list(db: sqlite_utils.Database) -> list[dict[str, Any]]:
+    return list(db.query("SELECT email, reason, source, created_at FROM suppressions ORDER BY created_at, email"))

@@ -1,0 +1,101 @@
+"""`outreach send --once`, `outreach run` and `outreach outbox list|resolve`."""
+
+from __future__ import annotations
+
+import asyncio
+
+import click
+
+from greenroom.cli import get_workspace
+from outreach.campaigns.sending import resolve
+from outreach.service import OutreachService, describe_tick, send_once, sender_lock, utc_now
+from outreach.storage import outbox as outbox_store
+
+
+@click.command("send")
+@click.option("--once", is_flag=True, required=True,
+              help="Run one tick now: queue what is due and deliver the queue, then exit (required; "
+                   "`outreach run` keeps going).")
+@click.option("--dry-run", is_flag=True,
+              help="Plan and render exactly what this tick would queue and list it; send and record nothing.")
+@click.pass_context
+def send(ctx: click.Context, once: bool, dry_run: bool) -> None:
+    """Send due campaign emails once. Without --dry-run this REALLY sends.
+
+    Each email is recorded as `sending` before delivery and `sent` after. If the connection drops while
+    the server may have accepted a message, it is marked `uncertain` and never re-sent automatically:
+    decide with `outreach outbox resolve ID --sent|--retry`. Messages left `sending` by a crash become
+    `uncertain` the next time a sender starts. Temporary (4xx) failures are retried with backoff
+    (1 min ... 6 h); permanent (5xx) ones mark the address bounced and suppress it. If the server cannot be
+    reached, the tick stops and the rest stays queued. Without an [smtp] section, emails are written to
+    WORKSPACE/outbox/*.eml instead.
+    """
+    workspace = get_workspace(ctx)
+    recovered, report = send_once(workspace, dry_run=dry_run)
+    for row in recovered:
+        click.echo(f"outbox #{row['id']} to {row['to_address']} was interrupted during delivery: now uncertain "
+                   f"(decide with: outreach outbox resolve {row['id']} --sent|--retry)")
+    if dry_run:
+        for item in report.queued:
+            click.echo(f"would queue: {item['campaign']} step {item['step']} to {item['to']}: {item['subject']}")
+        click.echo(f"dry run: {len(report.queued)} email(s) would be queued; nothing was sent or recorded.")
+    else:
+        click.echo(describe_tick(report))
+    for error in report.errors:
+        click.secho(f"not queued: {error}", fg="yellow", err=True)
+    if report.transport_error:
+        ctx.exit(3)
+
+
+@click.command("run")
+@click.option("--send-every", type=click.FloatRange(min=1), default=60.0, show_default=True,
+              help="Seconds between send ticks.")
+@click.option("--poll-every", type=click.FloatRange(min=5), default=120.0, show_default=True,
+              help="Seconds between inbox polls (only when [imap] is configured).")
+@click.pass_context
+def run(ctx: click.Context, send_every: float, poll_every: float) -> None:
+    """Foreground service: send due emails and read replies until SIGTERM or Ctrl-C.
+
+    Works without a terminal (logs one line per tick that did something). Stops cleanly on SIGTERM: the
+    message being delivered finishes and is recorded first. Failures of one tick are reported and the next
+    tick tries again; state lives in the database, so restarting never repeats a send.
+    """
+    workspace = get_workspace(ctx)
+    with sender_lock(workspace):
+        service = OutreachService(workspace, send_every, poll_every, report=lambda line: click.echo(line))
+        asyncio.run(service.run())
+    click.echo("stopped.")
+
+
+@click.group("outbox")
+def outbox() -> None:
+    """Inspect the outbox and decide messages whose delivery is uncertain."""
+
+
+@outbox.command("list")
+@click.option("--state", type=click.Choice(outbox_store.STATES), help="Only messages in this state.")
+@click.option("--limit", type=click.IntRange(min=1), default=50, show_default=True, help="At most this many, newest first.")
+@click.pass_context
+def outbox_list(ctx: click.Context, state: str | None, limit: int) -> None:
+    """List outbox messages (newest first)."""
+    db = get_workspace(ctx).database()
+    rows = outbox_store.list_rows(db, state, limit)
+    for row in rows:
+        error = f"  ({row['last_error']})" if row["last_error"] else ""
+        click.echo(f"#{row['id']:<6} {row['state']:<10} {row['campaign']} step {row['step'] + 1} -> "
+                   f"{row['to_address']}{error}")
+    if not rows:
+        click.echo("outbox is empty" + (f" for state {state}" if state else ""))
+
+
+@outbox.command("resolve")
+@click.argument("message_id", type=int)
+@click.option("--sent", "decision", flag_value="sent", help="It did arrive: record it as sent and move the sequence on.")
+@click.option("--retry", "decision", flag_value="retry", help="It did not arrive: queue it again (same Message-ID).")
+@click.pass_context
+def outbox_resolve(ctx: click.Context, message_id: int, decision: str | None) -> None:
+    """Decide an `uncertain` message (one whose delivery was interrupted): --sent or --retry."""
+    if decision is None:
+        raise click.UsageError("say what happened: --sent or --retry")
+    row = resolve(get_workspace(ctx).database(), message_id, decision == "sent", utc_now())
+    click.echo(f"outbox #{message_id} is now {row['state']}")

@@ -1,0 +1,48 @@
+"""`outreach suppress add|list|remove`: the global do-not-email list, checked at enrolment and at send time."""
+
+from __future__ import annotations
+
+import click
+
+from greenroom.cli import get_workspace
+from outreach.campaigns.store import suppress as add_suppression
+from outreach.campaigns.store import suppression_list, unsuppress
+from outreach.service import utc_now
+
+
+@click.group("suppress")
+def suppress() -> None:
+    """Addresses that must never be emailed (opt-outs, bounces, by hand)."""
+
+
+@suppress.command("add")
+@click.argument("emails", nargs=-1, required=True)
+@click.option("--reason", default="manual", show_default=True, help="Why (shown in the list; 'bounce' counts as a hard bounce).")
+@click.pass_context
+def add(ctx: click.Context, emails: tuple[str, ...], reason: str) -> None:
+    """Suppress EMAILS now: their active sequences stop and queued emails to them are cancelled."""
+    db = get_workspace(ctx).database()
+    for email in emails:
+        added = add_suppression(db, email, reason, "cli", utc_now())
+        click.echo(f"{email.strip().lower()}: {'suppressed' if added else 'already suppressed'}")
+
+
+@suppress.command("list")
+@click.pass_context
+def list_(ctx: click.Context) -> None:
+    """Show the suppression list."""
+    rows = suppression_list(get_workspace(ctx).database())
+    for row in rows:
+        click.echo(f"{row['email']}\t{row['reason']}\t{row['source'] or ''}\t{row['created_at']}")
+    if not rows:
+        click.echo("no suppressed addresses")
+
+
+@suppress.command("remove")
+@click.argument("emails", nargs=-1, required=True)
+@click.pass_context
+def remove(ctx: click.Context, emails: tuple[str, ...]) -> None:
+    """Take EMAILS off the list (stopped sequences are not restarted)."""
+    db = get_workspace(ctx).database()
+    for email in emails:
+        click.echo(f"{email.strip().lower()}: {'removed' if unsuppress(db, email) else 'was not suppressed'}")

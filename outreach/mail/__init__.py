@@ -1,0 +1,1 @@
+"""Email adapters: sandboxed templates, message building, SMTP/.eml transport and the IMAP inbox."""

@@ -1,0 +1,115 @@
+"""Well-formed outgoing emails (RFC 5322): threading, unsubscribe headers, the legal footer, no injection."""
+
+from __future__ import annotations
+
+import html
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+from email.message import EmailMessage
+from email.policy import SMTP
+from email.utils import format_datetime, formataddr, make_msgid
+from urllib.parse import quote, urlencode
+
+from greenroom.errors import GreenroomError
+
+_ADDRESS = re.compile(r"^[^@\s<>,;\"()\[\]\\]+@[^@\s<>,;\"()\[\]\\]+\.[^@\s<>,;\"()\[\]\\]+$")
+
+
+class HeaderInjectionError(GreenroomError):
+    """A header value built from data carries a line break or is not a plain address."""
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    """Everything one email needs; ``references`` are the earlier Message-IDs of the thread, oldest first."""
+
+    from_name: str
+    from_address: str
+    to_name: str
+    to_address: str
+    subject: str
+    text: str
+    html: str | None
+    message_id: str
+    date: datetime
+    physical_address: str
+    unsubscribe_url: str | None = None
+    references: tuple[str, ...] = field(default_factory=tuple)
+
+
+def new_message_id(sender_address: str) -> str:
+    """A globally unique Message-ID in the sender's domain (assigned and stored before sending)."""
+    return make_msgid(domain=sender_address.rpartition("@")[2])
+
+
+def check_header(name: str, value: str) -> str:
+    """Refuse CR/LF (and other control characters) in a header value that came from data."""
+    if any(ch in value for ch in "\r\n\0") or any(ord(ch) < 32 and ch != "\t" for ch in value):
+        raise HeaderInjectionError(f"refusing to send: the {name} header would contain a line break ({value!r})")
+    return value
+
+
+def check_address(name: str, value: str) -> str:
+    check_header(name, value)
+    if not _ADDRESS.match(value):
+        raise HeaderInjectionError(f"refusing to send: {value!r} in {name} is not a single plain email address")
+    return value
+
+
+def unsubscribe_link(base_url: str, message_id: str) -> str:
+    """The one-click URL for this message; the Message-ID identifies recipient and campaign."""
+    separator = "&" if "?" in base_url else "?"
+    return f"{base_url}{separator}{urlencode({'m': message_id.strip('<>')})}"
+
+
+def footer_text(outgoing: Outgoing) -> str:
+    how = f"reply \"unsubscribe\" or visit {unsubscribe_link(outgoing.unsubscribe_url, outgoing.message_id)}" \
+        if outgoing.unsubscribe_url else "reply \"unsubscribe\""
+    return f"\n-- \n{outgoing.physical_address}\nNot interested? {how.capitalize()} and you won't hear from us again.\n"
+
+
+def footer_html(outgoing: Outgoing) -> str:
+    link = ""
+    if outgoing.unsubscribe_url:
+        url = html.escape(unsubscribe_link(outgoing.unsubscribe_url, outgoing.message_id), quote=True)
+        link = f' or <a href="{url}">unsubscribe here</a>'
+    return (
+        f'<hr><p style="font-size:12px;color:#666">{html.escape(outgoing.physical_address)}<br>'
+        f"Not interested? Reply &quot;unsubscribe&quot;{link} and you won&#x27;t hear from us again.</p>"
+    )
+
+
+def build_message(outgoing: Outgoing) -> EmailMessage:
+    """The complete email; raises :class:`HeaderInjectionError` before anything could be sent."""
+    if not outgoing.physical_address.strip():
+        raise GreenroomError("a physical postal address is required in every email ([outreach] physical_address)")
+    check_address("From", outgoing.from_address)
+    check_address("To", outgoing.to_address)
+    message = EmailMessage(policy=SMTP)
+    message["From"] = formataddr((check_header("From name", outgoing.from_name), outgoing.from_address))
+    message["To"] = formataddr((check_header("To name", outgoing.to_name), outgoing.to_address))
+    message["Subject"] = check_header("Subject", outgoing.subject)
+    message["Date"] = format_datetime(outgoing.date)
+    message["Message-ID"] = check_header("Message-ID", outgoing.message_id)
+    if outgoing.references:
+        for reference in outgoing.references:
+            check_header("References", reference)
+        message["In-Reply-To"] = outgoing.references[-1]
+        message["References"] = " ".join(outgoing.references)
+    mailto = f"mailto:{outgoing.from_address}?subject={quote('unsubscribe')}"
+    if outgoing.unsubscribe_url:
+        url = check_header("List-Unsubscribe", unsubscribe_link(outgoing.unsubscribe_url, outgoing.message_id))
+        message["List-Unsubscribe"] = f"<{url}>, <{mailto}>"
+        message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+    else:
+        message["List-Unsubscribe"] = f"<{mailto}>"
+    message.set_content(outgoing.text + footer_text(outgoing))
+    if outgoing.html is not None:
+        message.add_alternative(f"<html><body>{outgoing.html}{footer_html(outgoing)}</body></html>", subtype="html")
+    return message
+
+
+def reply_subject(subject: str) -> str:
+    """``Re: `` once, as mail clients do, so Gmail keeps the follow-up in the same thread."""
+    return subject if subject.lower().startswith("re:") else f"Re: {subject}"

@@ -1,0 +1,208 @@
+"""``outreach run``: an APScheduler clock around the DB outbox, plus the one-shot entry points.
+
+The scheduler is only a clock: one interval job (max_instances=1, coalesce, generous misfire grace) runs the
+send tick on the single SMTP worker thread and another polls IMAP on its own worker thread. All state is in
+the database, so a restart (or kill -9) loses nothing and repeats nothing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import fcntl
+import logging
+import os
+import random
+import signal
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import sqlite_utils
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
+from greenroom.errors import GreenroomError
+from greenroom.workspace import Workspace
+from outreach.campaigns.sending import TickReport, run_tick
+from outreach.campaigns.settings import imap_settings, outreach_settings, smtp_settings
+from outreach.mail.transport import EmlTransport, SmtpTransport, Transport
+from outreach.storage import outbox
+
+log = logging.getLogger(__name__)
+LOCK_NAME = ".outreach-sender.lock"
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def open_transport(workspace: Workspace) -> Transport:
+    """SMTP when ``[smtp]`` is configured, else .eml files in ``WORKSPACE/outbox/``."""
+    server = smtp_settings(workspace)
+    if server is None:
+        return EmlTransport(workspace.path("outbox"))
+    return SmtpTransport(server.host, server.port, server.security, server.username, server.password,
+                         server.timeout)
+
+
+@contextmanager
+def sender_lock(workspace: Workspace) -> Iterator[None]:
+    """Only one sending process per workspace: recovery must never mistake a live send for a crashed one."""
+    workspace.root.mkdir(parents=True, exist_ok=True)
+    path = workspace.path(LOCK_NAME)
+    handle = path.open("a+")
+    try:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.seek(0)
+            holder = handle.read().strip() or "?"
+            raise GreenroomError(f"another outreach sender (pid {holder}) is running in {workspace.root}") from None
+        handle.seek(0)
+        handle.truncate()
+        handle.write(str(os.getpid()))
+        handle.flush()
+        yield
+    finally:
+        handle.close()
+
+
+@dataclass
+class SendSession:
+    """What one sending process holds: its DB connection, transport and clock (one worker thread)."""
+
+    workspace: Workspace
+    clock: Callable[[], datetime] = utc_now
+    rng: random.Random = field(default_factory=random.Random)
+    recovered: list[dict[str, Any]] = field(default_factory=list)
+    _db: sqlite_utils.Database | None = None
+    _transport: Transport | None = None
+
+    def start(self) -> list[dict[str, Any]]:
+        """Rows interrupted by a crash become ``uncertain`` (never re-sent automatically)."""
+        self.recovered = outbox.recover_interrupted(self.db)
+        return self.recovered
+
+    @property
+    def db(self) -> sqlite_utils.Database:
+        if self._db is None:
+            self._db = self.workspace.database()
+        return self._db
+
+    def tick(self, dry_run: bool = False) -> TickReport:
+        settings = outreach_settings(self.workspace)
+        if self._transport is None:
+            self._transport = open_transport(self.workspace)
+        return run_tick(self.db, self.workspace.root, settings, self._transport, self.clock, self.rng,
+                        dry_run=dry_run)
+
+    def close(self) -> None:
+        if self._transport is not None:
+            self._transport.close()
+            self._transport = None
+        if self._db is not None:
+            self._db.conn.close()
+            self._db = None
+
+
+def send_once(workspace: Workspace, *, dry_run: bool = False, clock: Callable[[], datetime] = utc_now,
+              rng: random.Random | None = None) -> tuple[list[dict[str, Any]], TickReport]:
+    """One tick in this process (``outreach send --once``): recover, queue, deliver. Returns (recovered, report)."""
+    with sender_lock(workspace):
+        session = SendSession(workspace, clock, rng or random.Random())
+        try:
+            recovered = [] if dry_run else session.start()
+            return recovered, session.tick(dry_run=dry_run)
+        finally:
+            session.close()
+
+
+class OutreachService:
+    """The foreground service: send ticks and inbox polls until SIGTERM/SIGINT, then a clean stop."""
+
+    def __init__(self, workspace: Workspace, send_every: float = 60.0, poll_every: float = 120.0,
+                 report: Callable[[str], None] = log.warning) -> None:
+        self.workspace = workspace
+        self.send_every, self.poll_every = send_every, poll_every
+        self.report = report
+        self._smtp_worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="outreach-smtp")
+        self._imap_worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="outreach-imap")
+        self._session = SendSession(workspace)
+        self._inbox: Any = None
+        self._stopping = asyncio.Event()
+
+    async def _in(self, worker: ThreadPoolExecutor, function: Callable[[], Any]) -> Any:
+        return await asyncio.get_running_loop().run_in_executor(worker, function)
+
+    async def send_tick(self) -> None:
+        try:
+            report = await self._in(self._smtp_worker, self._session.tick)
+        except GreenroomError as error:
+            self.report(f"send: {error}")
+            return
+        if report.sent or report.queued or report.bounced or report.uncertain or report.transport_error:
+            self.report(describe_tick(report))
+
+    async def poll_inbox(self) -> None:
+        from outreach.campaigns.replies import InboxSession
+
+        if self._inbox is None:
+            self._inbox = InboxSession(self.workspace)
+        try:
+            summary = await self._in(self._imap_worker, self._inbox.poll)
+        except GreenroomError as error:
+            self.report(f"inbox: {error}")
+            return
+        if summary.total:
+            self.report(summary.describe())
+
+    async def run(self) -> None:
+        outreach_settings(self.workspace)  # fail fast on a missing postal address
+        recovered = await self._in(self._smtp_worker, self._session.start)
+        for row in recovered:
+            self.report(f"outbox #{row['id']} to {row['to_address']} was interrupted during delivery: now "
+                        f"uncertain (decide with: outreach outbox resolve {row['id']} --sent|--retry)")
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(signum, self._stopping.set)
+        scheduler = AsyncIOScheduler(event_loop=loop)
+        job_defaults = {"max_instances": 1, "coalesce": True, "misfire_grace_time": 3600}
+        scheduler.add_job(self.send_tick, "interval", seconds=self.send_every, next_run_time=utc_now(),
+                          id="send", **job_defaults)
+        if imap_settings(self.workspace) is not None:
+            scheduler.add_job(self.poll_inbox, "interval", seconds=self.poll_every, next_run_time=utc_now(),
+                              id="inbox", **job_defaults)
+        scheduler.start()
+        try:
+            await self._stopping.wait()
+        finally:
+            scheduler.shutdown(wait=False)
+            for signum in (signal.SIGTERM, signal.SIGINT):
+                loop.remove_signal_handler(signum)
+            await self._in(self._smtp_worker, self._session.close)
+            if self._inbox is not None:
+                await self._in(self._imap_worker, self._inbox.close)
+            self._smtp_worker.shutdown(wait=True)
+            self._imap_worker.shutdown(wait=True)
+
+    def stop(self) -> None:
+        self._stopping.set()
+
+
+def describe_tick(report: TickReport) -> str:
+    parts = [f"queued {len(report.queued)}", f"sent {report.sent}"]
+    for name in ("retrying", "bounced", "failed", "uncertain", "cancelled", "stopped"):
+        value = getattr(report, name)
+        if value:
+            parts.append(f"{name} {value}")
+    if report.plan is not None:
+        plan = report.plan
+        waits = [(plan.outside_window, "outside send window"), (plan.over_daily_cap, "over daily cap"),
+                 (plan.waiting_for_gap, "waiting for the gap between sends")]
+        parts += [f"{count} {why}" for count, why in waits if count]
+    text = ", ".join(parts)
+    if report.transport_error:
+        text += f"; stopped early: {report.transport_error} (queued messages wait for the next tick)"
+    return text

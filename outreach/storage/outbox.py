@@ -1,0 +1,122 @@
+"""The outbox: one row per (enrollment, step), moving queued → sending → sent / failed / bounced / uncertain.
+
+``sending`` is committed before the SMTP DATA command. A row still ``sending`` when a process starts was
+interrupted mid-delivery: it becomes ``uncertain`` and is never re-sent until a person decides
+(:func:`resolve`). That is the whole crash-safety story: at most one copy, and no silent loss.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+import sqlite_utils
+
+from greenroom.errors import GreenroomError
+
+STATES = ("queued", "sending", "sent", "failed", "bounced", "uncertain", "cancelled")
+#: Delays before retrying a temporary (4xx) failure; after the last one the message fails.
+RETRY_DELAYS = (timedelta(minutes=1), timedelta(minutes=5), timedelta(minutes=30), timedelta(hours=2),
+                timedelta(hours=6))
+
+
+def _ts(moment: datetime) -> str:
+    from outreach.campaigns.store import timestamp
+
+    return timestamp(moment)
+
+
+def due_rows(db: sqlite_utils.Database, now: datetime, limit: int | None = None) -> list[dict[str, Any]]:
+    """Queued messages whose campaign is active and whose retry time (if any) has come, oldest first."""
+    sql = """SELECT o.* FROM outbox o JOIN campaigns c ON c.id = o.campaign_id
+             WHERE o.state = 'queued' AND c.status = 'active'
+               AND (o.next_attempt_at IS NULL OR o.next_attempt_at <= ?)
+             ORDER BY o.id"""
+    params: list[Any] = [_ts(now)]
+    if limit is not None:
+        sql += " LIMIT ?"
+        params.append(limit)
+    return list(db.query(sql, params))
+
+
+def claim(db: sqlite_utils.Database, outbox_id: int, now: datetime) -> bool:
+    """queued → sending, committed before a byte reaches the server; False if someone else took it."""
+    cursor = db.execute(
+        "UPDATE outbox SET state = 'sending', sending_at = ?, attempts = attempts + 1 "
+        "WHERE id = ? AND state = 'queued'",
+        [_ts(now), outbox_id],
+    )
+    return cursor.rowcount == 1
+
+
+def release(db: sqlite_utils.Database, outbox_id: int, error: str) -> None:
+    """sending → queued when we know nothing was delivered (the server refused before DATA)."""
+    db.execute(
+        "UPDATE outbox SET state = 'queued', attempts = attempts - 1, last_error = ? WHERE id = ? AND state = 'sending'",
+        [error, outbox_id],
+    )
+
+
+def mark_sent(db: sqlite_utils.Database, outbox_id: int, now: datetime) -> None:
+    db.execute("UPDATE outbox SET state = 'sent', sent_at = ?, last_error = NULL WHERE id = ?", [_ts(now), outbox_id])
+
+
+def mark_retry(db: sqlite_utils.Database, row: dict[str, Any], error: str, now: datetime) -> bool:
+    """A temporary failure: back to queued with backoff; False (and ``failed``) once retries are used up."""
+    attempts = row["attempts"] + 1
+    if attempts > len(RETRY_DELAYS):
+        db.execute("UPDATE outbox SET state = 'failed', last_error = ? WHERE id = ?", [error, row["id"]])
+        return False
+    db.execute(
+        "UPDATE outbox SET state = 'queued', next_attempt_at = ?, last_error = ? WHERE id = ?",
+        [_ts(now + RETRY_DELAYS[attempts - 1]), error, row["id"]],
+    )
+    return True
+
+
+def mark_final(db: sqlite_utils.Database, outbox_id: int, state: str, error: str, now: datetime) -> None:
+    outcome = "bounced" if state == "bounced" else None
+    db.execute(
+        "UPDATE outbox SET state = ?, last_error = ?, outcome = coalesce(outcome, ?), "
+        "outcome_at = coalesce(outcome_at, ?) WHERE id = ?",
+        [state, error, outcome, _ts(now) if outcome else None, outbox_id],
+    )
+
+
+def cancel(db: sqlite_utils.Database, outbox_id: int, reason: str) -> None:
+    db.execute("UPDATE outbox SET state = 'cancelled', last_error = ? WHERE id = ? AND state IN ('queued', 'sending')",
+               [reason, outbox_id])
+
+
+def recover_interrupted(db: sqlite_utils.Database) -> list[dict[str, Any]]:
+    """At startup: every row left in ``sending`` by a crash becomes ``uncertain``; returned for reporting."""
+    with db.atomic():
+        rows = list(db.query("SELECT id, to_address, step, campaign_id, sending_at FROM outbox WHERE state = 'sending'"))
+        db.execute(
+            "UPDATE outbox SET state = 'uncertain', last_error = 'interrupted during delivery' WHERE state = 'sending'"
+        )
+    return rows
+
+
+def uncertain_rows(db: sqlite_utils.Database) -> list[dict[str, Any]]:
+    return list(db.query(
+        "SELECT id, to_address, step, campaign_id, sending_at, last_error FROM outbox WHERE state = 'uncertain' "
+        "ORDER BY id"
+    ))
+
+
+def get_row(db: sqlite_utils.Database, outbox_id: int) -> dict[str, Any]:
+    rows = list(db.query("SELECT * FROM outbox WHERE id = ?", [outbox_id]))
+    if not rows:
+        raise GreenroomError(f"no outbox message #{outbox_id}")
+    return rows[0]
+
+
+def list_rows(db: sqlite_utils.Database, state: str | None = None, limit: int = 50) -> list[dict[str, Any]]:
+    where, params = ("WHERE o.state = ?", [state]) if state else ("", [])
+    return list(db.query(
+        f"""SELECT o.id, c.name AS campaign, o.step, o.to_address, o.state, o.attempts, o.queued_at, o.sent_at,
+                   o.last_error FROM outbox o JOIN campaigns c ON c.id = o.campaign_id {where}
+            ORDER BY o.id DESC LIMIT ?""",  # noqa: S608 - fixed text
+        [*params, limit],
+    ))
