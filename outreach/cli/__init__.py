@@ -1,8 +1,12 @@
 """The `outreach` command: a thin click layer over the outreach library."""
 
 from greenroom.cli import tool_group
+from outreach.cli.campaign import campaign
 from outreach.cli.importing import import_command
 from outreach.cli.influencers import influencers
+from outreach.cli.preview import lint, preview
+from outreach.cli.send import outbox, run, send
+from outreach.cli.suppress import suppress
 
 main = tool_group(
     "outreach",
@@ -13,3 +17,10 @@ main = tool_group(
 )
 main.add_command(import_command)
 main.add_command(influencers)
+main.add_command(campaign)
+main.add_command(preview)
+main.add_command(lint)
+main.add_command(send)
+main.add_command(run)
+main.add_command(outbox)
+main.add_command(suppress)
