@@ -1,0 +1,182 @@
+"""The after-show report: planned vs actual per segment in every format, and YouTube chapters."""
+
+import csv
+import io
+import json
+
+import pytest
+from click.testing import CliRunner
+from rich.console import Console
+
+from livekit.cli import main
+from livekit.cli.report import report, shows
+from livekit.core import FakeClock, Rundown, Segment, Show
+from livekit.report import (
+    build_report,
+    markdown_escape,
+    report_chapters,
+    report_csv,
+    report_json,
+    report_markdown,
+    report_table,
+)
+from livekit.storage.shows import ShowStore
+
+S = 1000
+RUNDOWN = Rundown(
+    "Weekly Q&A",
+    (Segment("Intro", 60 * S), Segment("Interview", 120 * S), Segment("Games", 60 * S), Segment("Outro", 30 * S)),
+)
+
+
+def ran_show(clock, journal=None):
+    """Intro runs 70 s, Interview 100 s with a 20 s hold, Games is skipped, Outro runs 30 s."""
+    show = Show(RUNDOWN, clock, journal=journal)
+    show.start()
+    clock.advance(70 * S)
+    show.next()
+    clock.advance(50 * S)
+    show.hold()
+    clock.advance(20 * S)
+    show.resume()
+    clock.advance(50 * S)
+    show.skip(2)
+    show.next()
+    clock.advance(30 * S)
+    show.next()
+    return show
+
+
+@pytest.fixture
+def result():
+    return build_report(ran_show(FakeClock()), show_id=7)
+
+
+def test_each_segment_shows_planned_and_actual_start_duration_and_delta(result):
+    assert [(r.title, r.status, r.planned_start_ms, r.actual_start_ms, r.planned_ms, r.actual_ms, r.delta_ms)
+            for r in result.rows] == [
+        ("Intro", "aired", 0, 0, 60 * S, 70 * S, 10 * S),
+        ("Interview", "aired", 60 * S, 70 * S, 120 * S, 100 * S, -20 * S),
+        ("Games", "skipped", 180 * S, None, 60 * S, 0, None),
+        ("Outro", "aired", 240 * S, 190 * S, 30 * S, 30 * S, 0),
+    ]
+
+
+def test_totals_compare_the_show_length_with_the_plan(result):
+    assert (result.planned_total_ms, result.length_ms, result.on_air_ms, result.held_ms, result.delta_ms) == (
+        270 * S, 220 * S, 200 * S, 20 * S, -50 * S,
+    )
+
+
+def test_csv_has_a_row_per_segment_and_a_total_in_seconds(result):
+    rows = list(csv.reader(io.StringIO(report_csv(result))))
+    assert rows[0] == ["number", "title", "status", "planned_start_s", "actual_start_s", "planned_s", "actual_s", "delta_s"]
+    assert rows[1] == ["1", "Intro", "aired", "0", "0", "60", "70", "10"]
+    assert rows[3] == ["3", "Games", "skipped", "180", "", "60", "", ""]
+    assert rows[-1] == ["", "total", "ended", "0", "0", "270", "220", "-50"]
+
+
+def test_csv_titles_cannot_run_as_spreadsheet_formulas():
+    rundown = Rundown("T", (Segment("=HYPERLINK(\"http://evil\")", 5 * S),))
+    show = Show(rundown, FakeClock())
+    show.start()
+    rows = list(csv.reader(io.StringIO(report_csv(build_report(show)))))
+    assert rows[1][1] == "'=HYPERLINK(\"http://evil\")"
+
+
+def test_json_carries_every_row_and_the_totals(result):
+    data = json.loads(report_json(result))
+    assert (data["show_id"], data["status"], len(data["rows"]), data["delta_ms"]) == (7, "ended", 4, -50 * S)
+
+
+def test_markdown_is_a_table_with_totals(result):
+    text = report_markdown(result)
+    assert "| 2 | Interview | aired | 1:00 | 1:10 | 2:00 | 1:40 | -0:20 |" in text
+    assert "| | **total** | | | | 4:30 | 3:40 | -0:50 |" in text
+
+
+def test_markdown_escapes_user_text_so_it_cannot_inject_markup():
+    assert markdown_escape("a | b <script>[x](y)") == r"a \| b \<script\>\[x\]\(y\)"
+
+
+def test_the_rich_table_prints_titles_literally_not_as_markup():
+    rundown = Rundown("[bold]T[/bold]", (Segment("[red]Intro[/red]", 5 * S),))
+    show = Show(rundown, FakeClock())
+    show.start()
+    console = Console(file=io.StringIO(), width=140)
+    console.print(report_table(build_report(show)))
+    assert "[red]Intro[/red]" in console.file.getvalue()
+
+
+def test_chapters_use_actual_starts_and_leave_out_what_never_aired(result):
+    text, warnings = report_chapters(result)
+    assert text == "00:00 Intro\n01:10 Interview\n03:10 Outro\n"
+    assert warnings == []
+
+
+def test_chapters_of_a_long_show_use_hours_after_the_first_hour():
+    clock = FakeClock()
+    rundown = Rundown("Long", (Segment("A", 3_600 * S), Segment("B", 60 * S), Segment("C", 60 * S)))
+    show = Show(rundown, clock)
+    show.start()
+    for _ in range(3):
+        clock.advance(3_723 * S)
+        show.next()
+    text, _ = report_chapters(build_report(show))
+    assert text == "00:00 A\n1:02:03 B\n2:04:06 C\n"
+
+
+def test_too_few_or_too_short_chapters_are_still_printed_with_warnings():
+    clock = FakeClock()
+    show = Show(Rundown("Short", (Segment("A", 5 * S), Segment("B", 60 * S))), clock)
+    show.start()
+    clock.advance(5 * S)
+    show.next()
+    clock.advance(60 * S)
+    show.next()
+    text, warnings = report_chapters(build_report(show))
+    assert text == "00:00 A\n00:05 B\n"
+    assert warnings == [
+        "YouTube needs at least 3 chapters; this show has 2",
+        "chapter 'A' lasts 0:05; YouTube needs at least 10 seconds",
+    ]
+
+
+def test_report_command_defaults_to_the_latest_show(workspace):
+    store = ShowStore(workspace.database(), FakeClock())
+    store.create_show(Rundown("Older", (Segment("X", 5 * S),)))
+    show_id = store.create_show(RUNDOWN)
+    ran_show(store.clock, journal=store.journal_for(show_id))
+    outcome = CliRunner().invoke(report, ["--format", "chapters"], obj=workspace)
+    assert outcome.exit_code == 0, outcome.output
+    assert outcome.stdout == "00:00 Intro\n01:10 Interview\n03:10 Outro\n"
+
+
+def test_report_command_writes_a_file(workspace, tmp_path):
+    store = ShowStore(workspace.database(), FakeClock())
+    show_id = store.create_show(RUNDOWN)
+    ran_show(store.clock, journal=store.journal_for(show_id))
+    target = tmp_path / "report.md"
+    outcome = CliRunner().invoke(report, [str(show_id), "-f", "md", "-o", str(target)], obj=workspace)
+    assert outcome.exit_code == 0, outcome.output
+    assert target.read_text().startswith("# Weekly Q\\&A")
+
+
+def test_shows_command_lists_planned_and_actual_length(workspace):
+    store = ShowStore(workspace.database(), FakeClock())
+    show_id = store.create_show(RUNDOWN)
+    ran_show(store.clock, journal=store.journal_for(show_id))
+    outcome = CliRunner().invoke(shows, [], obj=workspace)
+    assert outcome.exit_code == 0, outcome.output
+    line = next(line for line in outcome.stdout.splitlines() if "Weekly" in line)
+    assert [cell.strip() for cell in line.split("│")[4:8]] == ["ended", "4:30", "3:40", "-0:50"]
+
+
+def test_report_without_any_show_says_so_in_one_line(workspace):
+    outcome = CliRunner().invoke(main, ["--workspace", str(workspace.root), "report"])
+    assert (outcome.exit_code, outcome.stderr) == (2, "Error: no shows yet in this workspace\n")
+
+
+def test_report_of_an_unknown_show_names_it(workspace):
+    outcome = CliRunner().invoke(main, ["--workspace", str(workspace.root), "report", "42"])
+    assert outcome.stderr == "Error: no show 42 in this workspace (see `livekit shows`)\n"
