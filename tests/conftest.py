@@ -4,7 +4,7 @@ import pytest
 
 from greenroom.workspace import Workspace
 
-pytest_plugins = ["tests.fixtures.obs"]
+pytest_plugins = ["tests.fixtures.obs", "tests.fixtures.browser", "tests.fixtures.platforms", "tests.fixtures.mail"]
 
 
 @pytest.fixture

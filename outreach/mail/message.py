@@ -13,6 +13,9 @@ from urllib.parse import quote, urlencode
 
 from greenroom.errors import GreenroomError
 
+#: RFC 5322 allows 998-character lines: long unsubscribe URLs stay intact instead of being encoded-word
+#: folded; 7bit keeps non-ASCII bodies quoted-printable/base64 for any server.
+POLICY = SMTP.clone(max_line_length=998, cte_type="7bit")
 _ADDRESS = re.compile(r"^[^@\s<>,;\"()\[\]\\]+@[^@\s<>,;\"()\[\]\\]+\.[^@\s<>,;\"()\[\]\\]+$")
 
 
@@ -86,7 +89,7 @@ def build_message(outgoing: Outgoing) -> EmailMessage:
         raise GreenroomError("a physical postal address is required in every email ([outreach] physical_address)")
     check_address("From", outgoing.from_address)
     check_address("To", outgoing.to_address)
-    message = EmailMessage(policy=SMTP)
+    message = EmailMessage(policy=POLICY)
     message["From"] = formataddr((check_header("From name", outgoing.from_name), outgoing.from_address))
     message["To"] = formataddr((check_header("To name", outgoing.to_name), outgoing.to_address))
     message["Subject"] = check_header("Subject", outgoing.subject)
