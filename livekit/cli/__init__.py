@@ -4,6 +4,7 @@ from greenroom.cli import tool_group
 from livekit.cli.check import check, rundown
 from livekit.cli.obs import obs
 from livekit.cli.report import report, shows
+from livekit.cli.run import run
 
 main = tool_group(
     "livekit",
@@ -12,6 +13,7 @@ main = tool_group(
     Settings live in greenroom.toml in the workspace (see `livekit init`).
     """,
 )
+main.add_command(run)
 main.add_command(obs)
 main.add_command(check)
 main.add_command(rundown)

@@ -26,7 +26,7 @@ from livekit.rundown import write_text_atomically
 from livekit.storage.shows import ShowStore
 
 
-def _console() -> Console:
+def console_for_output() -> Console:
     """Wide enough for the tables when output goes to a file or pipe."""
     console = Console()
     return console if console.is_terminal else Console(width=120, force_terminal=False)
@@ -55,7 +55,7 @@ def report(ctx: click.Context, show_id: int | None, output_format: str, output: 
     if output_format == "table":
         if output is not None:
             raise GreenroomError("--output needs --format csv, json, md or chapters")
-        _console().print(report_table(result))
+        console_for_output().print(report_table(result))
         return
     if output_format == "chapters":
         text, warnings = report_chapters(result)
@@ -95,4 +95,4 @@ def shows(ctx: click.Context, limit: int) -> None:
             "" if actual is None else format_clock(actual),
             "" if actual is None else format_signed(actual - record.planned_ms),
         )
-    _console().print(table)
+    console_for_output().print(table)

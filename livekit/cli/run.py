@@ -1,0 +1,83 @@
+"""`livekit run`: run a show from a rundown, with OBS following and the control room served."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+import click
+
+from greenroom.cli import get_workspace
+from livekit.cli.report import console_for_output
+from livekit.core.durations import format_clock
+from livekit.obs.settings import ObsSettings
+from livekit.report import build_report, report_table
+from livekit.rundown.files import load_rundown
+from livekit.runner.session import RunOptions, WebOptions, run_show
+from livekit.runner.terminal import is_interactive
+from livekit.storage.shows import ShowRecord, ShowStore
+
+
+@click.command("run")
+@click.argument("rundown_path", metavar="RUNDOWN", type=click.Path(dir_okay=False))
+@click.option("--auto", is_flag=True,
+              help="Start at once, advance on planned time and exit when the show ends (unattended runs, demo).")
+@click.option("--resume/--new", "resume", default=None,
+              help="Continue this rundown's interrupted show, or start a new one. Asked when a terminal is "
+                   "attached; without a terminal an interrupted show is an error unless one is given.")
+@click.option("--obs/--no-obs", "use_obs", default=True, show_default=True,
+              help="Drive OBS Studio (scenes, prompt and lower-third texts, outputs).")
+@click.option("--obs-host", help="OBS websocket host (default: [obs] host).")
+@click.option("--obs-port", type=int, help="OBS websocket port (default: [obs] port).")
+@click.option("--obs-password", help="OBS websocket password (default: $OBS_WEBSOCKET_PASSWORD or secrets.toml).")
+@click.option("--web/--no-web", "use_web", default=True, show_default=True,
+              help="Serve the control room, presenter view and overlay.")
+@click.option("--host", help="Address the control room listens on (default: [web] host, 127.0.0.1). "
+                             "Anything else exposes it on purpose.")
+@click.option("--port", type=int, help="Control room port (default: [web] port, 8787; 0 = any free port).")
+@click.option("--token", help="Control token for /control and the HTTP API (default: $LIVEKIT_TOKEN, "
+                              "else one is generated and printed).")
+@click.option("--stream/--no-stream", "stream", default=None,
+              help="Start/stop OBS streaming with the show (default: rundown `stream`, then [show] stream).")
+@click.option("--record/--no-record", "record", default=None,
+              help="Start/stop OBS recording with the show (default: rundown `record`, then [show] record).")
+@click.pass_context
+def run(ctx: click.Context, rundown_path: str, auto: bool, resume: bool | None, use_obs: bool,
+        obs_host: str | None, obs_port: int | None, obs_password: str | None, use_web: bool,
+        host: str | None, port: int | None, token: str | None, stream: bool | None, record: bool | None) -> None:
+    """Run the show in RUNDOWN (YAML or CSV).
+
+    Every change is saved in the workspace database before OBS, platforms or pages hear of it, so a
+    crash loses nothing: run the same rundown again to resume. OBS may come and go during the show;
+    it is resynced when it is back. With a terminal you get a live view and single-key controls;
+    without one (CI, a service) one line per segment. SIGTERM or `q` stops following and keeps the
+    show resumable; the show ends with its last segment, `e` twice, or the control room.
+    """
+    workspace = get_workspace(ctx)
+    rundown = load_rundown(rundown_path)
+    config = workspace.config
+    obs = None
+    if use_obs:
+        obs = ObsSettings.from_workspace(workspace, host=obs_host, port=obs_port, password=obs_password)
+    web = None
+    if use_web:
+        web = WebOptions(host=host or config.get("web", "host", str, "127.0.0.1"),
+                         port=port if port is not None else config.get("web", "port", int, 8787), token=token)
+    interactive = is_interactive()
+    options = RunOptions(auto=auto, resume=resume, obs=obs, web=web, stream=stream, record=record,
+                         interactive=interactive)
+    ask = _ask_resume if interactive else None
+    result = asyncio.run(run_show(workspace, rundown, options, echo=click.echo, ask_resume=ask))
+    if result.ended:
+        store = ShowStore(workspace.database())
+        report = build_report(store.load_show(result.show_id, journal=False), show_id=result.show_id)
+        console_for_output().print(report_table(report))
+
+
+def _ask_resume(record: ShowRecord) -> bool:
+    started = "not started" if record.started_ms is None else f"live for {format_clock(_age(record))}"
+    return click.confirm(f"Show #{record.id} '{record.title}' did not finish ({started}). Resume it?", default=True)
+
+
+def _age(record: ShowRecord) -> int:
+    return max(0, time.time_ns() // 1_000_000 - (record.started_ms or 0))

@@ -1,0 +1,174 @@
+"""Assemble and run one show in this process: storage, OBS, web control room, terminal, signals.
+
+This is the library entry behind `livekit run`; tests and the demo call :func:`run_show` directly too.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import secrets
+import signal
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from greenroom.errors import GreenroomError
+from greenroom.workspace import Workspace
+from livekit.core.clock import Clock, SystemClock
+from livekit.core.rundown import Rundown
+from livekit.core.show import DEFAULT_WARNING_MS, ShowSnapshot, ShowStatus
+from livekit.guests.queue import GuestQueue
+from livekit.obs.settings import ObsSettings
+from livekit.obs.show_sync import ObsShowSync
+from livekit.questions.storage import QuestionQueue
+from livekit.runner.show_runner import OutputPlan, ShowRunner, show_key
+from livekit.runner.terminal import LineLog, TerminalView
+from livekit.storage.shows import ShowRecord, ShowStore
+from livekit.web.app import create_app
+from livekit.web.server import serve
+
+log = logging.getLogger(__name__)
+
+TOKEN_ENV = "LIVEKIT_TOKEN"
+
+
+class UnfinishedShow(GreenroomError):
+    """A show of this rundown was interrupted and the user has not said whether to resume it."""
+
+
+@dataclass
+class WebOptions:
+    host: str = "127.0.0.1"
+    port: int = 8787
+    token: str | None = None
+
+
+@dataclass
+class RunOptions:
+    """Everything `livekit run` lets a user choose; None means "use the rundown, then the config"."""
+
+    auto: bool = False
+    resume: bool | None = None
+    obs: ObsSettings | None = None
+    web: WebOptions | None = field(default_factory=WebOptions)
+    stream: bool | None = None
+    record: bool | None = None
+    interactive: bool = False
+
+
+@dataclass
+class RunResult:
+    show_id: int
+    ended: bool
+    snapshot: ShowSnapshot
+
+
+def control_token(given: str | None) -> tuple[str, bool]:
+    """The control room's token: --token, then $LIVEKIT_TOKEN, else a fresh one (returned as generated)."""
+    token = given or os.environ.get(TOKEN_ENV)
+    if token:
+        if len(token) < 16:
+            raise GreenroomError(f"the control token must be at least 16 characters (from --token or ${TOKEN_ENV})")
+        return token, False
+    return secrets.token_urlsafe(24), True
+
+
+def choose_show(store: ShowStore, rundown: Rundown, resume: bool | None,
+                ask: Callable[[ShowRecord], bool] | None, warning_ms: int = DEFAULT_WARNING_MS) -> tuple[int, bool]:
+    """Return (show id, resumed). An unfinished show of the same rundown is resumed only when asked to."""
+    unfinished = store.find_unfinished(rundown_hash=rundown.content_hash)
+    if unfinished and resume is None:
+        if ask is None:
+            latest = unfinished[0]
+            raise UnfinishedShow(
+                f"show #{latest.id} ({latest.title}) of this rundown did not finish: "
+                "pass --resume to continue it or --new to start a new show"
+            )
+        resume = ask(unfinished[0])
+    if unfinished and resume:
+        return unfinished[0].id, True
+    return store.create_show(rundown, default_warning_ms=warning_ms), False
+
+
+def output_plan(workspace: Workspace, rundown: Rundown, options: RunOptions) -> OutputPlan:
+    config = workspace.config
+
+    def pick(option: bool | None, planned: bool | None, key: str) -> bool:
+        if option is not None:
+            return option
+        if planned is not None:
+            return planned
+        return config.get("show", key, bool, False)
+
+    return OutputPlan(stream=pick(options.stream, rundown.stream, "stream"),
+                      record=pick(options.record, rundown.record, "record"))
+
+
+async def run_show(
+    workspace: Workspace,
+    rundown: Rundown,
+    options: RunOptions,
+    *,
+    echo: Callable[[str], None] = print,
+    ask_resume: Callable[[ShowRecord], bool] | None = None,
+    clock: Clock | None = None,
+) -> RunResult:
+    """Run (or resume) a show until it ends or SIGTERM/SIGINT/`q` stops it; the DB keeps where it was."""
+    clock = clock or SystemClock()
+    db = workspace.database()
+    store = ShowStore(db, clock)
+    warning_ms = workspace.config.get("show", "warning_seconds", int, DEFAULT_WARNING_MS // 1000) * 1000
+    show_id, resumed = choose_show(store, rundown, options.resume, ask_resume, warning_ms)
+    show = store.load_show(show_id)
+    key = show_key(show_id, rundown.title)
+    guests = GuestQueue(db, clock=clock.now_ms)
+    guests.claim_for_show(key)
+    questions = QuestionQueue(db, key, clock=clock)
+    obs = ObsShowSync.from_settings(options.obs) if options.obs is not None else None
+    runner = ShowRunner(show_id=show_id, show=show, guests=guests, questions=questions, clock=clock, obs=obs,
+                        auto=options.auto, outputs=output_plan(workspace, rundown, options), resumed=resumed)
+    if resumed:
+        snapshot = show.snapshot()
+        where = "not started" if snapshot.current is None else f"segment {snapshot.current + 1} ({snapshot.segment_title})"
+        echo(f"Resuming show #{show_id} '{rundown.title}' at {where}.")
+    else:
+        echo(f"Show #{show_id} '{rundown.title}': {len(rundown.segments)} segments.")
+
+    served = None
+    urls: dict[str, str] = {}
+    if options.web is not None:
+        token, generated = control_token(options.web.token)
+        served = await serve(create_app(runner, token), options.web.host, options.web.port)
+        urls = {"control": f"{served.url}/control", "presenter": f"{served.url}/presenter",
+                "overlay": f"{served.url}/overlay"}
+        echo(f"Control room:  {urls['control']}#token={token}" if generated else f"Control room:  {urls['control']}")
+        echo(f"Presenter:     {urls['presenter']}")
+        echo(f"OBS overlay:   {urls['overlay']}  (Browser Source, 1920x1080)")
+        if generated:
+            echo(f"Control token (for the HTTP API): {token}")
+
+    loop = asyncio.get_running_loop()
+    handled = []
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        with contextlib.suppress(NotImplementedError, RuntimeError):
+            loop.add_signal_handler(signum, runner.request_stop)
+            handled.append(signum)
+    try:
+        if options.interactive:
+            async with TerminalView(runner, urls, runner.request_stop):
+                snapshot = await runner.run()
+        else:
+            runner.add_listener(LineLog(echo))
+            snapshot = await runner.run()
+    finally:
+        for signum in handled:
+            loop.remove_signal_handler(signum)
+        await runner.close()
+        if served is not None:
+            await served.close()
+    ended = snapshot.status is ShowStatus.ENDED
+    if not ended:
+        echo(f"Stopped; show #{show_id} is saved. Continue it with: livekit run RUNDOWN --resume")
+    return RunResult(show_id, ended, snapshot)

@@ -1,0 +1,401 @@
+"""The show runner: one asyncio task keeps time, every other part follows the state it publishes.
+
+The show core decides, storage records (before anything acts on it), and then OBS, the platforms and the
+web pages are told. OBS and platforms are followed by fire-and-forget tasks, so a slow or dead OBS never
+stalls the clock; they converge on the latest wanted state.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import dataclasses
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from greenroom.errors import GreenroomError
+from livekit.core.clock import Clock
+from livekit.core.durations import parse_duration
+from livekit.core.show import Show, ShowEvent, ShowSnapshot, ShowStatus
+from livekit.guests.queue import GuestQueue
+from livekit.obs.show_sync import ObsHealth, ObsShowSync
+from livekit.platforms.base import PlatformSession
+from livekit.questions.storage import QuestionQueue
+from livekit.runner.port import ActionError
+
+log = logging.getLogger(__name__)
+
+MAX_MESSAGE_LENGTH = 500
+#: Longest the clock task sleeps when nothing is due, so state such as OBS health still flows.
+IDLE_TICK_MS = 1000
+#: How long the end of a show waits for OBS and platforms to acknowledge before exiting anyway.
+FINISH_TIMEOUT_S = 10.0
+
+
+@dataclass(frozen=True)
+class OutputPlan:
+    """Whether OBS streams and/or records while the show is live."""
+
+    stream: bool = False
+    record: bool = False
+
+
+def show_key(show_id: int, title: str) -> str:
+    """How guests and questions name a show: unique per run, readable in the guest log."""
+    return f"#{show_id} {title}"
+
+
+class ShowRunner:
+    """Runs one show; implements :class:`livekit.runner.port.LiveShowPort` for the transports."""
+
+    def __init__(
+        self,
+        *,
+        show_id: int,
+        show: Show,
+        guests: GuestQueue,
+        questions: QuestionQueue,
+        clock: Clock,
+        obs: ObsShowSync | None = None,
+        platforms: Sequence[PlatformSession] = (),
+        auto: bool = False,
+        outputs: OutputPlan = OutputPlan(),
+        category: str | None = None,
+        resumed: bool = False,
+    ) -> None:
+        self.show_id = show_id
+        self.show = show
+        self.key = show_key(show_id, show.rundown.title)
+        self.guests = guests
+        self.questions = questions
+        self.clock = clock
+        self.obs = obs
+        self.platforms = list(platforms)
+        self.auto = auto
+        self.outputs = outputs
+        self.category = category
+        self.resumed = resumed
+        self.message: dict[str, Any] | None = None
+        self._subscribers: set[asyncio.Queue[dict[str, Any]]] = set()
+        self._listeners: list[Callable[[ShowSnapshot], None]] = []
+        self._wake = asyncio.Event()
+        self._stopping = asyncio.Event()
+        self._publish_scheduled = False
+        self._guest_cache: list[dict[str, Any]] | None = None
+        self._question_cache: list[dict[str, Any]] | None = None
+        self._background: set[asyncio.Task[Any]] = set()
+        self._last_segment: int | None = show.current if resumed else None
+        self._announced_start = resumed and show.status is not ShowStatus.READY
+        questions.add_listener(lambda _question: self._questions_changed())
+        if obs is not None:
+            obs.add_health_listener(lambda _health: self._schedule_publish())
+
+    # -- the port: state, subscriptions, actions -------------------------------------------------
+
+    def state(self) -> dict[str, Any]:
+        now = self.clock.now_ms()
+        snapshot = self.show.snapshot(now)
+        show = snapshot.to_dict()
+        show["show_id"] = self.show_id
+        show["auto"] = self.auto
+        return {
+            "server_time_ms": now,
+            "show": show,
+            "message": self.message,
+            "guests": self._guest_list(),
+            "questions": self._question_list(),
+            "obs": self._obs_state(),
+            "platforms": {session.name: session.status() for session in self.platforms},
+        }
+
+    def subscribe(self) -> asyncio.Queue[dict[str, Any]]:
+        queue: asyncio.Queue[dict[str, Any]] = asyncio.Queue(maxsize=1)
+        self._subscribers.add(queue)
+        return queue
+
+    def unsubscribe(self, queue: asyncio.Queue[dict[str, Any]]) -> None:
+        self._subscribers.discard(queue)
+
+    def add_listener(self, listener: Callable[[ShowSnapshot], None]) -> None:
+        """``listener(snapshot)`` after every published change (the terminal view uses it)."""
+        self._listeners.append(listener)
+
+    async def act(self, action: str, params: dict[str, Any]) -> dict[str, Any]:
+        group, _, name = action.partition(".")
+        handler = {"show": self._show_action, "message": self._message_action,
+                   "guests": self._guest_action, "questions": self._question_action}.get(group)
+        if handler is None:
+            raise ActionError(f"unknown action {action!r}")
+        try:
+            handler(name, params or {})
+        except ActionError:
+            raise
+        except GreenroomError as error:
+            raise ActionError(str(error)) from None
+        self._wake.set()
+        self._publish()
+        return self.state()
+
+    # -- running -----------------------------------------------------------------------------------
+
+    async def run(self) -> ShowSnapshot:
+        """Keep time until the show ends (or :meth:`request_stop`); returns the last snapshot."""
+        if self.obs is not None:
+            await self.obs.start()
+        for session in self.platforms:
+            await self._guarded(session.start(), f"{session.name} start")
+        self.guests.ensure_rundown_guests(self.key, [s.guest for s in self.show.rundown.segments if s.guest])
+        self._guests_changed()
+        if self.auto and self.show.status is ShowStatus.READY:
+            self._journaled(self.show.start)
+        last_seen: tuple[Any, ...] | None = None
+        snapshot = self.show.snapshot()
+        while not self._stopping.is_set():
+            now = self.clock.now_ms()
+            snapshot = self.show.snapshot(now)
+            if self._auto_advance_due(snapshot):
+                self._journaled(self.show.next)
+                continue
+            seen = (snapshot.status, snapshot.current, snapshot.prompt, snapshot.phase, snapshot.held)
+            if seen != last_seen:
+                last_seen = seen
+                self._on_show_changed(snapshot)
+            if snapshot.status is ShowStatus.ENDED:
+                break
+            await self._sleep_until(snapshot.next_change_at_ms, now)
+        if snapshot.status is ShowStatus.ENDED:
+            await self._finish(snapshot)
+        return snapshot
+
+    def request_stop(self) -> None:
+        """Leave the loop without ending the show: it stays resumable (SIGTERM, `q` in the terminal)."""
+        self._stopping.set()
+        self._wake.set()
+
+    async def close(self) -> None:
+        """Stop following: wait briefly for pending OBS/platform work, then disconnect."""
+        pending = [task for task in self._background if not task.done()]
+        if pending:
+            await asyncio.wait(pending, timeout=FINISH_TIMEOUT_S)
+        for task in self._background:
+            task.cancel()
+        for session in self.platforms:
+            await self._guarded(session.close(), f"{session.name} close")
+        if self.obs is not None:
+            await self.obs.stop()
+
+    # -- internals ---------------------------------------------------------------------------------
+
+    def _auto_advance_due(self, snapshot: ShowSnapshot) -> bool:
+        return (self.auto and snapshot.status is ShowStatus.LIVE and not snapshot.held
+                and snapshot.elapsed_ms >= snapshot.allotted_ms)
+
+    async def _sleep_until(self, due_ms: int | None, now_ms: int) -> None:
+        delay_ms = IDLE_TICK_MS if due_ms is None else max(0, min(IDLE_TICK_MS, due_ms - now_ms))
+        self._wake.clear()
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._wake.wait(), delay_ms / 1000)
+
+    def _journaled(self, operation: Callable[[], ShowEvent]) -> ShowEvent:
+        """Run a show operation; the show's journal has stored the event before it takes effect."""
+        event = operation()
+        log.info("show %s: %s (segment %s)", self.show_id, event.type, event.segment)
+        self._wake.set()
+        return event
+
+    def _on_show_changed(self, snapshot: ShowSnapshot) -> None:
+        if snapshot.status is not ShowStatus.READY and not self._announced_start:
+            self._announced_start = True
+            for session in self.platforms:
+                self._spawn(session.on_show_start(self.show.rundown.title, self.category), f"{session.name} show start")
+        if snapshot.status is ShowStatus.LIVE and snapshot.current != self._last_segment:
+            self._last_segment = snapshot.current
+            for session in self.platforms:
+                self._spawn(session.on_segment_start(snapshot.current, snapshot.segment_title or "", snapshot.guest),
+                            f"{session.name} segment start")
+        self._follow_in_obs(snapshot)
+        self._publish()
+
+    def _follow_in_obs(self, snapshot: ShowSnapshot) -> None:
+        if self.obs is None:
+            return
+        live = snapshot.status is ShowStatus.LIVE
+        changes: dict[str, Any] = {
+            "prompt_text": (snapshot.prompt or "") if live else "",
+            "lower_third_text": self.guests.lower_third(self.key) if live else "",
+        }
+        if snapshot.scene and live:
+            changes["program_scene"] = snapshot.scene
+        if self.outputs.stream:
+            changes["streaming"] = live
+        if self.outputs.record:
+            changes["recording"] = live
+        self._spawn(self.obs.apply(**changes), "OBS")
+
+    async def _finish(self, snapshot: ShowSnapshot) -> None:
+        chapters = [((segment.actual_start_ms or 0) // 1000, segment.title)
+                    for segment in snapshot.segments if segment.actual_start_ms is not None]
+        for session in self.platforms:
+            self._spawn(session.on_show_end(chapters), f"{session.name} show end")
+        pending = [task for task in self._background if not task.done()]
+        if pending:
+            await asyncio.wait(pending, timeout=FINISH_TIMEOUT_S)
+
+    def _spawn(self, work: Any, what: str) -> None:
+        task = asyncio.ensure_future(self._guarded(work, what))
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
+
+    @staticmethod
+    async def _guarded(work: Any, what: str) -> None:
+        """The show goes on whatever a follower does: failures are logged, never raised."""
+        try:
+            await work
+        except asyncio.CancelledError:
+            raise
+        except Exception as error:
+            log.warning("%s failed: %s", what, error)
+
+    # -- publishing --------------------------------------------------------------------------------
+
+    def _publish(self) -> None:
+        self._publish_scheduled = False
+        if not self._subscribers and not self._listeners:
+            return
+        state = self.state()
+        for queue in list(self._subscribers):
+            if queue.full():
+                with contextlib.suppress(asyncio.QueueEmpty):
+                    queue.get_nowait()
+            queue.put_nowait(state)
+        if self._listeners:
+            snapshot = self.show.snapshot(state["server_time_ms"])
+            for listener in self._listeners:
+                listener(snapshot)
+
+    def _schedule_publish(self) -> None:
+        """Coalesce bursts (a chat flood, health ticks) into one push per loop iteration."""
+        if self._publish_scheduled:
+            return
+        self._publish_scheduled = True
+        with contextlib.suppress(RuntimeError):
+            asyncio.get_running_loop().call_soon(self._publish)
+
+    def _questions_changed(self) -> None:
+        self._question_cache = None
+        self._schedule_publish()
+
+    def _guests_changed(self) -> None:
+        self._guest_cache = None
+
+    def _guest_list(self) -> list[dict[str, Any]]:
+        if self._guest_cache is None:
+            self._guest_cache = self.guests.list(self.key)
+        return self._guest_cache
+
+    def _question_list(self) -> list[dict[str, Any]]:
+        if self._question_cache is None:
+            self._question_cache = [question.to_dict() for question in self.questions.list()]
+        return self._question_cache
+
+    def _obs_state(self) -> dict[str, Any]:
+        if self.obs is None:
+            return {"enabled": False, "connected": False}
+        health: ObsHealth = self.obs.health
+        return {"enabled": True, **_jsonable(dataclasses.asdict(health))}
+
+    # -- action handlers ---------------------------------------------------------------------------
+
+    def _show_action(self, name: str, params: dict[str, Any]) -> None:
+        show = self.show
+        simple = {"start": show.start, "next": show.next, "back": show.back, "hold": show.hold,
+                  "resume": show.resume, "end": show.end}
+        if name in simple:
+            self._journaled(simple[name])
+        elif name in ("extend", "shorten"):
+            ms = _milliseconds(params.get("seconds", params.get("by", 30)))
+            self._journaled(lambda: show.extend(ms) if name == "extend" else show.shorten(ms))
+        elif name == "jump":
+            self._journaled(lambda: show.jump(_integer(params.get("segment"), "segment")))
+        elif name == "skip":
+            index = params.get("segment")
+            self._journaled(lambda: show.skip(None if index is None else _integer(index, "segment")))
+        else:
+            raise ActionError(f"unknown show action {name!r}")
+
+    def _message_action(self, name: str, params: dict[str, Any]) -> None:
+        if name == "clear":
+            self.message = None
+            return
+        if name != "set":
+            raise ActionError(f"unknown message action {name!r}")
+        text = str(params.get("text", "")).strip()
+        if not text:
+            raise ActionError("a message to the host needs some text")
+        if len(text) > MAX_MESSAGE_LENGTH:
+            raise ActionError(f"a message to the host is at most {MAX_MESSAGE_LENGTH} characters")
+        self.message = {"text": text, "blink": bool(params.get("blink", False)), "at_ms": self.clock.now_ms()}
+
+    def _guest_action(self, name: str, params: dict[str, Any]) -> None:
+        fields = {key: value for key, value in params.items() if key not in ("id", "status", "position")}
+        if name == "add":
+            self.guests.add(self.key, **fields)
+        elif name == "update":
+            self.guests.update(_integer(params.get("id"), "id"), **fields)
+        elif name == "status":
+            self.guests.set_status(_integer(params.get("id"), "id"), str(params.get("status", "")),
+                                   self.clock.now_ms())
+        elif name in ("check_in", "check-in"):
+            self.guests.check_in(_integer(params.get("id"), "id"), self.clock.now_ms())
+        elif name == "move":
+            self.guests.move(_integer(params.get("id"), "id"), _integer(params.get("position"), "position"))
+        else:
+            raise ActionError(f"unknown guest action {name!r}")
+        self._guests_changed()
+        self._follow_in_obs(self.show.snapshot())
+
+    def _question_action(self, name: str, params: dict[str, Any]) -> None:
+        question_id = _integer(params.get("id"), "id")
+        details: dict[str, Any] = {}
+        if name == "answer":
+            on_air = self.guests.on_air(self.key)
+            details = {"segment": self.show.current, "guest": on_air["name"] if on_air else None}
+        self.questions.act(name, question_id, **details)
+        self._questions_changed()
+
+
+def _integer(value: Any, name: str) -> int:
+    if isinstance(value, bool):
+        raise ActionError(f"{name} must be a whole number")
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        raise ActionError(f"{name} must be a whole number, got {value!r}") from None
+
+
+def _milliseconds(value: Any) -> int:
+    """Seconds as a number, or a duration such as ``30s`` / ``1m``."""
+    if isinstance(value, bool):
+        raise ActionError("seconds must be a number")
+    if isinstance(value, int | float):
+        ms = round(value * 1000)
+    else:
+        try:
+            ms = parse_duration(str(value))
+        except (ValueError, GreenroomError) as error:
+            raise ActionError(f"not a duration: {value!r} ({error})") from None
+    if ms <= 0:
+        raise ActionError("the amount must be positive")
+    return ms
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {key: _jsonable(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_jsonable(item) for item in value]
+    if isinstance(value, str | int | float | bool) or value is None:
+        return value
+    return str(value)

@@ -1,0 +1,182 @@
+"""What `livekit run` shows in a terminal: a live view with single-key controls, or plain lines without a TTY.
+
+The live view only reads the runner's state and sends the same actions as the control room, so the
+terminal is one more transport, not a second source of truth.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import sys
+import termios
+import tty
+from collections.abc import Callable
+from typing import Any, TextIO
+
+from rich.console import Group
+from rich.live import Live
+from rich.panel import Panel
+from rich.table import Table
+from rich.text import Text
+
+from greenroom.errors import GreenroomError
+from livekit.core.durations import format_clock, format_signed
+from livekit.core.show import ShowSnapshot, ShowStatus
+from livekit.runner.show_runner import ShowRunner
+
+KEYS_HELP = (
+    "[n]ext  [b]ack  [h]old/resume  [+]/[-] 30s  [s]kip  [1-9] jump  [e]nd (twice)  [q]uit (show stays resumable)"
+)
+PHASE_STYLES = {"normal": "bold green", "warning": "bold yellow", "overtime": "bold white on red"}
+
+
+def is_interactive(stdin: TextIO = sys.stdin, stdout: TextIO = sys.stdout) -> bool:
+    """The live view needs a real terminal on both ends; CI, pipes and services get plain lines."""
+    return stdin.isatty() and stdout.isatty()
+
+
+def render(state: dict[str, Any], urls: dict[str, str]) -> Group:
+    """The live view of one state: big countdown, prompt, next, over/under, OBS and the web pages."""
+    show = state["show"]
+    status = show["status"]
+    header = Text(f"{show['title']}  ·  show #{show['show_id']}  ·  {status}", style="bold")
+    body = Table.grid(padding=(0, 2))
+    body.add_column(justify="right", style="dim")
+    body.add_column()
+    if status == "live":
+        count = len(show["segments"])
+        phase = show["phase"] or "normal"
+        remaining = show["remaining_ms"]
+        clock = ("-" if remaining < 0 else "") + format_clock(abs(remaining))
+        held = "  (HOLD)" if show["held"] else ""
+        body.add_row("segment", f"{show['current'] + 1}/{count}  {show['segment_title']}")
+        body.add_row("time left", Text(clock + held, style=PHASE_STYLES.get(phase, "")))
+        body.add_row("prompt", show["prompt"] or "—")
+        body.add_row("next", show["next_segment_title"] or "(end of show)")
+    elif status == "ready":
+        body.add_row("first", show["next_segment_title"] or "—")
+        body.add_row("", "press n to start")
+    body.add_row("over/under", format_signed(show["offset_ms"]))
+    obs = state.get("obs") or {}
+    if obs.get("enabled"):
+        body.add_row("OBS", "connected" if obs.get("connected") else f"disconnected {obs.get('error') or ''}")
+    for name, platform in (state.get("platforms") or {}).items():
+        body.add_row(name, f"{platform.get('state')} {platform.get('detail', '')}")
+    message = state.get("message")
+    if message:
+        body.add_row("to host", message["text"])
+    for name, url in urls.items():
+        body.add_row(name, url)
+    return Group(Panel(Group(header, body), title="livekit"), Text(KEYS_HELP, style="dim"))
+
+
+class TerminalView:
+    """Rich live view plus keys read in cbreak mode from the loop (no thread, restored on exit)."""
+
+    def __init__(self, runner: ShowRunner, urls: dict[str, str], on_quit: Callable[[], None]) -> None:
+        self.runner = runner
+        self.urls = urls
+        self.on_quit = on_quit
+        self._live: Live | None = None
+        self._saved_tty: list[Any] | None = None
+        self._refresher: asyncio.Task[None] | None = None
+        self._end_armed = False
+        self.last_error = ""
+
+    async def __aenter__(self) -> TerminalView:
+        self._live = Live(self._render(), auto_refresh=False, screen=False, transient=False)
+        self._live.start()
+        descriptor = sys.stdin.fileno()
+        self._saved_tty = termios.tcgetattr(descriptor)
+        tty.setcbreak(descriptor)
+        asyncio.get_running_loop().add_reader(descriptor, self._on_key)
+        self._refresher = asyncio.create_task(self._refresh_forever())
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        descriptor = sys.stdin.fileno()
+        asyncio.get_running_loop().remove_reader(descriptor)
+        if self._saved_tty is not None:
+            termios.tcsetattr(descriptor, termios.TCSADRAIN, self._saved_tty)
+        if self._refresher is not None:
+            self._refresher.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._refresher
+        if self._live is not None:
+            self._live.update(self._render(), refresh=True)
+            self._live.stop()
+
+    def _render(self) -> Group:
+        view = render(self.runner.state(), self.urls)
+        if self.last_error:
+            view.renderables.append(Text(self.last_error, style="red"))
+        return view
+
+    async def _refresh_forever(self) -> None:
+        while True:
+            if self._live is not None:
+                self._live.update(self._render(), refresh=True)
+            await asyncio.sleep(0.25)
+
+    def _on_key(self) -> None:
+        key = sys.stdin.read(1)
+        action = self._action_for(key)
+        if action is None:
+            return
+        name, params = action
+        asyncio.ensure_future(self._perform(name, params))
+
+    def _action_for(self, key: str) -> tuple[str, dict[str, Any]] | None:
+        snapshot = self.runner.show.snapshot()
+        if key == "q":
+            self.on_quit()
+            return None
+        if key == "e":
+            if not self._end_armed:
+                self._end_armed = True
+                self.last_error = "press e again to end the show"
+                return None
+            self._end_armed = False
+            return "show.end", {}
+        self._end_armed = False
+        if key in ("n", " "):
+            return ("show.start" if snapshot.status is ShowStatus.READY else "show.next"), {}
+        if key == "h":
+            return ("show.resume" if snapshot.held else "show.hold"), {}
+        simple = {"b": "show.back", "s": "show.skip", "+": "show.extend", "-": "show.shorten"}
+        if key in simple:
+            return simple[key], {"seconds": 30} if key in "+-" else {}
+        if key.isdigit() and key != "0":
+            return "show.jump", {"segment": int(key) - 1}
+        return None
+
+    async def _perform(self, name: str, params: dict[str, Any]) -> None:
+        try:
+            await self.runner.act(name, params)
+            self.last_error = ""
+        except GreenroomError as error:
+            self.last_error = str(error)
+
+
+class LineLog:
+    """Without a terminal: one line per segment change, so logs of unattended runs read like a rundown."""
+
+    def __init__(self, echo: Callable[[str], None]) -> None:
+        self.echo = echo
+        self._last: tuple[Any, ...] | None = None
+
+    def __call__(self, snapshot: ShowSnapshot) -> None:
+        seen = (snapshot.status, snapshot.current, snapshot.held)
+        if seen == self._last:
+            return
+        self._last = seen
+        at = format_clock(snapshot.show_elapsed_ms)
+        if snapshot.status is ShowStatus.LIVE and snapshot.current is not None:
+            held = " (hold)" if snapshot.held else ""
+            self.echo(
+                f"[{at}] segment {snapshot.current + 1}/{len(snapshot.segments)}: {snapshot.segment_title}{held}"
+                f" · planned {format_clock(snapshot.allotted_ms)} · over/under {format_signed(snapshot.offset_ms)}"
+            )
+        elif snapshot.status is ShowStatus.ENDED:
+            self.echo(f"[{at}] show ended · over/under {format_signed(snapshot.offset_ms)}")
