@@ -1,0 +1,254 @@
+"""Platform tokens: obtained once by `livekit auth ...`, kept in ``WORKSPACE/tokens/*.json`` (mode 0600),
+refreshed automatically by the sessions, never logged.
+
+Twitch uses the device code flow (no redirect server, works over SSH); YouTube the installed-app flow
+(a one-shot server on 127.0.0.1 receives Google's redirect).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from greenroom.errors import GreenroomError
+from greenroom.secrets import write_private_file
+from livekit.platforms.settings import YOUTUBE_SCOPES, TwitchSettings, YouTubeSettings
+
+
+class AuthError(GreenroomError):
+    """A token is missing, unreadable, revoked, for the wrong account, or lacks a scope."""
+
+
+#: What each Twitch account must grant, and why.
+TWITCH_SCOPES = {
+    "broadcaster": {
+        "channel:manage:broadcast": "set title and category, create stream markers",
+    },
+    "bot": {
+        "user:read:chat": "read chat through EventSub (viewer questions)",
+        "user:write:chat": "post chat notices",
+    },
+}
+
+
+def required_twitch_scopes(role: str, settings: TwitchSettings) -> dict[str, str]:
+    """Scopes (with their purpose) the ``broadcaster`` or ``bot`` account needs; one account may be both."""
+    needed = dict(TWITCH_SCOPES[role])
+    if settings.bot_is_broadcaster:
+        for other in TWITCH_SCOPES.values():
+            needed.update(other)
+    return needed
+
+
+def missing_scope_message(platform: str, account: str, scopes: list[str], fix: str) -> str:
+    names = ", ".join(scopes)
+    return f"{platform} {account} token lacks scope {names}; run `{fix}` to grant it"
+
+
+def twitch_auth_command(role: str) -> str:
+    return "livekit auth twitch" + ("" if role == "broadcaster" else " --account bot")
+
+
+def _read_private_json(path: Path, what: str) -> dict[str, Any]:
+    if not path.exists():
+        return {}
+    mode = stat.S_IMODE(path.stat().st_mode)
+    if mode & 0o077:
+        raise AuthError(
+            f"{path} is readable by group/others (mode {mode:04o}); make it private with: chmod 600 {path}"
+        )
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as error:
+        raise AuthError(f"{path}: not a valid {what} token file ({error.__class__.__name__}); run the auth command again") from None
+    if not isinstance(data, dict):
+        raise AuthError(f"{path}: not a valid {what} token file; run the auth command again")
+    return data
+
+
+def _write_private_json(path: Path, data: dict[str, Any]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    os.chmod(path.parent, 0o700)
+    write_private_file(path, json.dumps(data, indent=2, sort_keys=True) + "\n")
+
+
+class TwitchTokenStore:
+    """``tokens/twitch.json``: ``{"broadcaster": {...}, "bot": {...}}`` with user id, login, tokens, scopes."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def load(self) -> dict[str, dict[str, Any]]:
+        return _read_private_json(self.path, "Twitch")
+
+    def account(self, role: str) -> dict[str, Any] | None:
+        return self.load().get(role)
+
+    def save_account(self, role: str, record: dict[str, Any]) -> None:
+        data = self.load()
+        data[role] = record
+        _write_private_json(self.path, data)
+
+    def replace_tokens(self, user_id: str, access_token: str, refresh_token: str) -> None:
+        """After a refresh, store the new pair for every role held by that user."""
+        data = self.load()
+        changed = False
+        for record in data.values():
+            if record.get("user_id") == user_id:
+                record["access_token"], record["refresh_token"] = access_token, refresh_token
+                changed = True
+        if changed:
+            _write_private_json(self.path, data)
+
+
+def apply_twitch_endpoints(settings: TwitchSettings) -> None:
+    """twitchio reads its hosts from class/module attributes, not from the client: set them (tests use fakes)."""
+    import twitchio.eventsub.websockets
+    import twitchio.http
+
+    twitchio.http.Route.BASE = settings.api_base
+    twitchio.http.Route.ID_BASE = settings.id_base
+    twitchio.eventsub.websockets.WSS = settings.eventsub_url
+
+
+async def twitch_device_login(
+    settings: TwitchSettings,
+    role: str,
+    *,
+    show_code: Callable[[str, str], None],
+) -> dict[str, Any]:
+    """Device code flow for the ``broadcaster`` or ``bot`` account: shows the activation URL and code,
+    waits for the user to approve, checks account and scopes, and stores the tokens (0600)."""
+    import twitchio
+    from twitchio.authentication import OAuth, Scopes
+
+    apply_twitch_endpoints(settings)
+    needed = required_twitch_scopes(role, settings)
+    oauth = OAuth(client_id=settings.client_id, scopes=Scopes(list(needed)))
+    try:
+        device = await oauth.device_code_flow()
+        show_code(device["verification_uri"], device["user_code"])
+        token = await oauth.device_code_authorization(
+            device_code=device["device_code"], interval=int(device.get("interval", 5))
+        )
+        validated = await oauth.validate_token(token["access_token"])
+    except twitchio.HTTPException as error:
+        raise AuthError(f"Twitch refused the login: {_twitch_reason(error)}") from None
+    except twitchio.DeviceCodeFlowException as error:
+        reason = getattr(error, "reason", None)
+        raise AuthError(f"Twitch login did not complete: {getattr(reason, 'value', reason) or 'refused'}") from None
+    finally:
+        await oauth.close()
+    expected = settings.broadcaster if role == "broadcaster" else settings.bot
+    if (validated.login or "").lower() != expected:
+        raise AuthError(
+            f"you authorised Twitch account {validated.login!r} but [twitch] {role} is {expected!r}; "
+            f"log in to twitch.tv as {expected} and run `{twitch_auth_command(role)}` again"
+        )
+    granted = sorted(str(scope) for scope in validated.scopes)
+    missing = [scope for scope in needed if scope not in granted]
+    if missing:
+        raise AuthError(missing_scope_message("Twitch", role, missing, twitch_auth_command(role)))
+    record = {
+        "user_id": validated.user_id,
+        "login": validated.login,
+        "access_token": token["access_token"],
+        "refresh_token": token["refresh_token"],
+        "scopes": granted,
+    }
+    store = TwitchTokenStore(settings.tokens_path)
+    store.save_account(role, record)
+    if settings.bot_is_broadcaster:
+        store.save_account("bot" if role == "broadcaster" else "broadcaster", record)
+    return {key: record[key] for key in ("user_id", "login", "scopes")}
+
+
+def _twitch_reason(error: Any) -> str:
+    """Status and Twitch's message only: twitchio's own text embeds URLs that may carry secrets."""
+    extra = getattr(error, "extra", None)
+    message = extra.get("message") if isinstance(extra, dict) else None
+    return f"HTTP {getattr(error, 'status', '?')}" + (f" ({message})" if message else "")
+
+
+# ---------------------------------------------------------------------------- YouTube
+
+
+def load_youtube_credentials(settings: YouTubeSettings) -> Any:
+    """The stored Google credentials, or None when `livekit auth youtube` was never run.
+
+    Built directly (not ``from_authorized_user_file``) so an overridden ``[youtube] token_uri`` is kept.
+    """
+    from google.oauth2.credentials import Credentials
+
+    data = _read_private_json(settings.tokens_path, "YouTube")
+    if not data:
+        return None
+    try:
+        return Credentials(
+            token=data.get("token"),
+            refresh_token=data["refresh_token"],
+            token_uri=settings.token_uri or data.get("token_uri") or "https://oauth2.googleapis.com/token",
+            client_id=data["client_id"],
+            client_secret=data.get("client_secret"),
+            scopes=data.get("scopes"),
+        )
+    except KeyError as error:
+        raise AuthError(f"{settings.tokens_path}: missing {error.args[0]}; run `livekit auth youtube` again") from None
+
+
+def save_youtube_credentials(settings: YouTubeSettings, credentials: Any) -> None:
+    _write_private_json(settings.tokens_path, json.loads(credentials.to_json()))
+
+
+def missing_youtube_scopes(credentials: Any) -> list[str]:
+    granted = set(credentials.granted_scopes or credentials.scopes or [])
+    if "https://www.googleapis.com/auth/youtube.force-ssl" in granted:
+        return []
+    return [scope for scope in YOUTUBE_SCOPES if scope not in granted]
+
+
+def youtube_installed_app_login(
+    settings: YouTubeSettings,
+    *,
+    open_browser: bool,
+    prompt: str = "Open this URL in your browser to authorise Greenroom on YouTube:\n{url}",
+) -> list[str]:
+    """Installed-app flow: a one-shot server on 127.0.0.1 receives the redirect; stores the credentials.
+
+    Returns the granted scopes. Refuses a login that does not grant YouTube management.
+    """
+    from google_auth_oauthlib.flow import InstalledAppFlow
+
+    if settings.client_secrets_file is None:
+        raise AuthError(
+            "[youtube] client_secrets is not set: download the OAuth client (Desktop app) JSON from "
+            "Google Cloud Console and set its path"
+        )
+    if not settings.client_secrets_file.is_file():
+        raise AuthError(f"{settings.client_secrets_file}: client secrets file not found ([youtube] client_secrets)")
+    try:
+        flow = InstalledAppFlow.from_client_secrets_file(str(settings.client_secrets_file), scopes=list(YOUTUBE_SCOPES))
+    except ValueError as error:
+        raise AuthError(f"{settings.client_secrets_file}: not an OAuth client secrets file: {error}") from None
+    try:
+        credentials = flow.run_local_server(
+            host="127.0.0.1",
+            port=0,
+            open_browser=open_browser,
+            authorization_prompt_message=prompt,
+            success_message="Greenroom is authorised. You can close this tab.",
+        )
+    except Exception as error:
+        raise AuthError(f"YouTube login did not complete: {type(error).__name__}") from None
+    credentials.granted_scopes = credentials.granted_scopes or flow.oauth2session.scope
+    missing = missing_youtube_scopes(credentials)
+    if missing:
+        raise AuthError(missing_scope_message("YouTube", "account", missing, "livekit auth youtube"))
+    if settings.token_uri:
+        credentials._token_uri = settings.token_uri
+    save_youtube_credentials(settings, credentials)
+    return sorted(credentials.granted_scopes or credentials.scopes or [])

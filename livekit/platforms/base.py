@@ -1,0 +1,164 @@
+"""What the show runner may ask of a streaming platform, and the status every session reports.
+
+A session never lets a platform outage stop the show: failures turn into ``status()["state"] ==
+"degraded"`` with a human reason, and the session retries in the background with backoff.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any, Literal, Protocol
+
+from livekit.core.clock import Clock
+from livekit.platforms.rules import Backoff
+
+logger = logging.getLogger(__name__)
+
+State = Literal["ok", "degraded", "off"]
+
+
+class PlatformSession(Protocol):
+    """One per platform; the runner calls these from its asyncio loop. None of them raises for outages."""
+
+    name: str
+
+    async def start(self) -> None:
+        """Connect and check authorisation; degrade (never raise) when the platform is unreachable."""
+
+    async def on_show_start(self, title: str, category: str | None) -> None: ...
+
+    async def on_segment_start(self, index: int, title: str, guest: str | None) -> None: ...
+
+    async def on_show_end(self, chapters: list[tuple[int, str]]) -> None:
+        """``chapters`` are (offset seconds from the show's start, segment title) of the actual starts."""
+
+    def status(self) -> dict[str, Any]:
+        """``{"state": "ok"|"degraded"|"off", "detail": str, "quota_used_today": int|None, ...}``."""
+
+    async def close(self) -> None: ...
+
+
+@dataclass
+class SessionStatus:
+    """The mutable status of a session; ``on_change`` lets the runner push it to the control room."""
+
+    platform: str
+    clock: Clock
+    state: State = "off"
+    detail: str = "not started"
+    since_ms: int = 0
+    extra: dict[str, Any] = field(default_factory=dict)
+    problems: dict[str, str] = field(default_factory=dict)
+    on_change: Callable[[dict[str, Any]], None] | None = None
+
+    def set(self, state: State, detail: str) -> None:
+        if (state, detail) == (self.state, self.detail):
+            return
+        self.state, self.detail, self.since_ms = state, detail, self.clock.now_ms()
+        if state == "degraded":
+            logger.warning("%s degraded: %s", self.platform, detail)
+        self._changed()
+
+    def problem(self, area: str, reason: str) -> None:
+        """Record a failing area (e.g. ``chat``); the session is degraded while any problem remains."""
+        self.problems[area] = reason
+        self._recompute()
+
+    def resolved(self, area: str) -> None:
+        if self.problems.pop(area, None) is not None:
+            self._recompute()
+
+    def _recompute(self) -> None:
+        if self.state == "off" and not self.problems:
+            return
+        if self.problems:
+            self.set("degraded", "; ".join(f"{area}: {reason}" for area, reason in self.problems.items()))
+        else:
+            self.set("ok", "connected")
+
+    def update(self, **extra: Any) -> None:
+        self.extra.update(extra)
+        self._changed()
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "platform": self.platform,
+            "state": self.state,
+            "detail": self.detail,
+            "since_ms": self.since_ms,
+            "quota_used_today": None,
+            **self.extra,
+        }
+
+    def _changed(self) -> None:
+        if self.on_change is not None:
+            try:
+                self.on_change(self.as_dict())
+            except Exception:
+                logger.exception("%s status listener failed", self.platform)
+
+
+class BackgroundTasks:
+    """Retries and pollers a session owns: all cancelled on close, none left to crash the loop."""
+
+    def __init__(self) -> None:
+        self._tasks: set[asyncio.Task[Any]] = set()
+
+    def spawn(self, coroutine: Awaitable[Any], name: str) -> asyncio.Task[Any]:
+        task = asyncio.ensure_future(coroutine)
+        task.set_name(name)
+        self._tasks.add(task)
+        task.add_done_callback(self._done)
+        return task
+
+    def pending(self) -> list[asyncio.Task[Any]]:
+        return [task for task in self._tasks if not task.done()]
+
+    def _done(self, task: asyncio.Task[Any]) -> None:
+        self._tasks.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            logger.error("background task %s failed: %s", task.get_name(), type(task.exception()).__name__)
+
+    async def cancel_all(self) -> None:
+        tasks = list(self._tasks)
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        self._tasks.clear()
+
+
+Describe = Callable[[BaseException], tuple[str, bool]]
+
+
+async def retrying(
+    attempt: Callable[[], Awaitable[Any]],
+    *,
+    status: SessionStatus,
+    area: str,
+    describe: Describe,
+    attempts: int = 5,
+    backoff: Backoff | None = None,
+) -> bool:
+    """Run ``attempt`` until it succeeds, backing off between tries; failures show in ``status`` under ``area``.
+
+    ``describe`` turns an exception into (reason for the user, worth retrying). Returns True on success.
+    """
+    backoff = backoff or Backoff()
+    for number in range(attempts):
+        try:
+            await attempt()
+        except asyncio.CancelledError:
+            raise
+        except Exception as error:  # every platform failure degrades the session, none reaches the show
+            reason, retry = describe(error)
+            status.problem(area, reason)
+            if not retry or number == attempts - 1:
+                return False
+            await asyncio.sleep(backoff.next_delay_ms() / 1000)
+            continue
+        status.resolved(area)
+        return True
+    return False

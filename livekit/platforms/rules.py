@@ -1,0 +1,166 @@
+"""Pure rules of the platform sessions (no I/O, clock injected): chat rate limit, retry backoff, YouTube
+quota budget, and VOD chapter lines. Kept apart so they are tested exactly and quickly."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta, timezone
+
+from livekit.core.durations import format_clock
+
+
+class TokenBucket:
+    """At most ``capacity`` sends per ``period_ms``, refilled continuously (Twitch: 20 or 100 per 30 s)."""
+
+    def __init__(self, capacity: int, period_ms: int, now_ms: int) -> None:
+        if capacity < 1 or period_ms < 1:
+            raise ValueError("a token bucket needs a positive capacity and period")
+        self.capacity = capacity
+        self.period_ms = period_ms
+        self._tokens = float(capacity)
+        self._updated_ms = now_ms
+
+    def _refill(self, now_ms: int) -> None:
+        elapsed = max(0, now_ms - self._updated_ms)
+        self._tokens = min(self.capacity, self._tokens + elapsed * self.capacity / self.period_ms)
+        self._updated_ms = max(self._updated_ms, now_ms)
+
+    def try_take(self, now_ms: int) -> bool:
+        """Take one send if available; False means wait (see :meth:`wait_ms`)."""
+        self._refill(now_ms)
+        if self._tokens >= 1:
+            self._tokens -= 1
+            return True
+        return False
+
+    def wait_ms(self, now_ms: int) -> int:
+        """Milliseconds until one send is available."""
+        self._refill(now_ms)
+        missing = 1 - self._tokens
+        return 0 if missing <= 0 else int(missing * self.period_ms / self.capacity) + 1
+
+
+@dataclass
+class Backoff:
+    """Exponential retry delays (1 s, 2 s, 4 s ... capped) so an outage is not hammered; reset on success."""
+
+    first_ms: int = 1_000
+    max_ms: int = 60_000
+    attempts: int = 0
+
+    def next_delay_ms(self) -> int:
+        delay = min(self.max_ms, self.first_ms * (2 ** min(self.attempts, 20)))
+        self.attempts += 1
+        return delay
+
+    def reset(self) -> None:
+        self.attempts = 0
+
+
+#: Estimated quota units per YouTube Data API call (estimates: Google's calculator may change them).
+YOUTUBE_QUOTA_COSTS = {
+    "list": 1,
+    "liveChatMessages.list": 5,
+    "insert": 50,
+    "update": 50,
+    "bind": 50,
+    "transition": 50,
+    "videos.update": 50,
+}
+YOUTUBE_DAILY_QUOTA = 10_000
+#: YouTube's quota day starts at midnight Pacific Time; a fixed -8 h offset errs on the safe side in summer.
+_PACIFIC = timezone(timedelta(hours=-8))
+
+
+def quota_cost(call: str) -> int:
+    """Estimated units of one call, e.g. ``liveBroadcasts.insert`` → 50, ``liveChatMessages.list`` → 5."""
+    if call in YOUTUBE_QUOTA_COSTS:
+        return YOUTUBE_QUOTA_COSTS[call]
+    return YOUTUBE_QUOTA_COSTS.get(call.rsplit(".", 1)[-1], 50)
+
+
+def quota_day(now_ms: int) -> str:
+    """The quota day (``YYYY-MM-DD`` in Pacific time) an instant counts against."""
+    return datetime.fromtimestamp(now_ms / 1000, UTC).astimezone(_PACIFIC).date().isoformat()
+
+
+@dataclass
+class QuotaLedger:
+    """Estimated units used today; the estimate persists in the database so restarts keep counting."""
+
+    day: str
+    used: int = 0
+    daily_limit: int = YOUTUBE_DAILY_QUOTA
+    calls: dict[str, int] = field(default_factory=dict)
+
+    def charge(self, call: str, now_ms: int) -> int:
+        today = quota_day(now_ms)
+        if today != self.day:
+            self.day, self.used, self.calls = today, 0, {}
+        cost = quota_cost(call)
+        self.used += cost
+        self.calls[call] = self.calls.get(call, 0) + 1
+        return cost
+
+    def remaining(self) -> int:
+        return max(0, self.daily_limit - self.used)
+
+
+#: Units kept back for the end of the show (transition complete + description update) and a few retries.
+END_OF_SHOW_RESERVE = 400
+
+
+def chat_poll_interval_ms(
+    server_hint_ms: int,
+    remaining_units: int,
+    remaining_show_ms: int,
+    *,
+    minimum_ms: int = 1_000,
+    reserve_units: int = END_OF_SHOW_RESERVE,
+) -> int:
+    """How long to wait before the next ``liveChatMessages.list``.
+
+    Never faster than YouTube asks (``pollingIntervalMillis``), and never so fast that the remaining quota
+    runs out before the planned end of the show (each poll costs 5 units, a reserve is kept for the end).
+    """
+    cost = quota_cost("liveChatMessages.list")
+    affordable_polls = (remaining_units - reserve_units) // cost
+    if affordable_polls <= 0:
+        return max(server_hint_ms, minimum_ms, remaining_show_ms, 60_000)
+    budget_interval = -(-max(0, remaining_show_ms) // affordable_polls)
+    return max(server_hint_ms, minimum_ms, budget_interval)
+
+
+def chapter_lines(chapters: list[tuple[int, str]]) -> list[str]:
+    """``00:00 Intro`` lines from (offset seconds, title), sorted; the first is forced to 00:00 as YouTube
+    requires (it only shows chapters when the list starts at 0:00, has 3+ entries each 10 s or longer)."""
+    ordered = sorted(chapters)
+    lines = []
+    for index, (offset, title) in enumerate(ordered):
+        seconds = 0 if index == 0 else max(0, offset)
+        stamp = format_clock(seconds * 1000)
+        if seconds < 3600 and len(stamp) == 4:
+            stamp = "0" + stamp
+        lines.append(f"{stamp} {' '.join(title.split())}")
+    return lines
+
+
+def chapter_warnings(chapters: list[tuple[int, str]]) -> list[str]:
+    """Why YouTube might not show these chapters (said in status, the description is written anyway)."""
+    ordered = sorted(chapters)
+    warnings = []
+    if len(ordered) < 3:
+        warnings.append("YouTube shows chapters only when there are at least 3")
+    short = [title for (start, title), (end, _) in zip(ordered, ordered[1:], strict=False) if end - start < 10]
+    if short:
+        warnings.append(f"chapters shorter than 10 s are ignored by YouTube: {', '.join(short)}")
+    return warnings
+
+
+def describe_with_chapters(description: str, chapters: list[tuple[int, str]], marker: str = "Chapters:") -> str:
+    """The broadcast description with a chapter block appended (replacing one we wrote before)."""
+    kept = description.split(f"\n\n{marker}\n", 1)[0] if f"\n\n{marker}\n" in description else description
+    if kept.startswith(f"{marker}\n"):
+        kept = ""
+    block = "\n".join([marker, *chapter_lines(chapters)])
+    return f"{kept.rstrip()}\n\n{block}" if kept.strip() else block

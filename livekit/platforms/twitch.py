@@ -1,0 +1,390 @@
+"""The Twitch side of a show, on twitchio 3: title and category, stream markers, chat notices, and viewer
+questions from chat (EventSub ``channel.chat.message`` over a websocket; Twitch chat has no IRC here).
+
+Everything runs on the runner's asyncio loop (twitchio is asyncio-native). Calls that touch Twitch are
+queued as background tasks so a slow or failing Twitch never delays the show; :meth:`drain` waits for them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import deque
+from typing import Any
+
+import aiohttp
+
+from livekit.core.clock import Clock, SystemClock
+from livekit.platforms.auth import (
+    AuthError,
+    TwitchTokenStore,
+    _twitch_reason,
+    apply_twitch_endpoints,
+    missing_scope_message,
+    required_twitch_scopes,
+    twitch_auth_command,
+)
+from livekit.platforms.base import BackgroundTasks, SessionStatus, retrying
+from livekit.platforms.rules import Backoff, TokenBucket
+from livekit.platforms.settings import TwitchSettings
+from livekit.questions.core import ChatMessage
+from livekit.questions.intake import QuestionIntake
+
+logger = logging.getLogger(__name__)
+
+TITLE_MAX = 140
+MARKER_MAX = 140
+CHAT_MAX = 500
+
+
+class TwitchUnavailable(Exception):
+    """Twitch answered 429/5xx where twitchio reports it as something else (e.g. while validating tokens)."""
+
+
+def describe_twitch_error(error: BaseException) -> tuple[str, bool]:
+    """(reason for the status line, worth retrying). Never includes twitchio's text: it may carry tokens."""
+    import twitchio
+
+    if isinstance(error, AuthError):
+        return str(error), False
+    if isinstance(error, TwitchUnavailable):
+        return f"Twitch is unavailable ({error}); retrying", True
+    if isinstance(error, twitchio.InvalidTokenException):
+        return "Twitch token was revoked or expired and cannot be refreshed; run `livekit auth twitch`", False
+    if isinstance(error, twitchio.HTTPException):
+        status = error.status
+        if status == 401:
+            return f"Twitch refused the token ({_twitch_reason(error)}); run `livekit auth twitch`", False
+        if status == 429:
+            return "rate limited by Twitch (HTTP 429); retrying", True
+        if status >= 500:
+            return f"Twitch is unavailable ({_twitch_reason(error)}); retrying", True
+        return f"Twitch refused the request ({_twitch_reason(error)})", False
+    if isinstance(error, aiohttp.ClientError | OSError | TimeoutError | twitchio.WebsocketConnectionException):
+        return f"cannot reach Twitch ({type(error).__name__}); retrying", True
+    return f"unexpected Twitch failure ({type(error).__name__}); retrying", True
+
+
+class TwitchSession:
+    """One show's Twitch session. ``intake`` receives every chat line; ``on_status`` every status change."""
+
+    name = "twitch"
+
+    def __init__(
+        self,
+        settings: TwitchSettings,
+        intake: QuestionIntake | None = None,
+        *,
+        clock: Clock | None = None,
+        on_status: Any = None,
+        reconnect_backoff: Backoff | None = None,
+        retry_first_ms: int = 1_000,
+    ) -> None:
+        self.settings = settings
+        self.intake = intake
+        self.clock = clock or SystemClock()
+        self._status = SessionStatus("twitch", self.clock, on_change=on_status)
+        self._store = TwitchTokenStore(settings.tokens_path)
+        self._bucket = TokenBucket(settings.notice_rate, 30_000, self.clock.now_ms())
+        self._tasks = BackgroundTasks()
+        self._backoff = reconnect_backoff or Backoff()
+        self._client: Any = None
+        self.broadcaster_id: str | None = None
+        self.bot_id: str | None = None
+        self._granted: dict[str, set[str]] = {}
+        self._sessions: set[str] = set()
+        self._unsaved: deque[ChatMessage] = deque()
+        self._chat_lines = 0
+        self._markers = 0
+        self._notices_sent = 0
+        self._notices_skipped = 0
+        self._closed = False
+        self._retry_first_ms = retry_first_ms
+        self._wanted_channel: tuple[str, str | None] | None = None
+
+    # ------------------------------------------------------------------ lifecycle
+    async def start(self) -> None:
+        """Log in with the stored tokens, check scopes, subscribe to chat. Degrades instead of raising."""
+        self._status.problem("connection", "connecting")
+        if not await self._connect_once():
+            self._tasks.spawn(self._reconnect_loop(), "twitch-reconnect")
+
+    async def _connect_once(self) -> bool:
+        try:
+            await self._connect()
+        except asyncio.CancelledError:
+            raise
+        except Exception as error:
+            reason, retry = describe_twitch_error(error)
+            await self._drop_client()
+            self._status.problem("connection", reason)
+            if not retry:
+                self._status.extra["retrying"] = False
+                return True  # nothing to retry: the user must act (reauthorise, fix config)
+            return False
+        self._status.resolved("connection")
+        self._backoff.reset()
+        if self._wanted_channel is not None:
+            self._spawn_channel_update()
+        return True
+
+    async def _reconnect_loop(self) -> None:
+        while not self._closed:
+            await asyncio.sleep(self._backoff.next_delay_ms() / 1000)
+            if await self._connect_once():
+                return
+
+    async def _connect(self) -> None:
+        import twitchio
+        from twitchio import eventsub
+
+        accounts = self._store.load()
+        broadcaster = accounts.get("broadcaster")
+        bot = accounts.get("bot") or (broadcaster if self.settings.bot_is_broadcaster else None)
+        if broadcaster is None:
+            raise AuthError(f"no Twitch token for {self.settings.broadcaster}; run `livekit auth twitch`")
+        apply_twitch_endpoints(self.settings)
+        session = self
+
+        class Client(twitchio.Client):
+            async def load_tokens(self, path: str | None = None) -> None:
+                await session._add_tokens(self, broadcaster, bot)
+
+            async def save_tokens(self, path: str | None = None) -> None:
+                """Tokens are stored as soon as they change (see ``_on_token_refreshed``), never here."""
+
+            async def event_error(self, payload: Any) -> None:
+                logger.error("twitch listener failed: %s", type(payload.error).__name__)
+
+        client = Client(
+            client_id=self.settings.client_id,
+            client_secret=self.settings.client_secret,
+            bot_id=bot["user_id"] if bot else None,
+            fetch_client_user=False,
+        )
+        self._client = client
+        client.add_listener(self._on_token_refreshed, event="event_token_refreshed")
+        client.add_listener(self._on_chat, event="event_message")
+        client.add_listener(self._on_welcome, event="event_websocket_welcome")
+        client.add_listener(self._on_closed, event="event_websocket_closed")
+        app_token = None if self.settings.client_secret else broadcaster["access_token"]
+        await client.login(token=app_token, load_tokens=True, save_tokens=False)
+        self.broadcaster_id = broadcaster["user_id"]
+        self.bot_id = bot["user_id"] if bot else None
+        self._check_scopes()
+        if self.bot_id and self.intake is not None:
+            self.intake.ignore_author("twitch", self.bot_id)
+        if self.bot_id and "user:read:chat" in self._granted.get("bot", set()):
+            subscription = eventsub.ChatMessageSubscription(
+                broadcaster_user_id=self.broadcaster_id, user_id=self.bot_id
+            )
+            await client.subscribe_websocket(subscription, token_for=self.bot_id)
+            self._status.resolved("chat")
+        self._status.update(broadcaster=self.settings.broadcaster, bot=self.settings.bot)
+
+    async def _add_tokens(self, client: Any, broadcaster: dict[str, Any], bot: dict[str, Any] | None) -> None:
+        import twitchio
+
+        roles = [("broadcaster", broadcaster)] + ([("bot", bot)] if bot else [])
+        for role, record in roles:
+            try:
+                validated = await client.add_token(record["access_token"], record["refresh_token"])
+            except twitchio.InvalidTokenException as error:
+                if error.status == 429 or error.status >= 500:
+                    raise TwitchUnavailable(f"HTTP {error.status}") from None
+                raise AuthError(
+                    f"Twitch token of the {role} account was revoked or expired; "
+                    f"run `{twitch_auth_command(role)}`"
+                ) from None
+            self._granted[role] = {str(scope) for scope in validated.scopes}
+
+    def _check_scopes(self) -> None:
+        if self.bot_id is None:
+            self._status.problem(
+                "chat", f"no token for the bot account {self.settings.bot}; run `livekit auth twitch --account bot`"
+            )
+        for role, granted in self._granted.items():
+            needed = required_twitch_scopes(role, self.settings)
+            missing = [scope for scope in needed if scope not in granted]
+            if missing:
+                area = "chat" if role == "bot" else "channel"
+                self._status.problem(area, missing_scope_message("Twitch", role, missing, twitch_auth_command(role)))
+
+    async def _drop_client(self) -> None:
+        client, self._client = self._client, None
+        if client is not None:
+            try:
+                await client.close(save_tokens=False)
+            except Exception as error:
+                logger.debug("closing twitchio client failed: %s", type(error).__name__)
+
+    async def close(self) -> None:
+        self._closed = True
+        await self._tasks.cancel_all()
+        await self._drop_client()
+        self._status.set("off", "closed")
+
+    async def drain(self) -> None:
+        """Wait until queued Twitch calls (title, markers, notices) are done (tests, clean shutdown)."""
+        while pending := [task for task in self._tasks.pending() if task.get_name() != "twitch-reconnect"]:
+            await asyncio.gather(*pending, return_exceptions=True)
+
+    # ------------------------------------------------------------------ events from twitchio
+    async def _on_token_refreshed(self, payload: Any) -> None:
+        self._store.replace_tokens(payload.user_id, payload.token, payload.refresh_token)
+
+    async def _on_welcome(self, payload: Any) -> None:
+        self._sessions.add(payload.id)
+        self._status.resolved("chat")
+
+    async def _on_closed(self, payload: Any) -> None:
+        self._sessions.discard(payload.socket.session_id or "")
+        if not self._sessions and not self._closed:
+            self._status.problem("chat", "EventSub connection lost; reconnecting")
+
+    async def _on_chat(self, payload: Any) -> None:
+        if payload.broadcaster.id != self.broadcaster_id:
+            return
+        self._chat_lines += 1
+        chatter = payload.chatter
+        message = ChatMessage(
+            platform="twitch",
+            message_id=payload.id,
+            author_id=chatter.id,
+            author_name=chatter.display_name or chatter.name or chatter.id,
+            text=payload.text,
+            received_ms=self.clock.now_ms(),
+        )
+        self.deliver(message)
+
+    def deliver(self, message: ChatMessage) -> None:
+        """Hand one chat line to the intake; lines that cannot be stored now are kept and retried first."""
+        if self.intake is None:
+            return
+        self._unsaved.append(message)
+        while self._unsaved:
+            try:
+                self.intake.receive(self._unsaved[0])
+            except Exception as error:  # a full disk must not lose questions nor stop chat
+                self._status.problem("questions", f"cannot store questions ({type(error).__name__}); will retry")
+                return
+            self._unsaved.popleft()
+        self._status.resolved("questions")
+
+    # ------------------------------------------------------------------ show hooks
+    async def on_show_start(self, title: str, category: str | None) -> None:
+        """Set the channel's title and category (name resolved through Search Categories) in the background;
+        if Twitch is not reachable yet, it is applied as soon as the session connects."""
+        self._wanted_channel = (title, category or self.settings.category)
+        if self.connected:
+            self._spawn_channel_update()
+
+    @property
+    def connected(self) -> bool:
+        return self._client is not None and self.broadcaster_id is not None
+
+    def _spawn_channel_update(self) -> None:
+        assert self._wanted_channel is not None
+        title, category = self._wanted_channel
+        self._tasks.spawn(
+            retrying(
+                lambda: self._set_channel(title, category),
+                status=self._status,
+                area="title",
+                describe=describe_twitch_error,
+                backoff=Backoff(first_ms=self._retry_first_ms),
+            ),
+            "twitch-title",
+        )
+
+    async def _set_channel(self, title: str, category: str | None) -> None:
+        client = self._require_client()
+        game_id = None
+        if category:
+            game_id = await self._category_id(client, category)
+        await client.create_partialuser(self.broadcaster_id).modify_channel(
+            title=" ".join(title.split())[:TITLE_MAX], game_id=game_id
+        )
+        self._status.update(title=title, category=category)
+
+    async def _category_id(self, client: Any, name: str) -> str:
+        found = [game async for game in client.search_categories(name, token_for=self.broadcaster_id, first=20)]
+        for game in found:
+            if game.name.casefold() == name.casefold():
+                return game.id
+        if found:
+            return found[0].id
+        raise AuthError(f"no Twitch category matches {name!r} (check [twitch] category or the rundown)")
+
+    async def on_segment_start(self, index: int, title: str, guest: str | None) -> None:
+        """A stream marker named after the segment, and (if ``chat_notices``) a chat notice within limits.
+
+        While Twitch is unreachable both are skipped (a late marker would point at the wrong moment)."""
+        if not self.connected:
+            self._status.problem("markers", f"not connected to Twitch: marker {title!r} skipped")
+            return
+        self._tasks.spawn(
+            retrying(
+                lambda: self._marker(title),
+                status=self._status,
+                area="markers",
+                describe=describe_twitch_error,
+                attempts=3,
+                backoff=Backoff(first_ms=self._retry_first_ms),
+            ),
+            f"twitch-marker-{index}",
+        )
+        if self.settings.chat_notices:
+            text = f"Now: {title}" + (f" with {guest}" if guest else "")
+            self._tasks.spawn(self._notice(" ".join(text.split())[:CHAT_MAX]), f"twitch-notice-{index}")
+
+    async def _marker(self, title: str) -> None:
+        client = self._require_client()
+        await client.create_partialuser(self.broadcaster_id).create_stream_marker(
+            token_for=self.broadcaster_id, description=" ".join(title.split())[:MARKER_MAX]
+        )
+        self._markers += 1
+        self._status.update(markers=self._markers)
+
+    async def _notice(self, text: str) -> None:
+        if not self._bucket.try_take(self.clock.now_ms()):
+            self._notices_skipped += 1
+            self._status.update(chat_notices_skipped=self._notices_skipped)
+            return
+        if self.bot_id is None:
+            return
+
+        async def send() -> None:
+            client = self._require_client()
+            await client.create_partialuser(self.broadcaster_id).send_message(
+                text, sender=self.bot_id, token_for=self.bot_id
+            )
+
+        backoff = Backoff(first_ms=self._retry_first_ms)
+        if await retrying(
+            send, status=self._status, area="notices", describe=describe_twitch_error, attempts=2, backoff=backoff
+        ):
+            self._notices_sent += 1
+            self._status.update(chat_notices_sent=self._notices_sent)
+
+    async def on_show_end(self, chapters: list[tuple[int, str]]) -> None:
+        """Nothing to close on Twitch (markers already carry the segment starts into the VOD); gives pending
+        calls a few seconds to finish."""
+        try:
+            await asyncio.wait_for(self.drain(), timeout=10)
+        except TimeoutError:
+            self._status.problem("shutdown", "some Twitch calls were still pending at the end of the show")
+
+    def _require_client(self) -> Any:
+        if not self.connected:
+            raise ConnectionError("not connected to Twitch")
+        return self._client
+
+    # ------------------------------------------------------------------ status
+    def status(self) -> dict[str, Any]:
+        status = self._status.as_dict()
+        status["chat_lines"] = self._chat_lines
+        status["unsaved_questions"] = len(self._unsaved)
+        if self.intake is not None:
+            status["intake"] = self.intake.stats()
+        return status

@@ -1,0 +1,640 @@
+"""An in-process Twitch: OAuth (id.twitch.tv), the Helix endpoints Greenroom uses, and an EventSub websocket.
+
+It speaks the real wire protocol so the real twitchio 3 code paths run against it. JSON shapes follow the
+official references:
+
+- OAuth validate / refresh / client credentials / device code flow:
+  https://dev.twitch.tv/docs/authentication/validate-tokens/ ,
+  https://dev.twitch.tv/docs/authentication/refresh-tokens/ ,
+  https://dev.twitch.tv/docs/authentication/getting-tokens-oauth/#device-code-grant-flow
+- Helix: https://dev.twitch.tv/docs/api/reference/ (Get Users, Modify Channel Information,
+  Create Stream Marker, Send Chat Message, Create EventSub Subscription, Search Categories)
+- EventSub websocket messages (session_welcome, session_keepalive, notification, session_reconnect):
+  https://dev.twitch.tv/docs/eventsub/handling-websocket-events/ and the ``channel.chat.message`` event:
+  https://dev.twitch.tv/docs/eventsub/eventsub-subscription-types/#channelchatmessage
+
+The server runs on its own thread and event loop so both sync tests (CLI) and async tests can use it; the
+test-facing methods (``send_chat``, ``fail_next`` ...) are thread-safe.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import json
+import secrets
+import threading
+import time
+import uuid
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from aiohttp import WSMsgType, web
+
+CLIENT_ID = "fake-client-id"
+CLIENT_SECRET = "fake-client-secret"
+
+
+def _now_rfc3339() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+@dataclass
+class FakeUser:
+    id: str
+    login: str
+    display_name: str
+
+
+@dataclass
+class FakeToken:
+    user_id: str | None  # None: an app token
+    scopes: list[str]
+    refresh: str | None
+    expires_in: int = 14_400
+
+
+@dataclass
+class _Session:
+    id: str
+    socket: web.WebSocketResponse
+    keepalive_seconds: int
+    subscriptions: list[dict[str, Any]] = field(default_factory=list)
+    last_sent: float = field(default_factory=time.monotonic)
+
+
+class FakeTwitch:
+    """A fake Twitch you start once (``start()``), point twitchio at (``base_url``), then script from tests."""
+
+    def __init__(self) -> None:
+        self.users: dict[str, FakeUser] = {}
+        self.tokens: dict[str, FakeToken] = {}
+        self.channels: dict[str, dict[str, str]] = defaultdict(lambda: {"title": "", "game_id": ""})
+        self.markers: list[dict[str, Any]] = []
+        self.chat_sent: list[dict[str, Any]] = []
+        self.categories = [
+            {"id": "509658", "name": "Just Chatting"},
+            {"id": "509660", "name": "Art"},
+            {"id": "1469308723", "name": "Software and Game Development"},
+            {"id": "509670", "name": "Science & Technology"},
+        ]
+        self.live: set[str] = set()
+        self.requests: list[tuple[str, str]] = []
+        self.device_codes: dict[str, dict[str, Any]] = {}
+        self.sessions: dict[str, _Session] = {}
+        self.subscriptions: list[dict[str, Any]] = []
+        self._failures: list[tuple[str, str, int, str]] = []
+        self._message_counter = itertools.count(1)
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._thread: threading.Thread | None = None
+        self._runner: web.AppRunner | None = None
+        self._keepalive_task: asyncio.Task[None] | None = None
+        self.port = 0
+        self._lock = threading.Lock()
+
+    # ---------------------------------------------------------------- life cycle
+    def start(self) -> FakeTwitch:
+        ready = threading.Event()
+
+        def run() -> None:
+            self._loop = asyncio.new_event_loop()
+            self._loop.run_until_complete(self._serve())
+            ready.set()
+            self._loop.run_forever()
+
+        self._thread = threading.Thread(target=run, name="fake-twitch", daemon=True)
+        self._thread.start()
+        if not ready.wait(10):
+            raise RuntimeError("fake Twitch did not start")
+        return self
+
+    async def _serve(self) -> None:
+        app = web.Application()
+        app.router.add_get("/oauth2/validate", self._validate)
+        app.router.add_post("/oauth2/token", self._token)
+        app.router.add_post("/oauth2/device", self._device)
+        app.router.add_get("/helix/users", self._users)
+        app.router.add_patch("/helix/channels", self._patch_channel)
+        app.router.add_get("/helix/channels", self._get_channel)
+        app.router.add_post("/helix/streams/markers", self._marker)
+        app.router.add_post("/helix/chat/messages", self._chat_message)
+        app.router.add_post("/helix/eventsub/subscriptions", self._subscribe)
+        app.router.add_get("/helix/search/categories", self._search_categories)
+        app.router.add_get("/ws", self._websocket)
+        self._runner = web.AppRunner(app, access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        self._keepalive_task = asyncio.get_running_loop().create_task(self._keepalives())
+
+    def stop(self) -> None:
+        if not self._loop:
+            return
+
+        async def shutdown() -> None:
+            if self._keepalive_task:
+                self._keepalive_task.cancel()
+            for session in list(self.sessions.values()):
+                await session.socket.close()
+            if self._runner:
+                await self._runner.cleanup()
+
+        asyncio.run_coroutine_threadsafe(shutdown(), self._loop).result(10)
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        if self._thread:
+            self._thread.join(10)
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def helix_url(self) -> str:
+        return f"{self.base_url}/helix/"
+
+    @property
+    def id_url(self) -> str:
+        return f"{self.base_url}/"
+
+    @property
+    def eventsub_url(self) -> str:
+        return f"ws://127.0.0.1:{self.port}/ws"
+
+    def _call(self, coroutine: Any, timeout: float = 10) -> Any:
+        assert self._loop is not None
+        return asyncio.run_coroutine_threadsafe(coroutine, self._loop).result(timeout)
+
+    # ---------------------------------------------------------------- scripting from tests
+    def reset(self) -> None:
+        """Forget everything a previous test did (the server keeps running)."""
+        with self._lock:
+            self.users.clear()
+            self.tokens.clear()
+            self.channels.clear()
+            self.markers.clear()
+            self.chat_sent.clear()
+            self.live.clear()
+            self.requests.clear()
+            self.device_codes.clear()
+            self.subscriptions.clear()
+            self._failures.clear()
+        for session in list(self.sessions.values()):
+            self._call(session.socket.close())
+        self.sessions.clear()
+
+    def add_user(self, user_id: str, login: str, scopes: list[str], *, expires_in: int = 14_400) -> tuple[str, str]:
+        """Create a user with a fresh access token and refresh token; returns (access, refresh)."""
+        access, refresh = f"access-{secrets.token_hex(8)}", f"refresh-{secrets.token_hex(8)}"
+        with self._lock:
+            self.users[user_id] = FakeUser(user_id, login, login.capitalize())
+            self.tokens[access] = FakeToken(user_id, list(scopes), refresh, expires_in)
+        return access, refresh
+
+    def expire_token(self, access: str) -> None:
+        with self._lock:
+            self.tokens.pop(access, None)
+
+    def fail_next(self, method: str, path: str, status: int, message: str = "", times: int = 1) -> None:
+        """Answer the next ``times`` requests to ``METHOD path`` with an error in Helix's error shape."""
+        with self._lock:
+            self._failures.extend([(method.upper(), path, status, message)] * times)
+
+    def approve_device(self, user_code: str, user_id: str) -> None:
+        """What the user does on twitch.tv/activate: approve the device code for their account."""
+        with self._lock:
+            for entry in self.device_codes.values():
+                if entry["user_code"] == user_code:
+                    entry["user_id"] = user_id
+                    return
+        raise KeyError(user_code)
+
+    def chat_event(
+        self,
+        broadcaster_id: str,
+        chatter_id: str,
+        chatter_login: str,
+        text: str,
+        message_id: str | None = None,
+    ) -> dict[str, Any]:
+        broadcaster = self.users.get(broadcaster_id) or FakeUser(broadcaster_id, "caster", "Caster")
+        return {
+            "broadcaster_user_id": broadcaster.id,
+            "broadcaster_user_login": broadcaster.login,
+            "broadcaster_user_name": broadcaster.display_name,
+            "source_broadcaster_user_id": None,
+            "source_broadcaster_user_login": None,
+            "source_broadcaster_user_name": None,
+            "chatter_user_id": chatter_id,
+            "chatter_user_login": chatter_login,
+            "chatter_user_name": chatter_login.capitalize(),
+            "message_id": message_id or str(uuid.uuid4()),
+            "source_message_id": None,
+            "is_source_only": None,
+            "message": {
+                "text": text,
+                "fragments": [{"type": "text", "text": text, "cheermote": None, "emote": None, "mention": None}],
+            },
+            "color": "#00FF7F",
+            "badges": [],
+            "source_badges": None,
+            "message_type": "text",
+            "cheer": None,
+            "reply": None,
+            "channel_points_custom_reward_id": None,
+            "channel_points_animation_id": None,
+        }
+
+    def send_chat(
+        self, broadcaster_id: str, chatter_id: str, chatter_login: str, text: str, message_id: str | None = None
+    ) -> str:
+        """Deliver a ``channel.chat.message`` notification to every subscribed session; returns its message id."""
+        event = self.chat_event(broadcaster_id, chatter_id, chatter_login, text, message_id)
+        delivered = self._call(self._notify(event))
+        if not delivered:
+            raise AssertionError("no EventSub session is subscribed to channel.chat.message")
+        return event["message_id"]
+
+    def redeliver(self, broadcaster_id: str, chatter_id: str, chatter_login: str, text: str, message_id: str) -> None:
+        """EventSub is at-least-once: the same chat message (same ids) delivered again."""
+        self.send_chat(broadcaster_id, chatter_id, chatter_login, text, message_id)
+
+    def send_reconnect(self) -> None:
+        """Ask every session to move (``session_reconnect``); subscriptions follow to the new session."""
+        self._call(self._reconnect_all())
+
+    def drop_connections(self) -> None:
+        """Close every EventSub socket abruptly, like a network outage (the client must reconnect)."""
+
+        async def drop() -> None:
+            for session in list(self.sessions.values()):
+                await session.socket.close(code=1006)
+
+        self._call(drop())
+
+    def wait_for_subscription(self, timeout: float = 10) -> dict[str, Any]:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            for session in list(self.sessions.values()):
+                if session.subscriptions and not session.socket.closed:
+                    return session.subscriptions[-1]
+            time.sleep(0.02)
+        raise AssertionError("nobody subscribed to EventSub in time")
+
+    async def flood(self, broadcaster_id: str, rate: int, seconds: float, text_for: Any) -> int:
+        """Send ``rate`` chat messages per second for ``seconds`` (run with :meth:`start_flood`)."""
+        sent, start = 0, time.monotonic()
+        total = int(rate * seconds)
+        while sent < total:
+            due = int((time.monotonic() - start) * rate) + 1
+            while sent < min(due, total):
+                chatter = f"{100_000 + sent % 5_000}"
+                event = self.chat_event(broadcaster_id, chatter, f"viewer{chatter}", text_for(sent))
+                await self._notify(event)
+                sent += 1
+            await asyncio.sleep(0.002)
+        return sent
+
+    def start_flood(self, broadcaster_id: str, rate: int, seconds: float, text_for: Any) -> Any:
+        assert self._loop is not None
+        return asyncio.run_coroutine_threadsafe(self.flood(broadcaster_id, rate, seconds, text_for), self._loop)
+
+    # ---------------------------------------------------------------- helpers
+    def _failure(self, request: web.Request) -> web.Response | None:
+        self.requests.append((request.method, request.path))
+        with self._lock:
+            for index, (method, path, status, message) in enumerate(self._failures):
+                if method == request.method and path == request.path:
+                    del self._failures[index]
+                    headers = {"Ratelimit-Reset": str(int(time.time()) + 1)} if status == 429 else {}
+                    return _error(status, message or _REASONS.get(status, "Error"), headers)
+        return None
+
+    def _bearer(self, request: web.Request) -> FakeToken | None:
+        header = request.headers.get("Authorization", "")
+        token = header.removeprefix("Bearer ").removeprefix("OAuth ").strip()
+        return self.tokens.get(token)
+
+    def _auth(self, request: web.Request, scope: str | None = None) -> tuple[FakeToken | None, web.Response | None]:
+        if request.headers.get("Client-Id") != CLIENT_ID:
+            return None, _error(401, "Client ID and OAuth token do not match")
+        token = self._bearer(request)
+        if token is None:
+            return None, _error(401, "Invalid OAuth token")
+        if scope and scope not in token.scopes:
+            return token, _error(401, f"Missing scope: {scope}")
+        return token, None
+
+    # ---------------------------------------------------------------- OAuth
+    async def _validate(self, request: web.Request) -> web.Response:
+        if failure := self._failure(request):
+            return failure
+        token = self._bearer(request)
+        if token is None:
+            return web.json_response({"status": 401, "message": "invalid access token"}, status=401)
+        body: dict[str, Any] = {"client_id": CLIENT_ID, "scopes": token.scopes, "expires_in": token.expires_in}
+        if token.user_id:
+            body |= {"login": self.users[token.user_id].login, "user_id": token.user_id}
+        return web.json_response(body)
+
+    async def _token(self, request: web.Request) -> web.Response:
+        if failure := self._failure(request):
+            return failure
+        params = dict(request.query) | dict(await request.post())
+        grant = params.get("grant_type")
+        if grant == "client_credentials":
+            if params.get("client_secret") != CLIENT_SECRET:
+                return web.json_response({"status": 403, "message": "invalid client secret"}, status=403)
+            access = f"app-{secrets.token_hex(8)}"
+            self.tokens[access] = FakeToken(None, [], None)
+            return web.json_response({"access_token": access, "expires_in": 5_000_000, "token_type": "bearer"})
+        if grant == "refresh_token":
+            old = next(
+                (key for key, value in self.tokens.items() if value.refresh == params.get("refresh_token")), None
+            )
+            if old is None:
+                return web.json_response({"status": 400, "message": "Invalid refresh token"}, status=400)
+            previous = self.tokens.pop(old)
+            access, refresh = f"access-{secrets.token_hex(8)}", f"refresh-{secrets.token_hex(8)}"
+            self.tokens[access] = FakeToken(previous.user_id, previous.scopes, refresh)
+            return web.json_response(
+                {
+                    "access_token": access,
+                    "refresh_token": refresh,
+                    "expires_in": 14_400,
+                    "scope": previous.scopes,
+                    "token_type": "bearer",
+                }
+            )
+        if grant == "urn:ietf:params:oauth:grant-type:device_code":
+            entry = self.device_codes.get(params.get("device_code", ""))
+            if entry is None:
+                return web.json_response({"status": 400, "message": "invalid device code"}, status=400)
+            if entry["user_id"] is None:
+                return web.json_response({"status": 400, "message": "authorization_pending"}, status=400)
+            access, refresh = f"access-{secrets.token_hex(8)}", f"refresh-{secrets.token_hex(8)}"
+            self.tokens[access] = FakeToken(entry["user_id"], entry["scopes"], refresh)
+            return web.json_response(
+                {
+                    "access_token": access,
+                    "refresh_token": refresh,
+                    "expires_in": 14_400,
+                    "scope": entry["scopes"],
+                    "token_type": "bearer",
+                }
+            )
+        return web.json_response({"status": 400, "message": "unsupported grant_type"}, status=400)
+
+    async def _device(self, request: web.Request) -> web.Response:
+        if failure := self._failure(request):
+            return failure
+        params = dict(request.query) | dict(await request.post())
+        if params.get("client_id") != CLIENT_ID:
+            return web.json_response({"status": 400, "message": "invalid client"}, status=400)
+        device_code, user_code = secrets.token_hex(16), secrets.token_hex(4).upper()
+        scopes = [scope for scope in params.get("scopes", "").replace("+", " ").split() if scope]
+        self.device_codes[device_code] = {"user_code": user_code, "scopes": scopes, "user_id": None}
+        return web.json_response(
+            {
+                "device_code": device_code,
+                "expires_in": 1800,
+                "interval": 1,
+                "user_code": user_code,
+                "verification_uri": f"https://www.twitch.tv/activate?public=true&device-code={user_code}",
+            }
+        )
+
+    # ---------------------------------------------------------------- Helix
+    async def _users(self, request: web.Request) -> web.Response:
+        if failure := self._failure(request):
+            return failure
+        token, error = self._auth(request)
+        if error:
+            return error
+        ids = request.query.getall("id", [])
+        logins = request.query.getall("login", [])
+        if not ids and not logins and token and token.user_id:
+            ids = [token.user_id]
+        found = [user for user in self.users.values() if user.id in ids or user.login in logins]
+        return web.json_response({"data": [_user_json(user) for user in found]})
+
+    async def _get_channel(self, request: web.Request) -> web.Response:
+        _, error = self._auth(request)
+        if error:
+            return error
+        broadcaster_id = request.query.get("broadcaster_id", "")
+        channel = self.channels[broadcaster_id]
+        return web.json_response({"data": [{"broadcaster_id": broadcaster_id, **channel}]})
+
+    async def _patch_channel(self, request: web.Request) -> web.Response:
+        if failure := self._failure(request):
+            return failure
+        token, error = self._auth(request, "channel:manage:broadcast")
+        if error:
+            return error
+        broadcaster_id = request.query.get("broadcaster_id", "")
+        if token is None or token.user_id != broadcaster_id:
+            return _error(401, "The ID in broadcaster_id must match the user ID found in the request's OAuth token.")
+        body = await request.json()
+        for key in ("title", "game_id"):
+            if key in body:
+                self.channels[broadcaster_id][key] = body[key]
+        return web.Response(status=204)
+
+    async def _marker(self, request: web.Request) -> web.Response:
+        if failure := self._failure(request):
+            return failure
+        _, error = self._auth(request, "channel:manage:broadcast")
+        if error:
+            return error
+        body = await request.json()
+        if body.get("user_id") not in self.live:
+            return _error(404, "The user is not streaming live")
+        marker = {
+            "id": str(len(self.markers) + 1),
+            "created_at": _now_rfc3339(),
+            "description": body.get("description", ""),
+            "position_seconds": len(self.markers) * 60,
+        }
+        self.markers.append(marker | {"user_id": body["user_id"]})
+        return web.json_response({"data": [marker]})
+
+    async def _chat_message(self, request: web.Request) -> web.Response:
+        if failure := self._failure(request):
+            return failure
+        token, error = self._auth(request, "user:write:chat")
+        if error:
+            return error
+        body = await request.json()
+        if token is None or token.user_id != body.get("sender_id"):
+            return _error(401, "The sender must be the user in the OAuth token")
+        message_id = str(uuid.uuid4())
+        self.chat_sent.append(body | {"message_id": message_id})
+        return web.json_response({"data": [{"message_id": message_id, "is_sent": True, "drop_reason": None}]})
+
+    async def _search_categories(self, request: web.Request) -> web.Response:
+        if failure := self._failure(request):
+            return failure
+        _, error = self._auth(request)
+        if error:
+            return error
+        query = request.query.get("query", "").casefold()
+        found = [
+            {"box_art_url": "https://static-cdn.jtvnw.net/ttv-boxart/x-{width}x{height}.jpg", **category}
+            for category in self.categories
+            if query in category["name"].casefold()
+        ]
+        return web.json_response({"data": found, "pagination": {}})
+
+    async def _subscribe(self, request: web.Request) -> web.Response:
+        if failure := self._failure(request):
+            return failure
+        token, error = self._auth(request)
+        if error:
+            return error
+        body = await request.json()
+        transport = body.get("transport", {})
+        session = self.sessions.get(transport.get("session_id", ""))
+        if session is None:
+            return _error(400, "websocket transport session does not exist or has already disconnected")
+        if body.get("type") == "channel.chat.message":
+            if token is None or token.user_id != body["condition"].get("user_id"):
+                return _error(403, "subscription requires a user token for condition.user_id")
+            if "user:read:chat" not in token.scopes:
+                return _error(403, "subscription missing proper authorization")
+        subscription = {
+            "id": str(uuid.uuid4()),
+            "status": "enabled",
+            "type": body["type"],
+            "version": body["version"],
+            "condition": body["condition"],
+            "created_at": _now_rfc3339(),
+            "transport": {"method": "websocket", "session_id": session.id, "connected_at": _now_rfc3339()},
+            "cost": 0,
+        }
+        session.subscriptions.append(subscription)
+        self.subscriptions.append(subscription)
+        return web.json_response(
+            {"data": [subscription], "total": len(self.subscriptions), "total_cost": 0, "max_total_cost": 10},
+            status=202,
+        )
+
+    # ---------------------------------------------------------------- EventSub websocket
+    async def _websocket(self, request: web.Request) -> web.WebSocketResponse:
+        socket = web.WebSocketResponse()
+        await socket.prepare(request)
+        keepalive = int(request.query.get("keepalive_timeout_seconds", "10"))
+        session = _Session(f"session-{secrets.token_hex(8)}", socket, keepalive)
+        moved_from = self.sessions.pop(request.query.get("from", ""), None)
+        if moved_from is not None:
+            session.subscriptions = moved_from.subscriptions
+            for subscription in session.subscriptions:
+                subscription["transport"]["session_id"] = session.id
+        self.sessions[session.id] = session
+        await self._send(
+            session,
+            "session_welcome",
+            {
+                "session": {
+                    "id": session.id,
+                    "status": "connected",
+                    "connected_at": _now_rfc3339(),
+                    "keepalive_timeout_seconds": keepalive,
+                    "reconnect_url": None,
+                    "recovery_url": None,
+                }
+            },
+        )
+        if moved_from is not None:
+            await moved_from.socket.close(code=4004)
+        async for message in socket:
+            if message.type == WSMsgType.TEXT:
+                # Twitch closes with 4001 when a client sends anything.
+                await socket.close(code=4001)
+        if self.sessions.get(session.id) is session:
+            del self.sessions[session.id]
+        return socket
+
+    async def _send(self, session: _Session, message_type: str, payload: dict[str, Any], **metadata: Any) -> None:
+        body = {
+            "metadata": {
+                "message_id": metadata.pop("message_id", None) or str(uuid.uuid4()),
+                "message_type": message_type,
+                "message_timestamp": _now_rfc3339(),
+                **metadata,
+            },
+            "payload": payload,
+        }
+        session.last_sent = time.monotonic()
+        await session.socket.send_str(json.dumps(body))
+
+    async def _notify(self, event: dict[str, Any]) -> int:
+        delivered = 0
+        for session in list(self.sessions.values()):
+            for subscription in session.subscriptions:
+                if subscription["type"] != "channel.chat.message" or session.socket.closed:
+                    continue
+                if subscription["condition"].get("broadcaster_user_id") != event["broadcaster_user_id"]:
+                    continue
+                await self._send(
+                    session,
+                    "notification",
+                    {"subscription": subscription, "event": event},
+                    subscription_type="channel.chat.message",
+                    subscription_version="1",
+                    message_id=f"notification-{event['message_id']}",
+                )
+                delivered += 1
+        return delivered
+
+    async def _reconnect_all(self) -> None:
+        for session in list(self.sessions.values()):
+            url = f"{self.eventsub_url}?from={session.id}&keepalive_timeout_seconds={session.keepalive_seconds}"
+            await self._send(
+                session,
+                "session_reconnect",
+                {
+                    "session": {
+                        "id": session.id,
+                        "status": "reconnecting",
+                        "keepalive_timeout_seconds": None,
+                        "reconnect_url": url,
+                        "connected_at": _now_rfc3339(),
+                    }
+                },
+            )
+
+    async def _keepalives(self) -> None:
+        while True:
+            await asyncio.sleep(0.5)
+            now = time.monotonic()
+            for session in list(self.sessions.values()):
+                if not session.socket.closed and now - session.last_sent >= session.keepalive_seconds * 0.8:
+                    await self._send(session, "session_keepalive", {})
+
+
+_REASONS = {400: "Bad Request", 401: "Unauthorized", 404: "Not Found", 429: "Too Many Requests", 500: "Internal Server Error", 503: "Service Unavailable"}
+
+
+def _error(status: int, message: str, headers: dict[str, str] | None = None) -> web.Response:
+    """Helix's error body: ``{"error": reason, "status": code, "message": text}``."""
+    return web.json_response(
+        {"error": _REASONS.get(status, "Error"), "status": status, "message": message}, status=status, headers=headers
+    )
+
+
+def _user_json(user: FakeUser) -> dict[str, Any]:
+    return {
+        "id": user.id,
+        "login": user.login,
+        "display_name": user.display_name,
+        "type": "",
+        "broadcaster_type": "",
+        "description": "",
+        "profile_image_url": "https://static-cdn.jtvnw.net/jtv_user_pictures/x.png",
+        "offline_image_url": "",
+        "view_count": 0,
+        "created_at": "2016-12-14T20:32:28Z",
+    }
