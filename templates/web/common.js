@@ -179,7 +179,13 @@
     }
 
     open();
-    return { send: send, act: act, reconnect: function () { if (socket) socket.close(); } };
+    // Open again now (e.g. with a new token after a refusal); a live socket is closed and reopened.
+    function reconnect() {
+      if (socket && socket.readyState !== WebSocket.CLOSED) socket.close();
+      else open();
+    }
+
+    return { send: send, act: act, reconnect: reconnect };
   }
 
   window.Greenroom = {
