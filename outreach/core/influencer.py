@@ -80,16 +80,20 @@ _HOSTS = {
 }
 
 
+_URL = re.compile(r"^(?:[a-z][a-z0-9+.-]*://)?([^/?#]*)([^?#]*)", re.IGNORECASE)
+
+
 def _path_parts(value: str, platform: str) -> list[str] | None:
     """Path segments when ``value`` is a URL of ``platform``; None when it is not a URL at all."""
-    text = value if "://" in value else f"https://{value}"
-    parts = urlsplit(text)
-    host = (parts.hostname or "").lower().removeprefix("www.")
+    if "/" not in value and "." not in value:
+        return None
+    match = _URL.match(value)
+    host = match.group(1).lower().rsplit("@", 1)[-1].split(":")[0].removeprefix("www.") if match else ""
     if host not in _HOSTS[platform]:
         if "://" in value or "/" in value:
             raise InvalidValue(f"{value!r} is not a {platform} address")
         return None
-    return [segment for segment in parts.path.split("/") if segment]
+    return [segment for segment in match.group(2).split("/") if segment]
 
 
 def normalise_handle(platform: str, value: str) -> str:

@@ -95,7 +95,7 @@ def _csv_source(path: Path, text: str) -> Source:
                 return
             except csv.Error as error:
                 raise ImportFileError(f"{path} line {line}: {error}") from None
-            if not any(cell.strip() for cell in cells):
+            if not "".join(cells).strip():
                 continue
             if len(cells) > len(headers) and any(cell.strip() for cell in cells[len(headers):]):
                 yield SourceRow(f"line {line}", {}, (
