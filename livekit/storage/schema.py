@@ -120,3 +120,18 @@ def shows_create_shows_and_events(db):
         )
         """
     )
+
+
+@MIGRATIONS(name="questions_platform_quota_usage")
+def questions_platform_quota_usage(db):
+    """Estimated API quota units used per platform and quota day, so a restarted runner keeps its budget."""
+    db.execute(
+        """
+        CREATE TABLE platform_quota (
+            platform TEXT NOT NULL,
+            day TEXT NOT NULL,
+            units INTEGER NOT NULL DEFAULT 0,
+            PRIMARY KEY (platform, day)
+        )
+        """
+    )
