@@ -2,6 +2,7 @@
 
 from greenroom.cli import tool_group
 from livekit.cli.check import check, rundown
+from livekit.cli.guests import guests
 from livekit.cli.obs import obs
 from livekit.cli.report import report, shows
 from livekit.cli.run import run
@@ -19,3 +20,4 @@ main.add_command(check)
 main.add_command(rundown)
 main.add_command(report)
 main.add_command(shows)
+main.add_command(guests)

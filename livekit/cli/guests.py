@@ -1,0 +1,155 @@
+"""`livekit guests`: book guests before a show, see the queue, and export the permanent guest log."""
+
+from __future__ import annotations
+
+import datetime
+import re
+from pathlib import Path
+
+import click
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from greenroom.cli import get_workspace
+from greenroom.errors import GreenroomError
+from livekit.guests import GuestQueue
+from livekit.guests.core import GuestStatus
+from livekit.guests.export import log_csv, log_json, log_rows
+from livekit.rundown import write_text_atomically
+from livekit.runner.show_runner import show_key
+from livekit.storage.shows import ShowStore
+
+SHOW_HELP = (
+    "Which show: its id from `livekit shows` (e.g. 12 or '#12'), or its full key as shown by "
+    "`livekit guests list` (e.g. '#12 Launch AMA'). Default: the next show that `livekit run` starts."
+)
+
+
+def resolve_show(workspace, value: str | None) -> str | None:
+    """``None`` is "the next show"; an id becomes that show's key (``#12 Launch AMA``)."""
+    if value is None:
+        return None
+    match = re.fullmatch(r"#?(\d+)", value.strip())
+    if match:
+        show_id = int(match.group(1))
+        return show_key(show_id, ShowStore(workspace.database()).get(show_id).title)
+    return value
+
+
+def _cells(*values: object) -> list[Text]:
+    """Plain text cells: a name like ``[red]Jo`` is shown as typed, never read as rich markup."""
+    return [Text(str(value)) for value in values]
+
+
+def _console() -> Console:
+    console = Console()
+    return console if console.is_terminal else Console(width=140, force_terminal=False)
+
+
+@click.group("guests")
+def guests() -> None:
+    """Guests of shows: book them, list the queue, export the appearance log.
+
+    During a show the queue is worked from the control room (/control) or the HTTP API.
+    """
+
+
+@guests.command("add")
+@click.argument("name")
+@click.option("--show", "show", default=None, help=SHOW_HELP)
+@click.option("--pronouns", default="", help="Shown in the lower third, e.g. she/her.")
+@click.option("--title", "title_or_handle", default="", help="Title or handle for the lower third, e.g. 'CEO, Acme'.")
+@click.option("--contact", default="", help="How to reach them (private: never on screen).")
+@click.option("--topic", default="", help="What the interview is about.")
+@click.option("--point", "talking_points", multiple=True, help="A talking point for the host; repeat for several.")
+@click.option("--notes", default="", help="Private notes for the team (never on screen or on the presenter view).")
+@click.option("--booked-by", default="", help="Who on the team booked this guest.")
+@click.option("--status", type=click.Choice([GuestStatus.INVITED.value, GuestStatus.CONFIRMED.value]),
+              default=GuestStatus.INVITED.value, show_default=True, help="Where the booking stands.")
+@click.pass_context
+def add(ctx: click.Context, name: str, show: str | None, pronouns: str, title_or_handle: str, contact: str,
+        topic: str, talking_points: tuple[str, ...], notes: str, booked_by: str, status: str) -> None:
+    """Book guest NAME for a show (default: the next show that starts). Nothing is saved if a field is invalid.
+
+    A rundown segment whose `guest:` has the same name (case and spacing ignored) uses this booking.
+    """
+    workspace = get_workspace(ctx)
+    queue = GuestQueue(workspace.database())
+    guest = queue.add(
+        resolve_show(workspace, show), status=status, name=name, pronouns=pronouns,
+        title_or_handle=title_or_handle, contact=contact, topic=topic, talking_points=list(talking_points),
+        notes=notes, booked_by=booked_by,
+    )
+    where = guest["show"] or "the next show"
+    click.echo(f"guest {guest['id']}: {guest['lower_third']} ({guest['status']}) booked for {where}")
+
+
+@guests.command("list")
+@click.option("--show", "show", default=None, help=SHOW_HELP)
+@click.pass_context
+def list_guests(ctx: click.Context, show: str | None) -> None:
+    """The queue of one show in order, with statuses (default: guests booked for the next show)."""
+    workspace = get_workspace(ctx)
+    key = resolve_show(workspace, show)
+    rows = GuestQueue(workspace.database()).list(key)
+    if not rows:
+        click.echo(f"no guests for {key or 'the next show'}")
+        return
+    table = Table(title=f"Guests of {key or 'the next show'}")
+    for column in ("id", "#", "guest", "status", "topic", "booked by", "talking points"):
+        table.add_column(column)
+    for position, guest in enumerate(rows, start=1):
+        table.add_row(*_cells(guest["id"], position, guest["lower_third"], guest["status"].replace("_", " "),
+                              guest["topic"], guest["booked_by"], len(guest["talking_points"])))
+    _console().print(table)
+
+
+def _day_start_ms(value: datetime.datetime | None) -> int | None:
+    if value is None:
+        return None
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=datetime.UTC)
+    return int(value.timestamp() * 1000)
+
+
+@guests.command("log")
+@click.option("--show", "show", default=None,
+              help="Only this show: its id (12 or '#12') or its key ('#12 Launch AMA'). Default: every show.")
+@click.option("--guest", "guest", default=None, help="Only guests whose name contains this text (any case).")
+@click.option("--since", type=click.DateTime(["%Y-%m-%d", "%Y-%m-%dT%H:%M:%S"]), default=None,
+              help="Only appearances that started at or after this date/time (UTC).")
+@click.option("--format", "-f", "output_format", type=click.Choice(["table", "csv", "json"]), default="table",
+              show_default=True, help="table for the terminal; csv (spreadsheet-safe) or json for the team's records.")
+@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Write to this file (replaced atomically: complete or not at all) instead of standard output.")
+@click.pass_context
+def log(ctx: click.Context, show: str | None, guest: str | None, since: datetime.datetime | None,
+        output_format: str, output: Path | None) -> None:
+    """The permanent log of guest appearances: who was on air, in which show, from when to when, booked by whom."""
+    workspace = get_workspace(ctx)
+    entries = GuestQueue(workspace.database()).log(
+        show=resolve_show(workspace, show), guest=guest, since_ms=_day_start_ms(since)
+    )
+    if output_format == "table":
+        if output is not None:
+            raise GreenroomError("--output needs --format csv or json")
+        if not entries:
+            click.echo("no guest appearances logged yet")
+            return
+        table = Table(title="Guest appearances")
+        for column in ("show", "guest", "title", "on air (UTC)", "off air (UTC)", "min", "booked by", "notes"):
+            table.add_column(column)
+        for row in log_rows(entries):
+            minutes = "" if row["duration_s"] == "" else f"{row['duration_s'] / 60:.1f}"
+            table.add_row(*_cells(row["show"], row["guest"], row["title_or_handle"], row["on_air"],
+                                  row["off_air"] or "on air", minutes, row["booked_by"], row["notes"]))
+        _console().print(table)
+        return
+    text = log_csv(entries) if output_format == "csv" else log_json(entries)
+    if output is None:
+        click.echo(text, nl=False)
+    else:
+        write_text_atomically(output, text)
+        click.echo(f"wrote {len(entries)} appearances to {output}", err=True)
+

@@ -1,0 +1,64 @@
+"""The guest appearance log as CSV or JSON for the team (times in UTC ISO 8601 and epoch ms)."""
+
+from __future__ import annotations
+
+import csv
+import datetime
+import io
+import json
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+LOG_COLUMNS = (
+    "show", "guest", "pronouns", "title_or_handle", "topic", "booked_by", "on_air", "off_air", "duration_s", "notes",
+)
+
+
+def iso_utc(ms: int | None) -> str:
+    if ms is None:
+        return ""
+    return datetime.datetime.fromtimestamp(ms / 1000, tz=datetime.UTC).isoformat(timespec="seconds")
+
+
+def log_rows(entries: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """One flat, human-readable row per appearance (``off_air`` empty while still on air)."""
+    return [
+        {
+            "show": entry["show"] or "",
+            "guest": entry["guest_name"],
+            "pronouns": entry["pronouns"],
+            "title_or_handle": entry["title_or_handle"],
+            "topic": entry["topic"],
+            "booked_by": entry["booked_by"],
+            "on_air": iso_utc(entry["on_air_ms"]),
+            "off_air": iso_utc(entry["off_air_ms"]),
+            "duration_s": "" if entry["duration_ms"] is None else round(entry["duration_ms"] / 1000),
+            "notes": entry["notes"],
+        }
+        for entry in entries
+    ]
+
+
+def spreadsheet_safe(value: Any) -> Any:
+    """A name such as ``=HYPERLINK(...)`` must not run as a formula when the CSV is opened (OWASP)."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
+
+
+def log_csv(entries: Iterable[Mapping[str, Any]]) -> str:
+    output = io.StringIO(newline="")
+    writer = csv.DictWriter(output, fieldnames=LOG_COLUMNS, lineterminator="\n")
+    writer.writeheader()
+    for row in log_rows(entries):
+        writer.writerow({key: spreadsheet_safe(value) for key, value in row.items()})
+    return output.getvalue()
+
+
+def log_json(entries: Iterable[Mapping[str, Any]]) -> str:
+    """Every stored field (epoch ms included) plus the ISO times."""
+    items = [
+        {**dict(entry), "on_air": iso_utc(entry["on_air_ms"]), "off_air": iso_utc(entry["off_air_ms"])}
+        for entry in entries
+    ]
+    return json.dumps(items, ensure_ascii=False, indent=2) + "\n"
