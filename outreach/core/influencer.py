@@ -152,7 +152,10 @@ def parse_count(value: str | int | float) -> int:
         if value < 0:
             raise InvalidValue(f"{value!r} is not a number of followers")
         return int(value)
-    text = value.strip().lower().replace(",", "").replace("\u00a0", "").replace(" ", "").replace("_", "")
+    text = value.strip().lower().replace("\u00a0", "").replace(" ", "").replace("_", "")
+    if re.fullmatch(r"\d+,\d{1,2}[kmb]?", text):
+        text = text.replace(",", ".")  # European decimal comma: "12,5k"
+    text = text.replace(",", "")
     match = _COUNT.match(text)
     if not match:
         raise InvalidValue(f"{value.strip()!r} is not a number of followers")
@@ -309,8 +312,8 @@ def merge_person(existing: Person, incoming: Person, hand_edited: Collection[str
         merge.updates[name] = value
     for key, value in incoming.custom.items():
         current = existing.custom.get(key)
-        if current == value:
-            continue
+        if current == value or (current is not None and str(current) == str(value)):
+            continue  # 400 from JSON and "400" from a CSV are the same value
         if current not in (None, "") and f"custom.{key}" in hand_edited:
             merge.kept_hand_edited.append(f"custom.{key}")
             continue
