@@ -1,0 +1,106 @@
+"""Crash safety: kill -9 a real `outreach send` mid-way through 1,000 emails, restart, nobody gets two."""
+
+import collections
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+from outreach.campaigns.sending import resolve
+from outreach.storage import outbox
+
+CLI = [sys.executable, "-c", "from outreach.cli import main; main()"]
+PEOPLE = 1000
+
+
+def run_cli(workspace, *args, **kwargs):
+    return subprocess.Popen([*CLI, "--workspace", str(workspace.root), *args], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, **kwargs)
+
+
+@pytest.fixture
+def big_campaign(world, smtp_server):
+    world.configure(smtp_server.config())
+    stamp = "2026-01-01T00:00:00+00:00"
+    world.db["influencers"].insert_all(
+        {"id": i, "name": f"Person {i}", "email": f"p{i}@example.org", "youtube": f"chan{i}", "stage": "prospect",
+         "kind": "influencer", "niches": "[]", "custom": "{}", "hand_edited": "[]", "created_at": stamp,
+         "updated_at": stamp}
+        for i in range(1, PEOPLE + 1)
+    )
+    world.db["influencer_emails"].insert_all(
+        {"email": f"p{i}@example.org", "influencer_id": i} for i in range(1, PEOPLE + 1))
+    world.now = world.now.replace(year=2020)  # due at once, whatever today's date
+    world.start(cap=5000)
+    return world, smtp_server
+
+
+def copies_per_recipient(smtp):
+    return collections.Counter(m.recipients[0] for m in smtp.handler.messages)
+
+
+@pytest.mark.slow
+def test_kill_9_during_a_1000_message_send_then_restart_delivers_exactly_one_copy_each(big_campaign):
+    world, smtp = big_campaign
+    process = run_cli(world.workspace, "send", "--once")
+    deadline = time.monotonic() + 60
+    while len(smtp.handler.messages) < 150 and time.monotonic() < deadline and process.poll() is None:
+        time.sleep(0.005)
+    os.kill(process.pid, signal.SIGKILL)
+    process.wait()
+    received_before_restart = len(smtp.handler.messages)
+    assert 0 < received_before_restart < PEOPLE, "the sender must be killed mid-way"
+
+    restart = run_cli(world.workspace, "send", "--once")
+    out, err = restart.communicate(timeout=120)
+    assert restart.returncode == 0, err
+    copies = copies_per_recipient(smtp)
+    assert max(copies.values()) == 1
+
+    uncertain = outbox.uncertain_rows(world.db)
+    assert len(uncertain) <= 1
+    for row in uncertain:
+        assert f"outbox #{row['id']} to {row['to_address']} was interrupted during delivery" in out
+        resolve(world.db, row["id"], sent=copies[row["to_address"]] == 1, now=world.now)
+    finish = run_cli(world.workspace, "send", "--once")
+    finish.communicate(timeout=60)
+
+    copies = copies_per_recipient(smtp)
+    assert len(copies) == PEOPLE and set(copies.values()) == {1}
+    states = dict(world.db.execute("SELECT state, count(*) FROM outbox GROUP BY state").fetchall())
+    assert states == {"sent": PEOPLE}
+
+
+def test_a_row_left_sending_by_a_crash_becomes_uncertain_and_is_not_resent(world, smtp_server):
+    world.configure(smtp_server.config())
+    world.add_person("Bo Fit", "bo@example.org")
+    world.start()
+    world.db.execute("UPDATE enrollments SET next_due_at = NULL")
+    world.db["outbox"].insert({
+        "enrollment_id": 1, "campaign_id": 1, "influencer_id": 1, "step": 0, "to_address": "bo@example.org",
+        "sender_address": "ana@brand.example", "message_id": "<crash@brand.example>", "raw": "Subject: x\r\n\r\nx",
+        "state": "sending", "attempts": 1, "queued_at": "2026-03-02T09:00:00+00:00",
+        "sending_at": "2026-03-02T09:00:01+00:00",
+    })
+    world.tick()
+    world.advance(days=3)
+    world.tick()
+    assert smtp_server.handler.messages == []
+    assert world.outbox()[0]["state"] == "uncertain"
+
+
+def test_resolving_uncertain_as_retry_sends_it_once_more(world, smtp_server):
+    world.configure(smtp_server.config())
+    world.add_person("Bo Fit", "bo@example.org")
+    world.start()
+    world.tick()
+    world.db.execute("UPDATE outbox SET state = 'uncertain'")
+    world.db.execute("UPDATE enrollments SET status = 'active', next_step = 0, next_due_at = NULL")
+    smtp_server.handler.reset()
+    resolve(world.db, 1, sent=False, now=world.now)
+    world.tick()
+    assert len(smtp_server.handler.to("bo@example.org")) == 1
+    assert world.outbox()[0]["state"] == "sent"
