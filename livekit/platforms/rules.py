@@ -84,6 +84,12 @@ def quota_day(now_ms: int) -> str:
     return datetime.fromtimestamp(now_ms / 1000, UTC).astimezone(_PACIFIC).date().isoformat()
 
 
+def ms_until_quota_reset(now_ms: int) -> int:
+    """Milliseconds until the next quota day starts (midnight Pacific, fixed UTC-8)."""
+    day_ms, offset_ms = 86_400_000, 8 * 3_600_000
+    return day_ms - (now_ms - offset_ms) % day_ms
+
+
 @dataclass
 class QuotaLedger:
     """Estimated units used today; the estimate persists in the database so restarts keep counting."""

@@ -1,0 +1,510 @@
+"""The YouTube side of a show, on googleapiclient: a reusable stream (its key goes into OBS), a broadcast
+bound to it and moved testing → live → complete with the show, live chat polled for viewer questions, and
+chapters written into the description afterwards.
+
+googleapiclient and httplib2 block and are not thread-safe, so every API call runs on ONE worker thread
+owned by the session (never in the asyncio loop). Quota is estimated per call, persisted per Pacific day,
+and chat polling is slowed so the quota lasts for the show's planned length.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import sqlite_utils
+
+from greenroom.db import open_database
+from livekit.core.clock import Clock, SystemClock
+from livekit.platforms.auth import (
+    AuthError,
+    load_youtube_credentials,
+    missing_scope_message,
+    missing_youtube_scopes,
+    save_youtube_credentials,
+)
+from livekit.platforms.base import BackgroundTasks, SessionStatus, retrying
+from livekit.platforms.rules import (
+    Backoff,
+    QuotaLedger,
+    chapter_warnings,
+    chat_poll_interval_ms,
+    describe_with_chapters,
+    ms_until_quota_reset,
+    quota_cost,
+    quota_day,
+)
+from livekit.platforms.settings import YouTubeSettings
+from livekit.questions.core import ChatMessage
+from livekit.questions.intake import QuestionIntake
+
+logger = logging.getLogger(__name__)
+
+STREAM_TITLE = "Greenroom"
+TITLE_MAX = 100
+#: After the planned end, budget chat polling as if this much show were still left.
+OVERRUN_ALLOWANCE_MS = 10 * 60_000
+
+
+QUOTA_REASONS = ("quotaExceeded", "dailyLimitExceeded")
+
+
+def _reason(error: BaseException) -> str:
+    details = getattr(error, "error_details", None)
+    if isinstance(details, list) and details and isinstance(details[0], dict):
+        return str(details[0].get("reason") or "")
+    return ""
+
+
+def describe_youtube_error(error: BaseException) -> tuple[str, bool]:
+    """(reason for the status line, worth retrying). Messages never include tokens or the stream key."""
+    from google.auth.exceptions import RefreshError, TransportError
+    from googleapiclient.errors import HttpError
+
+    if isinstance(error, AuthError):
+        return str(error), False
+    if isinstance(error, RefreshError):
+        return "YouTube token was revoked or expired; run `livekit auth youtube`", False
+    if isinstance(error, HttpError):
+        status, reason = error.status_code, _reason(error)
+        if reason in QUOTA_REASONS and status == 403:
+            return "YouTube API quota exceeded; paused until the quota resets (midnight Pacific)", False
+        if status == 401:
+            return "YouTube refused the token (HTTP 401); run `livekit auth youtube`", False
+        if status == 429 or status >= 500:
+            return f"YouTube is unavailable (HTTP {status}); retrying", True
+        if reason == "errorStreamInactive":
+            return "YouTube sees no video yet (start streaming in OBS); retrying", True
+        return f"YouTube refused the request (HTTP {status}{' ' + reason if reason else ''})", False
+    if isinstance(error, TransportError | OSError | TimeoutError):
+        return f"cannot reach YouTube ({type(error).__name__}); retrying", True
+    return f"unexpected YouTube failure ({type(error).__name__}); retrying", True
+
+
+class YouTubeSession:
+    """One show's YouTube session. ``database_path`` is the workspace DB; the worker thread opens its own
+    connection there (for the quota estimate), as SQLite connections are per thread."""
+
+    name = "youtube"
+
+    def __init__(
+        self,
+        settings: YouTubeSettings,
+        database_path: Path,
+        intake: QuestionIntake | None = None,
+        *,
+        planned_show_ms: int = 60 * 60_000,
+        clock: Clock | None = None,
+        on_status: Any = None,
+        poll_minimum_ms: int = 1_000,
+        retry_first_ms: int = 1_000,
+        stream_wait_ms: int = 120_000,
+        video_poll_ms: int = 5_000,
+    ) -> None:
+        self.settings = settings
+        self.intake = intake
+        self.clock = clock or SystemClock()
+        self.planned_show_ms = planned_show_ms
+        self._database_path = database_path
+        self._status = SessionStatus("youtube", self.clock, on_change=on_status)
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="youtube-api")
+        self._tasks = BackgroundTasks()
+        self._poll_minimum_ms = poll_minimum_ms
+        self._retry_first_ms = retry_first_ms
+        self._stream_wait_ms = stream_wait_ms
+        self._video_poll_ms = video_poll_ms
+        # Worker-thread state (touched only inside _in_worker functions).
+        self._service: Any = None
+        self._credentials: Any = None
+        self._db: sqlite_utils.Database | None = None
+        self.ledger = QuotaLedger(quota_day(self.clock.now_ms()), daily_limit=settings.daily_quota)
+        # Loop state.
+        self.stream: dict[str, Any] | None = None
+        self.broadcast: dict[str, Any] | None = None
+        self._show_started_ms: int | None = None
+        self._poll_interval_ms: int | None = None
+        self._chat_task: asyncio.Task[Any] | None = None
+        self._owner_channels: set[str] = set()
+        self._chat_lines = 0
+        self._last_failure_retryable = True
+
+    # ------------------------------------------------------------------ worker thread
+    async def _run(self, function: Callable[[], Any]) -> Any:
+        return await asyncio.get_running_loop().run_in_executor(self._executor, function)
+
+    async def call(self, name: str, make_request: Callable[[Any], Any]) -> Any:
+        """Execute one API request on the worker thread, charging its estimated quota."""
+
+        def work() -> Any:
+            service = self._ensure_service()
+            token_before = self._credentials.token
+            self._charge(name)
+            try:
+                return make_request(service).execute(num_retries=0)
+            finally:
+                if self._credentials.token != token_before:
+                    save_youtube_credentials(self.settings, self._credentials)
+
+        return await self._run(work)
+
+    def _ensure_service(self) -> Any:
+        if self._service is None:
+            from googleapiclient.discovery import build
+
+            credentials = load_youtube_credentials(self.settings)
+            if credentials is None:
+                raise AuthError("YouTube is not authorised; run `livekit auth youtube`")
+            missing = missing_youtube_scopes(credentials)
+            if missing:
+                raise AuthError(missing_scope_message("YouTube", "account", missing, "livekit auth youtube"))
+            options = {"api_endpoint": self.settings.api_endpoint} if self.settings.api_endpoint else None
+            self._credentials = credentials
+            self._service = build(
+                "youtube", "v3", credentials=credentials, client_options=options, cache_discovery=False
+            )
+        return self._service
+
+    def _charge(self, name: str) -> None:
+        if self._db is None:
+            self._db = open_database(self._database_path)
+            row = self._db.execute(
+                "SELECT units FROM platform_quota WHERE platform = 'youtube' AND day = ?", [self.ledger.day]
+            ).fetchone()
+            self.ledger.used += row[0] if row else 0
+        now = self.clock.now_ms()
+        cost = self.ledger.charge(name, now)
+        self._db.execute(
+            "INSERT INTO platform_quota (platform, day, units) VALUES ('youtube', ?, ?) "
+            "ON CONFLICT (platform, day) DO UPDATE SET units = units + excluded.units",
+            [quota_day(now), cost],
+        )
+
+    # ------------------------------------------------------------------ lifecycle
+    async def start(self) -> None:
+        """Check authorisation and get (or create) the reusable stream whose key OBS streams to."""
+        if not self.settings.enabled:
+            self._status.set("off", "disabled ([youtube] enabled = false)")
+            return
+        self._status.problem("connection", "connecting")
+        ok = await self._retry(self._prepare_stream, "connection", attempts=1)
+        if not ok and self._last_failure_retryable:
+            self._tasks.spawn(self._retry(self._prepare_stream, "connection", attempts=100), "youtube-prepare")
+
+    async def _retry(self, attempt: Callable[[], Any], area: str, attempts: int = 5) -> bool:
+        def describe(error: BaseException) -> tuple[str, bool]:
+            reason, retry = describe_youtube_error(error)
+            self._last_failure_retryable = retry
+            return reason, retry
+
+        return await retrying(
+            attempt,
+            status=self._status,
+            area=area,
+            describe=describe,
+            attempts=attempts,
+            backoff=Backoff(first_ms=self._retry_first_ms),
+        )
+
+    async def _prepare_stream(self) -> None:
+        found = await self.call(
+            "liveStreams.list",
+            lambda yt: yt.liveStreams().list(part="id,snippet,cdn,status,contentDetails", mine=True, maxResults=50),
+        )
+        reusable = [
+            item
+            for item in found.get("items", [])
+            if item["snippet"].get("title") == STREAM_TITLE and item.get("contentDetails", {}).get("isReusable", True)
+        ]
+        if reusable:
+            self.stream = reusable[0]
+        else:
+            self.stream = await self.call(
+                "liveStreams.insert",
+                lambda yt: yt.liveStreams().insert(
+                    part="snippet,cdn,contentDetails,status",
+                    body={
+                        "snippet": {"title": STREAM_TITLE, "description": "Created by Greenroom; reused every show."},
+                        "cdn": {"ingestionType": "rtmp", "resolution": "variable", "frameRate": "variable"},
+                        "contentDetails": {"isReusable": True},
+                    },
+                ),
+            )
+        self._status.update(
+            stream_id=self.stream["id"], ingest_url=self.stream["cdn"]["ingestionInfo"]["ingestionAddress"]
+        )
+        self._publish_quota()
+
+    def stream_settings(self) -> dict[str, str] | None:
+        """``{"server", "key"}`` for OBS (custom RTMP) once the stream exists. The key is a secret: not in status."""
+        if self.stream is None:
+            return None
+        info = self.stream["cdn"]["ingestionInfo"]
+        return {"server": info["ingestionAddress"], "key": info["streamName"]}
+
+    async def close(self) -> None:
+        await self._tasks.cancel_all()
+
+        def close_worker() -> None:
+            if self._db is not None:
+                self._db.conn.close()
+                self._db = None
+            if self._service is not None:
+                self._service.close()
+                self._service = None
+
+        await self._run(close_worker)
+        self._executor.shutdown(wait=True)
+        self._status.set("off", "closed")
+
+    async def drain(self) -> None:
+        """Wait for queued work other than chat polling and reconnects (tests, clean shutdown)."""
+        skip = {"youtube-chat", "youtube-prepare"}
+        while pending := [task for task in self._tasks.pending() if task.get_name() not in skip]:
+            await asyncio.gather(*pending, return_exceptions=True)
+
+    # ------------------------------------------------------------------ show hooks
+    async def on_show_start(self, title: str, category: str | None) -> None:
+        """Create (or reuse an upcoming one with the same title) a broadcast, bind it, go testing → live,
+        then poll its chat. Runs in the background: YouTube needs video before it allows the transitions."""
+        if not self.settings.enabled:
+            return
+        self._show_started_ms = self.clock.now_ms()
+        self._tasks.spawn(self._go_live(" ".join(title.split())[:TITLE_MAX]), "youtube-go-live")
+
+    async def _go_live(self, title: str) -> None:
+        if self.stream is None and not await self._retry(self._prepare_stream, "connection"):
+            return
+        if not await self._retry(lambda: self._ensure_broadcast(title), "broadcast"):
+            return
+        self._chat_task = self._tasks.spawn(self._poll_chat(), "youtube-chat")
+        if not await self._retry(self._wait_for_video, "broadcast", attempts=2):
+            return
+        for target in ("testing", "live"):
+            if not await self._retry(lambda target=target: self._transition(target), "broadcast"):
+                return
+
+    async def _ensure_broadcast(self, title: str) -> None:
+        assert self.stream is not None
+        if self.broadcast is None:
+            upcoming = await self.call(
+                "liveBroadcasts.list",
+                lambda yt: yt.liveBroadcasts().list(
+                    part="id,snippet,status,contentDetails", broadcastStatus="upcoming", maxResults=50
+                ),
+            )
+            same = [item for item in upcoming.get("items", []) if item["snippet"]["title"] == title]
+            self.broadcast = same[0] if same else await self.call(
+                "liveBroadcasts.insert",
+                lambda yt: yt.liveBroadcasts().insert(
+                    part="snippet,status,contentDetails",
+                    body={
+                        "snippet": {"title": title, "scheduledStartTime": _iso(self.clock.now_ms())},
+                        "status": {"privacyStatus": self.settings.privacy, "selfDeclaredMadeForKids": False},
+                        "contentDetails": {
+                            "monitorStream": {"enableMonitorStream": True},
+                            "enableAutoStart": False,
+                            "enableAutoStop": False,
+                        },
+                    },
+                ),
+            )
+        broadcast = self.broadcast
+        if broadcast["contentDetails"].get("boundStreamId") != self.stream["id"]:
+            self.broadcast = await self.call(
+                "liveBroadcasts.bind",
+                lambda yt: yt.liveBroadcasts().bind(
+                    id=broadcast["id"], part="id,snippet,status,contentDetails", streamId=self.stream["id"]
+                ),
+            )
+        self._status.update(
+            broadcast_id=self.broadcast["id"],
+            lifecycle=self.broadcast["status"]["lifeCycleStatus"],
+            watch_url=f"https://www.youtube.com/watch?v={self.broadcast['id']}",
+        )
+        self._publish_quota()
+
+    async def _wait_for_video(self) -> None:
+        """Poll the stream's status (1 unit each, every ``video_poll_ms``) until OBS's video arrives."""
+        assert self.stream is not None
+        deadline = self.clock.now_ms() + self._stream_wait_ms
+        while True:
+            found = await self.call(
+                "liveStreams.list", lambda yt: yt.liveStreams().list(part="id,status", id=self.stream["id"])
+            )
+            items = found.get("items", [])
+            if items and items[0]["status"]["streamStatus"] == "active":
+                self._status.resolved("video")
+                return
+            self._status.problem("video", "waiting for OBS's video to reach YouTube")
+            if self.clock.now_ms() >= deadline:
+                raise TimeoutError("no video from OBS")
+            await asyncio.sleep(self._video_poll_ms / 1000)
+
+    async def _transition(self, target: str) -> None:
+        from googleapiclient.errors import HttpError
+
+        assert self.broadcast is not None
+        if self.broadcast["status"]["lifeCycleStatus"] == target:
+            return
+        broadcast_id = self.broadcast["id"]
+        try:
+            self.broadcast = await self.call(
+                "liveBroadcasts.transition",
+                lambda yt: yt.liveBroadcasts().transition(
+                    broadcastStatus=target, id=broadcast_id, part="id,snippet,status,contentDetails"
+                ),
+            )
+        except HttpError as error:
+            if _reason(error) != "redundantTransition":
+                raise
+            self.broadcast["status"]["lifeCycleStatus"] = target
+        self._status.update(lifecycle=self.broadcast["status"]["lifeCycleStatus"])
+        self._publish_quota()
+
+    async def on_segment_start(self, index: int, title: str, guest: str | None) -> None:
+        """Nothing live on YouTube per segment: chapters are written after the show from actual starts."""
+
+    async def on_show_end(self, chapters: list[tuple[int, str]]) -> None:
+        """Stop chat, transition to complete, and write ``00:00 Title`` chapters into the description."""
+        if not self.settings.enabled:
+            return
+        try:
+            await asyncio.wait_for(self.drain(), timeout=30)
+        except TimeoutError:
+            self._status.problem("broadcast", "going live had not finished when the show ended")
+        if self._chat_task is not None:
+            self._chat_task.cancel()
+        if self.broadcast is None:
+            self._status.problem("chapters", "no broadcast: chapters not written")
+            return
+        if self.broadcast["status"]["lifeCycleStatus"] in ("testing", "live"):
+            await self._retry(lambda: self._transition("complete"), "broadcast")
+        await self._retry(lambda: self._write_chapters(chapters), "chapters")
+        warnings = chapter_warnings(chapters)
+        self._status.update(chapter_warnings=warnings)
+
+    async def _write_chapters(self, chapters: list[tuple[int, str]]) -> None:
+        assert self.broadcast is not None
+        snippet = self.broadcast["snippet"]
+        body = {
+            "id": self.broadcast["id"],
+            "snippet": {
+                "title": snippet["title"],
+                "scheduledStartTime": snippet["scheduledStartTime"],
+                "description": describe_with_chapters(snippet.get("description", ""), chapters),
+            },
+        }
+        self.broadcast = await self.call(
+            "liveBroadcasts.update", lambda yt: yt.liveBroadcasts().update(part="snippet", body=body)
+        )
+        self._status.update(chapters_written=len(chapters))
+        self._publish_quota()
+
+    # ------------------------------------------------------------------ chat
+    async def _poll_chat(self) -> None:
+        from googleapiclient.errors import HttpError
+
+        assert self.broadcast is not None
+        chat_id = self.broadcast["snippet"]["liveChatId"]
+        page_token: str | None = None
+        backoff = Backoff(first_ms=self._retry_first_ms)
+        while True:
+            try:
+                response = await self.call(
+                    "liveChatMessages.list",
+                    lambda yt, token=page_token: yt.liveChatMessages().list(
+                        liveChatId=chat_id, part="id,snippet,authorDetails", pageToken=token, maxResults=2000
+                    ),
+                )
+            except asyncio.CancelledError:
+                raise
+            except Exception as error:
+                reason, retry = describe_youtube_error(error)
+                if isinstance(error, HttpError) and _reason(error) in ("liveChatEnded", "liveChatNotFound"):
+                    self._status.resolved("chat")
+                    self._status.update(chat="ended")
+                    return
+                self._status.problem("chat", reason)
+                self._publish_quota()
+                if isinstance(error, HttpError) and _reason(error) in QUOTA_REASONS:
+                    await asyncio.sleep(ms_until_quota_reset(self.clock.now_ms()) / 1000)
+                elif not retry:
+                    return
+                else:
+                    await asyncio.sleep(backoff.next_delay_ms() / 1000)
+                continue
+            backoff.reset()
+            self._status.resolved("chat")
+            for item in response.get("items", []):
+                self._deliver(item)
+            page_token = response.get("nextPageToken", page_token)
+            if response.get("offlineAt"):
+                self._status.update(chat="ended")
+                return
+            self._poll_interval_ms = self._next_interval(int(response.get("pollingIntervalMillis", 5_000)))
+            self._publish_quota()
+            await asyncio.sleep(self._poll_interval_ms / 1000)
+
+    def _next_interval(self, server_hint_ms: int) -> int:
+        started = self._show_started_ms if self._show_started_ms is not None else self.clock.now_ms()
+        left = self.planned_show_ms - (self.clock.now_ms() - started)
+        return chat_poll_interval_ms(
+            server_hint_ms,
+            self.ledger.remaining(),
+            max(left, OVERRUN_ALLOWANCE_MS),
+            minimum_ms=self._poll_minimum_ms,
+        )
+
+    def _deliver(self, item: dict[str, Any]) -> None:
+        snippet, author = item.get("snippet", {}), item.get("authorDetails", {})
+        if snippet.get("type") != "textMessageEvent":
+            return
+        self._chat_lines += 1
+        channel = author.get("channelId") or snippet.get("authorChannelId", "")
+        if author.get("isChatOwner") and channel not in self._owner_channels and self.intake is not None:
+            self._owner_channels.add(channel)
+            self.intake.ignore_author("youtube", channel)
+        if self.intake is None:
+            return
+        text = snippet.get("textMessageDetails", {}).get("messageText") or snippet.get("displayMessage", "")
+        message = ChatMessage(
+            platform="youtube",
+            message_id=item["id"],
+            author_id=channel,
+            author_name=author.get("displayName") or channel,
+            text=text,
+            received_ms=self.clock.now_ms(),
+        )
+        try:
+            self.intake.receive(message)
+        except Exception as error:
+            self._status.problem("questions", f"cannot store questions ({type(error).__name__})")
+
+    # ------------------------------------------------------------------ status
+    def _publish_quota(self) -> None:
+        self._status.update(
+            quota_used_today=self.ledger.used,
+            quota_limit=self.ledger.daily_limit,
+            quota_is_estimate=True,
+            chat_poll_interval_ms=self._poll_interval_ms,
+        )
+
+    def status(self) -> dict[str, Any]:
+        status = self._status.as_dict()
+        status["quota_used_today"] = self.ledger.used
+        status["chat_lines"] = self._chat_lines
+        if self.intake is not None:
+            status["intake"] = self.intake.stats()
+        return status
+
+
+def _iso(ms: int) -> str:
+    return datetime.fromtimestamp(ms / 1000, UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z")
+
+
+__all__ = ["YouTubeSession", "describe_youtube_error", "quota_cost"]

@@ -1,0 +1,480 @@
+"""An in-process YouTube Data API v3 (live streaming part) and Google OAuth server, for the real
+googleapiclient and google-auth-oauthlib code paths.
+
+Resource and error shapes follow the official references:
+
+- liveBroadcasts (list, insert, update, bind, transition):
+  https://developers.google.com/youtube/v3/live/docs/liveBroadcasts
+- liveStreams (list, insert): https://developers.google.com/youtube/v3/live/docs/liveStreams
+- liveChatMessages.list (``nextPageToken``, ``pollingIntervalMillis``, ``offlineAt``):
+  https://developers.google.com/youtube/v3/live/docs/liveChatMessages/list
+- errors (``{"error": {"code", "message", "errors": [{"domain", "reason", "message"}]}}``, e.g.
+  ``quotaExceeded``, ``liveChatEnded``, ``errorStreamInactive``, ``invalidTransition``):
+  https://developers.google.com/youtube/v3/docs/errors and
+  https://developers.google.com/youtube/v3/live/docs/liveBroadcasts/transition#errors
+- OAuth 2.0 for installed apps (authorization code + refresh token grants):
+  https://developers.google.com/identity/protocols/oauth2/native-app
+
+Runs on its own thread and loop; the scripting methods are thread-safe.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import secrets
+import threading
+import time
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import urlencode
+
+from aiohttp import web
+
+CLIENT_ID = "fake-google-client.apps.googleusercontent.com"
+CLIENT_SECRET = "fake-google-secret"
+CHANNEL_ID = "UCfakeChannel000000000000"
+YOUTUBE_SCOPE = "https://www.googleapis.com/auth/youtube"
+
+
+def _now() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def error_body(code: int, reason: str, message: str, domain: str = "youtube.liveBroadcast") -> dict[str, Any]:
+    return {"error": {"code": code, "message": message, "errors": [{"message": message, "domain": domain, "reason": reason}]}}
+
+
+QUOTA_EXCEEDED = error_body(
+    403,
+    "quotaExceeded",
+    'The request cannot be completed because you have exceeded your <a href="/youtube/v3/getting-started#quota">quota</a>.',
+    domain="youtube.quota",
+)
+
+
+class FakeYouTube:
+    def __init__(self) -> None:
+        self._ids = itertools.count(1)
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._thread: threading.Thread | None = None
+        self._runner: web.AppRunner | None = None
+        self.port = 0
+        self._lock = threading.Lock()
+        self.reset()
+
+    # ---------------------------------------------------------------- life cycle
+    def start(self) -> FakeYouTube:
+        ready = threading.Event()
+
+        def run() -> None:
+            self._loop = asyncio.new_event_loop()
+            self._loop.run_until_complete(self._serve())
+            ready.set()
+            self._loop.run_forever()
+
+        self._thread = threading.Thread(target=run, name="fake-youtube", daemon=True)
+        self._thread.start()
+        if not ready.wait(10):
+            raise RuntimeError("fake YouTube did not start")
+        return self
+
+    async def _serve(self) -> None:
+        app = web.Application()
+        base = "/youtube/v3"
+        app.router.add_get(f"{base}/liveBroadcasts", self._list_broadcasts)
+        app.router.add_post(f"{base}/liveBroadcasts", self._insert_broadcast)
+        app.router.add_put(f"{base}/liveBroadcasts", self._update_broadcast)
+        app.router.add_post(f"{base}/liveBroadcasts/bind", self._bind)
+        app.router.add_post(f"{base}/liveBroadcasts/transition", self._transition)
+        app.router.add_get(f"{base}/liveStreams", self._list_streams)
+        app.router.add_post(f"{base}/liveStreams", self._insert_stream)
+        app.router.add_get(f"{base}/liveChat/messages", self._chat_messages)
+        app.router.add_get("/o/oauth2/auth", self._authorize)
+        app.router.add_post("/token", self._token)
+        self._runner = web.AppRunner(app, access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+
+    def stop(self) -> None:
+        if not self._loop:
+            return
+        assert self._runner is not None
+        asyncio.run_coroutine_threadsafe(self._runner.cleanup(), self._loop).result(10)
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        if self._thread:
+            self._thread.join(10)
+
+    @property
+    def api_endpoint(self) -> str:
+        return f"http://127.0.0.1:{self.port}/"
+
+    @property
+    def token_uri(self) -> str:
+        return f"http://127.0.0.1:{self.port}/token"
+
+    @property
+    def auth_uri(self) -> str:
+        return f"http://127.0.0.1:{self.port}/o/oauth2/auth"
+
+    def client_secrets(self) -> dict[str, Any]:
+        """A Desktop-app client secrets file pointing at this server."""
+        return {
+            "installed": {
+                "client_id": CLIENT_ID,
+                "client_secret": CLIENT_SECRET,
+                "auth_uri": self.auth_uri,
+                "token_uri": self.token_uri,
+                "redirect_uris": ["http://localhost"],
+            }
+        }
+
+    # ---------------------------------------------------------------- scripting
+    def reset(self) -> None:
+        with getattr(self, "_lock", threading.Lock()):
+            self.broadcasts: dict[str, dict[str, Any]] = {}
+            self.streams: dict[str, dict[str, Any]] = {}
+            self.chat: dict[str, list[dict[str, Any]]] = {}
+            self.tokens: dict[str, str] = {}  # access token -> refresh token
+            self.refresh_tokens: dict[str, list[str]] = {}  # refresh token -> scopes
+            self.codes: dict[str, list[str]] = {}
+            self.requests: list[tuple[str, str, dict[str, str]]] = []
+            self.failures: list[tuple[str, str, int, dict[str, Any]]] = []
+            self.quota_exceeded = False
+            self.stream_active = True
+            self.polling_interval_ms = 50
+            self.chat_ended: set[str] = set()
+
+    def grant(self, scopes: list[str] | None = None, *, access: str | None = None) -> tuple[str, str]:
+        """Tokens as if the user had authorised this app: (access token, refresh token)."""
+        access = access or f"ya29.{secrets.token_hex(8)}"
+        refresh = f"1//{secrets.token_hex(8)}"
+        with self._lock:
+            self.tokens[access] = refresh
+            self.refresh_tokens[refresh] = list(scopes or [YOUTUBE_SCOPE])
+        return access, refresh
+
+    def revoke_access(self, access: str) -> None:
+        with self._lock:
+            self.tokens.pop(access, None)
+
+    def revoke_refresh(self, refresh: str) -> None:
+        with self._lock:
+            self.refresh_tokens.pop(refresh, None)
+            for access, owner in list(self.tokens.items()):
+                if owner == refresh:
+                    del self.tokens[access]
+
+    def fail_next(self, method: str, path: str, status: int, reason: str, times: int = 1) -> None:
+        with self._lock:
+            body = QUOTA_EXCEEDED if reason == "quotaExceeded" else error_body(status, reason, reason)
+            self.failures.extend([(method.upper(), path, status, body)] * times)
+
+    def post_chat(self, live_chat_id: str, channel_id: str, name: str, text: str, *, owner: bool = False) -> str:
+        message_id = f"LCC.{secrets.token_hex(10)}"
+        with self._lock:
+            self.chat.setdefault(live_chat_id, []).append(
+                {
+                    "kind": "youtube#liveChatMessage",
+                    "etag": secrets.token_hex(6),
+                    "id": message_id,
+                    "snippet": {
+                        "type": "textMessageEvent",
+                        "liveChatId": live_chat_id,
+                        "authorChannelId": channel_id,
+                        "publishedAt": _now(),
+                        "hasDisplayContent": True,
+                        "displayMessage": text,
+                        "textMessageDetails": {"messageText": text},
+                    },
+                    "authorDetails": {
+                        "channelId": channel_id,
+                        "channelUrl": f"http://www.youtube.com/channel/{channel_id}",
+                        "displayName": name,
+                        "profileImageUrl": "https://yt3.ggpht.com/x.jpg",
+                        "isVerified": False,
+                        "isChatOwner": owner,
+                        "isChatSponsor": False,
+                        "isChatModerator": owner,
+                    },
+                }
+            )
+        return message_id
+
+    def calls(self, method: str, path: str) -> list[dict[str, str]]:
+        return [query for m, p, query in self.requests if m == method and p == path]
+
+    # ---------------------------------------------------------------- plumbing
+    def _check(self, request: web.Request) -> web.Response | None:
+        with self._lock:
+            self.requests.append((request.method, request.path, dict(request.query)))
+            token = request.headers.get("Authorization", "").removeprefix("Bearer ")
+            if token not in self.tokens:
+                return web.json_response(
+                    {
+                        "error": {
+                            "code": 401,
+                            "message": "Request had invalid authentication credentials.",
+                            "errors": [
+                                {
+                                    "message": "Invalid Credentials",
+                                    "domain": "global",
+                                    "reason": "authError",
+                                    "location": "Authorization",
+                                    "locationType": "header",
+                                }
+                            ],
+                            "status": "UNAUTHENTICATED",
+                        }
+                    },
+                    status=401,
+                )
+            if self.quota_exceeded:
+                return web.json_response(QUOTA_EXCEEDED, status=403)
+            for index, (method, path, status, body) in enumerate(self.failures):
+                if method == request.method and request.path.endswith(path):
+                    del self.failures[index]
+                    return web.json_response(body, status=status)
+        return None
+
+    def _new_id(self, prefix: str) -> str:
+        return f"{prefix}{next(self._ids):04d}"
+
+    @staticmethod
+    def _list(kind: str, items: list[dict[str, Any]], **extra: Any) -> web.Response:
+        return web.json_response(
+            {
+                "kind": f"youtube#{kind}ListResponse",
+                "etag": secrets.token_hex(6),
+                "pageInfo": {"totalResults": len(items), "resultsPerPage": len(items)},
+                "items": items,
+                **extra,
+            }
+        )
+
+    # ---------------------------------------------------------------- liveBroadcasts
+    async def _list_broadcasts(self, request: web.Request) -> web.Response:
+        if failure := self._check(request):
+            return failure
+        query = request.query
+        items = list(self.broadcasts.values())
+        if "id" in query:
+            ids = query["id"].split(",")
+            items = [item for item in items if item["id"] in ids]
+        status = query.get("broadcastStatus")
+        if status == "upcoming":
+            items = [item for item in items if item["status"]["lifeCycleStatus"] in ("created", "ready")]
+        elif status == "active":
+            items = [item for item in items if item["status"]["lifeCycleStatus"] in ("testing", "live")]
+        elif status == "completed":
+            items = [item for item in items if item["status"]["lifeCycleStatus"] == "complete"]
+        return self._list("liveBroadcast", items)
+
+    async def _insert_broadcast(self, request: web.Request) -> web.Response:
+        if failure := self._check(request):
+            return failure
+        body = await request.json()
+        snippet = body.get("snippet", {})
+        if not snippet.get("title") or not snippet.get("scheduledStartTime"):
+            return web.json_response(
+                error_body(400, "invalidValue" if snippet.get("title") else "titleRequired", "snippet.title and snippet.scheduledStartTime are required"),
+                status=400,
+            )
+        broadcast_id = self._new_id("bcast")
+        monitor = body.get("contentDetails", {}).get("monitorStream", {"enableMonitorStream": True})
+        broadcast = {
+            "kind": "youtube#liveBroadcast",
+            "etag": secrets.token_hex(6),
+            "id": broadcast_id,
+            "snippet": {
+                "publishedAt": _now(),
+                "channelId": CHANNEL_ID,
+                "title": snippet["title"],
+                "description": snippet.get("description", ""),
+                "thumbnails": {},
+                "scheduledStartTime": snippet["scheduledStartTime"],
+                "isDefaultBroadcast": False,
+                "liveChatId": f"chat-{broadcast_id}",
+            },
+            "status": {
+                "lifeCycleStatus": "created",
+                "privacyStatus": body.get("status", {}).get("privacyStatus", "private"),
+                "recordingStatus": "notRecording",
+                "madeForKids": False,
+                "selfDeclaredMadeForKids": False,
+            },
+            "contentDetails": {
+                "boundStreamId": None,
+                "monitorStream": {"enableMonitorStream": monitor.get("enableMonitorStream", True), "broadcastStreamDelayMs": 0},
+                "enableAutoStart": body.get("contentDetails", {}).get("enableAutoStart", False),
+                "enableAutoStop": body.get("contentDetails", {}).get("enableAutoStop", False),
+            },
+        }
+        self.broadcasts[broadcast_id] = broadcast
+        return web.json_response(broadcast)
+
+    async def _update_broadcast(self, request: web.Request) -> web.Response:
+        if failure := self._check(request):
+            return failure
+        body = await request.json()
+        broadcast = self.broadcasts.get(body.get("id", ""))
+        if broadcast is None:
+            return web.json_response(error_body(404, "liveBroadcastNotFound", "Broadcast not found"), status=404)
+        snippet = body.get("snippet", {})
+        if "snippet" in request.query.get("part", "") and (not snippet.get("title") or not snippet.get("scheduledStartTime")):
+            return web.json_response(
+                error_body(400, "invalidValue", "snippet.title and snippet.scheduledStartTime are required on update"),
+                status=400,
+            )
+        broadcast["snippet"].update({key: snippet[key] for key in ("title", "description", "scheduledStartTime") if key in snippet})
+        return web.json_response(broadcast)
+
+    async def _bind(self, request: web.Request) -> web.Response:
+        if failure := self._check(request):
+            return failure
+        broadcast = self.broadcasts.get(request.query.get("id", ""))
+        if broadcast is None:
+            return web.json_response(error_body(404, "liveBroadcastNotFound", "Broadcast not found"), status=404)
+        stream_id = request.query.get("streamId")
+        if stream_id not in self.streams:
+            return web.json_response(error_body(404, "liveStreamNotFound", "Stream not found"), status=404)
+        broadcast["contentDetails"]["boundStreamId"] = stream_id
+        if broadcast["status"]["lifeCycleStatus"] == "created":
+            broadcast["status"]["lifeCycleStatus"] = "ready"
+        return web.json_response(broadcast)
+
+    async def _transition(self, request: web.Request) -> web.Response:
+        if failure := self._check(request):
+            return failure
+        broadcast = self.broadcasts.get(request.query.get("id", ""))
+        if broadcast is None:
+            return web.json_response(error_body(404, "liveBroadcastNotFound", "Broadcast not found"), status=404)
+        target = request.query.get("broadcastStatus")
+        current = broadcast["status"]["lifeCycleStatus"]
+        allowed = {
+            "testing": {"ready"},
+            "live": {"testing"} | (set() if broadcast["contentDetails"]["monitorStream"]["enableMonitorStream"] else {"ready"}),
+            "complete": {"live", "testing"},
+        }
+        if target == current:
+            return web.json_response(error_body(403, "redundantTransition", "The broadcast is already in that status"), status=403)
+        if target not in allowed or current not in allowed[target]:
+            return web.json_response(error_body(403, "invalidTransition", f"Cannot go from {current} to {target}"), status=403)
+        if target in ("testing", "live") and not self.stream_active:
+            return web.json_response(error_body(403, "errorStreamInactive", "The stream is not active"), status=403)
+        broadcast["status"]["lifeCycleStatus"] = target
+        if target == "live":
+            broadcast["snippet"]["actualStartTime"] = _now()
+        if target == "complete":
+            broadcast["snippet"]["actualEndTime"] = _now()
+            self.chat_ended.add(broadcast["snippet"]["liveChatId"])
+        return web.json_response(broadcast)
+
+    # ---------------------------------------------------------------- liveStreams
+    async def _list_streams(self, request: web.Request) -> web.Response:
+        if failure := self._check(request):
+            return failure
+        items = list(self.streams.values())
+        if "id" in request.query:
+            ids = request.query["id"].split(",")
+            items = [item for item in items if item["id"] in ids]
+        for item in items:
+            item["status"]["streamStatus"] = "active" if self.stream_active else "inactive"
+        return self._list("liveStream", items)
+
+    async def _insert_stream(self, request: web.Request) -> web.Response:
+        if failure := self._check(request):
+            return failure
+        body = await request.json()
+        stream_id = self._new_id("stream")
+        key = "-".join(secrets.token_hex(2) for _ in range(4))
+        stream = {
+            "kind": "youtube#liveStream",
+            "etag": secrets.token_hex(6),
+            "id": stream_id,
+            "snippet": {
+                "publishedAt": _now(),
+                "channelId": CHANNEL_ID,
+                "title": body.get("snippet", {}).get("title", ""),
+                "description": "",
+                "isDefaultStream": False,
+            },
+            "cdn": {
+                "ingestionType": body.get("cdn", {}).get("ingestionType", "rtmp"),
+                "ingestionInfo": {
+                    "streamName": key,
+                    "ingestionAddress": "rtmp://a.rtmp.youtube.com/live2",
+                    "backupIngestionAddress": "rtmp://b.rtmp.youtube.com/live2?backup=1",
+                    "rtmpsIngestionAddress": "rtmps://a.rtmps.youtube.com/live2",
+                },
+                "resolution": "variable",
+                "frameRate": "variable",
+            },
+            "status": {"streamStatus": "ready", "healthStatus": {"status": "noData"}},
+            "contentDetails": {"isReusable": True},
+        }
+        self.streams[stream_id] = stream
+        return web.json_response(stream)
+
+    # ---------------------------------------------------------------- liveChatMessages
+    async def _chat_messages(self, request: web.Request) -> web.Response:
+        if failure := self._check(request):
+            return failure
+        chat_id = request.query.get("liveChatId", "")
+        if not any(b["snippet"]["liveChatId"] == chat_id for b in self.broadcasts.values()):
+            return web.json_response(error_body(404, "liveChatNotFound", "The live chat was not found", "youtube.liveChat"), status=404)
+        messages = self.chat.get(chat_id, [])
+        start = int(request.query.get("pageToken") or 0)
+        page = messages[start : start + 2000]
+        extra: dict[str, Any] = {"nextPageToken": str(start + len(page)), "pollingIntervalMillis": self.polling_interval_ms}
+        if chat_id in self.chat_ended and start + len(page) >= len(messages):
+            extra["offlineAt"] = _now()
+        return self._list("liveChatMessage", page, **extra)
+
+    # ---------------------------------------------------------------- OAuth
+    async def _authorize(self, request: web.Request) -> web.Response:
+        """The consent screen, already accepted: redirect back with a code (what a browser would follow)."""
+        query = request.query
+        if query.get("client_id") != CLIENT_ID:
+            return web.Response(status=400, text="invalid_client")
+        code = f"4/{secrets.token_hex(8)}"
+        self.codes[code] = query.get("scope", "").split()
+        target = query["redirect_uri"] + "?" + urlencode({"state": query.get("state", ""), "code": code, "scope": query.get("scope", "")})
+        raise web.HTTPFound(target)
+
+    async def _token(self, request: web.Request) -> web.Response:
+        form = await request.post()
+        if form.get("client_id") != CLIENT_ID or form.get("client_secret") != CLIENT_SECRET:
+            return web.json_response({"error": "invalid_client", "error_description": "Unauthorized"}, status=401)
+        grant = form.get("grant_type")
+        if grant == "authorization_code":
+            scopes = self.codes.pop(str(form.get("code")), None)
+            if scopes is None:
+                return web.json_response({"error": "invalid_grant", "error_description": "Bad Request"}, status=400)
+            access, refresh = self.grant(scopes)
+            return web.json_response(
+                {"access_token": access, "expires_in": 3599, "refresh_token": refresh, "scope": " ".join(scopes), "token_type": "Bearer"}
+            )
+        if grant == "refresh_token":
+            refresh = str(form.get("refresh_token"))
+            if refresh not in self.refresh_tokens:
+                return web.json_response({"error": "invalid_grant", "error_description": "Token has been expired or revoked."}, status=400)
+            access = f"ya29.{secrets.token_hex(8)}"
+            with self._lock:
+                self.tokens[access] = refresh
+            return web.json_response(
+                {"access_token": access, "expires_in": 3599, "scope": " ".join(self.refresh_tokens[refresh]), "token_type": "Bearer"}
+            )
+        return web.json_response({"error": "unsupported_grant_type"}, status=400)
+
+
+def wait_until(check: Any, timeout: float = 5.0) -> Any:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = check()
+        if value:
+            return value
+        time.sleep(0.01)
+    raise AssertionError("condition not met in time")
