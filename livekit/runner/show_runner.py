@@ -30,6 +30,8 @@ log = logging.getLogger(__name__)
 MAX_MESSAGE_LENGTH = 500
 #: Longest the clock task sleeps when nothing is due, so state such as OBS health still flows.
 IDLE_TICK_MS = 1000
+#: How long a starting show waits for OBS to connect before going on without it.
+OBS_STARTUP_WAIT_S = 5.0
 #: How long the end of a show waits for OBS and platforms to acknowledge before exiting anyway.
 FINISH_TIMEOUT_S = 10.0
 
@@ -143,7 +145,7 @@ class ShowRunner:
     async def run(self) -> ShowSnapshot:
         """Keep time until the show ends (or :meth:`request_stop`); returns the last snapshot."""
         if self.obs is not None:
-            await self.obs.start()
+            await self._prepare_obs()
         for session in self.platforms:
             await self._guarded(session.start(), f"{session.name} start")
         self.guests.ensure_rundown_guests(self.key, [s.guest for s in self.show.rundown.segments if s.guest])
@@ -168,6 +170,22 @@ class ShowRunner:
         if snapshot.status is ShowStatus.ENDED:
             await self._finish(snapshot)
         return snapshot
+
+    async def _prepare_obs(self) -> None:
+        """Connect before the first cue and put OBS on the opening scene, so the show starts on time."""
+        assert self.obs is not None
+        connected = asyncio.Event()
+        self.obs.add_health_listener(lambda health: connected.set() if health.connected else None)
+        await self.obs.start()
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(connected.wait(), OBS_STARTUP_WAIT_S)
+        if not connected.is_set():
+            log.warning("OBS is not reachable yet; the show goes on and OBS follows once it is back")
+            return
+        if self.show.status is ShowStatus.READY:
+            opening = next((segment.scene for segment in self.show.rundown.segments if segment.scene), None)
+            await self._guarded(self.obs.apply(program_scene=opening, prompt_text="", lower_third_text=""),
+                                "OBS standby")
 
     def request_stop(self) -> None:
         """Leave the loop without ending the show: it stays resumable (SIGTERM, `q` in the terminal)."""

@@ -1,0 +1,5 @@
+"""`python -m livekit.cli` runs the livekit command."""
+
+from livekit.cli import main
+
+main()
