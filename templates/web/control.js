@@ -77,20 +77,43 @@
     G.setText("show-elapsed", G.formatClock(show.show_elapsed_ms || 0));
     document.getElementById("btn-hold").hidden = Boolean(show.held);
     document.getElementById("btn-resume").hidden = !show.held;
-    const items = (show.segments || []).map(function (segment) {
-      const jump = G.el("button", {
-        text: "Jump",
-        attrs: { "data-segment": String(segment.index), "aria-label": "jump to " + segment.title },
-        onClick: function () { act("show.jump", { segment: segment.index }); },
-      });
-      return G.el("li", { className: "segment " + segment.state }, [
-        G.el("span", { className: "title", text: segment.title }),
-        G.el("span", { className: "planned", text: G.formatClock(segment.allotted_ms) }),
-        G.el("span", { className: "actual", text: G.formatClock(segment.actual_duration_ms) }),
-        segment.state === "current" ? null : jump,
-      ]);
+    renderRundown(show.segments || []);
+  }
+
+  // Lists are rebuilt only when their content changes: the runner pushes often (OBS health, timers)
+  // and a button rebuilt under the producer's pointer would swallow the click.
+  const drawn = {};
+
+  function changed(name, value) {
+    const key = JSON.stringify(value);
+    if (drawn[name] === key) return false;
+    drawn[name] = key;
+    return true;
+  }
+
+  function renderRundown(segments) {
+    const list = document.getElementById("rundown");
+    const shape = segments.map(function (s) { return [s.index, s.title, s.state, s.allotted_ms]; });
+    if (changed("rundown", shape)) {
+      G.replaceChildren(list, segments.map(function (segment) {
+        const jump = G.el("button", {
+          text: "Jump",
+          attrs: { "data-segment": String(segment.index), "aria-label": "jump to " + segment.title },
+          onClick: function () { act("show.jump", { segment: segment.index }); },
+        });
+        return G.el("li", { className: "segment " + segment.state }, [
+          G.el("span", { className: "title", text: segment.title }),
+          G.el("span", { className: "planned", text: G.formatClock(segment.allotted_ms) }),
+          G.el("span", { className: "actual", text: "" }),
+          segment.state === "current" ? null : jump,
+        ]);
+      }));
+    }
+    const actuals = list.querySelectorAll(".actual");
+    segments.forEach(function (segment, index) {
+      const text = G.formatClock(segment.actual_duration_ms);
+      if (actuals[index] && actuals[index].textContent !== text) actuals[index].textContent = text;
     });
-    G.replaceChildren(document.getElementById("rundown"), items);
   }
 
   function renderMessage() {
@@ -98,27 +121,43 @@
     G.setText("message-current", message && message.text ? message.text + (message.blink ? " (blinking)" : "") : "—");
   }
 
+  // OBS and stream health at a glance (shape: livekit.obs.show_sync.ObsHealth + "enabled").
   function renderHealth() {
     const obs = state.obs || {};
-    const connected = obs.connected === true || obs.status === "connected";
-    const obsPill = G.setText("obs-health", "OBS " + (obs.status || (connected ? "connected" : "not connected")));
-    obsPill.setAttribute("data-ok", connected ? "yes" : "no");
-    const stream = obs.stream || {};
-    const streamParts = [];
-    if (obs.streaming !== undefined || stream.active !== undefined) {
-      streamParts.push((obs.streaming || stream.active) ? "● live" : "stream off");
+    let obsText = "OBS off";
+    let obsOk = "none";
+    if (obs.enabled !== false) {
+      obsOk = obs.connected ? "yes" : "no";
+      obsText = obs.connected ? "OBS connected" : "OBS disconnected" + (obs.error ? ": " + obs.error : "");
+      if (obs.connected && typeof obs.active_fps === "number") obsText += " · " + obs.active_fps.toFixed(0) + " fps";
+      if (obs.connected && typeof obs.cpu_usage === "number") obsText += " · CPU " + obs.cpu_usage.toFixed(0) + "%";
     }
-    if (obs.recording !== undefined) streamParts.push(obs.recording ? "● rec" : "rec off");
-    if (stream.dropped_frames !== undefined) streamParts.push("dropped " + stream.dropped_frames);
-    if (obs.stream_state) streamParts.push(obs.stream_state);
-    G.setText("stream-health", streamParts.join(" · ") || "stream —");
+    G.setText("obs-health", obsText).setAttribute("data-ok", obsOk);
+
+    const parts = [];
+    const stream = obs.stream;
+    const record = obs.record;
+    if (stream) {
+      if (stream.reconnecting) parts.push("stream reconnecting");
+      else parts.push(stream.active ? "● LIVE " + (stream.timecode || "").split(".")[0] : "stream off");
+      if (stream.active && stream.total_frames > 0) {
+        parts.push("dropped " + (100 * stream.skipped_frames / stream.total_frames).toFixed(1) + "%");
+      }
+    }
+    if (record) parts.push(record.active ? "● REC " + (record.timecode || "").split(".")[0] : "rec off");
+    if (obs.output_skipped_frames || obs.render_skipped_frames) {
+      parts.push("skipped " + (obs.output_skipped_frames || 0) + "/" + (obs.render_skipped_frames || 0));
+    }
+    const streamOk = stream && stream.reconnecting ? "no" : stream && stream.active ? "yes" : "none";
+    G.setText("stream-health", parts.join(" · ") || "stream —").setAttribute("data-ok", streamOk);
+
     const platforms = state.platforms || {};
     const names = Object.keys(platforms).map(function (name) {
-      const value = platforms[name];
-      const status = value && typeof value === "object" ? value.status || value.state || "" : value;
-      return name + " " + (status || "");
+      const value = platforms[name] || {};
+      return name + " " + (value.state || "") + (value.detail && value.state !== "ok" ? " (" + value.detail + ")" : "");
     });
-    G.setText("platforms", names.join(" · "));
+    const degraded = Object.keys(platforms).some(function (name) { return (platforms[name] || {}).state === "degraded"; });
+    G.setText("platforms", names.join(" · ")).setAttribute("data-ok", names.length ? (degraded ? "no" : "yes") : "none");
   }
 
   function guestRow(guest, index, count) {
@@ -156,16 +195,18 @@
 
   function renderGuests() {
     const guests = state.guests || [];
+    G.setText("lower-third", state.lower_third || "—");
+    if (!changed("guests", guests)) return;
     G.replaceChildren(document.getElementById("guest-rows"), guests.map(function (guest, index) {
       return guestRow(guest, index, guests.length);
     }));
-    G.setText("lower-third", state.lower_third || "—");
   }
 
   function renderQuestions() {
     const questions = state.questions || [];
     const onScreen = state.question_on_screen;
     G.setText("question-on-screen", onScreen ? onScreen.text + " — " + onScreen.author : "—");
+    if (!changed("questions", questions)) return;
     G.replaceChildren(document.getElementById("questions"), questions.map(function (question) {
       const buttons = (QUESTION_ACTIONS[question.status] || []).map(function (name) {
         return G.el("button", {

@@ -5,7 +5,13 @@
   const G = window.Greenroom;
   let state = null;
 
+  const drawn = {};
+
+  // Lists are rebuilt only when they change (state is pushed often).
   function fillList(id, items) {
+    const key = JSON.stringify(items || []);
+    if (drawn[id] === key) return;
+    drawn[id] = key;
     G.replaceChildren(document.getElementById(id), (items || []).map(function (item) {
       return G.el("li", { text: item });
     }));
