@@ -3,8 +3,10 @@
 from greenroom.cli import tool_group
 from outreach.cli.campaign import campaign
 from outreach.cli.importing import import_command
+from outreach.cli.inbox import inbox
 from outreach.cli.influencers import influencers
 from outreach.cli.preview import lint, preview
+from outreach.cli.refresh import refresh
 from outreach.cli.send import outbox, run, send
 from outreach.cli.suppress import suppress
 
@@ -17,6 +19,7 @@ main = tool_group(
 )
 main.add_command(import_command)
 main.add_command(influencers)
+main.add_command(refresh)
 main.add_command(campaign)
 main.add_command(preview)
 main.add_command(lint)
@@ -24,3 +27,4 @@ main.add_command(send)
 main.add_command(run)
 main.add_command(outbox)
 main.add_command(suppress)
+main.add_command(inbox)
