@@ -4,7 +4,8 @@ import pytest
 
 from greenroom.workspace import Workspace
 
-pytest_plugins = ["tests.fixtures.obs", "tests.fixtures.browser", "tests.fixtures.platforms", "tests.fixtures.mail"]
+pytest_plugins = ["tests.fixtures.obs", "tests.fixtures.browser", "tests.fixtures.platforms", "tests.fixtures.mail",
+                  "tests.fixtures.outreach_platforms"]
 
 
 @pytest.fixture

@@ -7,6 +7,7 @@ from outreach.cli.inbox import inbox
 from outreach.cli.influencers import influencers
 from outreach.cli.preview import lint, preview
 from outreach.cli.refresh import refresh
+from outreach.cli.report import report
 from outreach.cli.send import outbox, run, send
 from outreach.cli.suppress import suppress
 
@@ -28,3 +29,4 @@ main.add_command(run)
 main.add_command(outbox)
 main.add_command(suppress)
 main.add_command(inbox)
+main.add_command(report)

@@ -1,0 +1,67 @@
+"""`outreach refresh`: take a stats snapshot of every tracked YouTube channel and Twitch user."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+from dataclasses import asdict
+from datetime import UTC, datetime
+
+import click
+
+from greenroom.cli import get_workspace
+from greenroom.workspace import Workspace
+from outreach.cli.output import print_records, safe_text
+from outreach.platforms.refresh import RefreshReport, refresh_stats
+from outreach.platforms.settings import twitch_helix_client, youtube_stats_client
+from outreach.storage.influencers import find_influencer
+
+COLUMNS = ("influencer_id", "name", "platform", "handle", "followers", "views", "videos", "error")
+
+
+async def run_refresh(workspace: Workspace, ids: list[int] | None, platforms: tuple[str, ...]) -> RefreshReport:
+    """Build the clients from the workspace, refresh, and always release them."""
+    db = workspace.database()
+    youtube = youtube_stats_client(workspace)
+    twitch = twitch_helix_client(workspace)
+    try:
+        return await refresh_stats(db, youtube, twitch, datetime.now(UTC), influencer_ids=ids, platforms=platforms)
+    finally:
+        if twitch is not None:
+            await twitch.close()
+        if youtube is not None:
+            youtube.close()
+
+
+@click.command("refresh")
+@click.argument("references", nargs=-1)
+@click.option("--platform", "platforms", multiple=True, type=click.Choice(("youtube", "twitch")),
+              help="Only this platform (repeatable). Default: both.")
+@click.option("--format", "output_format", type=click.Choice(("table", "json")), default="table",
+              show_default=True, help="table for reading, json for other tools.")
+@click.pass_context
+def refresh(ctx: click.Context, references: tuple[str, ...], platforms: tuple[str, ...], output_format: str) -> None:
+    """Refresh follower/subscriber counts of everyone tracked (or of REFERENCES: ids, emails, platform:handle).
+
+    YouTube: channels.list, 50 channels per call (1 quota unit each; @handles cost 1 unit each), counted
+    against [youtube] daily_quota; key from $YOUTUBE_API_KEY. Twitch: Helix users + channels/followers with
+    an app token from $TWITCH_CLIENT_ID / $TWITCH_CLIENT_SECRET. Each snapshot is kept, and 7/30-day growth
+    is recomputed. Partial failure: a handle that fails (unknown, API error, quota used up, platform not
+    configured) is listed with its error and the others are still refreshed; exit code 0 if at least one
+    handle was refreshed, 1 if none could be.
+    """
+    workspace = get_workspace(ctx)
+    db = workspace.database()
+    ids = [find_influencer(db, reference) for reference in references] or None
+    report = asyncio.run(run_refresh(workspace, ids, platforms or ("youtube", "twitch")))
+    rows = [asdict(line) for line in report.lines]
+    if output_format == "json":
+        click.echo(json.dumps({"lines": rows, "youtube_units": report.youtube_units,
+                               "twitch_calls": report.twitch_calls}, ensure_ascii=False, indent=2))
+    elif rows:
+        print_records(rows, COLUMNS, "table")
+    click.echo(safe_text(f"refreshed {report.refreshed}, failed {report.failed}; YouTube quota units used "
+                         f"{report.youtube_units}, Twitch calls {report.twitch_calls}"), err=True)
+    if report.lines and report.refreshed == 0:
+        sys.exit(1)
