@@ -23,6 +23,7 @@ from typing import Any
 import sqlite_utils
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
+from greenroom.db import open_database
 from greenroom.errors import GreenroomError
 from greenroom.workspace import Workspace
 from outreach.campaigns.sending import TickReport, run_tick
@@ -88,7 +89,7 @@ class SendSession:
     @property
     def db(self) -> sqlite_utils.Database:
         if self._db is None:
-            self._db = self.workspace.database()
+            self._db = open_database(self.workspace.database_path)  # owned by this worker thread
         return self._db
 
     def tick(self, dry_run: bool = False) -> TickReport:

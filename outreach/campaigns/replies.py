@@ -11,6 +11,7 @@ from typing import Any
 
 import sqlite_utils
 
+from greenroom.db import open_database
 from greenroom.errors import GreenroomError
 from greenroom.workspace import Workspace
 from outreach.campaigns.settings import imap_settings
@@ -132,7 +133,7 @@ class InboxSession:
         if server is None:
             raise GreenroomError(f"{self.workspace.config_path}: no [imap] section: nothing to poll")
         if self._db is None:
-            self._db = self.workspace.database()
+            self._db = open_database(self.workspace.database_path)  # owned by this worker thread
         db = self._db
         mailbox = f"{server.username}@{server.host}:{server.port}/{server.folder}"
         last = {
