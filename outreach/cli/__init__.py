@@ -2,6 +2,7 @@
 
 from greenroom.cli import tool_group
 from outreach.cli.campaign import campaign
+from outreach.cli.discover import discover_command
 from outreach.cli.importing import import_command
 from outreach.cli.inbox import inbox
 from outreach.cli.influencers import influencers
@@ -21,6 +22,7 @@ main = tool_group(
 main.add_command(import_command)
 main.add_command(influencers)
 main.add_command(refresh)
+main.add_command(discover_command)
 main.add_command(campaign)
 main.add_command(preview)
 main.add_command(lint)
