@@ -1,6 +1,7 @@
 """The `livekit` command: a thin click layer over the livekit library."""
 
 from greenroom.cli import tool_group
+from livekit.cli.auth import auth
 from livekit.cli.check import check, rundown
 from livekit.cli.guests import guests
 from livekit.cli.obs import obs
@@ -21,3 +22,4 @@ main.add_command(rundown)
 main.add_command(report)
 main.add_command(shows)
 main.add_command(guests)
+main.add_command(auth)

@@ -204,8 +204,8 @@ def save_youtube_credentials(settings: YouTubeSettings, credentials: Any) -> Non
     _write_private_json(settings.tokens_path, json.loads(credentials.to_json()))
 
 
-def missing_youtube_scopes(credentials: Any) -> list[str]:
-    granted = set(credentials.granted_scopes or credentials.scopes or [])
+def missing_youtube_scopes(credentials: Any, granted_scopes: list[str] | None = None) -> list[str]:
+    granted = set(granted_scopes or credentials.granted_scopes or credentials.scopes or [])
     if "https://www.googleapis.com/auth/youtube.force-ssl" in granted:
         return []
     return [scope for scope in YOUTUBE_SCOPES if scope not in granted]
@@ -230,6 +230,9 @@ def youtube_installed_app_login(
         )
     if not settings.client_secrets_file.is_file():
         raise AuthError(f"{settings.client_secrets_file}: client secrets file not found ([youtube] client_secrets)")
+    # With Google's granular consent the user may untick a scope; oauthlib would then raise a bare Warning.
+    # Relaxed, the token arrives and we name the missing scope ourselves.
+    os.environ.setdefault("OAUTHLIB_RELAX_TOKEN_SCOPE", "1")
     try:
         flow = InstalledAppFlow.from_client_secrets_file(str(settings.client_secrets_file), scopes=list(YOUTUBE_SCOPES))
     except ValueError as error:
@@ -244,11 +247,9 @@ def youtube_installed_app_login(
         )
     except Exception as error:
         raise AuthError(f"YouTube login did not complete: {type(error).__name__}") from None
-    credentials.granted_scopes = credentials.granted_scopes or flow.oauth2session.scope
-    missing = missing_youtube_scopes(credentials)
+    granted = list(credentials.granted_scopes or flow.oauth2session.scope or credentials.scopes or [])
+    missing = missing_youtube_scopes(credentials, granted)
     if missing:
         raise AuthError(missing_scope_message("YouTube", "account", missing, "livekit auth youtube"))
-    if settings.token_uri:
-        credentials._token_uri = settings.token_uri
     save_youtube_credentials(settings, credentials)
-    return sorted(credentials.granted_scopes or credentials.scopes or [])
+    return sorted(granted)

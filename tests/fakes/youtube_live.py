@@ -21,13 +21,14 @@ Runs on its own thread and loop; the scripting methods are thread-safe.
 from __future__ import annotations
 
 import asyncio
+import base64
 import itertools
 import secrets
 import threading
 import time
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import unquote_plus, urlencode
 
 from aiohttp import web
 
@@ -146,6 +147,8 @@ class FakeYouTube:
             self.stream_active = True
             self.polling_interval_ms = 50
             self.chat_ended: set[str] = set()
+            #: When set, the user grants only these scopes on the consent screen (granular consent).
+            self.consent_scopes: list[str] | None = None
 
     def grant(self, scopes: list[str] | None = None, *, access: str | None = None) -> tuple[str, str]:
         """Tokens as if the user had authorised this app: (access token, refresh token)."""
@@ -440,13 +443,19 @@ class FakeYouTube:
         if query.get("client_id") != CLIENT_ID:
             return web.Response(status=400, text="invalid_client")
         code = f"4/{secrets.token_hex(8)}"
-        self.codes[code] = query.get("scope", "").split()
-        target = query["redirect_uri"] + "?" + urlencode({"state": query.get("state", ""), "code": code, "scope": query.get("scope", "")})
+        granted = self.consent_scopes if self.consent_scopes is not None else query.get("scope", "").split()
+        self.codes[code] = granted
+        target = query["redirect_uri"] + "?" + urlencode({"state": query.get("state", ""), "code": code, "scope": " ".join(granted)})
         raise web.HTTPFound(target)
 
     async def _token(self, request: web.Request) -> web.Response:
         form = await request.post()
-        if form.get("client_id") != CLIENT_ID or form.get("client_secret") != CLIENT_SECRET:
+        client = (form.get("client_id"), form.get("client_secret"))
+        if request.headers.get("Authorization", "").startswith("Basic "):
+            # RFC 6749 section 2.3.1: client credentials may come as HTTP Basic auth instead of form fields.
+            decoded = base64.b64decode(request.headers["Authorization"][6:]).decode()
+            client = tuple(unquote_plus(part) for part in decoded.split(":", 1))
+        if client != (CLIENT_ID, CLIENT_SECRET):
             return web.json_response({"error": "invalid_client", "error_description": "Unauthorized"}, status=401)
         grant = form.get("grant_type")
         if grant == "authorization_code":

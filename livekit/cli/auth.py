@@ -1,0 +1,137 @@
+"""`livekit auth`: authorise Greenroom on Twitch and YouTube (tokens kept in WORKSPACE/tokens/, mode 0600)."""
+
+from __future__ import annotations
+
+import asyncio
+
+import click
+
+from greenroom.cli import get_workspace
+from livekit.platforms.auth import (
+    AuthError,
+    TwitchTokenStore,
+    load_youtube_credentials,
+    missing_youtube_scopes,
+    required_twitch_scopes,
+    twitch_auth_command,
+    twitch_device_login,
+    youtube_installed_app_login,
+)
+from livekit.platforms.settings import TwitchSettings, YouTubeSettings
+
+
+@click.group("auth")
+def auth() -> None:
+    """Authorise Greenroom on Twitch and YouTube.
+
+    Tokens are stored in WORKSPACE/tokens/ (readable only by you), refreshed automatically during shows
+    and never printed or logged. Run again at any time to replace them.
+    """
+
+
+@auth.command("twitch")
+@click.option(
+    "--account",
+    type=click.Choice(["broadcaster", "bot"]),
+    default="broadcaster",
+    show_default=True,
+    help="Which account to authorise: the channel ([twitch] broadcaster) or the chat bot ([twitch] bot). "
+    "When both settings name the same account, one login covers both.",
+)
+@click.pass_context
+def twitch(ctx: click.Context, account: str) -> None:
+    """Log in to Twitch with the device code flow (works over SSH: no browser needed on this machine).
+
+    Needs [twitch] client_id (a public client registered at dev.twitch.tv).
+
+    \b
+    Scopes requested:
+      broadcaster: channel:manage:broadcast (title, category, stream markers)
+      bot: user:read:chat (viewer questions from chat), user:write:chat (chat notices)
+
+    Nothing is stored unless the login succeeds with the right account and every scope.
+    """
+    workspace = get_workspace(ctx)
+    settings = TwitchSettings.from_workspace(workspace)
+    expected = settings.broadcaster if account == "broadcaster" else settings.bot
+
+    def show_code(url: str, code: str) -> None:
+        click.echo(f"Log in to twitch.tv as {expected!r}, then open {url}")
+        click.echo(f"and enter the code: {code}")
+        click.echo("Waiting for you to approve...")
+
+    granted = asyncio.run(twitch_device_login(settings, account, show_code=show_code))
+    click.echo(
+        f"Twitch {account} authorised as {granted['login']} (scopes: {', '.join(granted['scopes'])}); "
+        f"tokens saved to {settings.tokens_path}"
+    )
+
+
+@auth.command("youtube")
+@click.option(
+    "--no-browser",
+    is_flag=True,
+    help="Print the authorisation URL instead of opening a browser; open it on this machine (the redirect "
+    "goes to a one-shot server on 127.0.0.1).",
+)
+@click.pass_context
+def youtube(ctx: click.Context, no_browser: bool) -> None:
+    """Log in to YouTube with Google's installed-app flow (scope: youtube, to manage live broadcasts).
+
+    Needs [youtube] client_secrets: the OAuth client JSON (type "Desktop app") from Google Cloud Console.
+    Nothing is stored unless the login succeeds and grants the scope.
+    """
+    workspace = get_workspace(ctx)
+    settings = YouTubeSettings.from_workspace(workspace)
+    scopes = youtube_installed_app_login(settings, open_browser=not no_browser)
+    click.echo(f"YouTube authorised (scopes: {', '.join(scopes)}); credentials saved to {settings.tokens_path}")
+
+
+@auth.command("status")
+@click.pass_context
+def status(ctx: click.Context) -> None:
+    """Show which accounts are authorised and which scopes are missing, without contacting any platform.
+
+    Exits with status 1 when something needs `livekit auth ...` again.
+    """
+    workspace = get_workspace(ctx)
+    problems = 0
+    config = workspace.config
+    if config.section("twitch"):
+        settings = TwitchSettings.from_workspace(workspace)
+        store = TwitchTokenStore(settings.tokens_path)
+        for role in ("broadcaster", "bot"):
+            record = store.account(role)
+            if record is None:
+                problems += 1
+                click.echo(f"twitch {role}: not authorised; run `{twitch_auth_command(role)}`")
+                continue
+            missing = [s for s in required_twitch_scopes(role, settings) if s not in record.get("scopes", [])]
+            if missing:
+                problems += 1
+                click.echo(
+                    f"twitch {role}: {record['login']}, missing scope {', '.join(missing)}; "
+                    f"run `{twitch_auth_command(role)}`"
+                )
+            else:
+                click.echo(f"twitch {role}: {record['login']} (ok)")
+    else:
+        click.echo("twitch: not configured ([twitch] section missing)")
+    youtube_settings = YouTubeSettings.from_workspace(workspace)
+    if not youtube_settings.enabled:
+        click.echo("youtube: disabled ([youtube] enabled = false)")
+    else:
+        try:
+            credentials = load_youtube_credentials(youtube_settings)
+        except AuthError as error:
+            raise click.ClickException(str(error)) from None
+        if credentials is None:
+            problems += 1
+            click.echo("youtube: not authorised; run `livekit auth youtube`")
+        elif missing := missing_youtube_scopes(credentials):
+            problems += 1
+            click.echo(f"youtube: missing scope {', '.join(missing)}; run `livekit auth youtube`")
+        else:
+            click.echo("youtube: authorised (ok)")
+    if problems:
+        ctx.exit(1)

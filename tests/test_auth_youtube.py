@@ -1,0 +1,107 @@
+"""`livekit auth youtube`: the installed-app flow (google-auth-oauthlib) against the fake Google OAuth server.
+
+The command runs as a real process; the test plays the browser: it opens the printed URL, the fake consent
+screen redirects to the command's one-shot server on 127.0.0.1, and the command exchanges the code.
+"""
+
+import json
+import os
+import re
+import stat
+import subprocess
+import sys
+import urllib.request
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from livekit.cli import main
+from tests.fakes.youtube_live import CLIENT_ID, YOUTUBE_SCOPE
+from tests.fixtures.platforms import youtube_config
+
+LIVEKIT = str(Path(sys.executable).with_name("livekit"))
+
+
+def configure(workspace, fake):
+    workspace.config_path.write_text(youtube_config(fake), encoding="utf-8")
+    workspace.path("client_secret.json").write_text(json.dumps(fake.client_secrets()), encoding="utf-8")
+
+
+def run_login(workspace):
+    """Start `livekit auth youtube --no-browser`, follow its URL like a browser, return (exit code, output)."""
+    # oauthlib insists on https for the token endpoint; the fake speaks http on loopback only.
+    env = os.environ | {"OAUTHLIB_INSECURE_TRANSPORT": "1", "GREENROOM_WORKSPACE": str(workspace.root)}
+    process = subprocess.Popen(
+        [LIVEKIT, "auth", "youtube", "--no-browser"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env=env,
+    )
+    try:
+        lines = []
+        for line in process.stdout:
+            lines.append(line)
+            if line.startswith("http"):
+                urllib.request.urlopen(line.strip(), timeout=10).read()
+                break
+        output, _ = process.communicate(timeout=20)
+        return process.returncode, "".join(lines) + output
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+
+
+def test_installed_app_login_stores_credentials_privately(workspace, fake_youtube):
+    configure(workspace, fake_youtube)
+    code, output = run_login(workspace)
+    assert code == 0, output
+    assert "YouTube authorised (scopes: https://www.googleapis.com/auth/youtube)" in output
+    path = workspace.path("tokens/youtube.json")
+    stored = json.loads(path.read_text())
+    assert stored["client_id"] == CLIENT_ID
+    assert stored["refresh_token"] in fake_youtube.refresh_tokens
+    assert stored["token"] not in output
+    assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
+
+
+def test_the_authorisation_url_asks_for_the_youtube_scope_on_loopback(workspace, fake_youtube):
+    configure(workspace, fake_youtube)
+    _, output = run_login(workspace)
+    url = next(line for line in output.splitlines() if line.startswith("http"))
+    assert re.search(r"scope=https%3A%2F%2Fwww.googleapis.com%2Fauth%2Fyoutube(&|$)", url)
+    assert "redirect_uri=http%3A%2F%2F127.0.0.1%3A" in url
+
+
+def test_a_login_without_the_youtube_scope_is_refused_with_the_fix(workspace, fake_youtube):
+    configure(workspace, fake_youtube)
+    fake_youtube.consent_scopes = ["https://www.googleapis.com/auth/youtube.readonly"]
+    code, output = run_login(workspace)
+    assert code == 2
+    assert (
+        "YouTube account token lacks scope https://www.googleapis.com/auth/youtube; "
+        "run `livekit auth youtube` to grant it" in output
+    )
+    assert not workspace.path("tokens/youtube.json").exists()
+
+
+def test_a_missing_client_secrets_file_is_named(workspace, fake_youtube):
+    workspace.config_path.write_text(youtube_config(fake_youtube), encoding="utf-8")
+    result = CliRunner().invoke(main, ["--workspace", str(workspace.root), "auth", "youtube", "--no-browser"])
+    assert result.exit_code == 2
+    assert f"{workspace.path('client_secret.json')}: client secrets file not found ([youtube] client_secrets)" in (
+        result.output
+    )
+
+
+def test_auth_status_reports_youtube(workspace, fake_youtube):
+    from tests.fixtures.platforms import authorise_youtube
+
+    workspace.config_path.write_text(youtube_config(fake_youtube), encoding="utf-8")
+    invoke = ["--workspace", str(workspace.root), "auth", "status"]
+    result = CliRunner().invoke(main, invoke)
+    assert "youtube: not authorised; run `livekit auth youtube`" in result.output
+    assert result.exit_code == 1
+    authorise_youtube(workspace, fake_youtube, scopes=[YOUTUBE_SCOPE])
+    assert "youtube: authorised (ok)" in CliRunner().invoke(main, invoke).output
