@@ -9,6 +9,7 @@ from outreach.cli.influencers import influencers
 from outreach.cli.preview import lint, preview
 from outreach.cli.refresh import refresh
 from outreach.cli.report import report
+from outreach.cli.reports import benchmark_command
 from outreach.cli.send import outbox, run, send
 from outreach.cli.suppress import suppress
 
@@ -32,3 +33,4 @@ main.add_command(outbox)
 main.add_command(suppress)
 main.add_command(inbox)
 main.add_command(report)
+report.add_command(benchmark_command)

@@ -18,6 +18,7 @@ from typing import Any
 import sqlite_utils
 
 from greenroom.errors import GreenroomError
+from outreach.core.benchmark import StatPoint
 from outreach.core.influencer import (
     FIELDS,
     IDENTITY_PLATFORMS,
@@ -395,3 +396,19 @@ def update_audience(db: sqlite_utils.Database, influencer_id: int, now: datetime
         "growth_7d": growth_percent(history, now, 7),
         "growth_30d": growth_percent(history, now, 30),
     })
+
+
+def stat_points(db: sqlite_utils.Database, influencer_ids: Iterable[int]) -> dict[int, list[StatPoint]]:
+    """Every stats snapshot of these people, oldest first, as the benchmark core reads them."""
+    ids = list(influencer_ids)
+    points: dict[int, list[StatPoint]] = {influencer_id: [] for influencer_id in ids}
+    if not ids:
+        return points
+    placeholders = ", ".join("?" for _ in ids)
+    for row in db.query(
+        "SELECT influencer_id, platform, followers, videos, taken_at FROM influencer_stats "  # noqa: S608
+        f"WHERE influencer_id IN ({placeholders}) ORDER BY taken_at, id", ids,
+    ):
+        points[row["influencer_id"]].append(
+            StatPoint(row["platform"], row["followers"], row["videos"], datetime.fromisoformat(row["taken_at"])))
+    return points

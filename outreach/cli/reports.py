@@ -1,0 +1,132 @@
+"""`outreach report benchmark`: your brand and its competitors side by side (table, md, csv, json, PNG chart)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+
+import click
+
+from greenroom.cli import get_workspace
+from greenroom.errors import GreenroomError
+from outreach.cli.output import csv_cell, print_records, safe_text
+from outreach.core.benchmark import BenchmarkRow, InvalidPeriod, benchmark, parse_period
+from outreach.storage.influencers import stat_points
+
+COLUMNS = ("name", "kind", "audience", "growth_%", "youtube_subscribers", "youtube_growth_%", "youtube_uploads",
+           "twitch_followers", "twitch_growth_%", "twitch_broadcasts_30d")
+
+
+def _markdown(records: Sequence[dict[str, object]], title: str) -> str:
+    def text(value: object) -> str:
+        if value is None:
+            return ""
+        if isinstance(value, float):
+            return f"{value:+.1f}%"
+        # Pipes and newlines would break the table; < > & are escaped for renderers that allow HTML.
+        return (str(value).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+                .replace("|", "\\|").replace("\n", " "))
+
+    lines = [f"## {text(title)}", "", "| " + " | ".join(COLUMNS) + " |",
+             "|" + "|".join("---:" if c not in ("name", "kind") else "---" for c in COLUMNS) + "|"]
+    lines += ["| " + " | ".join(text(record[c]) for c in COLUMNS) + " |" for record in records]
+    return "\n".join(lines) + "\n"
+
+
+def render_png(rows: Sequence[BenchmarkRow], path: Path, title: str) -> None:
+    """Two panels: audience per platform (stacked bars) and growth over the period; written atomically."""
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        raise GreenroomError("--png needs matplotlib: pip install 'greenroom[charts]'") from None
+    names = [row.name for row in rows]
+    youtube = [row.youtube.audience or 0 for row in rows]
+    twitch = [row.twitch.audience or 0 for row in rows]
+    growth = [row.growth_percent or 0.0 for row in rows]
+    figure, (audience_axes, growth_axes) = plt.subplots(1, 2, figsize=(11, 1.2 + 0.5 * max(len(rows), 2)))
+    positions = range(len(rows))
+    audience_axes.barh(positions, youtube, color="#c4302b", label="YouTube subscribers")
+    audience_axes.barh(positions, twitch, left=youtube, color="#6441a5", label="Twitch followers")
+    audience_axes.set_yticks(list(positions), names)
+    audience_axes.invert_yaxis()
+    audience_axes.set_title("Audience")
+    audience_axes.legend(loc="lower right", fontsize="small")
+    growth_axes.barh(positions, growth, color=["#2e7d32" if g >= 0 else "#c62828" for g in growth])
+    growth_axes.set_yticks(list(positions), [""] * len(rows))
+    growth_axes.invert_yaxis()
+    growth_axes.axvline(0, color="black", linewidth=0.8)
+    growth_axes.set_title("Growth %")
+    figure.suptitle(title)
+    figure.tight_layout()
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", dpi=100)
+    plt.close(figure)
+    _write_atomically(path, buffer.getvalue())
+
+
+def _write_atomically(path: Path, data: bytes) -> None:
+    temporary = path.with_name(f".{path.name}.tmp")
+    try:
+        temporary.write_bytes(data)
+        os.replace(temporary, path)
+    except OSError as error:
+        temporary.unlink(missing_ok=True)
+        raise GreenroomError(f"{path}: cannot write: {error.strerror}") from None
+
+
+@click.command("benchmark")
+@click.option("--since", "period_text", default="30d", show_default=True, metavar="PERIOD",
+              help="Compare with the snapshots from this long ago: 7d, 4w, 3m (30-day months).")
+@click.option("--kind", "kinds", multiple=True, type=click.Choice(("brand", "competitor", "influencer")),
+              help="Kinds to include (repeatable). Default: brand and competitor.")
+@click.option("--format", "output_format", type=click.Choice(("table", "md", "csv", "json")), default="table",
+              show_default=True, help="table for reading, md for a document, csv/json for other tools.")
+@click.option("--png", "png_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="Also draw a chart of audience and growth into this PNG file (needs matplotlib).")
+@click.pass_context
+def benchmark_command(ctx: click.Context, period_text: str, kinds: tuple[str, ...], output_format: str,
+                      png_path: Path | None) -> None:
+    """Brands and competitors side by side: audience, growth over the period, uploads (YouTube) and
+    broadcasts in the last 30 days (Twitch), from the snapshots `outreach refresh` keeps.
+
+    People without snapshots show empty figures; run `outreach refresh` first.
+    """
+    try:
+        period = parse_period(period_text)
+    except InvalidPeriod as error:
+        raise GreenroomError(f"--since: {error}") from None
+    db = get_workspace(ctx).database()
+    chosen = kinds or ("brand", "competitor")
+    people = [(row["id"], row["name"], row["kind"]) for row in db.query(
+        f"SELECT id, name, kind FROM influencers WHERE kind IN ({', '.join('?' for _ in chosen)})",  # noqa: S608
+        list(chosen))]
+    if not people:
+        raise GreenroomError(f"nobody of kind {' or '.join(chosen)} yet: import them with "
+                             "`outreach import FILE --kind competitor` or `outreach influencers set ID kind=brand`")
+    now = datetime.now(UTC)
+    rows = benchmark(people, stat_points(db, [p[0] for p in people]), now, period)
+    records = [row.flat() for row in rows]
+    title = f"Benchmark over the last {period.days} days ({now:%Y-%m-%d})"
+    if output_format == "md":
+        click.echo(_markdown(records, title), nl=False)
+    elif output_format == "json":
+        click.echo(json.dumps({"title": title, "rows": records}, ensure_ascii=False, indent=2))
+    elif output_format == "csv":
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, lineterminator="\n")
+        writer.writerow(COLUMNS)
+        writer.writerows([[csv_cell(record[c]) for c in COLUMNS] for record in records])
+        click.echo(buffer.getvalue(), nl=False)
+    else:
+        print_records(records, COLUMNS, "table", title=safe_text(title))
+    if png_path is not None:
+        render_png(rows, png_path, title)
+        click.echo(f"chart written to {png_path}", err=True)
