@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import signal
@@ -15,9 +16,10 @@ import pytest
 
 from livekit.obs.adapter import ObsError
 from livekit.obs.settings import DEFAULT_LOWER_THIRD_SOURCE
+from tests.fixtures.browser import BROWSER_TESTS
 from tests.fixtures.obs import free_port
 
-pytestmark = pytest.mark.browser
+pytestmark = BROWSER_TESTS
 
 TOKEN = "runner-test-token-0123456789"
 
@@ -47,7 +49,13 @@ class LivekitRun:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    def start(self, *extra: str) -> LivekitRun:
+    async def start(self, *extra: str) -> LivekitRun:
+        return await asyncio.to_thread(self.start_blocking, *extra)
+
+    async def stop(self) -> str:
+        return await asyncio.to_thread(self.stop_blocking)
+
+    def start_blocking(self, *extra: str) -> LivekitRun:
         env = {**os.environ, "GREENROOM_WORKSPACE": str(self.workspace)}
         args = ["--token", TOKEN, "--host", "127.0.0.1", "--port", str(self.port)]
         if self.obs is None:
@@ -72,7 +80,7 @@ class LivekitRun:
                 time.sleep(0.1)
         raise AssertionError("livekit run did not serve the control room within 20 s")
 
-    def stop(self) -> str:
+    def stop_blocking(self) -> str:
         if self.process is None or self.process.poll() is not None:
             return ""
         os.kill(self.process.pid, signal.SIGTERM)
@@ -86,66 +94,67 @@ class LivekitRun:
 
 @pytest.fixture
 def livekit_run(tmp_path):
+    """Start `livekit run` processes; every one is stopped by PID after the test."""
     started: list[LivekitRun] = []
 
-    def make(obs=None) -> LivekitRun:
+    async def make(obs=None) -> LivekitRun:
         run = LivekitRun(tmp_path, write_rundown(tmp_path), free_port(), obs)
         started.append(run)
-        return run.start()
+        return await run.start()
 
     yield make
     for run in started:
-        run.stop()
+        run.stop_blocking()
 
 
-def open_pages(context, run):
-    control = context.new_page()
-    control.goto(f"{run.url}/control#token={TOKEN}")
-    control.wait_for_selector("#panel:not([hidden])")
-    presenter = context.new_page()
-    presenter.goto(f"{run.url}/presenter")
-    overlay = context.new_page()
-    overlay.goto(f"{run.url}/overlay")
+async def open_pages(context, run):
+    control = await context.new_page()
+    await control.goto(f"{run.url}/control#token={TOKEN}")
+    await control.wait_for_selector("#panel:not([hidden])")
+    presenter = await context.new_page()
+    await presenter.goto(f"{run.url}/presenter")
+    overlay = await context.new_page()
+    await overlay.goto(f"{run.url}/overlay")
     return control, presenter, overlay
 
 
-def wait_for(predicate, timeout: float = 10):
+async def wait_for(predicate, timeout: float = 10):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        value = predicate()
+        value = await asyncio.to_thread(predicate)
         if value:
             return value
-        time.sleep(0.05)
-    return predicate()
+        await asyncio.sleep(0.05)
+    return await asyncio.to_thread(predicate)
 
 
-def test_next_in_control_reaches_presenter_and_overlay_through_the_runner(browser_context, livekit_run):
-    run = livekit_run()
-    control, presenter, overlay = open_pages(browser_context, run)
-    control.click("#btn-start")
-    presenter.wait_for_function("() => document.getElementById('segment-title').textContent === 'Welcome'")
-    control.click("#btn-next")
-    presenter.wait_for_function("() => document.getElementById('segment-title').textContent === 'Interview'")
-    overlay.wait_for_function("() => document.getElementById('segment-title').textContent === 'Interview'")
-    assert presenter.text_content("#talking-points") == "The launch"
-    assert "PRIVATE-SEGMENT-NOTE" not in presenter.content() + overlay.content()
+async def test_next_in_control_reaches_presenter_and_overlay_through_the_runner(browser_context, livekit_run):
+    run = await livekit_run()
+    control, presenter, overlay = await open_pages(browser_context, run)
+    await control.click("#btn-start")
+    await presenter.wait_for_function("() => document.getElementById('segment-title').textContent === 'Welcome'")
+    await control.click("#btn-next")
+    await presenter.wait_for_function("() => document.getElementById('segment-title').textContent === 'Interview'")
+    await overlay.wait_for_function("() => document.getElementById('segment-title').textContent === 'Interview'")
+    assert await presenter.text_content("#talking-points") == "The launch"
+    assert "PRIVATE-SEGMENT-NOTE" not in await presenter.content() + await overlay.content()
 
 
 @pytest.mark.obs
-def test_a_guest_put_on_air_shows_in_the_overlay_and_in_obs_lower_third(browser_context, livekit_run, obs_server,
+async def test_a_guest_put_on_air_shows_in_the_overlay_and_in_obs_lower_third(browser_context, livekit_run, obs_server,
                                                                          obs_adapter):
-    run = livekit_run(obs=obs_server)
-    control, presenter, overlay = open_pages(browser_context, run)
-    control.click("#btn-start")
-    control.click("#btn-next")
+    run = await livekit_run(obs=obs_server)
+    control, presenter, overlay = await open_pages(browser_context, run)
+    await control.click("#btn-start")
+    await control.click("#btn-next")
     row = "tr.guest:has(.guest-name:text-is('Jane Doe'))"
-    control.wait_for_selector(f"{row}.status-confirmed")
-    control.click(f"{row} button[data-status='in_green_room']")
-    control.wait_for_selector(f"{row}.status-in_green_room")
-    control.click(f"{row} button[data-status='on_air']")
-    overlay.wait_for_selector("#lower-third:not([hidden])")
-    assert overlay.text_content("#guest-name") == "Jane Doe"
-    presenter.wait_for_function("() => document.getElementById('guest').textContent === 'Jane Doe'")
+    await control.wait_for_selector(f"{row}.status-confirmed")
+    await control.click(f"{row} button[data-status='in_green_room']")
+    await control.wait_for_selector(f"{row}.status-in_green_room")
+    await control.click(f"{row} button[data-status='on_air']")
+    await overlay.wait_for_selector("#lower-third:not([hidden])")
+    assert await overlay.text_content("#guest-name") == "Jane Doe"
+    await presenter.wait_for_function("() => document.getElementById('guest').textContent === 'Jane Doe'")
 
     def obs_lower_third():
         try:
@@ -153,26 +162,26 @@ def test_a_guest_put_on_air_shows_in_the_overlay_and_in_obs_lower_third(browser_
         except ObsError:
             return None
 
-    assert wait_for(lambda: obs_lower_third() == "Jane Doe"), obs_lower_third()
-    control.click(f"{row} button[data-status='done']")
-    overlay.wait_for_selector("#lower-third[hidden]", state="attached")
-    assert wait_for(lambda: obs_lower_third() == ""), obs_lower_third()
+    assert await wait_for(lambda: obs_lower_third() == "Jane Doe"), obs_lower_third()
+    await control.click(f"{row} button[data-status='done']")
+    await overlay.wait_for_selector("#lower-third[hidden]", state="attached")
+    assert await wait_for(lambda: obs_lower_third() == ""), obs_lower_third()
 
 
-def test_stopping_livekit_shows_disconnected_and_a_resumed_run_recovers_the_pages(browser_context, livekit_run):
-    run = livekit_run()
-    control, presenter, _overlay = open_pages(browser_context, run)
-    control.click("#btn-start")
-    presenter.wait_for_function("() => document.getElementById('segment-title').textContent === 'Welcome'")
-    presenter.evaluate("() => { window.sameDocument = true; }")
-    run.stop()
-    presenter.wait_for_function("() => document.body.dataset.connection === 'disconnected'")
-    assert "disconnected" in presenter.text_content("#connection")
-    control.wait_for_function("() => document.body.dataset.connection === 'disconnected'")
-    run.start("--resume")
-    control.wait_for_function("() => document.body.dataset.connection === 'connected'", timeout=15000)
-    control.click("#btn-next")
-    presenter.wait_for_function(
+async def test_stopping_livekit_shows_disconnected_and_a_resumed_run_recovers_the_pages(browser_context, livekit_run):
+    run = await livekit_run()
+    control, presenter, _overlay = await open_pages(browser_context, run)
+    await control.click("#btn-start")
+    await presenter.wait_for_function("() => document.getElementById('segment-title').textContent === 'Welcome'")
+    await presenter.evaluate("() => { window.sameDocument = true; }")
+    await run.stop()
+    await presenter.wait_for_function("() => document.body.dataset.connection === 'disconnected'")
+    assert "disconnected" in await presenter.text_content("#connection")
+    await control.wait_for_function("() => document.body.dataset.connection === 'disconnected'")
+    await run.start("--resume")
+    await control.wait_for_function("() => document.body.dataset.connection === 'connected'", timeout=15000)
+    await control.click("#btn-next")
+    await presenter.wait_for_function(
         "() => document.getElementById('segment-title').textContent === 'Interview'", timeout=15000
     )
-    assert presenter.evaluate("() => window.sameDocument") is True
+    assert await presenter.evaluate("() => window.sameDocument") is True
