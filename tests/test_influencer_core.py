@@ -64,6 +64,11 @@ def test_a_url_of_another_site_is_not_taken_as_a_handle():
         normalise_handle("twitch", "https://youtube.com/@ana")
 
 
+def test_a_youtube_channel_url_with_a_malformed_id_is_refused():
+    with pytest.raises(InvalidValue, match="does not hold a YouTube channel id"):
+        normalise_handle("youtube", "https://www.youtube.com/channel/UCtooShort")
+
+
 def test_a_handle_with_spaces_is_refused_with_what_was_expected():
     with pytest.raises(InvalidValue, match="Twitch login"):
         normalise_handle("twitch", "ana plays")

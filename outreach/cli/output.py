@@ -67,7 +67,9 @@ def print_records(records: Sequence[dict[str, Any]], columns: Sequence[str], out
     else:
         table = Table(title=title, show_lines=False)
         for column in columns:
-            justify = "right" if column in ("id", "followers", "growth_7d", "growth_30d") else "left"
+            numeric = any(isinstance(r.get(column), int | float) and not isinstance(r.get(column), bool)
+                          for r in records)
+            justify = "right" if numeric else "left"
             table.add_column(column, justify=justify, overflow="fold")
         for record in records:
             table.add_row(*(Text(safe_text(cell(record.get(c)))) for c in columns))

@@ -114,6 +114,8 @@ def normalise_handle(platform: str, value: str) -> str:
     candidate = candidate.strip()
     if platform == "youtube" and _YOUTUBE_CHANNEL_ID.match(candidate):
         return candidate
+    if platform == "youtube" and segments and segments[0] == "channel":
+        raise InvalidValue(f"{raw!r} does not hold a YouTube channel id (UC followed by 22 characters)")
     handle = candidate.removeprefix("@").lower()
     pattern, description = _HANDLE_RULES[platform]
     if not pattern.match(handle):
