@@ -157,6 +157,7 @@ def queue_due(
         )
     }
     people = load_people(db, [e["influencer_id"] for e in enrollments.values()])
+    rows: list[dict[str, Any]] = []
     for send in plan.sends:
         enrollment = enrollments[send.enrollment_id]
         stored = active[int(send.campaign)]
@@ -172,10 +173,13 @@ def queue_due(
             )
             report.errors.append(f"{person['name']} <{enrollment['email']}>: {error}")
             continue
-        db["outbox"].insert(row)
-        db.execute("UPDATE enrollments SET next_due_at = NULL WHERE id = ?", [enrollment["id"]])
+        rows.append(row)
         report.queued.append({"to": row["to_address"], "subject": row["subject"], "step": step.number + 1,
                               "campaign": stored.name})
+    if rows:
+        db["outbox"].insert_all(rows)
+        db.conn.executemany("UPDATE enrollments SET next_due_at = NULL WHERE id = ?",
+                            [(r["enrollment_id"],) for r in rows])
     for address, budget in plan.mailboxes.items():
         if budget.next_allowed_at is not None:
             db["mailboxes"].upsert({"address": address, "next_allowed_at": timestamp(budget.next_allowed_at)},

@@ -10,8 +10,11 @@ import random
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
+from operator import attrgetter
 
 from outreach.core.sendwindow import SendWindow
+
+_ORDER = attrgetter("due_at", "enrollment_id")
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,7 +80,7 @@ def plan_tick(
     plan = TickPlan(mailboxes=dict(mailboxes))
     budgets = plan.mailboxes
     open_now: dict[tuple[str, str | None], bool] = {}
-    by_mailbox: dict[str, list[DueStep]] = {}
+    by_mailbox: dict[str, tuple[list[DueStep], list[DueStep]]] = {}  # (follow-ups, first emails)
     for step in due:  # hot loop (100k steps per tick must stay well under 100 ms): keep it lean
         if step.due_at > now:
             plan.not_due += 1
@@ -88,26 +91,30 @@ def plan_tick(
         if not open_now[key]:
             plan.outside_window += 1
             continue
-        group = by_mailbox.get(step.mailbox)
-        if group is None:
-            group = by_mailbox[step.mailbox] = []
-        group.append(step)
-    for address, candidates in by_mailbox.items():
+        groups = by_mailbox.get(step.mailbox)
+        if groups is None:
+            groups = by_mailbox[step.mailbox] = ([], [])
+        groups[step.step == 0].append(step)
+    for address, (follow_ups, firsts) in by_mailbox.items():
         budget = budgets[address]
+        waiting = len(follow_ups) + len(firsts)
         if budget.exhausted:
-            plan.over_daily_cap += len(candidates)
+            plan.over_daily_cap += waiting
             continue
         if budget.next_allowed_at is not None and budget.next_allowed_at > now:
-            plan.waiting_for_gap += len(candidates)
+            plan.waiting_for_gap += waiting
             continue
         spaced = bool(budget.min_gap or budget.jitter)
         room = budget.daily_cap - budget.sent_today
         allowance = 1 if spaced else room
-        # Only the best `allowance` candidates are ordered: a full sort of 100k steps would dominate the tick.
-        chosen = heapq.nsmallest(allowance, candidates, key=_priority)
+        # Follow-ups first (a thread already started), then the longest-waiting. Only the best `allowance`
+        # are ordered: a full sort of 100k steps would dominate the tick.
+        chosen = heapq.nsmallest(allowance, follow_ups, key=_ORDER)
+        if len(chosen) < allowance:
+            chosen += heapq.nsmallest(allowance - len(chosen), firsts, key=_ORDER)
         for step in chosen:
             plan.sends.append(PlannedSend(step.enrollment_id, step.campaign, step.step, step.mailbox))
-        left = len(candidates) - len(chosen)
+        left = waiting - len(chosen)
         if spaced and room > 1:
             plan.waiting_for_gap += left
         else:
@@ -119,8 +126,3 @@ def plan_tick(
             budget, sent_today=budget.sent_today + len(chosen), next_allowed_at=now + pause if pause else None
         )
     return plan
-
-
-def _priority(step: DueStep) -> tuple[bool, datetime, int]:
-    """Follow-ups first (a thread already started), then the longest-waiting."""
-    return (step.step == 0, step.due_at, step.enrollment_id)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from email.message import EmailMessage
@@ -90,27 +91,42 @@ def build_message(outgoing: Outgoing) -> EmailMessage:
     check_address("From", outgoing.from_address)
     check_address("To", outgoing.to_address)
     message = EmailMessage(policy=POLICY)
-    message["From"] = formataddr((check_header("From name", outgoing.from_name), outgoing.from_address))
-    message["To"] = formataddr((check_header("To name", outgoing.to_name), outgoing.to_address))
-    message["Subject"] = check_header("Subject", outgoing.subject)
-    message["Date"] = format_datetime(outgoing.date)
-    message["Message-ID"] = check_header("Message-ID", outgoing.message_id)
+    put = _header_setter(message)
+    put("From", formataddr((check_header("From name", outgoing.from_name), outgoing.from_address)))
+    put("To", formataddr((check_header("To name", outgoing.to_name), outgoing.to_address)))
+    put("Subject", check_header("Subject", outgoing.subject))
+    put("Date", format_datetime(outgoing.date))
+    put("Message-ID", check_header("Message-ID", outgoing.message_id))
     if outgoing.references:
         for reference in outgoing.references:
             check_header("References", reference)
-        message["In-Reply-To"] = outgoing.references[-1]
-        message["References"] = " ".join(outgoing.references)
+        put("In-Reply-To", outgoing.references[-1])
+        put("References", " ".join(outgoing.references))
     mailto = f"mailto:{outgoing.from_address}?subject={quote('unsubscribe')}"
     if outgoing.unsubscribe_url:
         url = check_header("List-Unsubscribe", unsubscribe_link(outgoing.unsubscribe_url, outgoing.message_id))
-        message["List-Unsubscribe"] = f"<{url}>, <{mailto}>"
-        message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+        put("List-Unsubscribe", f"<{url}>, <{mailto}>")
+        put("List-Unsubscribe-Post", "List-Unsubscribe=One-Click")
     else:
-        message["List-Unsubscribe"] = f"<{mailto}>"
+        put("List-Unsubscribe", f"<{mailto}>")
     message.set_content(outgoing.text + footer_text(outgoing))
     if outgoing.html is not None:
         message.add_alternative(f"<html><body>{outgoing.html}{footer_html(outgoing)}</body></html>", subtype="html")
     return message
+
+
+def _header_setter(message: EmailMessage) -> Callable[[str, str], None]:
+    """Plain ASCII values (already checked for CR/LF) are stored as they are: parsing every header through
+    the policy's header registry cost more than everything else in a send. Anything else, e.g. a name with
+    accents, goes through the registry, which encodes it (RFC 2047)."""
+
+    def put(name: str, value: str) -> None:
+        if value.isascii() and len(name) + len(value) + 2 <= POLICY.max_line_length:
+            message.set_raw(name, value)
+        else:
+            message[name] = value
+
+    return put
 
 
 def reply_subject(subject: str) -> str:
