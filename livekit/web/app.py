@@ -117,7 +117,7 @@ def create_app(
 async def _host_and_origin_guard(request: web.Request, handler: Handler) -> web.StreamResponse:
     policy = request.app[POLICY_KEY]
     if not policy.host_allowed(request):
-        return _error(403, "this host name is not allowed (see --allowed-host)")
+        return _error(403, "this host name is not allowed: use localhost or the IP address")
     changes_something = request.method not in ("GET", "HEAD", "OPTIONS")
     is_websocket = request.headers.get("Upgrade", "").lower() == "websocket"
     if (changes_something or is_websocket) and not policy.origin_allowed(request):
