@@ -13,6 +13,7 @@ import logging
 import os
 import random
 import signal
+import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
@@ -78,6 +79,7 @@ class SendSession:
     clock: Callable[[], datetime] = utc_now
     rng: random.Random = field(default_factory=random.Random)
     recovered: list[dict[str, Any]] = field(default_factory=list)
+    stop: threading.Event = field(default_factory=threading.Event)
     _db: sqlite_utils.Database | None = None
     _transport: Transport | None = None
 
@@ -97,7 +99,7 @@ class SendSession:
         if self._transport is None:
             self._transport = open_transport(self.workspace)
         return run_tick(self.db, self.workspace.root, settings, self._transport, self.clock, self.rng,
-                        dry_run=dry_run)
+                        dry_run=dry_run, stop=self.stop)
 
     def close(self) -> None:
         if self._transport is not None:
@@ -110,14 +112,20 @@ class SendSession:
 
 def send_once(workspace: Workspace, *, dry_run: bool = False, clock: Callable[[], datetime] = utc_now,
               rng: random.Random | None = None) -> tuple[list[dict[str, Any]], TickReport]:
-    """One tick in this process (``outreach send --once``): recover, queue, deliver. Returns (recovered, report)."""
+    """One tick in this process (``outreach send --once``): recover, queue, deliver. Returns (recovered, report).
+
+    SIGTERM stops it between two messages (the rest stays queued)."""
     with sender_lock(workspace):
         session = SendSession(workspace, clock, rng or random.Random())
+        in_main = threading.current_thread() is threading.main_thread()
+        previous = signal.signal(signal.SIGTERM, lambda *_: session.stop.set()) if in_main else None
         try:
             recovered = [] if dry_run else session.start()
             return recovered, session.tick(dry_run=dry_run)
         finally:
             session.close()
+            if in_main:
+                signal.signal(signal.SIGTERM, previous)
 
 
 class OutreachService:
@@ -143,6 +151,10 @@ class OutreachService:
         except GreenroomError as error:
             self.report(f"send: {error}")
             return
+        except Exception as error:  # one bad tick must not end the service; the next tick retries
+            log.debug("send tick failed", exc_info=True)
+            self.report(f"send: unexpected failure: {type(error).__name__}: {error}")
+            return
         if report.sent or report.queued or report.bounced or report.uncertain or report.transport_error:
             self.report(describe_tick(report))
 
@@ -155,6 +167,10 @@ class OutreachService:
             summary = await self._in(self._imap_worker, self._inbox.poll)
         except GreenroomError as error:
             self.report(f"inbox: {error}")
+            return
+        except Exception as error:  # a malformed message or a dropped link: report, retry next poll
+            log.debug("inbox poll failed", exc_info=True)
+            self.report(f"inbox: unexpected failure: {type(error).__name__}: {error}")
             return
         if summary.total:
             self.report(summary.describe())
@@ -179,6 +195,7 @@ class OutreachService:
         try:
             await self._stopping.wait()
         finally:
+            self._session.stop.set()  # a running tick finishes the message in hand, then returns
             scheduler.shutdown(wait=False)
             for signum in (signal.SIGTERM, signal.SIGINT):
                 loop.remove_signal_handler(signum)

@@ -21,20 +21,24 @@ def run_cli(workspace, *args, **kwargs):
                             stderr=subprocess.PIPE, text=True, **kwargs)
 
 
-@pytest.fixture
-def big_campaign(world, smtp_server):
-    world.configure(smtp_server.config())
+def enroll_many(world, count):
     stamp = "2026-01-01T00:00:00+00:00"
     world.db["influencers"].insert_all(
         {"id": i, "name": f"Person {i}", "email": f"p{i}@example.org", "youtube": f"chan{i}", "stage": "prospect",
          "kind": "influencer", "niches": "[]", "custom": "{}", "hand_edited": "[]", "created_at": stamp,
          "updated_at": stamp}
-        for i in range(1, PEOPLE + 1)
+        for i in range(1, count + 1)
     )
     world.db["influencer_emails"].insert_all(
-        {"email": f"p{i}@example.org", "influencer_id": i} for i in range(1, PEOPLE + 1))
+        {"email": f"p{i}@example.org", "influencer_id": i} for i in range(1, count + 1))
     world.now = world.now.replace(year=2020)  # due at once, whatever today's date
     world.start(cap=5000)
+
+
+@pytest.fixture
+def big_campaign(world, smtp_server):
+    world.configure(smtp_server.config())
+    enroll_many(world, PEOPLE)
     return world, smtp_server
 
 
@@ -104,3 +108,20 @@ def test_resolving_uncertain_as_retry_sends_it_once_more(world, smtp_server):
     world.tick()
     assert len(smtp_server.handler.to("bo@example.org")) == 1
     assert world.outbox()[0]["state"] == "sent"
+
+
+def test_sigterm_stops_send_once_between_messages_and_a_restart_sends_the_rest_once(world, smtp_server):
+    world.configure(smtp_server.config())
+    enroll_many(world, 300)
+    process = run_cli(world.workspace, "send", "--once")
+    deadline = time.monotonic() + 60
+    while len(smtp_server.handler.messages) < 20 and time.monotonic() < deadline and process.poll() is None:
+        time.sleep(0.005)
+    os.kill(process.pid, signal.SIGTERM)
+    process.communicate(timeout=60)
+    assert process.returncode == 0
+    assert len(smtp_server.handler.messages) < 300
+    assert outbox.uncertain_rows(world.db) == []
+    run_cli(world.workspace, "send", "--once").communicate(timeout=60)
+    copies = copies_per_recipient(smtp_server)
+    assert len(copies) == 300 and set(copies.values()) == {1}

@@ -7,6 +7,7 @@ service all call the same code; the service runs it on its single SMTP worker th
 from __future__ import annotations
 
 import random
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -253,11 +254,16 @@ def advance(db: sqlite_utils.Database, row: dict[str, Any], campaign: StoredCamp
 
 def send_due(
     db: sqlite_utils.Database, transport: Transport, clock: Callable[[], datetime], report: TickReport,
-    campaigns: dict[int, StoredCampaign] | None = None,
+    campaigns: dict[int, StoredCampaign] | None = None, stop: threading.Event | None = None,
 ) -> None:
-    """Deliver every due queued message, one at a time, committing ``sending`` before each delivery."""
+    """Deliver every due queued message, one at a time, committing ``sending`` before each delivery.
+
+    ``stop`` (set on SIGTERM) ends the loop between two messages; the rest stays queued for next time.
+    """
     campaigns = campaigns or campaigns_by_id(db)
     for row in outbox.due_rows(db, clock()):
+        if stop is not None and stop.is_set():
+            return
         reason = _blocked(db, row)
         if reason:
             outbox.cancel(db, row["id"], reason)
@@ -317,6 +323,7 @@ def resolve(db: sqlite_utils.Database, outbox_id: int, sent: bool, now: datetime
 def run_tick(
     db: sqlite_utils.Database, workspace_root: Path, settings: OutreachSettings, transport: Transport,
     clock: Callable[[], datetime], rng: random.Random, *, dry_run: bool = False,
+    stop: threading.Event | None = None,
 ) -> TickReport:
     """Queue what is due, then deliver. ``dry_run`` does the planning and rendering, shows it, and rolls
     everything back (nothing is sent, nothing recorded)."""
@@ -329,5 +336,5 @@ def run_tick(
                 raise _DryRun
     except _DryRun:
         return report
-    send_due(db, transport, clock, report)
+    send_due(db, transport, clock, report, stop=stop)
     return report
