@@ -165,6 +165,10 @@ def test_emailing_moves_a_prospect_to_contacted_but_never_moves_back():
     assert stage_after_activity("do-not-contact", "replied") == "do-not-contact"
 
 
+def test_opting_out_always_ends_at_do_not_contact():
+    assert stage_after_activity("agreed", "opted out") == "do-not-contact"
+
+
 def test_audience_is_the_sum_of_each_platforms_latest_count():
     history = [Snapshot("youtube", 100, NOW - timedelta(days=2)), Snapshot("youtube", 150, NOW),
                Snapshot("twitch", 50, NOW - timedelta(days=1))]

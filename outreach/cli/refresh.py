@@ -6,32 +6,15 @@ import asyncio
 import json
 import sys
 from dataclasses import asdict
-from datetime import UTC, datetime
 
 import click
 
 from greenroom.cli import get_workspace
-from greenroom.workspace import Workspace
 from outreach.cli.output import print_records, safe_text
-from outreach.platforms.refresh import RefreshReport, refresh_stats
-from outreach.platforms.settings import twitch_helix_client, youtube_stats_client
+from outreach.platforms.refresh import refresh_workspace
 from outreach.storage.influencers import find_influencer
 
 COLUMNS = ("influencer_id", "name", "platform", "handle", "followers", "views", "videos", "error")
-
-
-async def run_refresh(workspace: Workspace, ids: list[int] | None, platforms: tuple[str, ...]) -> RefreshReport:
-    """Build the clients from the workspace, refresh, and always release them."""
-    db = workspace.database()
-    youtube = youtube_stats_client(workspace)
-    twitch = twitch_helix_client(workspace)
-    try:
-        return await refresh_stats(db, youtube, twitch, datetime.now(UTC), influencer_ids=ids, platforms=platforms)
-    finally:
-        if twitch is not None:
-            await twitch.close()
-        if youtube is not None:
-            youtube.close()
 
 
 @click.command("refresh")
@@ -54,7 +37,8 @@ def refresh(ctx: click.Context, references: tuple[str, ...], platforms: tuple[st
     workspace = get_workspace(ctx)
     db = workspace.database()
     ids = [find_influencer(db, reference) for reference in references] or None
-    report = asyncio.run(run_refresh(workspace, ids, platforms or ("youtube", "twitch")))
+    report = asyncio.run(refresh_workspace(workspace, db=db, influencer_ids=ids,
+                                           platforms=platforms or ("youtube", "twitch")))
     rows = [asdict(line) for line in report.lines]
     if output_format == "json":
         click.echo(json.dumps({"lines": rows, "youtube_units": report.youtube_units,

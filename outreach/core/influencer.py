@@ -365,7 +365,10 @@ def describe_identity(identity: tuple[str, str]) -> str:
 
 
 def stage_after_activity(stage: str, activity: str) -> str:
-    """Activities move the pipeline forward, never backward (a reply to a follow-up keeps 'negotiating')."""
+    """Activities move the pipeline forward, never backward (a reply to a follow-up keeps 'negotiating');
+    an opt-out always ends at do-not-contact."""
+    if activity in ("opted out", "opted-out"):
+        return "do-not-contact"
     order = {name: index for index, name in enumerate(STAGES[:5])}
     target = {"emailed": "contacted", "replied": "replied"}.get(activity)
     if target is None or stage not in order:

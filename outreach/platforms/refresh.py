@@ -14,6 +14,7 @@ from typing import Any
 
 import sqlite_utils
 
+from greenroom.workspace import Workspace
 from outreach.core.influencer import is_youtube_channel_id
 from outreach.platforms.twitch import TwitchHelixClient
 from outreach.platforms.youtube import CHANNELS_PER_CALL, PlatformError, QuotaBudget, YouTubeStatsClient
@@ -198,3 +199,22 @@ async def refresh_stats(db: sqlite_utils.Database, youtube_client: YouTubeStatsC
             update_audience(db, influencer_id, now)
     report.lines.sort(key=lambda line: (line.influencer_id, line.platform))
     return report
+
+
+async def refresh_workspace(workspace: Workspace, *, db: sqlite_utils.Database | None = None,
+                            now: datetime | None = None, influencer_ids: list[int] | None = None,
+                            platforms: tuple[str, ...] = ("youtube", "twitch")) -> RefreshReport:
+    """:func:`refresh_stats` with clients built from the workspace settings and always released afterwards
+    (what `outreach refresh` and a scheduled job call). ``db`` must belong to the calling (loop) thread."""
+    from outreach.platforms.settings import twitch_helix_client, youtube_stats_client
+
+    youtube = youtube_stats_client(workspace) if "youtube" in platforms else None
+    twitch = twitch_helix_client(workspace) if "twitch" in platforms else None
+    try:
+        return await refresh_stats(db or workspace.database(), youtube, twitch, now or datetime.now(UTC),
+                                   influencer_ids=influencer_ids, platforms=platforms)
+    finally:
+        if twitch is not None:
+            await twitch.close()
+        if youtube is not None:
+            youtube.close()
