@@ -143,3 +143,8 @@ def test_the_shipped_sample_show_is_valid():
     rundown = load_rundown(Path(__file__).parent.parent / "templates" / "rundowns" / "sample-show.yaml")
     assert len(rundown.segments) == 4
     assert any(segment.guest for segment in rundown.segments)
+
+
+def test_an_empty_prompt_is_reported():
+    text = "title: T\nsegments:\n  - title: A\n    duration: 1m\n    prompts:\n      - {}\n      - ''\n"
+    assert messages(text) == ["show.yaml:6: segment 1 (A): empty prompt", "show.yaml:7: segment 1 (A): empty prompt"]

@@ -152,6 +152,8 @@ class _Reader:
                     prompts.append(Prompt(0, item.value.strip()))
                 continue
             keys = self.mapping(item, PROMPT_KEYS, f"{where}, prompt")
+            if isinstance(item, MappingNode) and not item.value:
+                self.problem(_line(item), f"{where}: empty prompt")
             if not keys:
                 continue
             text = self.text(keys.get("text"), f"{where}, prompt", required=True)
@@ -180,7 +182,7 @@ class _Reader:
         title = self.text(keys.get("title"), where, required=True)
         if "title" not in keys:
             self.problem(_line(node), f"{where}: missing title")
-        where = f"segment {number} ({title})" if title else where
+        where = f"segment {number} ({' '.join(title.split())})" if title else where
         duration = None
         if "duration" not in keys:
             self.problem(_line(node), f"{where}: missing duration")
