@@ -183,3 +183,12 @@ def test_after_kill_9_the_show_resumes_on_the_right_segment_with_the_right_times
     assert snapshot.segments[0].actual_duration_ms == next_event.at_ms - start.at_ms
     intro_ran = next_event.at_ms - start.at_ms
     assert snapshot.offset_ms == (intro_ran - 90_000) + 7_000
+
+
+def test_an_event_that_cannot_be_saved_leaves_the_show_unchanged_and_says_why(store):
+    show_id, show = store.new_show(RUNDOWN)
+    store.db.execute("PRAGMA query_only = ON")
+    with pytest.raises(GreenroomError, match=f"show {show_id}: event 'start' not saved"):
+        show.start()
+    store.db.execute("PRAGMA query_only = OFF")
+    assert (show.status, store.get(show_id).status, store.events(show_id)) == (ShowStatus.READY, "ready", [])

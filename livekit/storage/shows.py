@@ -80,6 +80,15 @@ class ShowStore:
     def append_event(self, show_id: int, event: ShowEvent) -> int:
         """Append one event and update the show's status, in one committed transaction; returns its seq."""
         self.get(show_id)
+        try:
+            return self._append(show_id, event)
+        except (sqlite3.IntegrityError, sqlite3.OperationalError) as error:
+            raise GreenroomError(
+                f"show {show_id}: event {event.type!r} not saved ({error}); is another `livekit run` "
+                "running this show?"
+            ) from None
+
+    def _append(self, show_id: int, event: ShowEvent) -> int:
         with self.db.atomic():
             row = self.db.execute(
                 "SELECT COALESCE(MAX(seq), 0) + 1 FROM show_events WHERE show_id = ?", [show_id]
