@@ -1,5 +1,7 @@
 """Questions stored in the real workspace SQLite database: intake, moderation, crash safety."""
 
+import sqlite3
+
 import pytest
 
 from livekit.core.clock import FakeClock
@@ -151,3 +153,33 @@ def test_list_filters_by_status(queue):
     queue.approve(first.id)
     assert [q.text for q in queue.list("approved")] == ["a"]
     assert [q.text for q in queue.list("pending")] == ["b"]
+
+
+def test_a_burst_is_stored_in_one_transaction_with_duplicates_reported(queue):
+    intake = QuestionIntake(queue)
+    results = intake.receive_many(
+        [chat("!ask a", "m1"), chat("!ask a", "m1"), chat("!ask b", "m2", author="u2"), chat("hello", "m3")]
+    )
+    assert [outcome.value for outcome, _ in results] == [
+        "accepted",
+        "duplicate_message",
+        "accepted",
+        "not_a_question",
+    ]
+    assert [q.text for q in queue.list()] == ["a", "b"]
+
+
+def test_a_burst_the_database_refuses_is_not_half_stored_and_can_be_delivered_again(workspace, queue):
+    intake = QuestionIntake(queue)
+    burst = [chat("!ask a", "m1"), chat("!ask b", "m2", author="u2")]
+    refuse = workspace.database()
+    refuse.execute(
+        "CREATE TRIGGER refuse_b BEFORE INSERT ON questions WHEN NEW.text = 'b' "
+        "BEGIN SELECT RAISE(ABORT, 'disk full'); END"
+    )
+    with pytest.raises(sqlite3.IntegrityError):
+        intake.receive_many(burst)
+    assert queue.list() == []
+    refuse.execute("DROP TRIGGER refuse_b")
+    intake.receive_many(burst)
+    assert [q.text for q in queue.list()] == ["a", "b"]

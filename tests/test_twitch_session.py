@@ -235,3 +235,16 @@ async def test_chat_resumes_after_the_connection_drops(live_session, fake_twitch
     fake_twitch.send_chat(BROADCASTER_ID, "501", "ann", "!ask back again?")
     await eventually(lambda: intake.queue.list())
     await eventually(lambda: session.status()["state"] == "ok")
+
+
+async def test_questions_arriving_while_the_database_refuses_writes_are_stored_later(live_session, fake_twitch):
+    session, intake = live_session
+    refuse = intake.queue.db
+    refuse.execute("CREATE TRIGGER refuse BEFORE INSERT ON questions BEGIN SELECT RAISE(ABORT, 'disk full'); END")
+    fake_twitch.send_chat(BROADCASTER_ID, "501", "ann", "!ask kept?")
+    await eventually(lambda: "cannot store questions" in session.status()["detail"])
+    assert session.status()["unsaved_questions"] == 1
+    refuse.execute("DROP TRIGGER refuse")
+    await eventually(lambda: intake.queue.list(), timeout=5)
+    assert session.status()["state"] == "ok"
+    assert [q.text for q in intake.queue.list()] == ["kept?"]

@@ -94,6 +94,7 @@ class TwitchSession:
         self._granted: dict[str, set[str]] = {}
         self._sessions: set[str] = set()
         self._unsaved: deque[ChatMessage] = deque()
+        self._flush_scheduled = False
         self._chat_lines = 0
         self._markers = 0
         self._notices_sent = 0
@@ -219,6 +220,7 @@ class TwitchSession:
                 logger.debug("closing twitchio client failed: %s", type(error).__name__)
 
     async def close(self) -> None:
+        self._flush()
         self._closed = True
         await self._tasks.cancel_all()
         await self._drop_client()
@@ -258,16 +260,29 @@ class TwitchSession:
         self.deliver(message)
 
     def deliver(self, message: ChatMessage) -> None:
-        """Hand one chat line to the intake; lines that cannot be stored now are kept and retried first."""
+        """Queue one chat line for the intake. Lines arriving in the same loop iteration are stored together
+        (one transaction, one fsync), so a chat flood costs one commit per burst, not per line."""
         if self.intake is None:
             return
         self._unsaved.append(message)
-        while self._unsaved:
-            try:
-                self.intake.receive(self._unsaved[0])
-            except Exception as error:  # a full disk must not lose questions nor stop chat
-                self._status.problem("questions", f"cannot store questions ({type(error).__name__}); will retry")
-                return
+        if not self._flush_scheduled:
+            self._flush_scheduled = True
+            asyncio.get_running_loop().call_soon(self._flush)
+
+    def _flush(self) -> None:
+        self._flush_scheduled = False
+        if not self._unsaved or self.intake is None:
+            return
+        burst = list(self._unsaved)
+        try:
+            self.intake.receive_many(burst)
+        except Exception as error:  # a full or locked disk must not lose questions nor stop chat
+            self._status.problem("questions", f"cannot store questions ({type(error).__name__}); will retry")
+            if not self._closed:
+                self._flush_scheduled = True
+                asyncio.get_running_loop().call_later(1.0, self._flush)
+            return
+        for _ in burst:
             self._unsaved.popleft()
         self._status.resolved("questions")
 

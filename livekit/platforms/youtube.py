@@ -131,6 +131,7 @@ class YouTubeSession:
         self._chat_task: asyncio.Task[Any] | None = None
         self._owner_channels: set[str] = set()
         self._chat_lines = 0
+        self._unsaved: list[ChatMessage] = []
         self._last_failure_retryable = True
 
     # ------------------------------------------------------------------ worker thread
@@ -440,8 +441,7 @@ class YouTubeSession:
                 continue
             backoff.reset()
             self._status.resolved("chat")
-            for item in response.get("items", []):
-                self._deliver(item)
+            self._deliver([item for item in response.get("items", []) if self._is_text(item)])
             page_token = response.get("nextPageToken", page_token)
             if response.get("offlineAt"):
                 self._status.update(chat="ended")
@@ -460,30 +460,41 @@ class YouTubeSession:
             minimum_ms=self._poll_minimum_ms,
         )
 
-    def _deliver(self, item: dict[str, Any]) -> None:
-        snippet, author = item.get("snippet", {}), item.get("authorDetails", {})
-        if snippet.get("type") != "textMessageEvent":
-            return
-        self._chat_lines += 1
-        channel = author.get("channelId") or snippet.get("authorChannelId", "")
-        if author.get("isChatOwner") and channel not in self._owner_channels and self.intake is not None:
-            self._owner_channels.add(channel)
-            self.intake.ignore_author("youtube", channel)
+    @staticmethod
+    def _is_text(item: dict[str, Any]) -> bool:
+        return item.get("snippet", {}).get("type") == "textMessageEvent"
+
+    def _deliver(self, items: list[dict[str, Any]]) -> None:
+        """One page of chat → one intake burst (one transaction). A page that cannot be stored is kept
+        and delivered again before the next one, so no question is lost."""
+        self._chat_lines += len(items)
         if self.intake is None:
             return
-        text = snippet.get("textMessageDetails", {}).get("messageText") or snippet.get("displayMessage", "")
-        message = ChatMessage(
-            platform="youtube",
-            message_id=item["id"],
-            author_id=channel,
-            author_name=author.get("displayName") or channel,
-            text=text,
-            received_ms=self.clock.now_ms(),
-        )
+        for item in items:
+            snippet, author = item.get("snippet", {}), item.get("authorDetails", {})
+            channel = author.get("channelId") or snippet.get("authorChannelId", "")
+            if author.get("isChatOwner") and channel not in self._owner_channels:
+                self._owner_channels.add(channel)
+                self.intake.ignore_author("youtube", channel)
+            text = snippet.get("textMessageDetails", {}).get("messageText") or snippet.get("displayMessage", "")
+            self._unsaved.append(
+                ChatMessage(
+                    platform="youtube",
+                    message_id=item["id"],
+                    author_id=channel,
+                    author_name=author.get("displayName") or channel,
+                    text=text,
+                    received_ms=self.clock.now_ms(),
+                )
+            )
+        burst = list(self._unsaved)
         try:
-            self.intake.receive(message)
+            self.intake.receive_many(burst)
         except Exception as error:
-            self._status.problem("questions", f"cannot store questions ({type(error).__name__})")
+            self._status.problem("questions", f"cannot store questions ({type(error).__name__}); will retry")
+            return
+        self._unsaved.clear()
+        self._status.resolved("questions")
 
     # ------------------------------------------------------------------ status
     def _publish_quota(self) -> None:

@@ -32,16 +32,37 @@ class QuestionIntake:
 
     def receive(self, message: ChatMessage) -> tuple[IntakeOutcome, Question | None]:
         """Apply the rules to one chat line; store it when it is a new question."""
-        outcome, text = evaluate(message, self.rules, self._memory)
-        question = None
-        if outcome is IntakeOutcome.ACCEPTED:
-            question = self.queue.add(message, text)
-            if question is None:
-                outcome = IntakeOutcome.DUPLICATE_MESSAGE
-            else:
+        return self.receive_many([message])[0]
+
+    def receive_many(self, messages: list[ChatMessage]) -> list[tuple[IntakeOutcome, Question | None]]:
+        """Apply the rules to a burst of chat lines in order and store the new questions in one transaction.
+
+        If storing fails the error propagates, nothing of the burst is stored or counted, and the rules'
+        memory is rebuilt from the database: the caller may simply deliver the same burst again.
+        """
+        decided: list[tuple[IntakeOutcome, str]] = []
+        accepted: list[tuple[ChatMessage, str]] = []
+        for message in messages:
+            outcome, text = evaluate(message, self.rules, self._memory)
+            if outcome is IntakeOutcome.ACCEPTED:
                 self._memory.remember(message.platform, message.message_id, message.author_id, normalise(text))
-        self.counts[outcome.value] += 1
-        return outcome, question
+                accepted.append((message, text))
+            decided.append((outcome, text))
+        try:
+            stored = iter(self.queue.add_many(accepted))
+        except Exception:
+            self._memory = self.queue.memory()
+            raise
+        results: list[tuple[IntakeOutcome, Question | None]] = []
+        for outcome, _text in decided:
+            question = None
+            if outcome is IntakeOutcome.ACCEPTED:
+                question = next(stored)
+                if question is None:
+                    outcome = IntakeOutcome.DUPLICATE_MESSAGE
+            self.counts[outcome.value] += 1
+            results.append((outcome, question))
+        return results
 
     def stats(self) -> dict[str, Any]:
         """How many chat lines ended how (for status and the after-show report)."""

@@ -6,7 +6,6 @@ never shows a question the database does not have.
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Callable
 from typing import Any
 
@@ -74,10 +73,19 @@ class QuestionQueue:
 
     def add(self, message: ChatMessage, text: str) -> Question | None:
         """Store an accepted question; None when this platform message is already stored (a redelivery)."""
-        try:
-            with self.db.conn:
+        return self.add_many([(message, text)])[0]
+
+    def add_many(self, accepted: list[tuple[ChatMessage, str]]) -> list[Question | None]:
+        """Store several accepted questions in ONE transaction (one fsync: a chat flood stays cheap), then
+        announce them. Entries already stored (redeliveries) come back as None. All or nothing on error."""
+        if not accepted:
+            return []
+        stored: list[Question | None] = []
+        with self.db.conn:
+            self.db.execute("BEGIN IMMEDIATE")
+            for message, text in accepted:
                 cursor = self.db.execute(
-                    "INSERT INTO questions (show, platform, message_id, author_id, author_name, text, "
+                    "INSERT OR IGNORE INTO questions (show, platform, message_id, author_id, author_name, text, "
                     "normalised, received_ms, status) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'pending')",
                     [
                         self.show,
@@ -90,20 +98,24 @@ class QuestionQueue:
                         message.received_ms,
                     ],
                 )
-        except sqlite3.IntegrityError:
-            return None
-        question = Question(
-            id=cursor.lastrowid,
-            show=self.show,
-            platform=message.platform,
-            message_id=message.message_id,
-            author_id=message.author_id,
-            author_name=message.author_name,
-            text=text,
-            received_ms=message.received_ms,
-        )
-        self._notify(question)
-        return question
+                stored.append(
+                    Question(
+                        id=cursor.lastrowid,
+                        show=self.show,
+                        platform=message.platform,
+                        message_id=message.message_id,
+                        author_id=message.author_id,
+                        author_name=message.author_name,
+                        text=text,
+                        received_ms=message.received_ms,
+                    )
+                    if cursor.rowcount == 1
+                    else None
+                )
+        for question in stored:
+            if question is not None:
+                self._notify(question)
+        return stored
 
     def get(self, question_id: int) -> Question:
         row = self.db.execute(
