@@ -186,3 +186,23 @@ async def test_a_guest_added_in_control_joins_the_queue(browser_context, live_we
     await control.wait_for_selector("tr.guest .guest-name")
     [guest] = live_web.port.guests.list("Launch AMA")
     assert (guest["name"], guest["talking_points"]) == ("Omar Li", ["Open source", "Hiring"])
+
+
+async def test_a_viewer_question_put_on_screen_reaches_overlay_and_presenter_as_text(browser_context, live_web):
+    dialogs: list[str] = []
+    question_id = live_web.port.ask("viewer<b>1</b>", XSS + " what is next?")
+    control = await open_control(browser_context, live_web, dialogs)
+    overlay = await open_page(browser_context, f"{live_web.url}/overlay", dialogs)
+    presenter = await open_page(browser_context, f"{live_web.url}/presenter", dialogs)
+    item = f"li[data-question-id='{question_id}']"
+    await control.click(f"{item} button[data-question-action='approve']")
+    await control.wait_for_selector(f"{item}.status-approved")
+    await control.click(f"{item} button[data-question-action='show']")
+    await overlay.wait_for_selector("#question:not([hidden])")
+    assert await overlay.text_content("#question-text") == XSS + " what is next?"
+    assert await overlay.text_content("#question-author") == "viewer<b>1</b> · twitch"
+    await presenter.wait_for_function("() => document.getElementById('question').textContent.startsWith('Q: <img')")
+    await control.click(f"{item} button[data-question-action='answer']")
+    await overlay.wait_for_selector("#question[hidden]", state="attached")
+    assert await overlay.locator("img, b").count() == 0
+    assert dialogs == []

@@ -11,9 +11,10 @@
     ["done", "Done"],
     ["no_show", "No-show"],
   ];
+  // Mirrors livekit.questions.core: which moderation steps each status allows.
   const QUESTION_ACTIONS = {
-    pending: ["approve", "reject"],
-    approved: ["show", "reject"],
+    pending: ["approve", "show", "answer", "reject"],
+    approved: ["show", "answer", "reject"],
     on_screen: ["hide", "answer"],
     rejected: ["approve"],
     answered: [],
