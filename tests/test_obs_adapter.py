@@ -10,8 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from livekit.obs.adapter import ObsAdapter, ObsAuthError, ObsConnectionError, ObsRequestError
+from livekit.obs.adapter import ObsAdapter, ObsAuthError, ObsConnectionError, ObsError, ObsRequestError
 from livekit.obs.headless import DEFAULT_SCENES
+from tests.fixtures.obs import unique_source_name
 
 pytestmark = pytest.mark.obs
 
@@ -51,32 +52,43 @@ def test_unknown_request_type_is_refused_not_ignored(obs_adapter):
     assert caught.value.code == 204
 
 
+def items_named(adapter, scene: str, name: str) -> list[dict]:
+    return [item for item in adapter.call("GetSceneItemList", sceneName=scene)["sceneItems"]
+            if item["sourceName"] == name]
+
+
 def test_text_source_is_created_in_the_scene_and_its_text_round_trips(obs_adapter):
-    created = obs_adapter.ensure_text_source("Intro", "Greenroom Prompt")
-    obs_adapter.set_text("Greenroom Prompt", "Welcome <b>Ada</b> & \"friends\" — ✓")
+    name = unique_source_name("Prompt")
+
+    created = obs_adapter.ensure_text_source("Intro", name)
+    obs_adapter.set_text(name, "Welcome <b>Ada</b> & \"friends\" — ✓")
 
     assert created is True
-    assert obs_adapter.get_text("Greenroom Prompt") == "Welcome <b>Ada</b> & \"friends\" — ✓"
-    items = obs_adapter.call("GetSceneItemList", sceneName="Intro")["sceneItems"]
-    assert [item["sourceName"] for item in items] == ["Greenroom Prompt"]
+    assert obs_adapter.get_text(name) == "Welcome <b>Ada</b> & \"friends\" — ✓"
+    assert len(items_named(obs_adapter, "Intro", name)) == 1
 
 
 def test_ensuring_an_existing_text_source_changes_nothing(obs_adapter):
-    obs_adapter.ensure_text_source("Intro", "Greenroom Prompt")
+    name = unique_source_name("Prompt")
+    obs_adapter.ensure_text_source("Intro", name)
 
-    assert obs_adapter.ensure_text_source("Intro", "Greenroom Prompt") is False
-    assert len(obs_adapter.call("GetSceneItemList", sceneName="Intro")["sceneItems"]) == 1
+    assert obs_adapter.ensure_text_source("Intro", name) is False
+    assert len(items_named(obs_adapter, "Intro", name)) == 1
 
 
 def test_text_source_added_to_a_second_scene_shares_the_same_text(obs_adapter):
-    obs_adapter.ensure_text_source("Intro", "Greenroom Prompt")
-    obs_adapter.set_text("Greenroom Prompt", "same everywhere")
+    name = unique_source_name("Prompt")
+    obs_adapter.ensure_text_source("Intro", name)
+    obs_adapter.set_text(name, "same everywhere")
 
-    assert obs_adapter.ensure_text_source("Outro", "Greenroom Prompt") is True
-    obs_adapter.set_program_scene("Outro")
-    assert obs_adapter.get_text("Greenroom Prompt") == "same everywhere"
-    items = obs_adapter.call("GetSceneItemList", sceneName="Outro")["sceneItems"]
-    assert [item["sourceName"] for item in items] == ["Greenroom Prompt"]
+    assert obs_adapter.ensure_text_source("Outro", name) is True
+    assert len(items_named(obs_adapter, "Outro", name)) == 1
+    assert obs_adapter.get_text(name) == "same everywhere"
+
+
+def test_a_non_text_source_with_the_wanted_name_is_refused(obs_adapter):
+    with pytest.raises(ObsError, match="not a text source"):
+        obs_adapter.ensure_text_source("Intro", "Questions")
 
 
 def test_recording_writes_a_file_into_the_record_directory(obs_adapter, obs_server):

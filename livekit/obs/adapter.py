@@ -46,6 +46,7 @@ CLOSE_KICKED = 4011
 STATUS_SUCCESS = 100
 STATUS_NOT_READY = 207
 STATUS_RESOURCE_NOT_FOUND = 600
+STATUS_INVALID_RESOURCE_TYPE = 602
 
 #: obs-websocket v5 RequestStatus codes, so errors say more than a number.
 STATUS_NAMES = {
@@ -620,6 +621,8 @@ class ObsAdapter:
         try:
             kind = self._call("GetInputSettings", {"inputName": source_name}).get("inputKind")
         except ObsRequestError as error:
+            if error.code == STATUS_INVALID_RESOURCE_TYPE:
+                raise ObsError(f"OBS source {source_name!r} exists but is a scene, not a text source") from None
             if error.code != STATUS_RESOURCE_NOT_FOUND:
                 raise
             self._call("CreateInput", {"sceneName": scene, "inputName": source_name, "inputKind": TEXT_SOURCE_KIND,

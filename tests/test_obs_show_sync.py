@@ -1,0 +1,156 @@
+"""OBS follows the show: state applied through a real headless OBS, kept and resynced across an OBS crash."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+import pytest
+
+from livekit.obs.adapter import Backoff, ObsAdapter, ObsRequestError
+from livekit.obs.settings import ObsSettings
+from livekit.obs.show_sync import ObsShowState, ObsShowSync
+from tests.fixtures.obs import unique_source_name
+
+pytestmark = pytest.mark.obs
+
+
+
+@pytest.fixture
+def sources():
+    """Fresh text source names per test (OBS keeps removed inputs around for a while)."""
+    return {"prompt_source": unique_source_name("Prompt"), "lower_third_source": unique_source_name("Lower Third")}
+
+
+def show_sync_for(server, sources, **options) -> ObsShowSync:
+    adapter = ObsAdapter(server.host, server.port, server.password, timeout=2, backoff=Backoff(0.05, 0.3))
+    return ObsShowSync(adapter, **{"health_interval": 0.2, **sources, **options})
+
+
+async def eventually(check, timeout: float = 10.0):
+    """Poll ``check`` (sync or async) until it returns something truthy."""
+    deadline = time.monotonic() + timeout
+    while True:
+        result = check()
+        if asyncio.iscoroutine(result):
+            result = await result
+        if result or time.monotonic() > deadline:
+            return result
+        await asyncio.sleep(0.05)
+
+
+async def test_applied_state_switches_the_scene_and_shows_prompt_and_lower_third(obs_server, obs_adapter, sources):
+    async with show_sync_for(obs_server, sources) as sync:
+        await eventually(lambda: sync.health.connected)
+        acknowledged = await sync.apply(ObsShowState(program_scene="Interview", prompt_text="Ask about the launch",
+                                                     lower_third_text="Ada Lovelace — Analyst"))
+
+    assert acknowledged is True
+    assert obs_adapter.current_program_scene() == "Interview"
+    assert obs_adapter.get_text(sources["prompt_source"]) == "Ask about the launch"
+    assert obs_adapter.get_text(sources["lower_third_source"]) == "Ada Lovelace — Analyst"
+    items = obs_adapter.call("GetSceneItemList", sceneName="Interview")["sceneItems"]
+    assert set(sources.values()) <= {item["sourceName"] for item in items}
+
+
+async def test_a_partial_change_keeps_the_rest_of_the_wanted_state(obs_server, obs_adapter, sources):
+    async with show_sync_for(obs_server, sources) as sync:
+        await eventually(lambda: sync.health.connected)
+        await sync.apply(program_scene="Interview", prompt_text="first prompt")
+        await sync.apply(prompt_text="second prompt")
+
+        assert sync.desired == ObsShowState(program_scene="Interview", prompt_text="second prompt")
+    assert obs_adapter.current_program_scene() == "Interview"
+    assert obs_adapter.get_text(sources["prompt_source"]) == "second prompt"
+
+
+async def test_switching_scene_brings_the_text_sources_into_the_new_scene(obs_server, obs_adapter, sources):
+    async with show_sync_for(obs_server, sources) as sync:
+        await eventually(lambda: sync.health.connected)
+        await sync.apply(program_scene="Intro", prompt_text="hello")
+        await sync.apply(program_scene="Outro")
+
+    items = obs_adapter.call("GetSceneItemList", sceneName="Outro")["sceneItems"]
+    assert sources["prompt_source"] in [item["sourceName"] for item in items]
+    assert sources["lower_third_source"] not in [item["sourceName"] for item in items]
+    assert obs_adapter.get_text(sources["prompt_source"]) == "hello"
+
+
+async def test_a_missing_scene_is_refused_but_the_prompt_still_changes(obs_server, obs_adapter, sources):
+    async with show_sync_for(obs_server, sources) as sync:
+        await eventually(lambda: sync.health.connected)
+        with pytest.raises(ObsRequestError, match="SetCurrentProgramScene"):
+            await sync.apply(program_scene="Backstage", prompt_text="still shown")
+
+    assert obs_adapter.current_program_scene() == "Intro"
+    assert obs_adapter.get_text(sources["prompt_source"]) == "still shown"
+
+
+async def test_text_source_names_and_port_come_from_the_workspace_settings(obs_server, obs_adapter, workspace, sources):
+    workspace.config_path.write_text(
+        f'[obs]\nport = {obs_server.port}\nprompt_source = "{sources["prompt_source"]}"\n', encoding="utf-8")
+    settings = ObsSettings.from_workspace(workspace, password=obs_server.password)
+
+    async with ObsShowSync.from_settings(settings, health_interval=0.2) as sync:
+        await eventually(lambda: sync.health.connected)
+        await sync.apply(prompt_text="from settings")
+
+    assert obs_adapter.get_text(sources["prompt_source"]) == "from settings"
+
+
+async def test_health_snapshot_reports_outputs_and_frame_rate(obs_server, obs_adapter, sources):
+    snapshots = []
+    async with show_sync_for(obs_server, sources) as sync:
+        sync.add_health_listener(snapshots.append)
+        health = await eventually(lambda: sync.health.checked_at and sync.health)
+
+    assert health.connected and health.error is None
+    assert health.stream.state == "stopped" and health.record.state == "stopped"
+    assert health.active_fps > 0
+    assert snapshots and snapshots[-1] == health
+
+
+async def test_wanting_a_recording_starts_it_and_not_wanting_it_stops_it(obs_server, obs_adapter, sources):
+    async with show_sync_for(obs_server, sources) as sync:
+        await eventually(lambda: sync.health.connected)
+        await sync.apply(recording=True)
+        recording = await eventually(lambda: obs_adapter.record_status().active, 5)
+        await sync.apply(recording=False)
+
+    assert recording
+    assert not obs_adapter.record_status().active
+    assert list(obs_server.record_dir.glob("*.mkv"))
+
+
+async def test_after_obs_crashes_and_restarts_scene_and_texts_are_resynced(obs_factory, sources):
+    server = obs_factory()
+    async with show_sync_for(server, sources) as sync:
+        await eventually(lambda: sync.health.connected)
+        await sync.apply(program_scene="Questions", prompt_text="Q1: pricing?", lower_third_text="Grace Hopper")
+
+        server.kill_obs()
+        assert await eventually(lambda: not sync.health.connected, 5), "the sync did not notice OBS died"
+        kept = await sync.apply(prompt_text="Q2: roadmap?")
+        server.restart_obs()
+        resynced = await eventually(lambda: sync.health.connected and sync.health.resyncs >= 2, 15)
+
+    assert kept is False
+    assert resynced, sync.health
+    with ObsAdapter(server.host, server.port, server.password) as fresh:
+        assert fresh.current_program_scene() == "Questions"
+        assert fresh.get_text(sources["prompt_source"]) == "Q2: roadmap?"
+        assert fresh.get_text(sources["lower_third_source"]) == "Grace Hopper"
+
+
+async def test_a_show_can_start_before_obs_is_up(obs_factory, sources):
+    server = obs_factory()
+    server.kill_obs()
+    async with show_sync_for(server, sources) as sync:
+        kept = await sync.apply(program_scene="Outro", prompt_text="we start soon")
+        server.restart_obs()
+        await eventually(lambda: sync.health.connected and sync.health.resyncs >= 1, 15)
+
+    assert kept is False
+    with ObsAdapter(server.host, server.port, server.password) as fresh:
+        assert fresh.current_program_scene() == "Outro"
+        assert fresh.get_text(sources["prompt_source"]) == "we start soon"
