@@ -248,3 +248,38 @@ async def test_questions_arriving_while_the_database_refuses_writes_are_stored_l
     await eventually(lambda: intake.queue.list(), timeout=5)
     assert session.status()["state"] == "ok"
     assert [q.text for q in intake.queue.list()] == ["kept?"]
+
+
+async def test_with_a_client_secret_the_session_uses_an_app_token_too(twitch_workspace, fake_twitch, monkeypatch):
+    from tests.fakes.twitch import CLIENT_SECRET
+
+    monkeypatch.setenv("TWITCH_CLIENT_SECRET", CLIENT_SECRET)
+    session, intake = make_session(twitch_workspace)
+    await session.start()
+    fake_twitch.send_chat(BROADCASTER_ID, "501", "ann", "!ask app token?")
+    await eventually(lambda: intake.queue.list())
+    await session.close()
+    assert ("POST", "/oauth2/token") in fake_twitch.requests
+
+
+def test_sessions_are_built_for_the_configured_platforms(workspace, fake_twitch, fake_youtube):
+    from livekit.platforms.sessions import platform_sessions, question_intake
+    from tests.fixtures.platforms import youtube_config
+
+    workspace.config_path.write_text(
+        twitch_config(fake_twitch) + youtube_config(fake_youtube) + "[questions]\nper_person_limit = 5\n",
+        encoding="utf-8",
+    )
+    intake = question_intake(QuestionQueue(workspace.database(), "show-1"), workspace)
+    sessions = platform_sessions(workspace, intake, planned_show_ms=1_800_000)
+    assert [session.name for session in sessions] == ["twitch", "youtube"]
+    assert intake.rules.per_person_limit == 5
+
+
+def test_a_bad_questions_setting_names_file_and_key(workspace):
+    from greenroom.errors import ConfigError
+    from livekit.platforms.settings import intake_rules
+
+    workspace.config_path.write_text('[twitch]\ncommand = "! ask"\n', encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"greenroom.toml: \[questions\]: the question command must be one word"):
+        intake_rules(workspace)

@@ -31,6 +31,8 @@ from livekit.questions.core import ChatMessage
 from livekit.questions.intake import QuestionIntake
 
 logger = logging.getLogger(__name__)
+# twitchio warns on every Client() that the optional Starlette adapter is missing; we never use it.
+logging.getLogger("twitchio.client").addFilter(lambda record: "StarletteAdapter" not in record.getMessage())
 
 TITLE_MAX = 140
 MARKER_MAX = 140
