@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from types import SimpleNamespace
 
 import pytest_asyncio
@@ -206,3 +207,27 @@ async def test_a_viewer_question_put_on_screen_reaches_overlay_and_presenter_as_
     await overlay.wait_for_selector("#question[hidden]", state="attached")
     assert await overlay.locator("img, b").count() == 0
     assert dialogs == []
+
+
+class ServerClockAnHourAhead:
+    """The server's clock differs from the browser's: pages must count down in server time."""
+
+    def now_ms(self) -> int:
+        return time.time_ns() // 1_000_000 + 3_600_000
+
+
+async def test_pages_count_down_in_server_time_even_when_their_own_clock_is_off(browser_context, workspace):
+    db = open_database(workspace.database_path)
+    clock = ServerClockAnHourAhead()
+    port = CoreShowPort(db, clock=clock)
+    served = await serve(create_app(port, TOKEN, clock=clock.now_ms), "127.0.0.1", 0)
+    try:
+        presenter = await open_page(browser_context, f"{served.url}/presenter")
+        await presenter.wait_for_function("() => document.body.dataset.connection === 'connected'")
+        await presenter.wait_for_timeout(700)  # a few clock pings
+        await port.act("show.start", {})
+        await presenter.wait_for_function(text_is("countdown", "1:00"))
+        await presenter.wait_for_function(text_is("countdown", "0:59"), timeout=3000)
+    finally:
+        await served.close()
+        db.conn.close()

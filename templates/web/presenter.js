@@ -60,6 +60,11 @@
 
   document.addEventListener("DOMContentLoaded", function () {
     G.connect("presenter", { onState: render });
+    // Double-click (or double-tap) for full screen on a tablet; OBS projectors are full screen already.
+    document.addEventListener("dblclick", function () {
+      if (document.fullscreenElement) document.exitFullscreen();
+      else if (document.documentElement.requestFullscreen) document.documentElement.requestFullscreen();
+    });
     setInterval(renderTimer, 100);
   });
 })();
