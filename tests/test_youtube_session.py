@@ -97,6 +97,34 @@ async def test_going_live_waits_for_obs_video_to_arrive(session, fake_youtube):
     assert session.status()["state"] == "ok"
 
 
+async def test_no_video_from_obs_leaves_the_broadcast_not_live_and_says_why(youtube_workspace, fake_youtube):
+    fake_youtube.stream_active = False
+    session, _ = make_session(youtube_workspace)
+    session._stream_wait_ms = 200
+    await session.start()
+    await session.on_show_start("Silent", None)
+    await session.drain()
+    status = session.status()
+    await session.close()
+    assert "no video from OBS reached YouTube within 0 s: the broadcast is not live" in status["detail"]
+    assert status["lifecycle"] == "ready"
+
+
+async def test_after_a_crash_the_live_broadcast_and_its_chat_are_picked_up_again(youtube_workspace, fake_youtube):
+    first, _ = make_session(youtube_workspace)
+    await first.start()
+    broadcast = await live(first, fake_youtube)
+    await first.close()  # as if the runner died mid-show
+    fake_youtube.post_chat(broadcast["snippet"]["liveChatId"], "UCviewer1", "Ann", "!ask still live?")
+    second, intake = make_session(youtube_workspace)
+    await second.start()
+    await eventually(lambda: intake.queue.list())
+    assert second.status()["broadcast_id"] == broadcast["id"]
+    await second.on_show_end([(0, "Intro")])
+    assert broadcast["status"]["lifeCycleStatus"] == "complete"
+    await second.close()
+
+
 async def test_an_ask_in_live_chat_becomes_a_question_once_across_pages(session, fake_youtube):
     broadcast = await live(session, fake_youtube)
     chat_id = broadcast["snippet"]["liveChatId"]
@@ -163,12 +191,12 @@ async def test_quota_exceeded_degrades_with_the_reason_and_the_show_goes_on(sess
 
 async def test_quota_use_is_estimated_per_call_and_survives_a_restart(youtube_workspace, fake_youtube):
     first, _ = make_session(youtube_workspace)
-    await first.start()  # liveStreams.list (1) + liveStreams.insert (50)
-    assert first.status()["quota_used_today"] == 51
+    await first.start()  # liveStreams.list (1) + liveStreams.insert (50) + liveBroadcasts.list (1)
+    assert first.status()["quota_used_today"] == 52
     await first.close()
     second, _ = make_session(youtube_workspace)
-    await second.start()  # liveStreams.list (1)
-    assert second.status()["quota_used_today"] == 52
+    await second.start()  # liveStreams.list (1) + liveBroadcasts.list (1)
+    assert second.status()["quota_used_today"] == 54
     await second.close()
 
 

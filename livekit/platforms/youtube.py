@@ -54,6 +54,10 @@ OVERRUN_ALLOWANCE_MS = 10 * 60_000
 QUOTA_REASONS = ("quotaExceeded", "dailyLimitExceeded")
 
 
+class NoVideo(Exception):
+    """OBS's video never reached YouTube, so the broadcast cannot go live."""
+
+
 def _reason(error: BaseException) -> str:
     details = getattr(error, "error_details", None)
     if isinstance(details, list) and details and isinstance(details[0], dict):
@@ -66,7 +70,7 @@ def describe_youtube_error(error: BaseException) -> tuple[str, bool]:
     from google.auth.exceptions import RefreshError, TransportError
     from googleapiclient.errors import HttpError
 
-    if isinstance(error, AuthError):
+    if isinstance(error, AuthError | NoVideo):
         return str(error), False
     if isinstance(error, RefreshError):
         return "YouTube token was revoked or expired; run `livekit auth youtube`", False
@@ -238,7 +242,31 @@ class YouTubeSession:
         self._status.update(
             stream_id=self.stream["id"], ingest_url=self.stream["cdn"]["ingestionInfo"]["ingestionAddress"]
         )
+        await self._reattach()
         self._publish_quota()
+
+    async def _reattach(self) -> None:
+        """After a crash mid-show, pick up the broadcast still testing/live on our stream and its chat."""
+        if self.broadcast is not None or self.stream is None:
+            return
+        active = await self.call(
+            "liveBroadcasts.list",
+            lambda yt: yt.liveBroadcasts().list(
+                part="id,snippet,status,contentDetails", broadcastStatus="active", maxResults=50
+            ),
+        )
+        ours = [
+            item for item in active.get("items", [])
+            if item.get("contentDetails", {}).get("boundStreamId") == self.stream["id"]
+        ]
+        if ours:
+            self.broadcast = ours[0]
+            self._status.update(
+                broadcast_id=self.broadcast["id"],
+                lifecycle=self.broadcast["status"]["lifeCycleStatus"],
+                resumed_broadcast=True,
+            )
+            self._chat_task = self._tasks.spawn(self._poll_chat(), "youtube-chat")
 
     def stream_settings(self) -> dict[str, str] | None:
         """``{"server", "key"}`` for OBS (custom RTMP) once the stream exists. The key is a secret: not in status."""
@@ -283,7 +311,7 @@ class YouTubeSession:
         if not await self._retry(lambda: self._ensure_broadcast(title), "broadcast"):
             return
         self._chat_task = self._tasks.spawn(self._poll_chat(), "youtube-chat")
-        if not await self._retry(self._wait_for_video, "broadcast", attempts=2):
+        if not await self._retry(self._wait_for_video, "broadcast", attempts=1):
             return
         for target in ("testing", "live"):
             if not await self._retry(lambda target=target: self._transition(target), "broadcast"):
@@ -343,7 +371,10 @@ class YouTubeSession:
                 return
             self._status.problem("video", "waiting for OBS's video to reach YouTube")
             if self.clock.now_ms() >= deadline:
-                raise TimeoutError("no video from OBS")
+                raise NoVideo(
+                    f"no video from OBS reached YouTube within {self._stream_wait_ms // 1000} s: "
+                    "the broadcast is not live (is OBS streaming to the YouTube key?)"
+                )
             await asyncio.sleep(self._video_poll_ms / 1000)
 
     async def _transition(self, target: str) -> None:
