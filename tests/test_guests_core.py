@@ -11,6 +11,7 @@ from livekit.guests.core import (
     check_transition,
     clean_fields,
     lower_third_text,
+    next_statuses,
     reorder,
 )
 
@@ -111,3 +112,8 @@ def test_reorder_keeps_every_guest_exactly_once(ids, data):
     result = reorder(ids, moved, position)
     assert sorted(result) == sorted(ids)
     assert result.index(moved) == max(0, min(position, len(ids) - 1))
+
+
+def test_next_statuses_lists_the_allowed_steps_in_lifecycle_order():
+    assert next_statuses("in_green_room") == ["confirmed", "on_air", "done", "no_show"]
+    assert next_statuses("on_air") == ["in_green_room", "done"]

@@ -56,6 +56,12 @@ MAX_TALKING_POINTS = 30
 MAX_TALKING_POINT_LENGTH = 500
 
 
+def next_statuses(current: GuestStatus | str) -> list[str]:
+    """Where a guest may go from ``current``, in lifecycle order (the control room offers these buttons)."""
+    allowed = ALLOWED_TRANSITIONS[parse_status(current)]
+    return [status.value for status in GuestStatus if status in allowed]
+
+
 def parse_status(value: object) -> GuestStatus:
     try:
         return GuestStatus(str(value).strip().lower().replace("-", "_").replace(" ", "_"))

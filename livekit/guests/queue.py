@@ -23,6 +23,7 @@ from livekit.guests.core import (
     check_transition,
     clean_fields,
     lower_third_text,
+    next_statuses,
     normalise_name,
     parse_status,
     reorder,
@@ -263,5 +264,6 @@ class GuestQueue:
             guest = dict(zip(columns, row, strict=True))
             guest["talking_points"] = json.loads(guest["talking_points"] or "[]")
             guest["lower_third"] = lower_third_text(guest)
+            guest["next_statuses"] = next_statuses(guest["status"])
             guests.append(guest)
         return guests

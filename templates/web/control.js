@@ -4,13 +4,14 @@
 (function () {
   const G = window.Greenroom;
   const TOKEN_KEY = "greenroom-control-token";
-  const GUEST_ACTIONS = [
-    ["confirmed", "Confirm"],
-    ["in_green_room", "Check in"],
-    ["on_air", "On air"],
-    ["done", "Done"],
-    ["no_show", "No-show"],
-  ];
+  const GUEST_STATUS_LABELS = {
+    invited: "Invited",
+    confirmed: "Confirm",
+    in_green_room: "Check in",
+    on_air: "On air",
+    done: "Done",
+    no_show: "No-show",
+  };
   // Mirrors livekit.questions.core: which moderation steps each status allows.
   const QUESTION_ACTIONS = {
     pending: ["approve", "show", "answer", "reject"],
@@ -158,15 +159,18 @@
       return name + " " + (value.state || "") + (value.detail && value.state !== "ok" ? " (" + value.detail + ")" : "");
     });
     const degraded = Object.keys(platforms).some(function (name) { return (platforms[name] || {}).state === "degraded"; });
-    G.setText("platforms", names.join(" · ")).setAttribute("data-ok", names.length ? (degraded ? "no" : "yes") : "none");
+    const pill = G.setText("platforms", names.join(" · "));
+    pill.setAttribute("data-ok", degraded ? "no" : "yes");
+    pill.hidden = names.length === 0;
   }
 
   function guestRow(guest, index, count) {
-    const buttons = GUEST_ACTIONS.filter(function (pair) { return pair[0] !== guest.status; }).map(function (pair) {
+    // Only the steps the guest rules allow from this status (the server lists them).
+    const buttons = (guest.next_statuses || []).map(function (status) {
       return G.el("button", {
-        text: pair[1],
-        attrs: { "data-status": pair[0] },
-        onClick: function () { act("guests.status", { id: guest.id, status: pair[0] }); },
+        text: GUEST_STATUS_LABELS[status] || status,
+        attrs: { "data-status": status },
+        onClick: function () { act("guests.status", { id: guest.id, status: status }); },
       });
     });
     buttons.push(G.el("button", {
