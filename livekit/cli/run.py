@@ -52,6 +52,10 @@ def run(ctx: click.Context, rundown_path: str, auto: bool, resume: bool | None, 
     it is resynced when it is back. With a terminal you get a live view and single-key controls;
     without one (CI, a service) one line per segment. SIGTERM or `q` stops following and keeps the
     show resumable; the show ends with its last segment, `e` twice, or the control room.
+
+    Guests named in the rundown follow it: a segment's `guest` goes on air when it starts (lower
+    third in OBS and the overlay) and back to the green room when it ends (done at the end of the
+    show). Every appearance is logged (`livekit guests log`).
     """
     workspace = get_workspace(ctx)
     rundown = load_rundown(rundown_path)

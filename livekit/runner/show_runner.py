@@ -19,6 +19,7 @@ from greenroom.errors import GreenroomError
 from livekit.core.clock import Clock
 from livekit.core.durations import parse_duration
 from livekit.core.show import Show, ShowEvent, ShowSnapshot, ShowStatus
+from livekit.guests.core import GuestStatus, normalise_name
 from livekit.guests.queue import GuestQueue
 from livekit.obs.show_sync import ObsHealth, ObsShowSync
 from livekit.platforms.base import PlatformSession
@@ -89,6 +90,8 @@ class ShowRunner:
         self._question_cache: list[dict[str, Any]] | None = None
         self._background: set[asyncio.Task[Any]] = set()
         self._last_segment: int | None = show.current if resumed else None
+        self._last_segment_announced = self._last_segment
+        self._rundown_guests = {normalise_name(s.guest) for s in show.rundown.segments if s.guest}
         self._announced_start = resumed and show.status is not ShowStatus.READY
         questions.add_listener(lambda _question: self._questions_changed())
         if obs is not None:
@@ -228,13 +231,39 @@ class ShowRunner:
             self._announced_start = True
             for session in self.platforms:
                 self._spawn(session.on_show_start(self.show.rundown.title, self.category), f"{session.name} show start")
-        if snapshot.status is ShowStatus.LIVE and snapshot.current != self._last_segment:
+        if snapshot.status is not ShowStatus.READY and snapshot.current != self._last_segment:
             self._last_segment = snapshot.current
+            self._follow_rundown_guests(snapshot)
+        if snapshot.status is ShowStatus.LIVE and snapshot.current != self._last_segment_announced:
+            self._last_segment_announced = snapshot.current
             for session in self.platforms:
                 self._spawn(session.on_segment_start(snapshot.current, snapshot.segment_title or "", snapshot.guest),
                             f"{session.name} segment start")
         self._follow_in_obs(snapshot)
         self._publish()
+
+    def _follow_rundown_guests(self, snapshot: ShowSnapshot) -> None:
+        """At each segment change the rundown's guests follow it: the segment's guest goes on air, the
+        previous one back to the green room (done when the show ends). Guests not named in the rundown
+        and changes the producer makes within a segment are left alone."""
+        wanted = normalise_name(snapshot.guest) if snapshot.guest and snapshot.status is ShowStatus.LIVE else None
+        leaving = GuestStatus.DONE if snapshot.status is ShowStatus.ENDED else GuestStatus.IN_GREEN_ROOM
+        events = self.show.events
+        at = events[-1].at_ms if events else self.clock.now_ms()
+        for guest in self.guests.list(self.key):
+            name, status = normalise_name(guest["name"]), guest["status"]
+            if name not in self._rundown_guests:
+                continue
+            try:
+                if status == GuestStatus.ON_AIR and name != wanted:
+                    self.guests.set_status(guest["id"], leaving, at)
+                elif name == wanted and status != GuestStatus.ON_AIR:
+                    if status in (GuestStatus.INVITED, GuestStatus.CONFIRMED, GuestStatus.NO_SHOW):
+                        self.guests.set_status(guest["id"], GuestStatus.IN_GREEN_ROOM, at)
+                    self.guests.set_status(guest["id"], GuestStatus.ON_AIR, at)
+            except GreenroomError as error:
+                log.warning("guest %s could not follow the rundown: %s", guest["name"], error)
+        self._guests_changed()
 
     def _follow_in_obs(self, snapshot: ShowSnapshot) -> None:
         if self.obs is None:
