@@ -29,7 +29,7 @@ from outreach.core.influencer import (
     person_from_values,
 )
 from outreach.importing.columns import map_columns, parse_overrides
-from outreach.importing.reader import ImportFileError, open_source
+from outreach.importing.reader import ImportFileError, Source, open_source
 from outreach.storage.influencers import known_timezones, person_from_row, timestamp, utc_now
 
 #: How many problems an error message lists before summarising the rest.
@@ -147,6 +147,32 @@ def import_file(
             f"{path}: no column for an email or a platform handle (columns: {', '.join(source.headers)}); "
             f"name one with --map COLUMN=email (or youtube, twitch, instagram, tiktok, x)")
     report = ImportReport(str(path), columns, dry_run=dry_run)
+    with _write_lock(db, dry_run):
+        _plan_and_write(db, path, source, columns, report, kind=kind, skip_invalid=skip_invalid,
+                        now=now, progress=progress)
+    return report
+
+
+@contextlib.contextmanager
+def _write_lock(db: sqlite_utils.Database, dry_run: bool) -> Iterator[None]:
+    """Hold SQLite's write lock from the first read of known people to the commit (BEGIN IMMEDIATE), so a
+    hand edit made meanwhile by another process can't be overwritten by what this import read before it."""
+    if dry_run or db.conn.in_transaction:
+        yield
+        return
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        yield
+    except BaseException:
+        db.execute("ROLLBACK")
+        raise
+    db.execute("COMMIT")
+
+
+def _plan_and_write(db: sqlite_utils.Database, path: Path, source: Source, columns: dict[str, str],
+                    report: ImportReport, *, kind: str | None, skip_invalid: bool, now: datetime | None,
+                    progress: Callable[[int, int], None] | None) -> None:
+    dry_run = report.dry_run
     zones = known_timezones()
     index = _load_index(db)
     targets: dict[Any, _Target] = {}
@@ -188,10 +214,10 @@ def import_file(
         target = targets[owner]
         merge = merge_person(target.person, person, target.hand_edited | target.set_by_file)
         apply_merge(target.person, merge)
-        index.add(owner, identities)
+        index.add(owner, target.person.identities())  # a handle that was kept out does not point here
         label = _describe_owner(owner, targets)
         kept = _kept(merge.kept_hand_edited, target)
-        target.set_by_file.update(merge.updates, map("custom.{}".format, merge.custom_updates))
+        target.set_by_file.update(person.fields, map("custom.{}".format, person.custom))
         if not merge.changed:
             report.outcomes.append(RowOutcome(
                 row.where, "skipped", target.person.display_name(),
@@ -222,7 +248,6 @@ def import_file(
         _write(db, path, targets, new_keys, now or utc_now())
         for outcome, owner in owners:
             outcome.influencer_id = targets[owner].influencer_id
-    return report
 
 
 def _kept(names: list[str], target: _Target) -> str:
