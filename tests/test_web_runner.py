@@ -162,10 +162,10 @@ async def test_a_guest_put_on_air_shows_in_the_overlay_and_in_obs_lower_third(br
         except ObsError:
             return None
 
-    assert await wait_for(lambda: obs_lower_third() == "Jane Doe"), obs_lower_third()
+    assert await wait_for(lambda: obs_lower_third() == "Jane Doe", timeout=20), obs_lower_third()
     await control.click(f"{row} button[data-status='done']")
     await overlay.wait_for_selector("#lower-third[hidden]", state="attached")
-    assert await wait_for(lambda: obs_lower_third() == ""), obs_lower_third()
+    assert await wait_for(lambda: obs_lower_third() == "", timeout=20), obs_lower_third()
 
 
 async def test_stopping_livekit_shows_disconnected_and_a_resumed_run_recovers_the_pages(browser_context, livekit_run):
