@@ -242,3 +242,17 @@ def test_a_short_token_is_refused(port):
 
     with pytest.raises(GreenroomError, match="at least 16"):
         create_app(port, "short")
+
+
+async def test_a_host_given_as_an_ip_address_is_allowed(client):
+    response = await client.get("/presenter", headers={"Host": "192.168.1.20:8787"})
+    assert response.status == 200
+
+
+async def test_allow_origin_admits_one_more_browser_origin(port):
+    app = create_app(port, TOKEN, allow_origin="http://companion.local:8000")
+    async with TestClient(TestServer(app, host="127.0.0.1")) as own_client:
+        allowed = await own_client.post("/api/show/start", headers={**AUTH, "Origin": "http://companion.local:8000"})
+        refused = await own_client.post("/api/show/next", headers={**AUTH, "Origin": "http://other.local:8000"})
+    assert (allowed.status, refused.status) == (200, 403)
+    assert port.show.current == 0
