@@ -79,16 +79,17 @@ def plan_tick(
     """
     plan = TickPlan(mailboxes=dict(mailboxes))
     budgets = plan.mailboxes
-    open_now: dict[tuple[str, str | None], bool] = {}
+    open_now: dict[str, dict[str | None, bool]] = {campaign: {} for campaign in windows}
     by_mailbox: dict[str, tuple[list[DueStep], list[DueStep]]] = {}  # (follow-ups, first emails)
     for step in due:  # hot loop (100k steps per tick must stay well under 100 ms): keep it lean
         if step.due_at > now:
             plan.not_due += 1
             continue
-        key = (step.campaign, step.timezone)
-        if key not in open_now:
-            open_now[key] = windows[step.campaign].is_open(now, step.timezone)
-        if not open_now[key]:
+        zones = open_now[step.campaign]
+        is_open = zones.get(step.timezone)
+        if is_open is None:
+            is_open = zones[step.timezone] = windows[step.campaign].is_open(now, step.timezone)
+        if not is_open:
             plan.outside_window += 1
             continue
         groups = by_mailbox.get(step.mailbox)
