@@ -87,3 +87,16 @@ def test_log_table_cannot_be_written_to_a_file(workspace, tmp_path):
     result = run(workspace, "log", "-o", str(tmp_path / "x.txt"))
     assert result.exit_code == 2
     assert "--output needs --format csv or json" in result.output
+
+
+def test_notes_on_an_appearance_show_in_the_log(workspace):
+    appeared(workspace, "Jane Doe", 1_000, 2_000)
+    [entry] = GuestQueue(workspace.database()).log()
+    assert run(workspace, "note", str(entry["id"]), "Great energy").exit_code == 0
+    assert "Great energy" in run(workspace, "log").output
+
+
+def test_a_note_on_an_unknown_appearance_is_an_error(workspace):
+    result = run(workspace, "note", "99", "x")
+    assert result.exit_code == 2
+    assert "no guest appearance with id 99" in result.output

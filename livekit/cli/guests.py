@@ -138,11 +138,11 @@ def log(ctx: click.Context, show: str | None, guest: str | None, since: datetime
             click.echo("no guest appearances logged yet")
             return
         table = Table(title="Guest appearances")
-        for column in ("show", "guest", "title", "on air (UTC)", "off air (UTC)", "min", "booked by", "notes"):
+        for column in ("id", "show", "guest", "title", "on air (UTC)", "off air (UTC)", "min", "booked by", "notes"):
             table.add_column(column)
-        for row in log_rows(entries):
+        for entry, row in zip(entries, log_rows(entries), strict=True):
             minutes = "" if row["duration_s"] == "" else f"{row['duration_s'] / 60:.1f}"
-            table.add_row(*_cells(row["show"], row["guest"], row["title_or_handle"], row["on_air"],
+            table.add_row(*_cells(entry["id"], row["show"], row["guest"], row["title_or_handle"], row["on_air"],
                                   row["off_air"] or "on air", minutes, row["booked_by"], row["notes"]))
         _console().print(table)
         return
@@ -153,3 +153,13 @@ def log(ctx: click.Context, show: str | None, guest: str | None, since: datetime
         write_text_atomically(output, text)
         click.echo(f"wrote {len(entries)} appearances to {output}", err=True)
 
+
+
+@guests.command("note")
+@click.argument("appearance_id", type=int)
+@click.argument("text")
+@click.pass_context
+def note(ctx: click.Context, appearance_id: int, text: str) -> None:
+    """Set the team's notes on one logged appearance (its id is in `livekit guests log`), e.g. how it went."""
+    GuestQueue(get_workspace(ctx).database()).annotate_appearance(appearance_id, text)
+    click.echo(f"noted appearance {appearance_id}")
