@@ -140,12 +140,16 @@ class OutreachService:
         self._imap_worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="outreach-imap")
         self._session = SendSession(workspace)
         self._inbox: Any = None
+        self._reads_inbox = False
         self._stopping = asyncio.Event()
 
     async def _in(self, worker: ThreadPoolExecutor, function: Callable[[], Any]) -> Any:
         return await asyncio.get_running_loop().run_in_executor(worker, function)
 
     async def send_tick(self) -> None:
+        """Read the inbox first (when configured): a reply that is already there must stop its follow-up."""
+        if self._reads_inbox:
+            await self.poll_inbox()
         try:
             report = await self._in(self._smtp_worker, self._session.tick)
         except GreenroomError as error:
@@ -188,7 +192,8 @@ class OutreachService:
         job_defaults = {"max_instances": 1, "coalesce": True, "misfire_grace_time": 3600}
         scheduler.add_job(self.send_tick, "interval", seconds=self.send_every, next_run_time=utc_now(),
                           id="send", **job_defaults)
-        if imap_settings(self.workspace) is not None:
+        self._reads_inbox = imap_settings(self.workspace) is not None
+        if self._reads_inbox:
             scheduler.add_job(self.poll_inbox, "interval", seconds=self.poll_every, next_run_time=utc_now(),
                               id="inbox", **job_defaults)
         scheduler.start()

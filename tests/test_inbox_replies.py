@@ -133,3 +133,40 @@ def test_each_message_is_processed_only_once(mail_world):
     assert world.inbox.poll().total == 1
     assert world.inbox.poll().total == 0
     assert activity_kinds(world, bo).count("replied") == 1
+
+
+def test_run_service_polls_the_inbox_and_a_reply_stops_the_follow_up(mail_world, imap_server):
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    world, smtp, imap = mail_world
+    bo = world.add_person("Bo Fit", "bo@example.org")
+    world.now = world.now.replace(year=2020)
+    world.start(follow_up_days=1)
+    world.tick()
+    first = smtp.handler.messages[0].message
+    imap.deliver(incoming("bo@example.org", f"Re: {first['Subject']}", in_reply_to=first["Message-ID"]))
+    world.session.close()
+    world.session = None
+    process = subprocess.Popen(
+        [sys.executable, "-c", "from outreach.cli import main; main()", "--workspace", str(world.workspace.root),
+         "run", "--send-every", "1", "--poll-every", "5"],
+        stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        env={**os.environ, "GREENROOM_IMAP_PASSWORD": imap.password},
+    )
+    try:
+        deadline = time.monotonic() + 20
+        while world.enrollment(bo)["status"] == "active" and time.monotonic() < deadline:
+            time.sleep(0.1)
+        time.sleep(1.5)  # at least one more send tick after the reply was read
+        os.kill(process.pid, signal.SIGTERM)
+        out, err = process.communicate(timeout=20)
+    finally:
+        if process.poll() is None:
+            process.kill()
+    assert "inbox: 1 reply" in out, out + err
+    assert world.enrollment(bo)["status"] == "replied"
+    assert len(smtp.handler.messages) == 1

@@ -51,7 +51,8 @@ def send(ctx: click.Context, once: bool, dry_run: bool) -> None:
 @click.option("--send-every", type=click.FloatRange(min=1), default=60.0, show_default=True,
               help="Seconds between send ticks.")
 @click.option("--poll-every", type=click.FloatRange(min=5), default=120.0, show_default=True,
-              help="Seconds between inbox polls (only when [imap] is configured).")
+              help="Seconds between inbox polls when [imap] is configured (the inbox is also read right "
+                   "before every send tick, so a waiting reply stops its follow-up).")
 @click.pass_context
 def run(ctx: click.Context, send_every: float, poll_every: float) -> None:
     """Foreground service: send due emails and read replies until SIGTERM or Ctrl-C.
