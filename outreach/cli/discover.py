@@ -14,14 +14,16 @@ from greenroom.errors import GreenroomError
 from greenroom.workspace import Workspace
 from outreach.cli.output import print_records, safe_text
 from outreach.core.discovery import Candidate
-from outreach.platforms.discover import add_prospects, discover
-from outreach.platforms.settings import twitch_helix_client, youtube_stats_client
 
 COLUMNS = ("rank", "platform", "handle", "name", "followers", "live_viewers", "videos", "growth_30d", "tracked")
 
 
 async def run_discovery(workspace: Workspace, youtube_keywords: str | None, twitch_category: str | None,
                         limit: int) -> list[Candidate]:
+    # Imported here: the HTTP stack is only loaded by the commands that talk to platforms.
+    from outreach.platforms.discover import discover
+    from outreach.platforms.settings import twitch_helix_client, youtube_stats_client
+
     db = workspace.database()
     youtube = youtube_stats_client(workspace) if youtube_keywords else None
     twitch = twitch_helix_client(workspace) if twitch_category else None
@@ -76,6 +78,8 @@ def discover_command(ctx: click.Context, youtube_keywords: str | None, twitch_ca
         chosen = list(candidates)
     added: list[int] = []
     if chosen:
+        from outreach.platforms.discover import add_prospects
+
         source = " / ".join(filter(None, [youtube_keywords and f"youtube search {youtube_keywords!r}",
                                           twitch_category and f"twitch category {twitch_category!r}"]))
         added = add_prospects(workspace.database(), chosen, niche or youtube_keywords or twitch_category or "",

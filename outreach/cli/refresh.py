@@ -11,7 +11,6 @@ import click
 
 from greenroom.cli import get_workspace
 from outreach.cli.output import print_records, safe_text
-from outreach.platforms.refresh import refresh_workspace
 from outreach.storage.influencers import find_influencer
 
 COLUMNS = ("influencer_id", "name", "platform", "handle", "followers", "views", "videos", "error")
@@ -34,6 +33,8 @@ def refresh(ctx: click.Context, references: tuple[str, ...], platforms: tuple[st
     configured) is listed with its error and the others are still refreshed; exit code 0 if at least one
     handle was refreshed, 1 if none could be.
     """
+    from outreach.platforms.refresh import refresh_workspace  # the HTTP stack loads only when needed
+
     workspace = get_workspace(ctx)
     db = workspace.database()
     ids = [find_influencer(db, reference) for reference in references] or None
