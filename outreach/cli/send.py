@@ -7,7 +7,10 @@ import asyncio
 import click
 
 from greenroom.cli import get_workspace
+from greenroom.errors import GreenroomError
+from outreach.campaigns.replies import InboxSession
 from outreach.campaigns.sending import resolve
+from outreach.campaigns.settings import imap_settings
 from outreach.service import OutreachService, describe_tick, send_once, sender_lock, utc_now
 from outreach.storage import outbox as outbox_store
 
@@ -28,9 +31,18 @@ def send(ctx: click.Context, once: bool, dry_run: bool) -> None:
     `uncertain` the next time a sender starts. Temporary (4xx) failures are retried with backoff
     (1 min ... 6 h); permanent (5xx) ones mark the address bounced and suppress it. If the server cannot be
     reached, the tick stops and the rest stays queued. Without an [smtp] section, emails are written to
-    WORKSPACE/outbox/*.eml instead.
+    WORKSPACE/outbox/*.eml instead. With [imap], the inbox is read first so waiting replies stop their
+    follow-ups (if it cannot be read, a warning is printed and sending goes on).
     """
     workspace = get_workspace(ctx)
+    if not dry_run and imap_settings(workspace) is not None:
+        inbox = InboxSession(workspace)
+        try:
+            click.echo(inbox.poll().describe())
+        except GreenroomError as error:
+            click.secho(f"warning: inbox not read, sending anyway: {error}", fg="yellow", err=True)
+        finally:
+            inbox.close()
     recovered, report = send_once(workspace, dry_run=dry_run)
     for row in recovered:
         click.echo(f"outbox #{row['id']} to {row['to_address']} was interrupted during delivery: now uncertain "
