@@ -170,3 +170,24 @@ def test_run_service_polls_the_inbox_and_a_reply_stops_the_follow_up(mail_world,
     assert "inbox: 1 reply" in out, out + err
     assert world.enrollment(bo)["status"] == "replied"
     assert len(smtp.handler.messages) == 1
+
+
+def test_send_once_reads_the_inbox_first_so_a_waiting_reply_stops_the_follow_up(mail_world):
+    from click.testing import CliRunner
+
+    from outreach.cli import main
+
+    world, smtp, imap = mail_world
+    bo = world.add_person("Bo Fit", "bo@example.org")
+    world.now = world.now.replace(year=2020)
+    world.start(follow_up_days=1)
+    world.tick()
+    first = smtp.handler.messages[0].message
+    imap.deliver(incoming("bo@example.org", f"Re: {first['Subject']}", in_reply_to=first["Message-ID"]))
+    world.session.close()
+    world.session = None
+    result = CliRunner().invoke(main, ["--workspace", str(world.workspace.root), "send", "--once"])
+    assert result.exit_code == 0, result.output
+    assert "inbox: 1 reply" in result.output
+    assert world.enrollment(bo)["status"] == "replied"
+    assert len(smtp.handler.messages) == 1
