@@ -195,3 +195,18 @@ def test_json_item_that_is_not_an_object_is_an_invalid_row(workspace, tmp_path):
     result = run(workspace, "import", str(path))
     assert result.exit_code == 2
     assert "item 2: expected an object, got str" in result.output
+
+
+def test_excel_sep_hint_line_sets_the_delimiter_and_keeps_line_numbers(workspace, tmp_path):
+    path = tmp_path / "hinted.csv"
+    path.write_text("sep=;\nName;Email\nAna;ana@example.com\nBo;not-an-email\n", encoding="utf-8")
+    result = run(workspace, "import", str(path))
+    assert result.exit_code == 2
+    assert f"{path} line 4: email: 'not-an-email' is not a valid email address" in result.output
+
+
+def test_duplicate_header_is_refused_naming_the_column(workspace, tmp_path):
+    path = write_csv(tmp_path / "dup.csv", ["Name", "Email", "Name"], [["Ana", "ana@example.com", "A"]])
+    result = run(workspace, "import", str(path))
+    assert result.exit_code == 2
+    assert "line 1: the column 'Name' appears twice in the header" in result.output

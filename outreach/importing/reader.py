@@ -68,27 +68,37 @@ def open_source(path: Path, encoding: str | None = None) -> Source:
 
 
 def _csv_source(path: Path, text: str) -> Source:
-    sample = text[:65536]
-    try:
-        dialect: Any = csv.Sniffer().sniff(sample, delimiters=",;\t|")
-    except csv.Error:
-        dialect = csv.excel
-    reader = csv.reader(io.StringIO(text, newline=""), dialect)
+    stream = io.StringIO(text, newline="")
+    first_line = text.split("\n", 1)[0].strip()
+    dialect: Any
+    skipped = 0
+    if first_line.lower().startswith("sep=") and len(first_line) == 5:
+        # Excel's "sep=;" hint line: use that delimiter and skip the line.
+        dialect = type("ExcelHinted", (csv.excel,), {"delimiter": first_line[4]})
+        stream.readline()
+        skipped = 1
+    else:
+        try:
+            dialect = csv.Sniffer().sniff(text[:65536], delimiters=",;\t|")
+        except csv.Error:
+            dialect = csv.excel
+    reader = csv.reader(stream, dialect)
     try:
         headers = next(reader)
     except StopIteration:
         raise ImportFileError(f"{path} is empty: nothing to import") from None
     except csv.Error as error:
-        raise ImportFileError(f"{path} line 1: unreadable header: {error}") from None
+        raise ImportFileError(f"{path} line {1 + skipped}: unreadable header: {error}") from None
     headers = [header.strip() for header in headers]
     duplicates = sorted({header for header in headers if header and headers.count(header) > 1})
     if duplicates:
-        raise ImportFileError(f"{path} line 1: the column {duplicates[0]!r} appears twice in the header")
+        raise ImportFileError(
+            f"{path} line {1 + skipped}: the column {duplicates[0]!r} appears twice in the header")
     count = max(text.count("\n") - 1, 0)
 
     def rows() -> Iterator[SourceRow]:
         while True:
-            line = reader.line_num + 1
+            line = reader.line_num + 1 + skipped
             try:
                 cells = next(reader)
             except StopIteration:
