@@ -10,7 +10,7 @@ from outreach.cli import main
 from outreach.platforms.refresh import refresh_stats
 from outreach.platforms.settings import twitch_helix_client, youtube_stats_client
 from outreach.storage.influencers import get_influencer, set_fields
-from tests.fakes.youtube import API_KEY
+from tests.fakes.youtube import API_KEY, OAUTH_TOKEN
 
 NOW = datetime(2026, 6, 1, 9, 0, tzinfo=UTC)
 
@@ -177,3 +177,17 @@ def test_refresh_command_exits_one_when_nothing_could_be_refreshed(stats_workspa
     result = CliRunner().invoke(main, ["-w", str(stats_workspace.root), "refresh"])
     assert result.exit_code == 1
     assert "refreshed 0, failed 1" in result.output
+
+
+def test_without_an_api_key_the_oauth_tokens_of_livekit_auth_are_used(stats_workspace, youtube_data, monkeypatch):
+    monkeypatch.delenv("YOUTUBE_API_KEY")
+    tokens = stats_workspace.path("tokens/youtube.json")
+    tokens.parent.mkdir()
+    tokens.write_text(json.dumps({"token": OAUTH_TOKEN, "refresh_token": "1//r", "client_id": "c", "client_secret": "s",
+                                  "token_uri": "http://127.0.0.1:9/token"}))
+    tokens.chmod(0o600)
+    youtube_data.add_channel(channel_id(3), "Via OAuth", subscribers=42)
+    add_person(stats_workspace.database(), "Oa", youtube=channel_id(3))
+    report = refresh(stats_workspace)
+    assert [(line.followers, line.error) for line in report.lines] == [(42, None)]
+    assert "key" not in youtube_data.requests[0][1]

@@ -27,7 +27,7 @@ def refresh(ctx: click.Context, references: tuple[str, ...], platforms: tuple[st
     """Refresh follower/subscriber counts of everyone tracked (or of REFERENCES: ids, emails, platform:handle).
 
     YouTube: channels.list, 50 channels per call (1 quota unit each; @handles cost 1 unit each), counted
-    against [youtube] daily_quota; key from $YOUTUBE_API_KEY. Twitch: Helix users + channels/followers with
+    against [youtube] daily_quota; key from $YOUTUBE_API_KEY, else the `livekit auth youtube` tokens. Twitch: Helix users + channels/followers with
     an app token from $TWITCH_CLIENT_ID / $TWITCH_CLIENT_SECRET. Each snapshot is kept, and 7/30-day growth
     is recomputed. Partial failure: a handle that fails (unknown, API error, quota used up, platform not
     configured) is listed with its error and the others are still refreshed; exit code 0 if at least one

@@ -16,16 +16,23 @@ TWITCH_CLIENT_SECRET_ENV = "TWITCH_CLIENT_SECRET"
 
 
 def youtube_stats_client(workspace: Workspace) -> YouTubeStatsClient | None:
-    """``$YOUTUBE_API_KEY`` or ``[youtube] api_key`` in secrets.toml; ``[youtube] api_endpoint``/``daily_quota``."""
+    """``$YOUTUBE_API_KEY`` or ``[youtube] api_key`` in secrets.toml, else the OAuth tokens stored by
+    `livekit auth youtube` (same Google project); ``[youtube] api_endpoint``/``daily_quota`` apply to both."""
     config = workspace.config
-    api_key = workspace.secrets.get("youtube", "api_key", env=YOUTUBE_API_KEY_ENV)
-    if not api_key:
-        return None
     daily_quota = config.get("youtube", "daily_quota", int, DEFAULT_DAILY_QUOTA)
     if daily_quota < 1:
         raise ConfigError(f"{config.path}: [youtube] daily_quota must be positive, got {daily_quota}")
-    return YouTubeStatsClient(api_key=api_key, api_endpoint=config.get("youtube", "api_endpoint", str, "") or None,
-                              daily_quota=daily_quota)
+    endpoint = config.get("youtube", "api_endpoint", str, "") or None
+    api_key = workspace.secrets.get("youtube", "api_key", env=YOUTUBE_API_KEY_ENV)
+    if api_key:
+        return YouTubeStatsClient(api_key=api_key, api_endpoint=endpoint, daily_quota=daily_quota)
+    from livekit.platforms.auth import load_youtube_credentials
+    from livekit.platforms.settings import YouTubeSettings
+
+    credentials = load_youtube_credentials(YouTubeSettings.from_workspace(workspace))
+    if credentials is None:
+        return None
+    return YouTubeStatsClient(credentials=credentials, api_endpoint=endpoint, daily_quota=daily_quota)
 
 
 def twitch_helix_client(workspace: Workspace) -> TwitchHelixClient | None:

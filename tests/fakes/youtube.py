@@ -23,6 +23,8 @@ from typing import Any
 from aiohttp import web
 
 API_KEY = "fake-youtube-api-key"
+#: An OAuth access token the fake accepts instead of a key (``Authorization: Bearer``).
+OAUTH_TOKEN = "ya29.fake-outreach-token"
 COSTS = {"channels": 1, "search": 100}
 
 
@@ -98,6 +100,7 @@ class FakeYouTubeData(ThreadedApp):
             self.units_used = 0
             self.quota_limit = 10_000
             self.failing_ids: set[str] = set()
+            self.oauth_tokens: set[str] = {OAUTH_TOKEN}
 
     def add_channel(self, channel_id: str, title: str, *, handle: str | None = None, subscribers: int = 0,
                     views: int = 0, videos: int = 0, hidden: bool = False, keywords: str = "") -> None:
@@ -122,7 +125,8 @@ class FakeYouTubeData(ThreadedApp):
         params = dict(request.query)
         with self._lock:
             self.requests.append((resource, params))
-            if params.get("key") != API_KEY:
+            bearer = request.headers.get("Authorization", "").removeprefix("Bearer ")
+            if params.get("key") != API_KEY and bearer not in self.oauth_tokens:
                 return web.json_response(error_body(400, "badRequest", "API key not valid. Please pass a valid "
                                                     "API key.", "global"), status=400)
             cost = COSTS[resource]
