@@ -125,6 +125,16 @@ def test_tag_adds_and_removes_niches_on_several_people(workspace, people):
     assert get_influencer(people, 3)["niches"] == ["retro", "indie"]
 
 
+def test_a_tag_removed_by_hand_does_not_come_back_on_reimport(workspace, people, tmp_path):
+    assert run(workspace, "influencers", "tag", "1", "--remove", "speedrun").exit_code == 0
+    path = tmp_path / "again.csv"
+    with path.open("w", newline="") as handle:
+        csv.writer(handle).writerows(PEOPLE[:2])
+    report = import_file(people, path)
+    assert get_influencer(people, 1)["niches"] == ["gaming"]
+    assert "kept hand-edited niches" in report.outcomes[0].reason
+
+
 def test_unknown_reference_is_one_clear_line(workspace, people):
     result = run(workspace, "influencers", "show", "nobody@example.com")
     assert result.exit_code == 2

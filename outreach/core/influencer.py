@@ -301,7 +301,8 @@ class Merge:
 def merge_person(existing: Person, incoming: Person, hand_edited: Collection[str]) -> Merge:
     """Fill gaps and take newer values, but never overwrite a field someone edited by hand.
 
-    Emails and niches are unions; ``custom.KEY`` follows the scalar rule per key.
+    Emails and niches are unions (niches edited by hand stay as they are); ``custom.KEY`` follows the
+    scalar rule per key.
     """
     merge = Merge()
     for name, value in incoming.fields.items():
@@ -321,7 +322,11 @@ def merge_person(existing: Person, incoming: Person, hand_edited: Collection[str
             continue
         merge.custom_updates[key] = value
     merge.new_emails = [email for email in incoming.emails if email not in existing.emails]
-    merge.new_niches = [niche for niche in incoming.niches if niche not in existing.niches]
+    new_niches = [niche for niche in incoming.niches if niche not in existing.niches]
+    if new_niches and "niches" in hand_edited:
+        merge.kept_hand_edited.append("niches")  # a tag removed by hand must not come back from a file
+    else:
+        merge.new_niches = new_niches
     return merge
 
 

@@ -245,17 +245,21 @@ def tag(
     db: sqlite_utils.Database, influencer_ids: Iterable[int], add: Iterable[str] = (), remove: Iterable[str] = (),
     now: datetime | None = None,
 ) -> int:
-    """Add/remove niche tags on several people at once; returns how many changed."""
+    """Add/remove niche tags on several people at once (niches become hand-edited: imports then leave them
+    alone); returns how many changed."""
     adding, removing = normalise_niches(list(add)), set(normalise_niches(list(remove)))
     moment = timestamp(now or utc_now())
     changed = 0
     with db.atomic():
         for influencer_id in influencer_ids:
-            current = get_influencer(db, influencer_id)["niches"]
+            record = get_influencer(db, influencer_id)
+            current = record["niches"]
             niches = [n for n in current if n not in removing] + [n for n in adding if n not in current]
             if niches == current:
                 continue
-            db["influencers"].update(influencer_id, {"niches": json.dumps(niches), "updated_at": moment})
+            hand_edited = record["hand_edited"] + ["niches"] * ("niches" not in record["hand_edited"])
+            db["influencers"].update(influencer_id, {"niches": json.dumps(niches), "updated_at": moment,
+                                                     "hand_edited": json.dumps(hand_edited)})
             db.execute(
                 "INSERT INTO influencer_activity (influencer_id, kind, detail, at) VALUES (?, 'tagged', ?, ?)",
                 [influencer_id, f"niches={', '.join(niches)}", moment])
