@@ -125,6 +125,12 @@ def test_tag_adds_and_removes_niches_on_several_people(workspace, people):
     assert get_influencer(people, 3)["niches"] == ["retro", "indie"]
 
 
+def test_niche_filter_matches_accented_tags_however_they_were_stored(workspace, people):
+    run(workspace, "influencers", "tag", "2", "--add", "Cuisine Française")
+    set_fields(people, 3, {"niches": "cuisine française, retro"})
+    assert names(workspace, "--niche", "cuisine française") == ["Cy Retro", "Bo Chef"]
+
+
 def test_a_tag_removed_by_hand_does_not_come_back_on_reimport(workspace, people, tmp_path):
     assert run(workspace, "influencers", "tag", "1", "--remove", "speedrun").exit_code == 0
     path = tmp_path / "again.csv"

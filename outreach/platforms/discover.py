@@ -84,7 +84,8 @@ def add_prospects(db: sqlite_utils.Database, candidates: Sequence[Candidate], ni
                 continue
             influencer_id = db["influencers"].insert({
                 "name": candidate.name or candidate.handle, candidate.platform: candidate.handle,
-                "niches": json.dumps(normalise_niches(niche)), "stage": "prospect", "kind": "influencer",
+                "niches": json.dumps(normalise_niches(niche), ensure_ascii=False),
+                "stage": "prospect", "kind": "influencer",
                 "custom": "{}", "hand_edited": "[]", "created_at": moment, "updated_at": moment,
             }).last_pk
             add_snapshot(db, influencer_id, candidate.platform, candidate.handle, followers=candidate.followers,

@@ -210,7 +210,7 @@ def set_fields(
                 raise InvalidEdit(f"email {new_email} already belongs to influencer #{owner}")
             updates["email"] = new_email
         elif name == "niches":
-            updates["niches"] = json.dumps(value or [])
+            updates["niches"] = json.dumps(value or [], ensure_ascii=False)
         elif name.startswith("custom."):
             key = name.removeprefix("custom.")
             if value is None:
@@ -258,8 +258,9 @@ def tag(
             if niches == current:
                 continue
             hand_edited = record["hand_edited"] + ["niches"] * ("niches" not in record["hand_edited"])
-            db["influencers"].update(influencer_id, {"niches": json.dumps(niches), "updated_at": moment,
-                                                     "hand_edited": json.dumps(hand_edited)})
+            db["influencers"].update(influencer_id, {
+                "niches": json.dumps(niches, ensure_ascii=False), "updated_at": moment,
+                "hand_edited": json.dumps(hand_edited)})
             db.execute(
                 "INSERT INTO influencer_activity (influencer_id, kind, detail, at) VALUES (?, 'tagged', ?, ?)",
                 [influencer_id, f"niches={', '.join(niches)}", moment])
@@ -316,7 +317,7 @@ def _where(criteria: Filter, now: datetime) -> tuple[str, list[Any]]:
         niche = normalise_niches(criteria.niche)
         for tag_name in niche:
             clauses.append("niches LIKE ? AND EXISTS (SELECT 1 FROM json_each(influencers.niches) WHERE value = ?)")
-            params += [f"%{json.dumps(tag_name)[1:-1]}%", tag_name]
+            params += [f"%{json.dumps(tag_name, ensure_ascii=False)[1:-1]}%", tag_name]
     if criteria.search:
         clauses.append("id IN (SELECT rowid FROM influencers_fts WHERE influencers_fts MATCH ?)")
         params.append(fts_query(criteria.search))
