@@ -73,6 +73,7 @@ async def test_the_presenter_counts_down_the_segment(browser_context, live_web):
     await presenter.wait_for_function(text_is("countdown", "1:00"))
     await presenter.wait_for_function(text_is("countdown", "0:59"), timeout=3000)
     assert await presenter.get_attribute("body", "data-phase") == "normal"
+    assert await presenter.text_content("#next-prompt") in ("In 0:29: Plug the newsletter", "In 0:28: Plug the newsletter")
 
 
 async def test_a_guest_put_on_air_shows_in_the_overlay_lower_third_and_to_the_host(browser_context, live_web):

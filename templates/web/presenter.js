@@ -28,6 +28,12 @@
       G.setText("countdown", show.status === "ended" ? "The end" : "Ready");
       G.setText("offset", show.status === "ended" ? G.formatOffset(timing.offset) : "—");
     }
+    let upcoming = "";
+    if (show.next_prompt && show.status === "live") {
+      const inMs = show.next_prompt_in_ms === null ? null : show.next_prompt_in_ms - (timing.elapsed - show.elapsed_ms);
+      upcoming = (inMs === null ? "Then: " : "In " + G.formatClock(Math.max(0, inMs) + 999) + ": ") + show.next_prompt;
+    }
+    G.setText("next-prompt", upcoming);
     const phase = timing.phase || "none";
     if (document.body.getAttribute("data-phase") !== phase) document.body.setAttribute("data-phase", phase);
   }
@@ -37,7 +43,6 @@
     const show = state.show || {};
     G.setText("segment-title", show.segment_title || show.title || "");
     G.setText("prompt", show.prompt || "");
-    G.setText("next-prompt", show.next_prompt ? "Then: " + show.next_prompt : "");
     G.setText("next-segment", show.next_segment_title || "—");
     document.getElementById("held").hidden = !show.held;
     fillList("talking-points", show.talking_points);
