@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import os
+import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
 
+from livekit.obs import headless
 from livekit.obs.adapter import ObsAdapter
-from livekit.obs.headless import DEFAULT_SCENES, _alive
+from livekit.obs.headless import DEFAULT_SCENES, PortInUseError, _alive
 from tests.fixtures.obs import free_port
 
 pytestmark = pytest.mark.obs
@@ -60,3 +63,18 @@ def test_stop_refuses_a_pid_that_is_not_obs_or_xvfb():
     finally:
         bystander.kill()
         bystander.wait()
+
+
+def test_a_taken_port_is_reported_at_once_and_nothing_is_left_running(tmp_path):
+    with socket.socket() as squatter:
+        squatter.bind(("127.0.0.1", 0))
+        squatter.listen()
+        port = squatter.getsockname()[1]
+        started = time.monotonic()
+
+        with pytest.raises(PortInUseError, match=f"port {port}: address already in use"):
+            headless.start(port, "pw", tmp_path / "obs", timeout=40)
+
+    assert time.monotonic() - started < 30
+    pids = [int(pid) for pid in (tmp_path / "obs" / "pids").read_text().split()]
+    assert not any(_alive(pid) for pid in pids)

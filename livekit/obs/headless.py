@@ -34,10 +34,16 @@ PID_FILE = "pids"
 STATE_FILE = "headless.json"
 #: Only processes with these names are ever signalled by :func:`stop_pids`.
 KILLABLE_NAMES = ("obs", "Xvfb")
+#: obs-websocket's log line when its port is taken.
+LISTEN_FAILED = "[WebSocketServer::Start] Listen failed"
 
 
 class HeadlessError(Exception):
     """The headless OBS could not be started (the message carries the end of OBS's log)."""
+
+
+class PortInUseError(HeadlessError):
+    """Another process holds the websocket port: pick another one and start again."""
 
 
 @dataclass
@@ -69,11 +75,12 @@ class HeadlessObs:
         """Start OBS again on the same display, profile and port (after :meth:`kill_obs`)."""
         if _alive(self.obs_pid, self._children):
             raise HeadlessError(f"OBS (pid {self.obs_pid}) is still running")
+        log_offset = len(_read(self.dir / "obs.log"))
         process = _launch_obs(self.dir, self.display)
         self._children[process.pid] = process
         self.obs_pid = process.pid
         _write_state(self)
-        _wait_until_ready(self, process, timeout)
+        _wait_until_ready(self, process, timeout, log_offset)
 
     def stop(self) -> None:
         """Stop OBS, then Xvfb: TERM, then KILL whatever is left."""
@@ -151,12 +158,13 @@ def start(port: int, password: str, directory: Path | str | None = None, *, host
     xvfb, display = _launch_xvfb(directory)
     children = {xvfb.pid: xvfb}
     obs_process = None
+    log_offset = len(_read(directory / "obs.log"))
     try:
         obs_process = _launch_obs(directory, display)
         children[obs_process.pid] = obs_process
         instance = HeadlessObs(host, port, password, directory, display, xvfb.pid, obs_process.pid, children)
         _write_state(instance)
-        _wait_until_ready(instance, obs_process, timeout)
+        _wait_until_ready(instance, obs_process, timeout, log_offset)
     except BaseException:
         stop_pids([p.pid for p in (obs_process, xvfb) if p is not None], children=children)
         raise
@@ -203,13 +211,18 @@ def _launch_obs(directory: Path, display: int) -> subprocess.Popen:
         )
 
 
-def _wait_until_ready(instance: HeadlessObs, process: subprocess.Popen, timeout: float) -> None:
-    """Ready means: a real handshake with the password succeeds and OBS answers a request."""
+def _wait_until_ready(instance: HeadlessObs, process: subprocess.Popen, timeout: float, log_offset: int) -> None:
+    """Ready means: a real handshake with the password succeeds and OBS answers a request.
+
+    ``log_offset``: where this launch's lines start in obs.log (earlier launches append to it too).
+    """
     deadline = time.monotonic() + timeout
     last_error = "no attempt made"
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise HeadlessError(f"OBS exited with code {process.returncode}: {_tail(instance.dir / 'obs.log')}")
+        if LISTEN_FAILED in _read(instance.dir / "obs.log")[log_offset:]:
+            raise PortInUseError(f"OBS could not listen on port {instance.port}: address already in use")
         adapter = ObsAdapter(instance.host, instance.port, instance.password, timeout=2)
         try:
             adapter.connect()
@@ -223,6 +236,13 @@ def _wait_until_ready(instance: HeadlessObs, process: subprocess.Popen, timeout:
         time.sleep(0.2)
     raise HeadlessError(f"OBS did not answer on port {instance.port} within {timeout:g} s ({last_error}): "
                         f"{_tail(instance.dir / 'obs.log')}")
+
+
+def _read(path: Path) -> str:
+    try:
+        return path.read_text("utf-8", "replace")
+    except OSError:
+        return ""
 
 
 def _tail(path: Path, lines: int = 5) -> str:
