@@ -1,0 +1,86 @@
+"""STARTTLS and login against a real TLS-only aiosmtpd, the password coming from the environment."""
+
+import os
+import ssl
+import subprocess
+import sys
+
+import pytest
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult
+
+from tests.fixtures.mail import RecordingHandler, free_port
+
+USER, PASSWORD = "ana@brand.example", "s3cret-smtp-password"
+
+
+@pytest.fixture(scope="module")
+def tls_smtp(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("tls")
+    cert, key = folder / "cert.pem", folder / "key.pem"
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1",
+         "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", str(key), "-out", str(cert)],
+        check=True, capture_output=True,
+    )
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(cert, key)
+    handler = RecordingHandler()
+
+    def authenticate(server, session, envelope, mechanism, auth_data):
+        ok = auth_data.login == USER.encode() and auth_data.password == PASSWORD.encode()
+        return AuthResult(success=ok, handled=False)  # handled=False: the server answers 535 itself
+
+    controller = Controller(handler, hostname="127.0.0.1", port=free_port(), tls_context=context,
+                            require_starttls=True, auth_required=True, authenticator=authenticate,
+                            auth_exclude_mechanism=["LOGIN"])
+    controller.start()
+    yield controller.port, handler, cert
+    controller.stop()
+
+
+def test_starttls_login_with_password_from_environment_delivers(world, tls_smtp):
+    port, handler, cert = tls_smtp
+    handler.reset()
+    world.configure(f'\n[smtp]\nhost = "127.0.0.1"\nport = {port}\nsecurity = "starttls"\nusername = "{USER}"\n')
+    world.add_person("Bo Fit", "bo@example.org")
+    world.start()
+    done = subprocess.run(
+        [sys.executable, "-c", "from outreach.cli import main; main()", "--workspace", str(world.workspace.root),
+         "--verbose", "send", "--once"],
+        capture_output=True, text=True, timeout=60,
+        env={**os.environ, "GREENROOM_SMTP_PASSWORD": PASSWORD, "SSL_CERT_FILE": str(cert)},
+    )
+    assert done.returncode == 0, done.stderr
+    assert len(handler.to("bo@example.org")) == 1
+    assert PASSWORD not in done.stdout + done.stderr
+
+
+def test_wrong_password_is_one_clear_line_and_nothing_is_lost(world, tls_smtp):
+    port, handler, cert = tls_smtp
+    handler.reset()
+    world.configure(f'\n[smtp]\nhost = "127.0.0.1"\nport = {port}\nsecurity = "starttls"\nusername = "{USER}"\n'
+                    "timeout = 5\n")
+    world.add_person("Bo Fit", "bo@example.org")
+    world.start()
+    done = subprocess.run(
+        [sys.executable, "-c", "from outreach.cli import main; main()", "--workspace", str(world.workspace.root),
+         "send", "--once"],
+        capture_output=True, text=True, timeout=60,
+        env={**os.environ, "GREENROOM_SMTP_PASSWORD": "wrong", "SSL_CERT_FILE": str(cert)},
+    )
+    assert done.returncode == 3
+    assert f"SMTP login as {USER} at 127.0.0.1:{port} refused: 535" in done.stdout
+    assert "Traceback" not in done.stderr
+    assert world.outbox()[0]["state"] == "queued"
+
+
+def test_username_without_any_password_is_a_config_error_naming_both_sources(world, tls_smtp, monkeypatch):
+    port, _, _ = tls_smtp
+    monkeypatch.delenv("GREENROOM_SMTP_PASSWORD", raising=False)
+    world.configure(f'\n[smtp]\nhost = "127.0.0.1"\nport = {port}\nsecurity = "starttls"\nusername = "{USER}"\n')
+    from greenroom.errors import ConfigError
+    from outreach.campaigns.settings import smtp_settings
+
+    with pytest.raises(ConfigError, match=r"\[smtp\] username is set but no password: set \$GREENROOM_SMTP_PASSWORD"):
+        smtp_settings(world.workspace)
