@@ -94,8 +94,9 @@ class ShowRunner:
         self._rundown_guests = {normalise_name(s.guest) for s in show.rundown.segments if s.guest}
         self._announced_start = resumed and show.status is not ShowStatus.READY
         questions.add_listener(lambda _question: self._questions_changed())
+        self._obs_seen: tuple[Any, ...] | None = None
         if obs is not None:
-            obs.add_health_listener(lambda _health: self._schedule_publish())
+            obs.add_health_listener(self._obs_health_changed)
 
     # -- the port: state, subscriptions, actions -------------------------------------------------
 
@@ -329,6 +330,15 @@ class ShowRunner:
         self._publish_scheduled = True
         with contextlib.suppress(RuntimeError):
             asyncio.get_running_loop().call_soon(self._publish)
+
+    def _obs_health_changed(self, health: ObsHealth) -> None:
+        """Push what a producer acts on (connection, outputs, problems), not every health poll."""
+        seen = (health.connected, health.error, health.resyncs,
+                health.stream.state if health.stream else None, health.record.state if health.record else None,
+                health.output_skipped_frames > 0, health.render_skipped_frames > 0)
+        if seen != self._obs_seen:
+            self._obs_seen = seen
+            self._schedule_publish()
 
     def _questions_changed(self) -> None:
         self._question_cache = None
