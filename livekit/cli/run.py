@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import time
+from pathlib import Path
 
 import click
 
 from greenroom.cli import get_workspace
+from greenroom.errors import ConfigError
+from greenroom.workspace import Workspace
 from livekit.cli.report import console_for_output
 from livekit.core.durations import format_clock
 from livekit.obs.settings import ObsSettings
@@ -37,6 +40,12 @@ from livekit.storage.shows import ShowRecord, ShowStore
 @click.option("--port", type=int, help="Control room port (default: [web] port, 8787; 0 = any free port).")
 @click.option("--token", help="Control token for /control and the HTTP API (default: $LIVEKIT_TOKEN, "
                               "else one is generated and printed).")
+@click.option("--allowed-host", "allowed_hosts", multiple=True,
+              help="Host name browsers may use to reach an exposed control room (repeatable); IP addresses "
+                   "and localhost always work. Guards against DNS rebinding.")
+@click.option("--overlay-dir", type=click.Path(file_okay=False, exists=True, path_type=Path),
+              help="Your own overlay: a folder with overlay.html and its files (default: [web] overlay_dir, "
+                   "else Greenroom's overlay).")
 @click.option("--stream/--no-stream", "stream", default=None,
               help="Start/stop OBS streaming with the show (default: rundown `stream`, then [show] stream).")
 @click.option("--record/--no-record", "record", default=None,
@@ -44,7 +53,8 @@ from livekit.storage.shows import ShowRecord, ShowStore
 @click.pass_context
 def run(ctx: click.Context, rundown_path: str, auto: bool, resume: bool | None, use_obs: bool,
         obs_host: str | None, obs_port: int | None, obs_password: str | None, use_web: bool,
-        host: str | None, port: int | None, token: str | None, stream: bool | None, record: bool | None) -> None:
+        host: str | None, port: int | None, token: str | None, allowed_hosts: tuple[str, ...],
+        overlay_dir: Path | None, stream: bool | None, record: bool | None) -> None:
     """Run the show in RUNDOWN (YAML or CSV).
 
     Every change is saved in the workspace database before OBS, platforms or pages hear of it, so a
@@ -66,7 +76,8 @@ def run(ctx: click.Context, rundown_path: str, auto: bool, resume: bool | None, 
     web = None
     if use_web:
         web = WebOptions(host=host or config.get("web", "host", str, "127.0.0.1"),
-                         port=port if port is not None else config.get("web", "port", int, 8787), token=token)
+                         port=port if port is not None else config.get("web", "port", int, 8787), token=token,
+                         allowed_hosts=allowed_hosts, overlay_dir=overlay_dir or _configured_overlay(workspace))
     interactive = is_interactive()
     options = RunOptions(auto=auto, resume=resume, obs=obs, web=web, stream=stream, record=record,
                          interactive=interactive)
@@ -76,6 +87,16 @@ def run(ctx: click.Context, rundown_path: str, auto: bool, resume: bool | None, 
         store = ShowStore(workspace.database())
         report = build_report(store.load_show(result.show_id, journal=False), show_id=result.show_id)
         console_for_output().print(report_table(report))
+
+
+def _configured_overlay(workspace: Workspace) -> Path | None:
+    configured = workspace.config.get("web", "overlay_dir", str, "")
+    if not configured:
+        return None
+    folder = workspace.path(configured)
+    if not (folder / "overlay.html").is_file():
+        raise ConfigError(f"{workspace.config_path}: [web] overlay_dir {folder} has no overlay.html")
+    return folder
 
 
 def _ask_resume(record: ShowRecord) -> bool:

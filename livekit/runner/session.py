@@ -13,6 +13,7 @@ import secrets
 import signal
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from greenroom.errors import GreenroomError
 from greenroom.workspace import Workspace
@@ -43,6 +44,8 @@ class WebOptions:
     host: str = "127.0.0.1"
     port: int = 8787
     token: str | None = None
+    allowed_hosts: tuple[str, ...] = ()
+    overlay_dir: Path | None = None
 
 
 @dataclass
@@ -140,7 +143,8 @@ async def run_show(
     urls: dict[str, str] = {}
     if options.web is not None:
         token, generated = control_token(options.web.token)
-        served = await serve(create_app(runner, token), options.web.host, options.web.port)
+        app = create_app(runner, token, allowed_hosts=options.web.allowed_hosts, overlay_dir=options.web.overlay_dir)
+        served = await serve(app, options.web.host, options.web.port)
         urls = {"control": f"{served.url}/control", "presenter": f"{served.url}/presenter",
                 "overlay": f"{served.url}/overlay"}
         echo(f"Control room:  {urls['control']}#token={token}" if generated else f"Control room:  {urls['control']}")
