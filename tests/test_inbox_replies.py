@@ -191,3 +191,14 @@ def test_send_once_reads_the_inbox_first_so_a_waiting_reply_stops_the_follow_up(
     assert "inbox: 1 reply" in result.output
     assert world.enrollment(bo)["status"] == "replied"
     assert len(smtp.handler.messages) == 1
+
+
+def test_an_old_message_from_the_person_does_not_stop_a_newer_sequence(mail_world):
+    world, smtp, imap = mail_world
+    bo = world.add_person("Bo Fit", "bo@example.org")
+    world.start()
+    world.tick()
+    imap.deliver(incoming("bo@example.org", "Our chat last year", Date="Sun, 01 Feb 2026 10:00:00 +0000"))
+    summary = world.inbox.poll()
+    assert summary.unmatched == 1
+    assert world.enrollment(bo)["status"] == "active"

@@ -39,20 +39,29 @@ class InboxSummary:
 
 
 def _match(db: sqlite_utils.Database, found: Classified) -> tuple[dict[str, Any] | None, int | None]:
-    """Our outbox row (by In-Reply-To/References) and the influencer; the From address is the fallback."""
+    """Our outbox row (by In-Reply-To/References) and the influencer; the From address is the fallback.
+
+    The fallback only counts mail dated after we wrote (or enrolled) that person: an old message lying in
+    the inbox must not stop a sequence that started later.
+    """
     for reference in reversed(found.references):
         rows = list(db.query("SELECT * FROM outbox WHERE message_id = ?", [reference]))
         if rows:
             return rows[0], rows[0]["influencer_id"]
     addresses = list(found.bounced) if found.kind == "bounce" else ([found.from_address] if found.from_address else [])
+    not_after = timestamp(found.date) if found.date else "9999"
     for address in addresses:
         rows = list(db.query(
-            "SELECT * FROM outbox WHERE lower(to_address) = ? AND state = 'sent' ORDER BY sent_at DESC LIMIT 1",
-            [address]))
+            "SELECT * FROM outbox WHERE lower(to_address) = ? AND state = 'sent' AND sent_at <= ? "
+            "ORDER BY sent_at DESC LIMIT 1",
+            [address, not_after]))
         if rows:
             return rows[0], rows[0]["influencer_id"]
         if found.kind != "bounce":
-            person = db.execute("SELECT influencer_id FROM influencer_emails WHERE email = ?", [address]).fetchone()
+            person = db.execute(
+                """SELECT e.influencer_id FROM influencer_emails m JOIN enrollments e ON e.influencer_id = m.influencer_id
+                   WHERE m.email = ? AND e.created_at <= ? LIMIT 1""",
+                [address, not_after]).fetchone()
             if person:
                 return None, person[0]
     return None, None

@@ -12,9 +12,10 @@ import re
 import ssl
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from email import message_from_bytes, policy
 from email.message import EmailMessage
-from email.utils import getaddresses
+from email.utils import getaddresses, parsedate_to_datetime
 
 from greenroom.errors import GreenroomError
 
@@ -45,6 +46,7 @@ class Classified:
     message_id: str | None
     references: tuple[str, ...] = ()
     bounced: tuple[str, ...] = field(default_factory=tuple)
+    date: datetime | None = None
 
 
 def parse(raw: bytes) -> EmailMessage:
@@ -107,6 +109,15 @@ def _delivery_status(message: EmailMessage) -> tuple[list[str], list[str], list[
     return failed, delayed, originals
 
 
+def _date(message: EmailMessage) -> datetime | None:
+    """The Date header as an aware datetime; None when missing or unreadable (then no date guard applies)."""
+    try:
+        value = parsedate_to_datetime(_header(message, "Date"))
+    except (TypeError, ValueError, IndexError):
+        return None
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
 def classify(message: EmailMessage) -> Classified:
     """Bounce (RFC 3464), auto-reply (RFC 3834 and common vendor headers/subjects), opt-out, or a reply."""
     senders = getaddresses([_header(message, "From")])
@@ -114,7 +125,8 @@ def classify(message: EmailMessage) -> Classified:
     subject = _header(message, "Subject")
     message_id = (_ids(_header(message, "Message-ID")) or [None])[0]
     references = tuple(dict.fromkeys(_ids(_header(message, "In-Reply-To")) + _ids(_header(message, "References"))))
-    base = {"from_address": from_address, "subject": subject, "message_id": message_id, "references": references}
+    base = {"from_address": from_address, "subject": subject, "message_id": message_id, "references": references,
+            "date": _date(message)}
     if message.get_content_type() == "multipart/report" and \
             message.get_param("report-type", "").lower() == "delivery-status":
         failed, delayed, originals = _delivery_status(message)
