@@ -214,7 +214,7 @@ def _launch_obs(directory: Path, display: int) -> subprocess.Popen:
 
 
 def _wait_until_ready(instance: HeadlessObs, process: subprocess.Popen, timeout: float, log_offset: int) -> None:
-    """Ready means: a real handshake with the password succeeds and OBS answers a request.
+    """Ready means: a real handshake with the password succeeds, OBS answers requests and renders frames.
 
     ``log_offset``: where this launch's lines start in obs.log (earlier launches append to it too).
     """
@@ -230,6 +230,8 @@ def _wait_until_ready(instance: HeadlessObs, process: subprocess.Popen, timeout:
             adapter.connect()
             adapter.version()
             adapter.current_program_scene()
+            while adapter.get_stats().get("activeFps", 0) <= 0 and time.monotonic() < deadline:
+                time.sleep(0.05)
             return
         except ObsError as error:
             last_error = str(error)
