@@ -462,7 +462,11 @@ class ObsAdapter:
         self._executor.shutdown(wait=True, cancel_futures=True)
 
     def __enter__(self) -> ObsAdapter:
-        self.connect()
+        try:
+            self.connect()
+        except BaseException:
+            self.close()
+            raise
         return self
 
     def __exit__(self, *exc_info: object) -> None:
