@@ -342,6 +342,8 @@ def main(argv: list[str] | None = None) -> int:
     stop_parser.add_argument("pids", nargs="*", type=int, help="PIDs printed by start")
     stop_parser.add_argument("--dir", type=Path, help="stop the PIDs recorded in this folder instead")
     arguments = parser.parse_args(argv)
+    # A TERM while starting must still stop what was started (start() cleans up on SystemExit).
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     try:
         if arguments.command == "start":
             if not arguments.password:
