@@ -183,3 +183,26 @@ def test_a_burst_the_database_refuses_is_not_half_stored_and_can_be_delivered_ag
     refuse.execute("DROP TRIGGER refuse_b")
     intake.receive_many(burst)
     assert [q.text for q in queue.list()] == ["a", "b"]
+
+
+def test_reads_follow_every_committed_change_and_as_dicts_matches_list(queue, clock):
+    intake = QuestionIntake(queue)
+    first = intake.receive(chat("!ask a", "m1"))[1]
+    assert queue.as_dicts() == [first.to_dict()]
+    intake.receive(chat("!ask b", "m2", author="u2"))
+    queue.show_on_screen(first.id)
+    assert queue.as_dicts() == [q.to_dict() for q in queue.list()]
+    assert [q["status"] for q in queue.as_dicts()] == ["on_screen", "pending"]
+
+
+def test_a_question_that_arrives_out_of_order_is_still_listed_in_arrival_order(queue):
+    intake = QuestionIntake(queue)
+    queue.list()
+    intake.receive(ChatMessage("twitch", "m2", "u2", "Bea", "!ask later", 5_000))
+    intake.receive(ChatMessage("youtube", "m1", "u1", "Al", "!ask earlier", 4_000))
+    assert [q.text for q in queue.list()] == ["earlier", "later"]
+
+
+def test_a_new_queue_reads_what_an_earlier_one_stored(workspace, clock):
+    QuestionIntake(QuestionQueue(workspace.database(), "show-1", clock=clock)).receive(chat("!ask kept", "m1"))
+    assert [q["text"] for q in QuestionQueue(workspace.database(), "show-1", clock=clock).as_dicts()] == ["kept"]

@@ -39,6 +39,11 @@ class QuestionQueue:
 
     Use one instance per thread (SQLite connections are per thread); the runner keeps it on its loop.
     ``on_change`` is called with the changed question after every committed change.
+
+    Reads (:meth:`list`, :meth:`as_dicts`) come from an in-memory mirror of the committed rows, loaded
+    once from the database and updated after each commit, so the control room can be refreshed after every
+    change of a busy queue without re-reading it. This instance must be the only writer of its show's
+    questions while it lives (the runner's); writes always go to the database first.
     """
 
     def __init__(
@@ -53,13 +58,44 @@ class QuestionQueue:
         self.show = show
         self.clock = clock or SystemClock()
         self._listeners: list[ChangeListener] = [on_change] if on_change else []
+        self._mirror: dict[int, Question] | None = None
+        self._dicts: list[dict[str, Any]] = []
+        self._positions: dict[int, int] = {}
 
     def add_listener(self, listener: ChangeListener) -> None:
         self._listeners.append(listener)
 
     def _notify(self, question: Question) -> None:
+        self._mirror_update(question)
         for listener in self._listeners:
             listener(question)
+
+    def _loaded(self) -> dict[int, Question]:
+        if self._mirror is None:
+            rows = self.db.execute(
+                f"SELECT {_COLUMNS} FROM questions WHERE show = ? ORDER BY received_ms, id",  # noqa: S608
+                [self.show],
+            )
+            self._mirror = {question.id: question for question in map(_question, rows)}
+            self._dicts = [question.to_dict() for question in self._mirror.values()]
+            self._positions = {question_id: index for index, question_id in enumerate(self._mirror)}
+        return self._mirror
+
+    def _mirror_update(self, question: Question) -> None:
+        """Reflect one committed change; a question arriving out of order makes the next read reload."""
+        mirror = self._mirror
+        if mirror is None:
+            return
+        if question.id in mirror:
+            mirror[question.id] = question
+            self._dicts[self._positions[question.id]] = question.to_dict()
+            return
+        if self._dicts and question.received_ms < self._dicts[-1]["received_ms"]:
+            self._mirror = None
+            return
+        mirror[question.id] = question
+        self._positions[question.id] = len(self._dicts)
+        self._dicts.append(question.to_dict())
 
     def memory(self) -> IntakeMemory:
         """The intake rules' memory of this show, rebuilt from the stored questions."""
@@ -128,12 +164,19 @@ class QuestionQueue:
 
     def list(self, status: QuestionStatus | str | None = None) -> list[Question]:
         """Questions in arrival order, optionally only those in one status."""
-        sql = f"SELECT {_COLUMNS} FROM questions WHERE show = ?"  # noqa: S608 (constant columns)
-        params: list[Any] = [self.show]
-        if status is not None:
-            sql += " AND status = ?"
-            params.append(QuestionStatus(status).value)
-        return [_question(row) for row in self.db.execute(sql + " ORDER BY received_ms, id", params)]
+        questions = self._loaded().values()
+        if status is None:
+            return list(questions)
+        wanted = QuestionStatus(status)
+        return [question for question in questions if question.status is wanted]
+
+    def as_dicts(self) -> list[dict[str, Any]]:
+        """``[q.to_dict() for q in self.list()]``, kept up to date incrementally (cheap after every change).
+
+        The dicts are shared: read them, do not modify them.
+        """
+        self._loaded()
+        return list(self._dicts)
 
     def on_screen(self) -> Question | None:
         shown = self.list(QuestionStatus.ON_SCREEN)

@@ -283,23 +283,29 @@ class FakeTwitch:
             time.sleep(0.02)
         raise AssertionError("nobody subscribed to EventSub in time")
 
-    async def flood(self, broadcaster_id: str, rate: int, seconds: float, text_for: Any) -> int:
-        """Send ``rate`` chat messages per second for ``seconds`` (run with :meth:`start_flood`)."""
+    async def flood(
+        self, broadcaster_id: str, rate: int, seconds: float, text_for: Any, chatter_for: Any = None
+    ) -> int:
+        """Send ``rate`` chat messages per second for ``seconds`` (run with :meth:`start_flood`); message
+        ``n`` says ``text_for(n)`` from chatter ``chatter_for(n)`` (default: 5,000 chatters in turn)."""
         sent, start = 0, time.monotonic()
         total = int(rate * seconds)
         while sent < total:
             due = int((time.monotonic() - start) * rate) + 1
             while sent < min(due, total):
-                chatter = f"{100_000 + sent % 5_000}"
+                chatter = f"{chatter_for(sent) if chatter_for else 100_000 + sent % 5_000}"
                 event = self.chat_event(broadcaster_id, chatter, f"viewer{chatter}", text_for(sent))
                 await self._notify(event)
                 sent += 1
             await asyncio.sleep(0.002)
         return sent
 
-    def start_flood(self, broadcaster_id: str, rate: int, seconds: float, text_for: Any) -> Any:
+    def start_flood(
+        self, broadcaster_id: str, rate: int, seconds: float, text_for: Any, chatter_for: Any = None
+    ) -> Any:
         assert self._loop is not None
-        return asyncio.run_coroutine_threadsafe(self.flood(broadcaster_id, rate, seconds, text_for), self._loop)
+        flood = self.flood(broadcaster_id, rate, seconds, text_for, chatter_for)
+        return asyncio.run_coroutine_threadsafe(flood, self._loop)
 
     # ---------------------------------------------------------------- helpers
     def _failure(self, request: web.Request) -> web.Response | None:
