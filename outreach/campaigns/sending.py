@@ -29,7 +29,14 @@ from outreach.campaigns.store import (
 )
 from outreach.core.planner import DueStep, MailboxBudget, TickPlan, plan_tick
 from outreach.core.sendwindow import add_business_days, local_day_start
-from outreach.mail.message import HeaderInjectionError, Outgoing, build_message, new_message_id, reply_subject
+from outreach.mail.message import (
+    HeaderInjectionError,
+    Outgoing,
+    build_message,
+    message_bytes,
+    new_message_id,
+    reply_subject,
+)
 from outreach.mail.template import EmailTemplateError, TemplateLibrary, template_dirs
 from outreach.mail.transport import Transport, TransportUnavailable
 from outreach.storage import outbox
@@ -209,7 +216,7 @@ def _render(
         "enrollment_id": enrollment["id"], "campaign_id": stored.id, "influencer_id": enrollment["influencer_id"],
         "step": step, "template": template, "to_address": enrollment["email"],
         "sender_address": campaign.sender.address.lower(), "message_id": message_id, "subject": subject,
-        "raw": message.as_bytes().decode("utf-8"), "state": "queued", "attempts": 0, "queued_at": timestamp(now),
+        "raw": message_bytes(message).decode("utf-8"), "state": "queued", "attempts": 0, "queued_at": timestamp(now),
     }
 
 
