@@ -76,6 +76,16 @@ async def test_show_start_creates_binds_and_takes_the_broadcast_live_through_tes
     assert session.status()["lifecycle"] == "live"
 
 
+async def test_each_transition_waits_until_youtube_has_finished_the_previous_one(session, fake_youtube):
+    fake_youtube.settle_polls = 2
+    broadcast = await live(session, fake_youtube)
+    assert broadcast["status"]["lifeCycleStatus"] == "live"
+    transitions = [q["broadcastStatus"] for q in fake_youtube.calls("POST", "/youtube/v3/liveBroadcasts/transition")]
+    assert transitions == ["testing", "live"]
+    polls = [q for q in fake_youtube.calls("GET", "/youtube/v3/liveBroadcasts") if q.get("id") == broadcast["id"]]
+    assert len(polls) == 4
+
+
 async def test_an_upcoming_broadcast_with_the_same_title_is_reused(session, fake_youtube):
     await session.call(
         "liveBroadcasts.insert",

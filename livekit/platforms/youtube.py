@@ -396,7 +396,29 @@ class YouTubeSession:
                 raise
             self.broadcast["status"]["lifeCycleStatus"] = target
         self._status.update(lifecycle=self.broadcast["status"]["lifeCycleStatus"])
+        await self._settle(target)
         self._publish_quota()
+
+    async def _settle(self, target: str) -> None:
+        """YouTube answers a transition with testStarting/liveStarting; the next one is refused until the
+        broadcast has really reached ``target``, so poll its status (1 unit each) until it has."""
+        assert self.broadcast is not None
+        broadcast_id = self.broadcast["id"]
+        deadline = self.clock.now_ms() + self._stream_wait_ms
+        while self.broadcast["status"]["lifeCycleStatus"] != target:
+            if self.clock.now_ms() >= deadline:
+                raise NoVideo(
+                    f"YouTube kept the broadcast in {self.broadcast['status']['lifeCycleStatus']} for "
+                    f"{self._stream_wait_ms // 1000} s instead of {target}"
+                )
+            await asyncio.sleep(self._video_poll_ms / 1000)
+            found = await self.call(
+                "liveBroadcasts.list",
+                lambda yt: yt.liveBroadcasts().list(part="id,snippet,status,contentDetails", id=broadcast_id),
+            )
+            if found.get("items"):
+                self.broadcast = found["items"][0]
+            self._status.update(lifecycle=self.broadcast["status"]["lifeCycleStatus"])
 
     async def on_segment_start(self, index: int, title: str, guest: str | None) -> None:
         """Nothing live on YouTube per segment: chapters are written after the show from actual starts."""

@@ -147,6 +147,10 @@ class FakeYouTube:
             self.stream_active = True
             self.polling_interval_ms = 50
             self.chat_ended: set[str] = set()
+            #: Like YouTube, a transition to testing/live first reports testStarting/liveStarting; it settles
+            #: after this many liveBroadcasts.list requests for the broadcast (0: at once).
+            self.settle_polls = 0
+            self.settling: dict[str, list[Any]] = {}
             #: When set, the user grants only these scopes on the consent screen (granular consent).
             self.consent_scopes: list[str] | None = None
 
@@ -266,6 +270,13 @@ class FakeYouTube:
         if "id" in query:
             ids = query["id"].split(",")
             items = [item for item in items if item["id"] in ids]
+            for item in items:
+                pending = self.settling.get(item["id"])
+                if pending:
+                    pending[1] -= 1
+                    if pending[1] <= 0:
+                        item["status"]["lifeCycleStatus"] = pending[0]
+                        del self.settling[item["id"]]
         status = query.get("broadcastStatus")
         if status == "upcoming":
             items = [item for item in items if item["status"]["lifeCycleStatus"] in ("created", "ready")]
@@ -367,6 +378,10 @@ class FakeYouTube:
             return web.json_response(error_body(403, "invalidTransition", f"Cannot go from {current} to {target}"), status=403)
         if target in ("testing", "live") and not self.stream_active:
             return web.json_response(error_body(403, "errorStreamInactive", "The stream is not active"), status=403)
+        if target in ("testing", "live") and self.settle_polls:
+            broadcast["status"]["lifeCycleStatus"] = {"testing": "testStarting", "live": "liveStarting"}[target]
+            self.settling[broadcast["id"]] = [target, self.settle_polls]
+            return web.json_response(broadcast)
         broadcast["status"]["lifeCycleStatus"] = target
         if target == "live":
             broadcast["snippet"]["actualStartTime"] = _now()
