@@ -8,8 +8,10 @@ headless one started here (Xvfb + OBS, stopped by PID at the end), or an already
 (--host/--port/--password).
 
 Cues are paced (--interval, default 0.1 s: ten cues a second, far faster than any real show).
-Fired back to back (--interval 0), OBS 29 answers a scene switch only once the previous switch has
-finished its transition on the render thread (~45 ms here), so that mode measures OBS, not us.
+OBS answers SetCurrentProgramScene on a video tick, so the scene switch dominates and scales with
+OBS's frame rate (the headless OBS runs at 60 fps; at 30 fps about one switch in three waits ~45 ms).
+Fired back to back (--interval 0), each switch also waits for the previous one to settle: that mode
+measures OBS, not us.
 
 Peer: the same two requests made directly with obs-websocket-py's ``obsws.call`` from a plain thread
 (no asyncio, no worker hop, no error checking): the floor our adapter adds its safety on top of.

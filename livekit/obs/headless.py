@@ -111,7 +111,9 @@ def write_profile(directory: Path, port: int, password: str, scenes: tuple[str, 
     }))
     (profile_dir / "basic.ini").write_text("\n".join([
         "[General]", "Name=Greenroom", "",
-        "[Video]", "BaseCX=640", "BaseCY=360", "OutputCX=640", "OutputCY=360", "FPSType=0", "FPSCommon=30", "",
+        # Small canvas keeps software rendering cheap; 60 fps because OBS answers a scene switch on a
+        # video tick (at 30 fps one switch in three waited ~45 ms; 60 fps costs ~1% more CPU).
+        "[Video]", "BaseCX=640", "BaseCY=360", "OutputCX=640", "OutputCY=360", "FPSType=0", "FPSCommon=60", "",
         "[Output]", "Mode=Simple", "",
         "[SimpleOutput]", f"FilePath={directory / 'recordings'}", "RecFormat=mkv", "RecFormat2=mkv",
         "RecQuality=Stream", "VBitrate=500", "ABitrate=64", "",
