@@ -33,6 +33,11 @@ from livekit.storage.shows import ShowRecord, ShowStore
 @click.option("--obs-host", help="OBS websocket host (default: [obs] host).")
 @click.option("--obs-port", type=int, help="OBS websocket port (default: [obs] port).")
 @click.option("--obs-password", help="OBS websocket password (default: $OBS_WEBSOCKET_PASSWORD or secrets.toml).")
+@click.option("--platforms/--no-platforms", "use_platforms", default=True, show_default=True,
+              help="Run the Twitch/YouTube sessions configured in the workspace ([twitch], [youtube] enabled): "
+                   "title, category, markers, chat questions, broadcast lifecycle, chapters. A platform that "
+                   "fails is shown as degraded; the show goes on.")
+@click.option("--category", help="Twitch category set at show start (default: [twitch] category).")
 @click.option("--web/--no-web", "use_web", default=True, show_default=True,
               help="Serve the control room, presenter view and overlay.")
 @click.option("--host", help="Address the control room listens on (default: [web] host, 127.0.0.1). "
@@ -52,7 +57,8 @@ from livekit.storage.shows import ShowRecord, ShowStore
               help="Start/stop OBS recording with the show (default: rundown `record`, then [show] record).")
 @click.pass_context
 def run(ctx: click.Context, rundown_path: str, auto: bool, resume: bool | None, use_obs: bool,
-        obs_host: str | None, obs_port: int | None, obs_password: str | None, use_web: bool,
+        obs_host: str | None, obs_port: int | None, obs_password: str | None, use_platforms: bool,
+        category: str | None, use_web: bool,
         host: str | None, port: int | None, token: str | None, allowed_hosts: tuple[str, ...],
         overlay_dir: Path | None, stream: bool | None, record: bool | None) -> None:
     """Run the show in RUNDOWN (YAML or CSV).
@@ -80,7 +86,7 @@ def run(ctx: click.Context, rundown_path: str, auto: bool, resume: bool | None, 
                          allowed_hosts=allowed_hosts, overlay_dir=overlay_dir or _configured_overlay(workspace))
     interactive = is_interactive()
     options = RunOptions(auto=auto, resume=resume, obs=obs, web=web, stream=stream, record=record,
-                         interactive=interactive)
+                         interactive=interactive, platforms=use_platforms, category=category)
     ask = _ask_resume if interactive else None
     result = asyncio.run(run_show(workspace, rundown, options, echo=click.echo, ask_resume=ask))
     if result.ended:

@@ -23,6 +23,7 @@ from livekit.core.show import DEFAULT_WARNING_MS, ShowSnapshot, ShowStatus
 from livekit.guests.queue import GuestQueue
 from livekit.obs.settings import ObsSettings
 from livekit.obs.show_sync import ObsShowSync
+from livekit.platforms.sessions import platform_sessions, question_intake
 from livekit.questions.storage import QuestionQueue
 from livekit.runner.show_runner import OutputPlan, ShowRunner, show_key
 from livekit.runner.terminal import LineLog, TerminalView
@@ -59,6 +60,10 @@ class RunOptions:
     stream: bool | None = None
     record: bool | None = None
     interactive: bool = False
+    #: Twitch/YouTube sessions as configured in the workspace ([twitch], [youtube] enabled).
+    platforms: bool = True
+    #: Twitch category (game) name set at show start; default [twitch] category.
+    category: str | None = None
 
 
 @dataclass
@@ -128,10 +133,13 @@ async def run_show(
     key = show_key(show_id, rundown.title)
     guests = GuestQueue(db, clock=clock.now_ms)
     guests.claim_for_show(key)
-    questions = QuestionQueue(db, key, clock=clock)
+    intake = question_intake(QuestionQueue(db, key, clock=clock), workspace)
+    platforms = platform_sessions(workspace, intake, planned_show_ms=rundown.planned_total_ms, clock=clock,
+                                  on_status=lambda _status: runner.platform_status_changed()) if options.platforms else []
     obs = ObsShowSync.from_settings(options.obs) if options.obs is not None else None
-    runner = ShowRunner(show_id=show_id, show=show, guests=guests, questions=questions, clock=clock, obs=obs,
-                        auto=options.auto, outputs=output_plan(workspace, rundown, options), resumed=resumed)
+    runner = ShowRunner(show_id=show_id, show=show, guests=guests, questions=intake.queue, clock=clock, obs=obs,
+                        platforms=platforms, auto=options.auto, outputs=output_plan(workspace, rundown, options),
+                        category=options.category, resumed=resumed)
     if resumed:
         snapshot = show.snapshot()
         where = "not started" if snapshot.current is None else f"segment {snapshot.current + 1} ({snapshot.segment_title})"

@@ -331,6 +331,10 @@ class ShowRunner:
         with contextlib.suppress(RuntimeError):
             asyncio.get_running_loop().call_soon(self._publish)
 
+    def platform_status_changed(self) -> None:
+        """A platform session's status changed (degraded, recovered, quota): show it in the control room."""
+        self._schedule_publish()
+
     def _obs_health_changed(self, health: ObsHealth) -> None:
         """Push what a producer acts on (connection, outputs, problems), not every health poll."""
         seen = (health.connected, health.error, health.resyncs,
@@ -354,7 +358,7 @@ class ShowRunner:
 
     def _question_list(self) -> list[dict[str, Any]]:
         if self._question_cache is None:
-            self._question_cache = [question.to_dict() for question in self.questions.list()]
+            self._question_cache = self.questions.as_dicts()
         return self._question_cache
 
     def _obs_state(self) -> dict[str, Any]:
