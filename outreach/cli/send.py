@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import UTC, datetime
 
 import click
 
@@ -10,7 +11,7 @@ from greenroom.cli import get_workspace
 from greenroom.errors import GreenroomError
 from outreach.campaigns.replies import InboxSession
 from outreach.campaigns.sending import resolve
-from outreach.campaigns.settings import imap_settings
+from outreach.campaigns.settings import imap_settings, smtp_settings
 from outreach.service import OutreachService, describe_tick, send_once, sender_lock, utc_now
 from outreach.storage import outbox as outbox_store
 
@@ -21,8 +22,12 @@ from outreach.storage import outbox as outbox_store
                    "`outreach run` keeps going).")
 @click.option("--dry-run", is_flag=True,
               help="Plan and render exactly what this tick would queue and list it; send and record nothing.")
+@click.option("--as-of", "as_of", type=click.DateTime(formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%d"]),
+              help="Rehearse a campaign: act as if it were this UTC time (e.g. to see follow-ups due days "
+                   "ahead). Only with --dry-run or the outbox/ transport (no [smtp]), so a real email is "
+                   "never sent outside its window.")
 @click.pass_context
-def send(ctx: click.Context, once: bool, dry_run: bool) -> None:
+def send(ctx: click.Context, once: bool, dry_run: bool, as_of: datetime | None) -> None:
     """Send due campaign emails once. Without --dry-run this REALLY sends.
 
     Each email is recorded as `sending` before delivery and `sent` after. If the connection drops while
@@ -35,7 +40,13 @@ def send(ctx: click.Context, once: bool, dry_run: bool) -> None:
     follow-ups (if it cannot be read, a warning is printed and sending goes on).
     """
     workspace = get_workspace(ctx)
-    if not dry_run and imap_settings(workspace) is not None:
+    clock = utc_now
+    if as_of is not None:
+        if not dry_run and smtp_settings(workspace) is not None:
+            raise GreenroomError("--as-of rehearses into outbox/ only: use --dry-run, or a workspace without [smtp]")
+        rehearsed = as_of.replace(tzinfo=UTC)
+        clock = lambda: rehearsed  # noqa: E731 - a fixed instant for the whole tick
+    if not dry_run and as_of is None and imap_settings(workspace) is not None:
         inbox = InboxSession(workspace)
         try:
             click.echo(inbox.poll().describe())
@@ -43,7 +54,7 @@ def send(ctx: click.Context, once: bool, dry_run: bool) -> None:
             click.secho(f"warning: inbox not read, sending anyway: {error}", fg="yellow", err=True)
         finally:
             inbox.close()
-    recovered, report = send_once(workspace, dry_run=dry_run)
+    recovered, report = send_once(workspace, dry_run=dry_run, clock=clock)
     for row in recovered:
         click.echo(f"outbox #{row['id']} to {row['to_address']} was interrupted during delivery: now uncertain "
                    f"(decide with: outreach outbox resolve {row['id']} --sent|--retry)")
