@@ -135,3 +135,11 @@ def questions_platform_quota_usage(db):
         )
         """
     )
+
+
+@MIGRATIONS(name="guests_link_influencer")
+def guests_link_influencer(db):
+    """A guest booked from outreach remembers which influencer they are (no foreign key: the outreach
+    tables are another migration set, and a guest must survive the influencer being deleted)."""
+    db.execute("ALTER TABLE guests ADD COLUMN influencer_id INTEGER")
+    db.execute("CREATE INDEX guests_by_influencer ON guests (influencer_id)")

@@ -14,8 +14,10 @@ import click
 
 from greenroom.cli import get_workspace
 from greenroom.errors import GreenroomError
+from livekit.cli.guests import resolve_show
 from outreach.cli.output import FORMATS, print_records, safe_text
 from outreach.core.influencer import FIELDS, KINDS, STAGES
+from outreach.guest_booking import book_influencer
 from outreach.storage.influencers import (
     EXPORT_COLUMNS,
     LIST_COLUMNS,
@@ -159,6 +161,32 @@ def tag_command(ctx: click.Context, references: tuple[str, ...], add: tuple[str,
     ids = [find_influencer(db, reference) for reference in references]
     changed = tag(db, ids, add=add, remove=remove)
     click.echo(f"{changed} of {len(ids)} people changed")
+
+
+@influencers.command("book")
+@click.argument("reference")
+@click.option("--show", "show", default=None,
+              help="Show id (see `livekit shows`) or show key as in `livekit guests list`. Default: the next "
+                   "show that `livekit run` starts.")
+@click.option("--topic", default="", help="What the interview is about (shown to the team and the host).")
+@click.option("--point", "talking_points", multiple=True, help="A talking point for the host; repeat for several.")
+@click.option("--booked-by", default=None, help="Who on the team booked them (default: the influencer's owner).")
+@click.pass_context
+def book_command(ctx: click.Context, reference: str, show: str | None, topic: str,
+                 talking_points: tuple[str, ...], booked_by: str | None) -> None:
+    """Book an influencer who said yes as a live-show guest (REFERENCE: id, email or platform:handle).
+
+    Creates a confirmed guest in livekit's queue (name, handle for the lower third, contact, owner as
+    "booked by"), records "booked as guest" in their history and moves their stage to agreed. Running it
+    again for the same show shows the existing booking. Declined and do-not-contact people are refused.
+    """
+    workspace = get_workspace(ctx)
+    db = workspace.database()
+    guest, created = book_influencer(db, reference, show=resolve_show(workspace, show), topic=topic,
+                                     talking_points=talking_points, booked_by=booked_by)
+    where = guest["show"] or "the next show"
+    verb = "booked" if created else "already booked"
+    click.echo(safe_text(f"{verb}: guest {guest['id']} {guest['lower_third']} ({guest['status']}) for {where}"))
 
 
 @influencers.command("export")

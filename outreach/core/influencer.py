@@ -375,7 +375,7 @@ def stage_after_activity(stage: str, activity: str) -> str:
     if activity in ("opted out", "opted-out"):
         return "do-not-contact"
     order = {name: index for index, name in enumerate(STAGES[:5])}
-    target = {"emailed": "contacted", "replied": "replied"}.get(activity)
+    target = {"emailed": "contacted", "replied": "replied", "booked as guest": "agreed"}.get(activity)
     if target is None or stage not in order:
         return stage
     return target if order[target] > order[stage] else stage
