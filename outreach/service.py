@@ -46,7 +46,7 @@ def open_transport(workspace: Workspace) -> Transport:
     if server is None:
         return EmlTransport(workspace.path("outbox"))
     return SmtpTransport(server.host, server.port, server.security, server.username, server.password,
-                         server.timeout)
+                         server.timeout, ca_file=server.ca_file)
 
 
 @contextmanager

@@ -84,3 +84,47 @@ def test_username_without_any_password_is_a_config_error_naming_both_sources(wor
 
     with pytest.raises(ConfigError, match=r"\[smtp\] username is set but no password: set \$GREENROOM_SMTP_PASSWORD"):
         smtp_settings(world.workspace)
+
+
+def _send_once(world, env):
+    return subprocess.run(
+        [sys.executable, "-c", "from outreach.cli import main; main()", "--workspace", str(world.workspace.root),
+         "send", "--once"],
+        capture_output=True, text=True, timeout=60, env=env,
+    )
+
+
+def test_ca_file_trusts_a_self_signed_server_without_touching_the_system_store(world, tls_smtp):
+    port, handler, cert = tls_smtp
+    handler.reset()
+    world.configure(f'\n[smtp]\nhost = "127.0.0.1"\nport = {port}\nsecurity = "starttls"\nusername = "{USER}"\n'
+                    f'ca_file = "{cert}"\n')
+    world.add_person("Bo Fit", "bo@example.org")
+    world.start()
+    env = {k: v for k, v in os.environ.items() if k != "SSL_CERT_FILE"}
+    done = _send_once(world, {**env, "GREENROOM_SMTP_PASSWORD": PASSWORD})
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert len(handler.to("bo@example.org")) == 1
+
+
+def test_an_untrusted_certificate_is_refused_and_nothing_is_lost(world, tls_smtp):
+    port, handler, _ = tls_smtp
+    handler.reset()
+    world.configure(f'\n[smtp]\nhost = "127.0.0.1"\nport = {port}\nsecurity = "starttls"\nusername = "{USER}"\n')
+    world.add_person("Bo Fit", "bo@example.org")
+    world.start()
+    env = {k: v for k, v in os.environ.items() if k != "SSL_CERT_FILE"}
+    done = _send_once(world, {**env, "GREENROOM_SMTP_PASSWORD": PASSWORD})
+    assert done.returncode == 3
+    assert "CERTIFICATE_VERIFY_FAILED" in done.stdout
+    assert handler.to("bo@example.org") == []
+    assert world.outbox()[0]["state"] == "queued"
+
+
+def test_a_missing_ca_file_is_a_config_error_naming_key_and_file(world):
+    world.configure('\n[smtp]\nhost = "127.0.0.1"\nsecurity = "starttls"\nca_file = "no-such-ca.pem"\n')
+    from greenroom.errors import ConfigError
+    from outreach.campaigns.settings import smtp_settings
+
+    with pytest.raises(ConfigError, match=r"greenroom.toml: \[smtp\] ca_file .*ws/no-such-ca.pem does not exist"):
+        smtp_settings(world.workspace)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from greenroom.errors import ConfigError
 from greenroom.workspace import Workspace
@@ -27,6 +28,9 @@ class ServerSettings:
     password: str | None = field(repr=False)
     timeout: float = 30.0
     folder: str = "INBOX"
+    #: PEM file of the CA(s) to trust instead of the system's (a private CA or a self-signed server);
+    #: None trusts the system's CAs (and ``SSL_CERT_FILE``). Relative paths start at the config file.
+    ca_file: Path | None = None
 
 
 def outreach_settings(workspace: Workspace) -> OutreachSettings:
@@ -63,6 +67,11 @@ def _server(workspace: Workspace, section: str, default_port: dict[str, int], pa
     port = config.get(section, "port", int, default_port[security])
     if not 0 < port < 65536:
         raise ConfigError(f"{config.path}: [{section}] port must be 1-65535, got {port}")
+    ca_file = None
+    if config.has(section, "ca_file"):
+        ca_file = (config.path.parent / config.get(section, "ca_file", str)).resolve()
+        if not ca_file.is_file():
+            raise ConfigError(f"{config.path}: [{section}] ca_file {ca_file} does not exist")
     return ServerSettings(
         host=config.get(section, "host", str),
         port=port,
@@ -71,6 +80,7 @@ def _server(workspace: Workspace, section: str, default_port: dict[str, int], pa
         password=password,
         timeout=config.get(section, "timeout", float, 30.0),
         folder=config.get(section, "folder", str, "INBOX"),
+        ca_file=ca_file,
     )
 
 

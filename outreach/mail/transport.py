@@ -62,10 +62,18 @@ class SmtpTransport:
     """One SMTP session reused for every message (mailmerge logs in once per message)."""
 
     def __init__(self, host: str, port: int, security: str, username: str | None, password: str | None,
-                 timeout: float = 30.0) -> None:
+                 timeout: float = 30.0, *, ca_file: Path | None = None) -> None:
         self.host, self.port, self.security = host, port, security
         self.username, self._password, self.timeout = username, password, timeout
+        self.ca_file = ca_file
         self._smtp: smtplib.SMTP | None = None
+
+    def _tls_context(self) -> ssl.SSLContext:
+        """Certificates and host names are always verified; ``ca_file`` adds no exception, only whom to trust."""
+        try:
+            return ssl.create_default_context(cafile=str(self.ca_file) if self.ca_file else None)
+        except (OSError, ssl.SSLError) as error:
+            raise TransportUnavailable(f"cannot use SMTP ca_file {self.ca_file}: {error}") from None
 
     def _connect(self) -> smtplib.SMTP:
         if self._smtp is not None:
@@ -73,11 +81,11 @@ class SmtpTransport:
         try:
             if self.security == "ssl":
                 smtp: smtplib.SMTP = smtplib.SMTP_SSL(self.host, self.port, timeout=self.timeout,
-                                                      context=ssl.create_default_context())
+                                                      context=self._tls_context())
             else:
                 smtp = smtplib.SMTP(self.host, self.port, timeout=self.timeout)
                 if self.security == "starttls":
-                    smtp.starttls(context=ssl.create_default_context())
+                    smtp.starttls(context=self._tls_context())
             if self.username:
                 smtp.login(self.username, self._password or "")
         except smtplib.SMTPAuthenticationError as error:
