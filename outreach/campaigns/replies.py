@@ -150,7 +150,7 @@ class InboxSession:
                 "SELECT uidvalidity, max(uid) FROM inbox_messages WHERE mailbox = ? GROUP BY uidvalidity", [mailbox])
         }
         reader = ImapReader(server.host, server.port, server.security, server.username, server.password,
-                            server.folder, server.timeout)
+                            server.folder, server.timeout, ca_file=server.ca_file)
         validity, messages = reader.fetch_new(last)
         summary = InboxSummary()
         for fetched in messages:

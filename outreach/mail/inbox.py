@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 from email.utils import getaddresses, parsedate_to_datetime
+from pathlib import Path
 
 from greenroom.errors import GreenroomError
 
@@ -154,19 +155,27 @@ class ImapReader:
     """Blocking IMAP access: call from one worker thread only."""
 
     def __init__(self, host: str, port: int, security: str, username: str | None, password: str | None,
-                 folder: str = "INBOX", timeout: float = 30.0) -> None:
+                 folder: str = "INBOX", timeout: float = 30.0, *, ca_file: Path | None = None) -> None:
         self.host, self.port, self.security, self.folder, self.timeout = host, port, security, folder, timeout
         self.username, self._password = username, password
+        self.ca_file = ca_file
+
+    def _tls_context(self) -> ssl.SSLContext:
+        """Certificates are always verified; ``[imap] ca_file`` only says whom to trust (a private CA)."""
+        try:
+            return ssl.create_default_context(cafile=str(self.ca_file) if self.ca_file else None)
+        except (OSError, ssl.SSLError) as error:
+            raise InboxError(f"cannot use IMAP ca_file {self.ca_file}: {error}") from None
 
     def _connect(self) -> imaplib.IMAP4:
         try:
             if self.security == "ssl":
-                client: imaplib.IMAP4 = imaplib.IMAP4_SSL(self.host, self.port, ssl_context=ssl.create_default_context(),
+                client: imaplib.IMAP4 = imaplib.IMAP4_SSL(self.host, self.port, ssl_context=self._tls_context(),
                                                           timeout=self.timeout)
             else:
                 client = imaplib.IMAP4(self.host, self.port, timeout=self.timeout)
                 if self.security == "starttls":
-                    client.starttls(ssl.create_default_context())
+                    client.starttls(self._tls_context())
             client.login(self.username or "", self._password or "")
         except imaplib.IMAP4.error as error:
             raise InboxError(f"IMAP login as {self.username} at {self.host}:{self.port} refused: {error}") from None
