@@ -8,10 +8,13 @@ headless one started here (Xvfb + OBS, stopped by PID at the end), or an already
 (--host/--port/--password).
 
 Cues are paced (--interval, default 0.1 s: ten cues a second, far faster than any real show).
-OBS answers SetCurrentProgramScene on a video tick, so the scene switch dominates and scales with
-OBS's frame rate (the headless OBS runs at 60 fps; at 30 fps about one switch in three waits ~45 ms).
-Fired back to back (--interval 0), each switch also waits for the previous one to settle: that mode
-measures OBS, not us.
+What dominates is OBS itself (29.0.2 under Xvfb, software rendering), identically for the peer:
+- SetCurrentProgramScene is answered on a video tick: at 30 fps about one switch in three waited
+  ~45 ms, at 60 fps (the headless default) p95 is ~10 ms;
+- a text update right after a scene switch waits ~45 ms about one time in twenty, and a scene switch
+  right after a text update waits ~45 ms every time (so the sync sends the scene first), and sending
+  both at once (pipelined) does not help: p99 therefore sits near 50 ms;
+- fired back to back (--interval 0) each switch waits for the previous one to settle.
 
 Peer: the same two requests made directly with obs-websocket-py's ``obsws.call`` from a plain thread
 (no asyncio, no worker hop, no error checking): the floor our adapter adds its safety on top of.
@@ -44,6 +47,7 @@ from livekit.obs.show_sync import ObsShowState, ObsShowSync  # noqa: E402
 
 TARGET_P99_MS = 20.0
 PROMPT_SOURCE = "Greenroom Prompt"
+#: Unmeasured cues first, paced like the measured ones (unpaced, they leave OBS busy for the next few).
 WARMUP_CUES = 20
 
 
@@ -69,6 +73,7 @@ async def greenroom_run(host: str, port: int, password: str, scenes: list[str], 
             await asyncio.sleep(0.01)
         for index in range(WARMUP_CUES):
             scene, prompt = cue(index, scenes)
+            await asyncio.sleep(interval)
             await sync.apply(ObsShowState(program_scene=scene, prompt_text=prompt))
         latencies = []
         for index in range(WARMUP_CUES, WARMUP_CUES + cues):
@@ -90,7 +95,7 @@ def bare_run(host: str, port: int, password: str, scenes: list[str], cues: int, 
         latencies = []
         for index in range(WARMUP_CUES + cues):
             scene, prompt = cue(index, scenes)
-            time.sleep(interval if index >= WARMUP_CUES else 0)
+            time.sleep(interval)
             started = time.perf_counter()
             client.call(requests.SetCurrentProgramScene(sceneName=scene))
             client.call(requests.SetInputSettings(inputName=PROMPT_SOURCE, inputSettings={"text": prompt},
