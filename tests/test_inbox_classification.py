@@ -49,3 +49,13 @@ def test_reply_carries_the_thread_references_in_order():
     found = classify(parse(incoming("Bo <BO@Example.org>", "Re: hi", in_reply_to="<a@brand.example>")))
     assert found.references == ("<a@brand.example>",)
     assert found.from_address == "bo@example.org"
+
+
+def test_unsubscribe_subject_with_auto_submitted_header_is_an_opt_out():
+    message = incoming("bo@example.org", "unsubscribe", body="", Auto_Submitted="auto-generated")
+    assert classify(parse(message)).kind == "unsubscribe"
+
+
+def test_opt_out_body_from_an_auto_submitting_client_is_an_opt_out():
+    message = incoming("bo@example.org", "Re: hi", body="Please stop emailing me.", Precedence="bulk")
+    assert classify(parse(message)).kind == "unsubscribe"

@@ -135,13 +135,14 @@ def classify(message: EmailMessage) -> Classified:
         if failed:
             return Classified(kind="bounce", bounced=tuple(failed), **base)
         return Classified(kind="delayed", bounced=tuple(delayed), **base)
+    # An opt-out wins over auto-reply markers: a mail client or helpdesk may stamp Auto-Submitted on it.
+    if _UNSUBSCRIBE.search(subject) or _UNSUBSCRIBE.search(_new_text(_first_text(message))):
+        return Classified(kind="unsubscribe", **base)
     auto_submitted = _header(message, "Auto-Submitted").strip().lower()
     precedence = _header(message, "Precedence").strip().lower()
     if (auto_submitted and auto_submitted != "no") or message.get("X-Autoreply") or message.get("X-Autorespond") \
             or precedence in ("auto_reply", "bulk", "junk") or _OUT_OF_OFFICE.search(subject):
         return Classified(kind="auto_reply", **base)
-    if _UNSUBSCRIBE.search(subject) or _UNSUBSCRIBE.search(_new_text(_first_text(message))):
-        return Classified(kind="unsubscribe", **base)
     return Classified(kind="reply", **base)
 
 
