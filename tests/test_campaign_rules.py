@@ -84,3 +84,16 @@ def test_a_second_sender_on_the_same_workspace_is_refused(world):
     with (sender_lock(world.workspace), pytest.raises(GreenroomError, match="another outreach sender"),
           sender_lock(world.workspace)):
         pass
+
+
+def test_template_saved_in_a_non_utf8_encoding_fails_that_email_with_file_and_line(sending):
+    world, smtp = sending
+    bo = world.add_person("Bo Fit", "bo@example.org")
+    world.start()
+    folder = world.workspace.root / "templates" / "email"
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "first-contact.md.j2").write_bytes("{% set subject %}Hi{% endset %}\nCafé\n".encode("latin-1"))
+    report = world.tick()
+    assert smtp.handler.messages == []
+    assert "first-contact.md.j2:2: not UTF-8" in report.errors[0]
+    assert world.enrollment(bo)["status"] == "failed"

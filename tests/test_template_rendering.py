@@ -108,3 +108,10 @@ def test_lint_lists_every_missing_variable_not_only_the_first(library):
         "{% set subject %}{{ influencer.first_name }}{% endset %}\n{{ owner.name }} {{ influencer.city }}\n")
     missing = LintLibrary([folder]).missing_variables("t.txt.j2", variables())
     assert missing == ["owner.name", "influencer.city"]
+
+
+def test_template_that_is_not_utf8_names_file_line_and_encoding(library):
+    folder, lib = library
+    (folder / "latin.txt.j2").write_bytes("{% set subject %}Hi{% endset %}\nline two\nCafé\n".encode("latin-1"))
+    with pytest.raises(EmailTemplateError, match=r"latin\.txt\.j2:3: not UTF-8"):
+        lib.render("latin.txt.j2", variables())

@@ -172,6 +172,14 @@ class TemplateLibrary:
             ) from None
         except TemplateSyntaxError as error:
             raise EmailTemplateError(f"{error.filename or name}:{error.lineno}: {error.message}") from None
+        except UnicodeDecodeError as error:
+            line = error.object[:error.start].count(b"\n") + 1
+            raise EmailTemplateError(
+                f"{self.path_of(name)}:{line}: not UTF-8 (byte 0x{error.object[error.start]:02x}); "
+                "save the template as UTF-8"
+            ) from None
+        except OSError as error:
+            raise EmailTemplateError(f"email template {name!r} cannot be read: {error}") from None
 
     def _render(
         self, env: _Environment, name: str, variables: Mapping[str, Any], need_subject: bool
