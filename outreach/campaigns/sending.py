@@ -224,7 +224,7 @@ def _render(
 
 
 def _blocked(db: sqlite_utils.Database, row: dict[str, Any]) -> str | None:
-    """Checked again right before delivery: the suppression list and the sequence's state may have changed."""
+    """Why a claim was refused (suppressed, sequence stopped, do-not-contact), or None if someone else took it."""
     found = db.execute("SELECT reason FROM suppressions WHERE email = ?", [row["to_address"].lower()]).fetchone()
     if found:
         return f"suppressed: {found[0]}"
@@ -232,8 +232,8 @@ def _blocked(db: sqlite_utils.Database, row: dict[str, Any]) -> str | None:
         """SELECT e.status, i.stage FROM enrollments e JOIN influencers i ON i.id = e.influencer_id WHERE e.id = ?""",
         [row["enrollment_id"]],
     ).fetchone()
-    if status[0] != "active":
-        return f"sequence {status[0]}"
+    if status is None or status[0] != "active":
+        return f"sequence {status[0] if status else 'gone'}"
     if status[1] == "do-not-contact":
         return "stage do-not-contact"
     return None
@@ -271,12 +271,11 @@ def send_due(
     for row in outbox.due_rows(db, clock()):
         if stop is not None and stop.is_set():
             return
-        reason = _blocked(db, row)
-        if reason:
-            outbox.cancel(db, row["id"], reason)
-            report.cancelled += 1
-            continue
         if not outbox.claim(db, row["id"], clock()):
+            reason = _blocked(db, row)
+            if reason:
+                outbox.cancel(db, row["id"], reason)
+                report.cancelled += 1
             continue
         try:
             delivery = transport.send(row["sender_address"], row["to_address"], row["raw"].encode("utf-8"),

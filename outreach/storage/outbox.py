@@ -40,10 +40,19 @@ def due_rows(db: sqlite_utils.Database, now: datetime, limit: int | None = None)
 
 
 def claim(db: sqlite_utils.Database, outbox_id: int, now: datetime) -> bool:
-    """queued → sending, committed before a byte reaches the server; False if someone else took it."""
+    """queued → sending, committed before a byte reaches the server.
+
+    False if someone else took it, or if the recipient is suppressed, their sequence is no longer active or
+    they are do-not-contact: those conditions sit in the same UPDATE, so a reply or opt-out recorded by the
+    inbox thread a moment earlier can never slip between a check and the claim.
+    """
     cursor = db.execute(
-        "UPDATE outbox SET state = 'sending', sending_at = ?, attempts = attempts + 1 "
-        "WHERE id = ? AND state = 'queued'",
+        """UPDATE outbox SET state = 'sending', sending_at = ?, attempts = attempts + 1
+           WHERE id = ? AND state = 'queued'
+             AND NOT EXISTS (SELECT 1 FROM suppressions s WHERE s.email = lower(outbox.to_address))
+             AND EXISTS (SELECT 1 FROM enrollments e JOIN influencers i ON i.id = e.influencer_id
+                         WHERE e.id = outbox.enrollment_id AND e.status = 'active'
+                           AND i.stage != 'do-not-contact')""",
         [_ts(now), outbox_id],
     )
     return cursor.rowcount == 1
