@@ -53,11 +53,15 @@ def workspace_option(function: Any) -> Any:
     )(function)
 
 
+#: Our own loggers; --verbose opens these only. Third-party libraries (OAuth clients, HTTP stacks) log
+#: request bodies and tokens at DEBUG, so they stay at WARNING whatever the user asks for.
+OWN_LOGGERS = ("greenroom", "livekit", "outreach")
+
+
 def setup_logging(verbose: bool) -> None:
-    logging.basicConfig(
-        level=logging.DEBUG if verbose else logging.WARNING,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
+    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    for name in OWN_LOGGERS:
+        logging.getLogger(name).setLevel(logging.DEBUG if verbose else logging.WARNING)
 
 
 def get_workspace(ctx: click.Context) -> Workspace:

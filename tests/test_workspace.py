@@ -121,3 +121,14 @@ def test_relative_paths_resolve_inside_the_workspace(tmp_path):
     ws = Workspace.locate(tmp_path)
     assert ws.path("outbox") == tmp_path / "outbox"
     assert ws.path(os.fspath(tmp_path / "abs")) == tmp_path / "abs"
+
+
+def test_verbose_logging_never_opens_third_party_debug_logs():
+    import logging
+
+    from greenroom.cli import setup_logging
+
+    setup_logging(True)
+    assert logging.getLogger("livekit.runner").isEnabledFor(logging.DEBUG)
+    assert not logging.getLogger("requests_oauthlib.oauth2_session").isEnabledFor(logging.DEBUG)
+    assert not logging.getLogger("urllib3.connectionpool").isEnabledFor(logging.DEBUG)

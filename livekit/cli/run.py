@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import sys
 import time
 from pathlib import Path
 
@@ -32,7 +33,8 @@ from livekit.storage.shows import ShowRecord, ShowStore
               help="Drive OBS Studio (scenes, prompt and lower-third texts, outputs).")
 @click.option("--obs-host", help="OBS websocket host (default: [obs] host).")
 @click.option("--obs-port", type=int, help="OBS websocket port (default: [obs] port).")
-@click.option("--obs-password", help="OBS websocket password (default: $OBS_WEBSOCKET_PASSWORD or secrets.toml).")
+@click.option("--obs-password", help="OBS websocket password (default: $OBS_WEBSOCKET_PASSWORD or secrets.toml; "
+                                    "prefer those: options show in `ps`).")
 @click.option("--platforms/--no-platforms", "use_platforms", default=True, show_default=True,
               help="Run the Twitch/YouTube sessions configured in the workspace ([twitch], [youtube] enabled): "
                    "title, category, markers, chat questions, broadcast lifecycle, chapters. A platform that "
@@ -42,9 +44,10 @@ from livekit.storage.shows import ShowRecord, ShowStore
               help="Serve the control room, presenter view and overlay.")
 @click.option("--host", help="Address the control room listens on (default: [web] host, 127.0.0.1). "
                              "Anything else exposes it on purpose.")
-@click.option("--port", type=int, help="Control room port (default: [web] port, 8787; 0 = any free port).")
-@click.option("--token", help="Control token for /control and the HTTP API (default: $LIVEKIT_TOKEN, "
-                              "else one is generated and printed).")
+@click.option("--port", type=click.IntRange(0, 65535), help="Control room port (default: [web] port, 8787; 0 = any free port).")
+@click.option("--token", help="Control token for /control and the HTTP API (default: $LIVEKIT_TOKEN, else one "
+                              "is generated: printed in the /control link on a terminal, written to "
+                              "tokens/control-token (0600) otherwise). Prefer $LIVEKIT_TOKEN: options show in `ps`.")
 @click.option("--allowed-host", "allowed_hosts", multiple=True,
               help="Host name browsers may use to reach an exposed control room (repeatable); IP addresses "
                    "and localhost always work. Guards against DNS rebinding.")
@@ -81,12 +84,16 @@ def run(ctx: click.Context, rundown_path: str, auto: bool, resume: bool | None, 
         obs = ObsSettings.from_workspace(workspace, host=obs_host, port=obs_port, password=obs_password)
     web = None
     if use_web:
-        web = WebOptions(host=host or config.get("web", "host", str, "127.0.0.1"),
-                         port=port if port is not None else config.get("web", "port", int, 8787), token=token,
+        if port is None:
+            port = config.get("web", "port", int, 8787)
+            if not 0 <= port <= 65535:
+                raise ConfigError(f"{config.path}: [web] port must be between 0 and 65535, got {port}")
+        web = WebOptions(host=host or config.get("web", "host", str, "127.0.0.1"), port=port, token=token,
                          allowed_hosts=allowed_hosts, overlay_dir=overlay_dir or _configured_overlay(workspace))
     interactive = is_interactive()
     options = RunOptions(auto=auto, resume=resume, obs=obs, web=web, stream=stream, record=record,
-                         interactive=interactive, platforms=use_platforms, category=category)
+                         interactive=interactive, platforms=use_platforms, category=category,
+                         print_token=sys.stdout.isatty())
     ask = _ask_resume if interactive else None
     result = asyncio.run(run_show(workspace, rundown, options, echo=click.echo, ask_resume=ask))
     if result.ended:

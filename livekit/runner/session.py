@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from greenroom.errors import GreenroomError
+from greenroom.secrets import write_private_file
 from greenroom.workspace import Workspace
 from livekit.core.clock import Clock, SystemClock
 from livekit.core.rundown import Rundown
@@ -34,6 +35,9 @@ from livekit.web.server import serve
 log = logging.getLogger(__name__)
 
 TOKEN_ENV = "LIVEKIT_TOKEN"
+RUNNER_BUSY_TIMEOUT_MS = 250
+#: Where a generated control token goes when stdout is not a terminal (service logs must not hold it).
+CONTROL_TOKEN_FILE = "tokens/control-token"
 
 
 class UnfinishedShow(GreenroomError):
@@ -60,6 +64,8 @@ class RunOptions:
     stream: bool | None = None
     record: bool | None = None
     interactive: bool = False
+    #: Print a generated control token (in the /control link); off when stdout is a log, not a person.
+    print_token: bool = True
     #: Twitch/YouTube sessions as configured in the workspace ([twitch], [youtube] enabled).
     platforms: bool = True
     #: Twitch category (game) name set at show start; default [twitch] category.
@@ -126,6 +132,9 @@ async def run_show(
     """Run (or resume) a show until it ends or SIGTERM/SIGINT/`q` stops it; the DB keeps where it was."""
     clock = clock or SystemClock()
     db = workspace.database()
+    # The runner writes from its event loop: wait briefly for another writer (an import, `outreach send`),
+    # then let the loop breathe and retry, rather than freezing timers and pages for the default 30 s.
+    db.execute(f"PRAGMA busy_timeout = {RUNNER_BUSY_TIMEOUT_MS}")
     store = ShowStore(db, clock)
     warning_ms = workspace.config.get("show", "warning_seconds", int, DEFAULT_WARNING_MS // 1000) * 1000
     show_id, resumed = choose_show(store, rundown, options.resume, ask_resume, warning_ms)
@@ -152,14 +161,28 @@ async def run_show(
     if options.web is not None:
         token, generated = control_token(options.web.token)
         app = create_app(runner, token, allowed_hosts=options.web.allowed_hosts, overlay_dir=options.web.overlay_dir)
-        served = await serve(app, options.web.host, options.web.port)
+        try:
+            served = await serve(app, options.web.host, options.web.port)
+        except OSError as error:
+            if not resumed:
+                store.discard_unstarted(show_id)
+            raise GreenroomError(
+                f"the control room cannot listen on {options.web.host}:{options.web.port}: {error.strerror or error} "
+                "(choose another --port, or --no-web)"
+            ) from None
         urls = {"control": f"{served.url}/control", "presenter": f"{served.url}/presenter",
                 "overlay": f"{served.url}/overlay"}
-        echo(f"Control room:  {urls['control']}#token={token}" if generated else f"Control room:  {urls['control']}")
+        if generated and options.print_token:
+            echo(f"Control room:  {urls['control']}#token={token}")
+        elif generated:
+            token_file = workspace.path(CONTROL_TOKEN_FILE)
+            token_file.parent.mkdir(exist_ok=True)
+            write_private_file(token_file, token + "\n")
+            echo(f"Control room:  {urls['control']}  (token in {token_file}, mode 0600)")
+        else:
+            echo(f"Control room:  {urls['control']}")
         echo(f"Presenter:     {urls['presenter']}")
         echo(f"OBS overlay:   {urls['overlay']}  (Browser Source, 1920x1080)")
-        if generated:
-            echo(f"Control token (for the HTTP API): {token}")
 
     loop = asyncio.get_running_loop()
     handled = []

@@ -11,6 +11,8 @@ import asyncio
 import contextlib
 import dataclasses
 import logging
+import math
+import sqlite3
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -25,12 +27,17 @@ from livekit.obs.show_sync import ObsHealth, ObsShowSync
 from livekit.platforms.base import PlatformSession
 from livekit.questions.storage import QuestionQueue
 from livekit.runner.port import ActionError
+from livekit.storage.shows import DatabaseBusy
 
 log = logging.getLogger(__name__)
 
 MAX_MESSAGE_LENGTH = 500
 #: Longest the clock task sleeps when nothing is due, so state such as OBS health still flows.
 IDLE_TICK_MS = 1000
+#: Pause between attempts to store an automatic cue while another process holds the database.
+BUSY_RETRY_S = 0.25
+#: The longest a producer may extend or shorten a segment by in one action.
+MAX_ADJUST_MS = 24 * 3600 * 1000
 #: How long a starting show waits for OBS to connect before going on without it.
 OBS_STARTUP_WAIT_S = 5.0
 #: How long the end of a show waits for OBS and platforms to acknowledge before exiting anyway.
@@ -140,6 +147,8 @@ class ShowRunner:
             raise
         except GreenroomError as error:
             raise ActionError(str(error)) from None
+        except sqlite3.OperationalError as error:
+            raise ActionError(f"the workspace database is busy ({error}); try again") from None
         self._wake.set()
         self._publish()
         return self.state()
@@ -162,7 +171,11 @@ class ShowRunner:
             now = self.clock.now_ms()
             snapshot = self.show.snapshot(now)
             if self._auto_advance_due(snapshot):
-                self._journaled(self.show.next)
+                try:
+                    self._journaled(self.show.next)
+                except DatabaseBusy as error:
+                    log.warning("%s; retrying", error)
+                    await asyncio.sleep(BUSY_RETRY_S)
                 continue
             seen = (snapshot.status, snapshot.current, snapshot.prompt, snapshot.phase, snapshot.held)
             if seen != last_seen:
@@ -262,7 +275,7 @@ class ShowRunner:
                     if status in (GuestStatus.INVITED, GuestStatus.CONFIRMED, GuestStatus.NO_SHOW):
                         self.guests.set_status(guest["id"], GuestStatus.IN_GREEN_ROOM, at)
                     self.guests.set_status(guest["id"], GuestStatus.ON_AIR, at)
-            except GreenroomError as error:
+            except (GreenroomError, sqlite3.OperationalError) as error:
                 log.warning("guest %s could not follow the rundown: %s", guest["name"], error)
         self._guests_changed()
 
@@ -441,6 +454,8 @@ def _milliseconds(value: Any) -> int:
     if isinstance(value, bool):
         raise ActionError("seconds must be a number")
     if isinstance(value, int | float):
+        if not math.isfinite(value):
+            raise ActionError("seconds must be a finite number")
         ms = round(value * 1000)
     else:
         try:
@@ -449,6 +464,8 @@ def _milliseconds(value: Any) -> int:
             raise ActionError(f"not a duration: {value!r} ({error})") from None
     if ms <= 0:
         raise ActionError("the amount must be positive")
+    if ms > MAX_ADJUST_MS:
+        raise ActionError("a segment can be changed by at most 24 hours at a time")
     return ms
 
 

@@ -41,6 +41,7 @@ def render(state: dict[str, Any], urls: dict[str, str]) -> Group:
     show = state["show"]
     status = show["status"]
     header = Text(f"{show['title']}  ·  show #{show['show_id']}  ·  {status}", style="bold")
+    # Titles, prompts, messages and guest names are user text: always Text, never parsed as markup.
     body = Table.grid(padding=(0, 2))
     body.add_column(justify="right", style="dim")
     body.add_column()
@@ -50,24 +51,24 @@ def render(state: dict[str, Any], urls: dict[str, str]) -> Group:
         remaining = show["remaining_ms"]
         clock = ("-" if remaining < 0 else "") + format_clock(abs(remaining))
         held = "  (HOLD)" if show["held"] else ""
-        body.add_row("segment", f"{show['current'] + 1}/{count}  {show['segment_title']}")
+        body.add_row("segment", Text(f"{show['current'] + 1}/{count}  {show['segment_title']}"))
         body.add_row("time left", Text(clock + held, style=PHASE_STYLES.get(phase, "")))
-        body.add_row("prompt", show["prompt"] or "—")
-        body.add_row("next", show["next_segment_title"] or "(end of show)")
+        body.add_row("prompt", Text(show["prompt"] or "—"))
+        body.add_row("next", Text(show["next_segment_title"] or "(end of show)"))
     elif status == "ready":
-        body.add_row("first", show["next_segment_title"] or "—")
+        body.add_row("first", Text(show["next_segment_title"] or "—"))
         body.add_row("", "press n to start")
     body.add_row("over/under", format_signed(show["offset_ms"]))
     obs = state.get("obs") or {}
     if obs.get("enabled"):
-        body.add_row("OBS", "connected" if obs.get("connected") else f"disconnected {obs.get('error') or ''}")
+        body.add_row("OBS", Text("connected" if obs.get("connected") else f"disconnected {obs.get('error') or ''}"))
     for name, platform in (state.get("platforms") or {}).items():
-        body.add_row(name, f"{platform.get('state')} {platform.get('detail', '')}")
+        body.add_row(name, Text(f"{platform.get('state')} {platform.get('detail', '')}"))
     message = state.get("message")
     if message:
-        body.add_row("to host", message["text"])
+        body.add_row("to host", Text(message["text"]))
     for name, url in urls.items():
-        body.add_row(name, url)
+        body.add_row(name, Text(url))
     return Group(Panel(Group(header, body), title="livekit"), Text(KEYS_HELP, style="dim"))
 
 

@@ -20,6 +20,10 @@ from livekit.core.rundown import Rundown
 from livekit.core.show import DEFAULT_WARNING_MS, Show, ShowError, ShowEvent
 
 
+class DatabaseBusy(GreenroomError):
+    """Another process holds the workspace database's write lock; the event was not stored (retry)."""
+
+
 class ShowNotFound(GreenroomError):
     """No show with that id in this workspace."""
 
@@ -82,14 +86,31 @@ class ShowStore:
         self.get(show_id)
         try:
             return self._append(show_id, event)
-        except (sqlite3.IntegrityError, sqlite3.OperationalError) as error:
+        except sqlite3.IntegrityError as error:
             raise GreenroomError(
                 f"show {show_id}: event {event.type!r} not saved ({error}); is another `livekit run` "
                 "running this show?"
             ) from None
+        except sqlite3.OperationalError as error:
+            raise DatabaseBusy(
+                f"show {show_id}: event {event.type!r} not saved yet: the workspace database is busy ({error})"
+            ) from None
+
+    def discard_unstarted(self, show_id: int) -> None:
+        """Forget a show that never started (e.g. its control room could not listen), so it is not resumed."""
+        with self.db.conn:
+            self.db.execute("BEGIN IMMEDIATE")
+            self.db.execute(
+                "DELETE FROM shows WHERE id = ? AND status = 'ready' "
+                "AND NOT EXISTS (SELECT 1 FROM show_events WHERE show_id = ?)",
+                [show_id, show_id],
+            )
 
     def _append(self, show_id: int, event: ShowEvent) -> int:
-        with self.db.atomic():
+        # IMMEDIATE takes the write lock up front, so a busy database waits (busy_timeout) instead of
+        # failing at once when a read would have to be upgraded to a write.
+        with self.db.conn:
+            self.db.execute("BEGIN IMMEDIATE")
             row = self.db.execute(
                 "SELECT COALESCE(MAX(seq), 0) + 1 FROM show_events WHERE show_id = ?", [show_id]
             ).fetchone()

@@ -1,0 +1,93 @@
+"""The show goes on: a busy database, a taken port or odd input never stop or corrupt a show."""
+
+import asyncio
+import socket
+import sqlite3
+import threading
+import time
+
+import pytest
+from rich.console import Console
+
+from greenroom.errors import GreenroomError
+from livekit.core.clock import SystemClock
+from livekit.core.rundown import Rundown, Segment
+from livekit.guests.queue import GuestQueue
+from livekit.questions.storage import QuestionQueue
+from livekit.runner.port import ActionError
+from livekit.runner.session import RunOptions, WebOptions, run_show
+from livekit.runner.show_runner import ShowRunner
+from livekit.runner.terminal import render
+from livekit.storage.shows import ShowStore
+
+
+def two_segments() -> Rundown:
+    return Rundown(title="Busy", segments=(Segment(title="One", duration_ms=400), Segment(title="Two", duration_ms=400)))
+
+
+def test_show_advances_after_another_process_released_the_database(workspace):
+    workspace.database()  # create the schema first
+    hold = threading.Event()
+
+    def writer_holding_the_lock():
+        connection = sqlite3.connect(workspace.database_path, isolation_level=None)
+        time.sleep(0.2)
+        connection.execute("BEGIN IMMEDIATE")
+        hold.set()
+        time.sleep(1.0)  # across the planned end of segment One
+        connection.execute("COMMIT")
+        connection.close()
+
+    thread = threading.Thread(target=writer_holding_the_lock)
+    thread.start()
+    result = asyncio.run(run_show(workspace, two_segments(), RunOptions(auto=True, obs=None, web=None),
+                                  echo=lambda line: None))
+    thread.join()
+    assert hold.is_set()
+    assert result.ended
+    kinds = [event.type for event in ShowStore(workspace.database()).events(result.show_id)]
+    assert kinds == ["start", "next", "end"]
+
+
+def test_taken_port_is_a_clear_error_and_leaves_no_show_to_resume(workspace):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        options = RunOptions(auto=True, obs=None, web=WebOptions(port=port, token="x" * 20))
+        with pytest.raises(GreenroomError, match=f"cannot listen on 127.0.0.1:{port}"):
+            asyncio.run(run_show(workspace, two_segments(), options, echo=lambda line: None))
+    assert ShowStore(workspace.database()).find_unfinished() == []
+
+
+@pytest.mark.parametrize("seconds", [float("nan"), float("inf"), 1e300, -5, "soon"])
+def test_extend_by_an_impossible_amount_is_refused_and_changes_nothing(workspace, seconds):
+    db = workspace.database()
+    store = ShowStore(db)
+    show_id, show = store.new_show(two_segments())
+    runner = ShowRunner(show_id=show_id, show=show, guests=GuestQueue(db), questions=QuestionQueue(db, "test"),
+                        clock=SystemClock())
+
+    async def scenario():
+        await runner.act("show.start", {})
+        before = runner.state()["show"]["allotted_ms"]
+        with pytest.raises(ActionError):
+            await runner.act("show.extend", {"seconds": seconds})
+        assert runner.state()["show"]["allotted_ms"] == before
+
+    asyncio.run(scenario())
+
+
+def test_terminal_view_shows_user_text_literally():
+    state = {
+        "show": {"title": "Ask [b]me[/b]", "show_id": 1, "status": "live", "segments": [{}], "phase": "normal",
+                 "remaining_ms": 5000, "held": False, "current": 0, "segment_title": "[red]Q&A",
+                 "prompt": "wrap up [/]", "next_segment_title": None, "offset_ms": 0},
+        "message": {"text": "[link=http://x]click[/link]"},
+        "obs": {}, "platforms": {},
+    }
+    console = Console(width=100, record=True)
+    console.print(render(state, {}))
+    text = console.export_text()
+    for literal in ("Ask [b]me[/b]", "[red]Q&A", "wrap up [/]", "[link=http://x]click[/link]"):
+        assert literal in text
