@@ -210,3 +210,12 @@ def test_duplicate_header_is_refused_naming_the_column(workspace, tmp_path):
     result = run(workspace, "import", str(path))
     assert result.exit_code == 2
     assert "line 1: the column 'Name' appears twice in the header" in result.output
+
+
+def test_impossibly_large_follower_count_names_its_line_and_nothing_is_written(workspace, tmp_path):
+    rows = [["Ana", "ana@example.com", "1200"], ["Bo", "bo@example.com", "99999999999999999999999"]]
+    path = write_csv(tmp_path / "huge.csv", ["Name", "Email", "Followers"], rows)
+    result = run(workspace, "import", str(path))
+    assert result.exit_code == 2
+    assert f"{path} line 3: followers: '99999999999999999999999' followers is more than" in result.output
+    assert count(workspace.database()) == 0

@@ -165,3 +165,23 @@ def test_csv_export_defuses_spreadsheet_formulas(workspace, people):
     result = run(workspace, "influencers", "export", "--owner", "kim", "--kind", "influencer")
     row = next(csv.DictReader(io.StringIO(result.output)))
     assert row["notes"].startswith("'=")
+
+
+def test_setting_an_impossibly_large_follower_count_is_one_clear_line(workspace, people):
+    result = run(workspace, "influencers", "set", "1", "followers=99999999999999999999999")
+    assert result.exit_code != 0
+    assert "followers is more than the 1,000,000,000,000 allowed" in result.output
+    assert "unexpected" not in result.output
+    assert get_influencer(people, 1)["followers"] == 120000
+
+
+def test_showing_an_id_too_big_for_sqlite_says_there_is_no_such_person(workspace, people):
+    result = run(workspace, "influencers", "show", str(2**63))
+    assert result.exit_code == 2
+    assert result.output.strip() == f"Error: no influencer #{2**63}"
+
+
+def test_a_follower_filter_too_big_for_sqlite_is_a_usage_error(workspace, people):
+    result = run(workspace, "influencers", "list", "--min-followers", str(2**63))
+    assert result.exit_code == 2
+    assert "Invalid value for '--min-followers'" in result.output

@@ -184,3 +184,14 @@ def test_growth_compares_with_the_snapshot_from_about_n_days_ago():
 
 def test_growth_is_unknown_without_history_old_enough():
     assert growth_percent([Snapshot("twitch", 10, NOW - timedelta(days=2)), Snapshot("twitch", 20, NOW)], NOW, 7) is None
+
+
+@pytest.mark.parametrize("value", ["99999999999999999999999", 10**23, float("inf")])
+def test_an_impossibly_large_follower_count_is_refused_not_stored(value):
+    with pytest.raises(InvalidValue, match="followers is more than the 1,000,000,000,000 allowed"):
+        parse_count(value)
+
+
+def test_a_follower_count_that_is_nan_is_refused():
+    with pytest.raises(InvalidValue, match="not a number of followers"):
+        parse_count(float("nan"))

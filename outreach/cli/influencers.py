@@ -15,6 +15,7 @@ import click
 from greenroom.cli import get_workspace
 from greenroom.errors import GreenroomError
 from livekit.cli.guests import resolve_show
+from outreach.cli.numbers import COUNT, LIMIT
 from outreach.cli.output import FORMATS, print_records, safe_text
 from outreach.core.influencer import FIELDS, KINDS, STAGES
 from outreach.guest_booking import book_influencer
@@ -41,11 +42,11 @@ def filter_options(function: Callable[..., Any]) -> Callable[..., Any]:
         click.option("--stage", type=click.Choice(STAGES), help="Only people at this pipeline stage."),
         click.option("--kind", type=click.Choice(KINDS), help="Only influencers, brands or competitors."),
         click.option("--owner", help="Only people owned by this team member."),
-        click.option("--min-followers", type=click.IntRange(min=0), help="Audience at least this big."),
-        click.option("--max-followers", type=click.IntRange(min=0), help="Audience at most this big."),
+        click.option("--min-followers", type=COUNT, help="Audience at least this big."),
+        click.option("--max-followers", type=COUNT, help="Audience at most this big."),
         click.option("--growth", "min_growth", type=float, metavar="PERCENT",
                      help="30-day audience growth at least PERCENT (after `outreach refresh`)."),
-        click.option("--not-contacted-days", type=click.IntRange(min=0), metavar="N",
+        click.option("--not-contacted-days", type=COUNT, metavar="N",
                      help="Not emailed in the last N days (or never)."),
     ]
     for option in reversed(options):
@@ -66,7 +67,7 @@ def influencers() -> None:
 @influencers.command("list")
 @filter_options
 @click.option("--sort", type=click.Choice(SORTS), default="followers", show_default=True, help="Order of rows.")
-@click.option("--limit", type=click.IntRange(min=1), default=50, show_default=True, help="At most this many rows.")
+@click.option("--limit", type=LIMIT, default=50, show_default=True, help="At most this many rows.")
 @click.option("--all", "show_all", is_flag=True, help="Every matching row (ignores --limit).")
 @click.option("--format", "output_format", type=click.Choice(FORMATS), default="table", show_default=True,
               help="table for reading, csv or json for other tools.")
@@ -82,7 +83,7 @@ def list_command(ctx: click.Context, sort: str, limit: int, show_all: bool, outp
 @influencers.command("search")
 @click.argument("words", nargs=-1, required=True)
 @filter_options
-@click.option("--limit", type=click.IntRange(min=1), default=50, show_default=True, help="At most this many rows.")
+@click.option("--limit", type=LIMIT, default=50, show_default=True, help="At most this many rows.")
 @click.option("--format", "output_format", type=click.Choice(FORMATS), default="table", show_default=True,
               help="table for reading, csv or json for other tools.")
 @click.pass_context

@@ -11,12 +11,13 @@ from outreach.campaigns.preview import find_target
 from outreach.campaigns.preview import preview as render_preview
 from outreach.campaigns.settings import outreach_settings
 from outreach.campaigns.store import lint_campaign
+from outreach.cli.numbers import ROW_ID
 from outreach.service import utc_now
 
 
 @click.command("preview")
 @click.argument("campaign")
-@click.option("--person", "person_id", type=int, help="Preview for this influencer id.")
+@click.option("--person", "person_id", type=ROW_ID, help="Preview for this influencer id.")
 @click.option("--sample", type=click.IntRange(min=1), help="Preview for N recipients picked at random.")
 @click.option("--step", "steps", type=click.IntRange(min=1), multiple=True,
               help="Only this step (1 = first email); repeatable. Default: every step.")

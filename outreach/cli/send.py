@@ -12,6 +12,7 @@ from greenroom.errors import GreenroomError
 from outreach.campaigns.replies import InboxSession
 from outreach.campaigns.sending import resolve
 from outreach.campaigns.settings import imap_settings, smtp_settings
+from outreach.cli.numbers import LIMIT, ROW_ID
 from outreach.service import OutreachService, describe_tick, send_once, sender_lock, utc_now
 from outreach.storage import outbox as outbox_store
 
@@ -98,7 +99,7 @@ def outbox() -> None:
 
 @outbox.command("list")
 @click.option("--state", type=click.Choice(outbox_store.STATES), help="Only messages in this state.")
-@click.option("--limit", type=click.IntRange(min=1), default=50, show_default=True, help="At most this many, newest first.")
+@click.option("--limit", type=LIMIT, default=50, show_default=True, help="At most this many, newest first.")
 @click.pass_context
 def outbox_list(ctx: click.Context, state: str | None, limit: int) -> None:
     """List outbox messages (newest first)."""
@@ -113,7 +114,7 @@ def outbox_list(ctx: click.Context, state: str | None, limit: int) -> None:
 
 
 @outbox.command("resolve")
-@click.argument("message_id", type=int)
+@click.argument("message_id", type=ROW_ID)
 @click.option("--sent", "decision", flag_value="sent", help="It did arrive: record it as sent and move the sequence on.")
 @click.option("--retry", "decision", flag_value="retry", help="It did not arrive: queue it again (same Message-ID).")
 @click.pass_context

@@ -144,24 +144,31 @@ def normalise_website(value: str) -> str:
 
 _COUNT = re.compile(r"^(\d+(?:\.\d+)?)\s*([kmb]?)$")
 _MULTIPLIERS = {"": 1, "k": 1_000, "m": 1_000_000, "b": 1_000_000_000}
+#: No audience is bigger; a larger figure is a typo (and would not fit a SQLite INTEGER anyway).
+MAX_COUNT = 10**12
 
 
 def parse_count(value: str | int | float) -> int:
-    """Audience sizes as people type them: ``12,345``, ``12 345``, ``12.3k``, ``1.2M``."""
+    """Audience sizes as people type them: ``12,345``, ``12 345``, ``12.3k``, ``1.2M``; at most MAX_COUNT."""
     if isinstance(value, bool):
         raise InvalidValue(f"{value!r} is not a number of followers")
     if isinstance(value, int | float):
-        if value < 0:
+        if not value >= 0:  # also refuses NaN
             raise InvalidValue(f"{value!r} is not a number of followers")
-        return int(value)
-    text = value.strip().lower().replace("\u00a0", "").replace(" ", "").replace("_", "")
-    if re.fullmatch(r"\d+,\d{1,2}[kmb]?", text):
-        text = text.replace(",", ".")  # European decimal comma: "12,5k"
-    text = text.replace(",", "")
-    match = _COUNT.match(text)
-    if not match:
-        raise InvalidValue(f"{value.strip()!r} is not a number of followers")
-    return round(float(match.group(1)) * _MULTIPLIERS[match.group(2)])
+        count = value
+    else:
+        text = value.strip().lower().replace("\u00a0", "").replace(" ", "").replace("_", "")
+        if re.fullmatch(r"\d+,\d{1,2}[kmb]?", text):
+            text = text.replace(",", ".")  # European decimal comma: "12,5k"
+        text = text.replace(",", "")
+        match = _COUNT.match(text)
+        if not match:
+            raise InvalidValue(f"{value.strip()!r} is not a number of followers")
+        count = float(match.group(1)) * _MULTIPLIERS[match.group(2)]
+    if count > MAX_COUNT:
+        shown = value.strip() if isinstance(value, str) else value
+        raise InvalidValue(f"{shown!r} followers is more than the {MAX_COUNT:,} allowed")
+    return round(count)
 
 
 def normalise_niches(value: str | Iterable[str] | None) -> list[str]:

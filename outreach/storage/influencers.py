@@ -34,6 +34,9 @@ from outreach.core.influencer import (
     stage_after_activity,
 )
 
+#: The biggest id a SQLite INTEGER holds: a larger reference cannot name anybody.
+SQLITE_MAX_INT = 2**63 - 1
+
 #: Columns shown by ``list`` and written by ``export`` (JSON columns decoded).
 LIST_COLUMNS = ("id", "name", "email", "kind", "stage", "owner", "niches", "followers", "growth_7d", "growth_30d",
                 "youtube", "twitch", "country", "last_contacted_at")
@@ -104,9 +107,10 @@ def get_influencer(db: sqlite_utils.Database, influencer_id: int) -> dict[str, A
 def find_influencer(db: sqlite_utils.Database, reference: str | int) -> int:
     """Resolve ``12``, ``#12``, an email, or ``platform:handle`` / a profile URL to an influencer id."""
     text = str(reference).strip()
-    if text.lstrip("#").isdigit():
+    if text.lstrip("#").isdigit() and text.isascii():
         influencer_id = int(text.lstrip("#"))
-        if db.execute("SELECT 1 FROM influencers WHERE id = ?", [influencer_id]).fetchone():
+        if influencer_id <= SQLITE_MAX_INT and \
+                db.execute("SELECT 1 FROM influencers WHERE id = ?", [influencer_id]).fetchone():
             return influencer_id
         raise InfluencerNotFound(f"no influencer #{influencer_id}")
     if "@" in text and ":" not in text and not text.startswith("@"):
