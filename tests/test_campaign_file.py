@@ -42,3 +42,9 @@ def test_audience_matches_stage_niche_and_all_tags():
     assert campaign.audience.matches({"stage": "prospect", "niches": ["food", "vegan"]})
     assert not campaign.audience.matches({"stage": "prospect", "niches": ["food"]})
     assert not campaign.audience.matches({"stage": "replied", "niches": ["food", "vegan"]})
+
+
+def test_follow_up_more_than_a_year_of_business_days_away_is_refused_with_file_and_line():
+    text = campaign_yaml(follow_up_days=3_000_000)
+    with pytest.raises(CampaignError, match=r"c\.yaml:7: after_business_days may be at most 365, got 3000000"):
+        parse_campaign(text, "c.yaml")

@@ -7,6 +7,7 @@ service all call the same code; the service runs it on its single SMTP worker th
 from __future__ import annotations
 
 import random
+import sqlite3
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -259,6 +260,26 @@ def advance(db: sqlite_utils.Database, row: dict[str, Any], campaign: StoredCamp
                     f"campaign {campaign.name} step {row['step'] + 1}: {row['subject']}", at=sent_at)
 
 
+def _record_sent(
+    db: sqlite_utils.Database, row: dict[str, Any], campaign: StoredCampaign, at: datetime, report: TickReport
+) -> None:
+    """Commit ``sent`` on its own, then move the sequence on in a second transaction.
+
+    The message has left: whatever goes wrong while scheduling the next step must not roll that fact back
+    (the row would turn ``uncertain`` and only a duplicate could clear it). Such a failure is reported and
+    leaves the sequence paused (no next step due) for a person to look at.
+    """
+    with db.atomic():
+        outbox.mark_sent(db, row["id"], at)
+    report.sent += 1
+    try:
+        with db.atomic():
+            advance(db, row, campaign, at)
+    except (GreenroomError, ArithmeticError, ValueError, sqlite3.Error) as error:
+        report.errors.append(f"outbox #{row['id']} to {row['to_address']} was sent, but its sequence could not "
+                             f"move on: {error}")
+
+
 def send_due(
     db: sqlite_utils.Database, transport: Transport, clock: Callable[[], datetime], report: TickReport,
     campaigns: dict[int, StoredCampaign] | None = None, stop: threading.Event | None = None,
@@ -285,12 +306,11 @@ def send_due(
             report.transport_error = str(error)
             return
         now = clock()
+        if delivery.status == "sent":
+            _record_sent(db, row, campaigns[row["campaign_id"]], now, report)
+            continue
         with db.atomic():
-            if delivery.status == "sent":
-                outbox.mark_sent(db, row["id"], now)
-                advance(db, row, campaigns[row["campaign_id"]], now)
-                report.sent += 1
-            elif delivery.status == "retry":
+            if delivery.status == "retry":
                 if outbox.mark_retry(db, row, delivery.detail, now):
                     report.retrying += 1
                 else:
@@ -312,14 +332,16 @@ def resolve(db: sqlite_utils.Database, outbox_id: int, sent: bool, now: datetime
     row = outbox.get_row(db, outbox_id)
     if row["state"] != "uncertain":
         raise GreenroomError(f"outbox message #{outbox_id} is {row['state']}, not uncertain: nothing to resolve")
+    if sent:
+        at = parse_timestamp(row["sending_at"]) if row["sending_at"] else now
+        report = TickReport()
+        _record_sent(db, row, campaigns_by_id(db)[row["campaign_id"]], at, report)
+        if report.errors:
+            raise GreenroomError(report.errors[0])
+        return outbox.get_row(db, outbox_id)
     with db.atomic():
-        if sent:
-            at = parse_timestamp(row["sending_at"]) if row["sending_at"] else now
-            outbox.mark_sent(db, outbox_id, at)
-            advance(db, row, campaigns_by_id(db)[row["campaign_id"]], at)
-        else:
-            db.execute("UPDATE outbox SET state = 'queued', next_attempt_at = NULL, last_error = 'retry by hand' "
-                       "WHERE id = ?", [outbox_id])
+        db.execute("UPDATE outbox SET state = 'queued', next_attempt_at = NULL, last_error = 'retry by hand' "
+                   "WHERE id = ?", [outbox_id])
     return outbox.get_row(db, outbox_id)
 
 

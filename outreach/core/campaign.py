@@ -15,6 +15,8 @@ from greenroom.errors import GreenroomError
 from outreach.core.sendwindow import WEEKDAYS, SendWindow
 
 STOP_RULES = ("reply", "bounce", "opt_out", "stage_change")
+#: A follow-up further away than a year of working days is a typo (and the date arithmetic would overflow).
+MAX_BUSINESS_DAYS = 365
 _NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 _.-]{0,79}$")
 _AUDIENCE_KEYS = ("niche", "stage", "tags", "kind", "owner", "ids")
 _TOP_KEYS = {
@@ -205,6 +207,9 @@ def parse_campaign(text: str, source: str) -> Campaign:
         wait = check.number(step_map, "after_business_days", 0 if index == 0 else -1, integer=True)
         if index > 0 and wait < 1:
             raise check.fail(step_map.line, f"follow-up step {index + 1} needs after_business_days >= 1")
+        if wait > MAX_BUSINESS_DAYS:
+            raise check.fail(step_map.lines["after_business_days"],
+                             f"after_business_days may be at most {MAX_BUSINESS_DAYS}, got {wait}")
         if index == 0 and wait:
             raise check.fail(step_map.lines["after_business_days"], "the first step is sent at start; "
                              "use 'start' to delay it")
