@@ -23,7 +23,6 @@ import asyncio
 import itertools
 import json
 import secrets
-import threading
 import time
 import uuid
 from collections import defaultdict
@@ -32,6 +31,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from aiohttp import WSMsgType, web
+
+from tests.fakes.server import ThreadedApp
 
 CLIENT_ID = "fake-client-id"
 CLIENT_SECRET = "fake-client-secret"
@@ -65,10 +66,13 @@ class _Session:
     last_sent: float = field(default_factory=time.monotonic)
 
 
-class FakeTwitch:
+class FakeTwitch(ThreadedApp):
     """A fake Twitch you start once (``start()``), point twitchio at (``base_url``), then script from tests."""
 
+    name = "fake-twitch"
+
     def __init__(self) -> None:
+        super().__init__()
         self.users: dict[str, FakeUser] = {}
         self.tokens: dict[str, FakeToken] = {}
         self.channels: dict[str, dict[str, str]] = defaultdict(lambda: {"title": "", "game_id": ""})
@@ -87,31 +91,10 @@ class FakeTwitch:
         self.subscriptions: list[dict[str, Any]] = []
         self._failures: list[tuple[str, str, int, str]] = []
         self._message_counter = itertools.count(1)
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._thread: threading.Thread | None = None
-        self._runner: web.AppRunner | None = None
         self._keepalive_task: asyncio.Task[None] | None = None
-        self.port = 0
-        self._lock = threading.Lock()
 
     # ---------------------------------------------------------------- life cycle
-    def start(self) -> FakeTwitch:
-        ready = threading.Event()
-
-        def run() -> None:
-            self._loop = asyncio.new_event_loop()
-            self._loop.run_until_complete(self._serve())
-            ready.set()
-            self._loop.run_forever()
-
-        self._thread = threading.Thread(target=run, name="fake-twitch", daemon=True)
-        self._thread.start()
-        if not ready.wait(10):
-            raise RuntimeError("fake Twitch did not start")
-        return self
-
-    async def _serve(self) -> None:
-        app = web.Application()
+    def routes(self, app: web.Application) -> None:
         app.router.add_get("/oauth2/validate", self._validate)
         app.router.add_post("/oauth2/token", self._token)
         app.router.add_post("/oauth2/device", self._device)
@@ -123,33 +106,15 @@ class FakeTwitch:
         app.router.add_post("/helix/eventsub/subscriptions", self._subscribe)
         app.router.add_get("/helix/search/categories", self._search_categories)
         app.router.add_get("/ws", self._websocket)
-        self._runner = web.AppRunner(app, access_log=None)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+
+    async def on_started(self) -> None:
         self._keepalive_task = asyncio.get_running_loop().create_task(self._keepalives())
 
-    def stop(self) -> None:
-        if not self._loop:
-            return
-
-        async def shutdown() -> None:
-            if self._keepalive_task:
-                self._keepalive_task.cancel()
-            for session in list(self.sessions.values()):
-                await session.socket.close()
-            if self._runner:
-                await self._runner.cleanup()
-
-        asyncio.run_coroutine_threadsafe(shutdown(), self._loop).result(10)
-        self._loop.call_soon_threadsafe(self._loop.stop)
-        if self._thread:
-            self._thread.join(10)
-
-    @property
-    def base_url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+    async def on_stopping(self) -> None:
+        if self._keepalive_task:
+            self._keepalive_task.cancel()
+        for session in list(self.sessions.values()):
+            await session.socket.close()
 
     @property
     def helix_url(self) -> str:
@@ -162,10 +127,6 @@ class FakeTwitch:
     @property
     def eventsub_url(self) -> str:
         return f"ws://127.0.0.1:{self.port}/ws"
-
-    def _call(self, coroutine: Any, timeout: float = 10) -> Any:
-        assert self._loop is not None
-        return asyncio.run_coroutine_threadsafe(coroutine, self._loop).result(timeout)
 
     # ---------------------------------------------------------------- scripting from tests
     def reset(self) -> None:
@@ -182,7 +143,7 @@ class FakeTwitch:
             self.subscriptions.clear()
             self._failures.clear()
         for session in list(self.sessions.values()):
-            self._call(session.socket.close())
+            self.call(session.socket.close())
         self.sessions.clear()
 
     def add_user(self, user_id: str, login: str, scopes: list[str], *, expires_in: int = 14_400) -> tuple[str, str]:
@@ -252,7 +213,7 @@ class FakeTwitch:
     ) -> str:
         """Deliver a ``channel.chat.message`` notification to every subscribed session; returns its message id."""
         event = self.chat_event(broadcaster_id, chatter_id, chatter_login, text, message_id)
-        delivered = self._call(self._notify(event))
+        delivered = self.call(self._notify(event))
         if not delivered:
             raise AssertionError("no EventSub session is subscribed to channel.chat.message")
         return event["message_id"]
@@ -263,7 +224,7 @@ class FakeTwitch:
 
     def send_reconnect(self) -> None:
         """Ask every session to move (``session_reconnect``); subscriptions follow to the new session."""
-        self._call(self._reconnect_all())
+        self.call(self._reconnect_all())
 
     def drop_connections(self) -> None:
         """Close every EventSub socket abruptly, like a network outage (the client must reconnect)."""
@@ -272,7 +233,7 @@ class FakeTwitch:
             for session in list(self.sessions.values()):
                 await session.socket.close(code=1006)
 
-        self._call(drop())
+        self.call(drop())
 
     def wait_for_subscription(self, timeout: float = 10) -> dict[str, Any]:
         deadline = time.monotonic() + timeout
@@ -303,9 +264,7 @@ class FakeTwitch:
     def start_flood(
         self, broadcaster_id: str, rate: int, seconds: float, text_for: Any, chatter_for: Any = None
     ) -> Any:
-        assert self._loop is not None
-        flood = self.flood(broadcaster_id, rate, seconds, text_for, chatter_for)
-        return asyncio.run_coroutine_threadsafe(flood, self._loop)
+        return self.submit(self.flood(broadcaster_id, rate, seconds, text_for, chatter_for))
 
     # ---------------------------------------------------------------- helpers
     def _failure(self, request: web.Request) -> web.Response | None:

@@ -19,7 +19,7 @@ from typing import Any
 
 from aiohttp import web
 
-from tests.fakes.youtube import ThreadedApp
+from tests.fakes.server import ThreadedApp
 
 CLIENT_ID = "fake-twitch-client-id"
 CLIENT_SECRET = "fake-twitch-client-secret"

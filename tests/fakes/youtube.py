@@ -16,65 +16,16 @@ Runs on its own thread and loop; scripting methods are thread-safe.
 
 from __future__ import annotations
 
-import asyncio
-import threading
 from typing import Any
 
 from aiohttp import web
+
+from tests.fakes.server import ThreadedApp
 
 API_KEY = "fake-youtube-api-key"
 #: An OAuth access token the fake accepts instead of a key (``Authorization: Bearer``).
 OAUTH_TOKEN = "ya29.fake-outreach-token"
 COSTS = {"channels": 1, "search": 100}
-
-
-class ThreadedApp:
-    """An aiohttp application served on 127.0.0.1 (free port) from its own thread and event loop."""
-
-    name = "fake"
-
-    def __init__(self) -> None:
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._thread: threading.Thread | None = None
-        self._runner: web.AppRunner | None = None
-        self.port = 0
-        self._lock = threading.Lock()
-
-    def routes(self, app: web.Application) -> None:
-        raise NotImplementedError
-
-    def start(self) -> Any:
-        ready = threading.Event()
-
-        async def serve() -> None:
-            app = web.Application()
-            self.routes(app)
-            self._runner = web.AppRunner(app, access_log=None)
-            await self._runner.setup()
-            site = web.TCPSite(self._runner, "127.0.0.1", 0)
-            await site.start()
-            self.port = self._runner.addresses[0][1]
-
-        def run() -> None:
-            self._loop = asyncio.new_event_loop()
-            self._loop.run_until_complete(serve())
-            ready.set()
-            self._loop.run_forever()
-            self._loop.close()
-
-        self._thread = threading.Thread(target=run, name=self.name, daemon=True)
-        self._thread.start()
-        if not ready.wait(10):
-            raise RuntimeError(f"{self.name} did not start")
-        return self
-
-    def stop(self) -> None:
-        if self._loop is None or self._runner is None:
-            return
-        asyncio.run_coroutine_threadsafe(self._runner.cleanup(), self._loop).result(10)
-        self._loop.call_soon_threadsafe(self._loop.stop)
-        if self._thread:
-            self._thread.join(10)
 
 
 def error_body(code: int, reason: str, message: str, domain: str = "youtube.parameter") -> dict[str, Any]:

@@ -20,17 +20,17 @@ Runs on its own thread and loop; the scripting methods are thread-safe.
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import itertools
 import secrets
-import threading
 import time
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import unquote_plus, urlencode
 
 from aiohttp import web
+
+from tests.fakes.server import ThreadedApp
 
 CLIENT_ID = "fake-google-client.apps.googleusercontent.com"
 CLIENT_SECRET = "fake-google-secret"
@@ -54,34 +54,16 @@ QUOTA_EXCEEDED = error_body(
 )
 
 
-class FakeYouTube:
+class FakeYouTube(ThreadedApp):
+    name = "fake-youtube"
+
     def __init__(self) -> None:
+        super().__init__()
         self._ids = itertools.count(1)
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._thread: threading.Thread | None = None
-        self._runner: web.AppRunner | None = None
-        self.port = 0
-        self._lock = threading.Lock()
         self.reset()
 
     # ---------------------------------------------------------------- life cycle
-    def start(self) -> FakeYouTube:
-        ready = threading.Event()
-
-        def run() -> None:
-            self._loop = asyncio.new_event_loop()
-            self._loop.run_until_complete(self._serve())
-            ready.set()
-            self._loop.run_forever()
-
-        self._thread = threading.Thread(target=run, name="fake-youtube", daemon=True)
-        self._thread.start()
-        if not ready.wait(10):
-            raise RuntimeError("fake YouTube did not start")
-        return self
-
-    async def _serve(self) -> None:
-        app = web.Application()
+    def routes(self, app: web.Application) -> None:
         base = "/youtube/v3"
         app.router.add_get(f"{base}/liveBroadcasts", self._list_broadcasts)
         app.router.add_post(f"{base}/liveBroadcasts", self._insert_broadcast)
@@ -93,20 +75,6 @@ class FakeYouTube:
         app.router.add_get(f"{base}/liveChat/messages", self._chat_messages)
         app.router.add_get("/o/oauth2/auth", self._authorize)
         app.router.add_post("/token", self._token)
-        self._runner = web.AppRunner(app, access_log=None)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-
-    def stop(self) -> None:
-        if not self._loop:
-            return
-        assert self._runner is not None
-        asyncio.run_coroutine_threadsafe(self._runner.cleanup(), self._loop).result(10)
-        self._loop.call_soon_threadsafe(self._loop.stop)
-        if self._thread:
-            self._thread.join(10)
 
     @property
     def api_endpoint(self) -> str:
@@ -134,7 +102,7 @@ class FakeYouTube:
 
     # ---------------------------------------------------------------- scripting
     def reset(self) -> None:
-        with getattr(self, "_lock", threading.Lock()):
+        with self._lock:
             self.broadcasts: dict[str, dict[str, Any]] = {}
             self.streams: dict[str, dict[str, Any]] = {}
             self.chat: dict[str, list[dict[str, Any]]] = {}
