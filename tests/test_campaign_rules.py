@@ -1,6 +1,6 @@
 """Stop rules, start dates, gaps and the single-sender lock, driven tick by tick with an injected clock."""
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 
@@ -97,3 +97,24 @@ def test_template_saved_in_a_non_utf8_encoding_fails_that_email_with_file_and_li
     assert smtp.handler.messages == []
     assert "first-contact.md.j2:2: not UTF-8" in report.errors[0]
     assert world.enrollment(bo)["status"] == "failed"
+
+
+def test_messages_held_back_by_an_smtp_outage_are_still_delivered_the_gap_apart(world, smtp_server):
+    from tests.fixtures.mail import free_port
+
+    world.configure(f'\n[smtp]\nhost = "127.0.0.1"\nport = {free_port()}\nsecurity = "none"\n')  # nobody listens
+    for index in range(4):
+        world.add_person(f"Person {index}", f"p{index}@example.org")
+    world.start(gap=15)
+    for _ in range(4):
+        assert world.tick().transport_error
+        world.advance(minutes=15)
+    world.close()
+    world.session = None
+    world.configure(smtp_server.config())
+    for _ in range(4):
+        world.tick()
+        world.advance(minutes=15)
+    sent_at = sorted(datetime.fromisoformat(row["sent_at"]) for row in world.outbox() if row["state"] == "sent")
+    assert len(smtp_server.handler.messages) == 4
+    assert all(later - earlier >= timedelta(minutes=15) for earlier, later in zip(sent_at, sent_at[1:], strict=False))

@@ -78,3 +78,10 @@ def test_business_days_skip_the_weekend_in_the_recipients_zone():
     friday_noon_tokyo = datetime(2026, 3, 6, 3, 0, tzinfo=UTC)  # Friday 12:00 in Tokyo
     follow_up = add_business_days(friday_noon_tokyo, 2, "Asia/Tokyo", "UTC")
     assert follow_up == datetime(2026, 3, 10, 3, 0, tzinfo=UTC)  # Tuesday 12:00 in Tokyo
+
+
+def test_spaced_mailbox_with_undelivered_queued_messages_queues_nothing_new():
+    budget = MailboxBudget(BOX, 100, min_gap=timedelta(minutes=15), backlog=1)
+    result = plan(MONDAY_10_UTC, [due(1), due(2)], budget)
+    assert result.sends == []
+    assert result.waiting_for_gap == 2

@@ -115,12 +115,13 @@ def _budgets(db: sqlite_utils.Database, campaigns: dict[int, StoredCampaign], no
             ).fetchone()[0]
             row = db.execute("SELECT next_allowed_at FROM mailboxes WHERE address = ?", [address]).fetchone()
             next_allowed = parse_timestamp(row[0]) if row and row[0] else None
+            backlog = len(outbox.due_rows(db, now, sender_address=address))
             budgets[address] = MailboxBudget(address, campaign.daily_cap, used, next_allowed, campaign.min_gap,
-                                             campaign.jitter)
+                                             campaign.jitter, backlog)
         else:
             budgets[address] = MailboxBudget(
                 address, min(known.daily_cap, campaign.daily_cap), known.sent_today, known.next_allowed_at,
-                max(known.min_gap, campaign.min_gap), max(known.jitter, campaign.jitter),
+                max(known.min_gap, campaign.min_gap), max(known.jitter, campaign.jitter), known.backlog,
             )
     return budgets
 

@@ -31,7 +31,11 @@ class DueStep:
 
 @dataclass(frozen=True, slots=True)
 class MailboxBudget:
-    """What one sending mailbox may still do: its daily cap, today's count and when it may send next."""
+    """What one sending mailbox may still do: its daily cap, today's count and when it may send next.
+
+    ``backlog`` counts messages already queued and deliverable now but not yet delivered (the SMTP server was
+    down, or a stop came mid-tick).
+    """
 
     address: str
     daily_cap: int
@@ -39,6 +43,7 @@ class MailboxBudget:
     next_allowed_at: datetime | None = None
     min_gap: timedelta = timedelta(0)
     jitter: timedelta = timedelta(0)
+    backlog: int = 0
 
     @property
     def exhausted(self) -> bool:
@@ -76,6 +81,11 @@ def plan_tick(
 
     A mailbox sends again only after ``min_gap`` plus a random part of ``jitter`` (drawn once per send
     from ``rng``) has passed since its previous send, and never more than ``daily_cap`` per local day.
+
+    The gap is spaced at queue time and delivery sends whatever is queued, so a spaced mailbox queues
+    nothing new while it has a ``backlog``: otherwise every tick of an SMTP outage would queue one more
+    message and the recovery would deliver them back to back. With no backlog at most one message is
+    queued per gap, so deliveries can never be closer than the gap.
     """
     plan = TickPlan(mailboxes=dict(mailboxes))
     budgets = plan.mailboxes
@@ -102,10 +112,10 @@ def plan_tick(
         if budget.exhausted:
             plan.over_daily_cap += waiting
             continue
-        if budget.next_allowed_at is not None and budget.next_allowed_at > now:
+        spaced = bool(budget.min_gap or budget.jitter)
+        if (budget.next_allowed_at is not None and budget.next_allowed_at > now) or (spaced and budget.backlog):
             plan.waiting_for_gap += waiting
             continue
-        spaced = bool(budget.min_gap or budget.jitter)
         room = budget.daily_cap - budget.sent_today
         allowance = 1 if spaced else room
         # Follow-ups first (a thread already started), then the longest-waiting. Only the best `allowance`

@@ -26,13 +26,19 @@ def _ts(moment: datetime) -> str:
     return timestamp(moment)
 
 
-def due_rows(db: sqlite_utils.Database, now: datetime, limit: int | None = None) -> list[dict[str, Any]]:
-    """Queued messages whose campaign is active and whose retry time (if any) has come, oldest first."""
+def due_rows(
+    db: sqlite_utils.Database, now: datetime, limit: int | None = None, sender_address: str | None = None
+) -> list[dict[str, Any]]:
+    """Queued messages whose campaign is active and whose retry time (if any) has come, oldest first
+    (only those sent from ``sender_address`` when given)."""
     sql = """SELECT o.* FROM outbox o JOIN campaigns c ON c.id = o.campaign_id
              WHERE o.state = 'queued' AND c.status = 'active'
-               AND (o.next_attempt_at IS NULL OR o.next_attempt_at <= ?)
-             ORDER BY o.id"""
+               AND (o.next_attempt_at IS NULL OR o.next_attempt_at <= ?)"""
     params: list[Any] = [_ts(now)]
+    if sender_address is not None:
+        sql += " AND o.sender_address = ?"
+        params.append(sender_address)
+    sql += " ORDER BY o.id"
     if limit is not None:
         sql += " LIMIT ?"
         params.append(limit)
