@@ -16,7 +16,7 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from livekit.cli import main
-from tests.fakes.youtube_live import CLIENT_ID, YOUTUBE_SCOPE
+from tests.fakes.youtube import CLIENT_ID, YOUTUBE_SCOPE
 from tests.fixtures.platforms import youtube_config
 
 LIVEKIT = str(Path(sys.executable).with_name("livekit"))

@@ -31,16 +31,16 @@ def seed_twitch(fake):
     fake.go_live("12", "2", 5)
 
 
-def test_youtube_results_are_ranked_by_audience(stats_workspace, youtube_data):
-    seed_youtube(youtube_data)
+def test_youtube_results_are_ranked_by_audience(stats_workspace, fake_youtube):
+    seed_youtube(fake_youtube)
     result = run(stats_workspace, "--youtube", "retro gaming", "--format", "json")
     assert result.exit_code == 0, result.output
     assert [row["name"] for row in json.loads(result.stdout)] == ["Pixel Retro Lab", "Retro Rewind"]
     assert "2 found, 0 already tracked, 0 added" in result.output
 
 
-def test_twitch_category_lists_live_streamers_of_the_exact_category(stats_workspace, helix):
-    seed_twitch(helix)
+def test_twitch_category_lists_live_streamers_of_the_exact_category(stats_workspace, fake_twitch):
+    seed_twitch(fake_twitch)
     result = run(stats_workspace, "--twitch-category", "retro", "--format", "json")
     assert result.exit_code == 0, result.output
     rows = json.loads(result.stdout)
@@ -48,8 +48,8 @@ def test_twitch_category_lists_live_streamers_of_the_exact_category(stats_worksp
         ("bigretro", 80_000, 50), ("slowstream", 300, 900)]
 
 
-def test_pick_adds_chosen_results_as_prospects_with_a_snapshot(stats_workspace, youtube_data):
-    seed_youtube(youtube_data)
+def test_pick_adds_chosen_results_as_prospects_with_a_snapshot(stats_workspace, fake_youtube):
+    seed_youtube(fake_youtube)
     result = run(stats_workspace, "--youtube", "retro gaming", "--pick", "2", "--niche", "Retro")
     assert result.exit_code == 0, result.output
     db = stats_workspace.database()
@@ -60,8 +60,8 @@ def test_pick_adds_chosen_results_as_prospects_with_a_snapshot(stats_workspace, 
     assert db["influencers"].count == 1
 
 
-def test_already_tracked_people_are_marked_and_not_added_twice(stats_workspace, helix):
-    seed_twitch(helix)
+def test_already_tracked_people_are_marked_and_not_added_twice(stats_workspace, fake_twitch):
+    seed_twitch(fake_twitch)
     assert run(stats_workspace, "--twitch-category", "Retro", "--add").exit_code == 0
     result = run(stats_workspace, "--twitch-category", "Retro", "--add", "--format", "json")
     assert [row["tracked"] for row in json.loads(result.stdout)] == ["#1", "#2"]
@@ -69,13 +69,13 @@ def test_already_tracked_people_are_marked_and_not_added_twice(stats_workspace, 
     assert stats_workspace.database()["influencers"].count == 2
 
 
-def test_youtube_search_is_charged_to_the_quota(stats_workspace, youtube_data):
-    seed_youtube(youtube_data)
+def test_youtube_search_is_charged_to_the_quota(stats_workspace, fake_youtube):
+    seed_youtube(fake_youtube)
     run(stats_workspace, "--youtube", "retro")
     assert stats_workspace.database().execute("SELECT units FROM platform_quota").fetchone()[0] == 101
 
 
-def test_unknown_category_is_one_clear_error(stats_workspace, helix):
+def test_unknown_category_is_one_clear_error(stats_workspace, fake_twitch):
     result = run(stats_workspace, "--twitch-category", "Underwater Basket Weaving")
     assert result.exit_code == 2
     assert result.output.strip() == "Error: no Twitch category matches 'Underwater Basket Weaving'"

@@ -10,7 +10,7 @@ import pytest
 from livekit.platforms.settings import YouTubeSettings
 from livekit.platforms.youtube import YouTubeSession
 from livekit.questions import QuestionIntake, QuestionQueue
-from tests.fakes.youtube_live import CHANNEL_ID
+from tests.fakes.youtube import CHANNEL_ID
 from tests.fixtures.platforms import authorise_youtube, eventually, youtube_config
 
 

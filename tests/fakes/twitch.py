@@ -1,14 +1,17 @@
 """An in-process Twitch: OAuth (id.twitch.tv), the Helix endpoints Greenroom uses, and an EventSub websocket.
 
-It speaks the real wire protocol so the real twitchio 3 code paths run against it. JSON shapes follow the
-official references:
+It speaks the real wire protocol so the real twitchio 3 code paths (livekit) and outreach's aiohttp Helix
+client (stats refresh, discovery) run against it. JSON shapes follow the official references:
 
 - OAuth validate / refresh / client credentials / device code flow:
   https://dev.twitch.tv/docs/authentication/validate-tokens/ ,
   https://dev.twitch.tv/docs/authentication/refresh-tokens/ ,
+  https://dev.twitch.tv/docs/authentication/getting-tokens-oauth/#client-credentials-grant-flow ,
   https://dev.twitch.tv/docs/authentication/getting-tokens-oauth/#device-code-grant-flow
-- Helix: https://dev.twitch.tv/docs/api/reference/ (Get Users, Modify Channel Information,
-  Create Stream Marker, Send Chat Message, Create EventSub Subscription, Search Categories)
+- Helix: https://dev.twitch.tv/docs/api/reference/ (Get Users, Get Channel Information, Modify Channel
+  Information, Get Channel Followers (``total``), Get Streams, Get Videos, Create Stream Marker, Send Chat
+  Message, Create EventSub Subscription, Search Categories); every call needs ``Client-Id`` and
+  ``Authorization: Bearer``; errors are ``{"error", "status", "message"}``
 - EventSub websocket messages (session_welcome, session_keepalive, notification, session_reconnect):
   https://dev.twitch.tv/docs/eventsub/handling-websocket-events/ and the ``channel.chat.message`` event:
   https://dev.twitch.tv/docs/eventsub/eventsub-subscription-types/#channelchatmessage
@@ -27,7 +30,7 @@ import time
 import uuid
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from aiohttp import WSMsgType, web
@@ -42,11 +45,21 @@ def _now_rfc3339() -> str:
     return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
+#: What Search Categories finds before a test adds its own (real Twitch category ids).
+DEFAULT_CATEGORIES = (
+    {"id": "509658", "name": "Just Chatting"},
+    {"id": "509660", "name": "Art"},
+    {"id": "1469308723", "name": "Software and Game Development"},
+    {"id": "509670", "name": "Science & Technology"},
+)
+
+
 @dataclass
 class FakeUser:
     id: str
     login: str
     display_name: str
+    description: str = ""
 
 
 @dataclass
@@ -78,13 +91,14 @@ class FakeTwitch(ThreadedApp):
         self.channels: dict[str, dict[str, str]] = defaultdict(lambda: {"title": "", "game_id": ""})
         self.markers: list[dict[str, Any]] = []
         self.chat_sent: list[dict[str, Any]] = []
-        self.categories = [
-            {"id": "509658", "name": "Just Chatting"},
-            {"id": "509660", "name": "Art"},
-            {"id": "1469308723", "name": "Software and Game Development"},
-            {"id": "509670", "name": "Science & Technology"},
-        ]
+        self.categories = [dict(category) for category in DEFAULT_CATEGORIES]
+        #: user ids streaming now (stream markers need it); :meth:`go_live` also lists a stream in Get Streams.
         self.live: set[str] = set()
+        self.streams: list[dict[str, Any]] = []
+        self.followers: dict[str, int] = {}
+        #: broadcaster ids whose Get Channel Followers answers 500.
+        self.failing_followers: set[str] = set()
+        self.videos: dict[str, list[dict[str, Any]]] = {}
         self.requests: list[tuple[str, str]] = []
         self.device_codes: dict[str, dict[str, Any]] = {}
         self.sessions: dict[str, _Session] = {}
@@ -105,6 +119,9 @@ class FakeTwitch(ThreadedApp):
         app.router.add_post("/helix/chat/messages", self._chat_message)
         app.router.add_post("/helix/eventsub/subscriptions", self._subscribe)
         app.router.add_get("/helix/search/categories", self._search_categories)
+        app.router.add_get("/helix/channels/followers", self._followers)
+        app.router.add_get("/helix/streams", self._streams)
+        app.router.add_get("/helix/videos", self._videos)
         app.router.add_get("/ws", self._websocket)
 
     async def on_started(self) -> None:
@@ -138,6 +155,11 @@ class FakeTwitch(ThreadedApp):
             self.markers.clear()
             self.chat_sent.clear()
             self.live.clear()
+            self.streams.clear()
+            self.followers.clear()
+            self.failing_followers.clear()
+            self.videos.clear()
+            self.categories = [dict(category) for category in DEFAULT_CATEGORIES]
             self.requests.clear()
             self.device_codes.clear()
             self.subscriptions.clear()
@@ -146,17 +168,63 @@ class FakeTwitch(ThreadedApp):
             self.call(session.socket.close())
         self.sessions.clear()
 
-    def add_user(self, user_id: str, login: str, scopes: list[str], *, expires_in: int = 14_400) -> tuple[str, str]:
+    def add_user(
+        self,
+        user_id: str,
+        login: str,
+        scopes: list[str] | None = None,
+        *,
+        expires_in: int = 14_400,
+        followers: int = 0,
+        description: str = "",
+    ) -> tuple[str, str]:
         """Create a user with a fresh access token and refresh token; returns (access, refresh)."""
         access, refresh = f"access-{secrets.token_hex(8)}", f"refresh-{secrets.token_hex(8)}"
         with self._lock:
-            self.users[user_id] = FakeUser(user_id, login, login.capitalize())
-            self.tokens[access] = FakeToken(user_id, list(scopes), refresh, expires_in)
+            self.users[user_id] = FakeUser(user_id, login, login.capitalize(), description)
+            self.tokens[access] = FakeToken(user_id, list(scopes or []), refresh, expires_in)
+            self.followers[user_id] = followers
         return access, refresh
+
+    def set_followers(self, user_id: str, followers: int) -> None:
+        with self._lock:
+            self.followers[user_id] = followers
+
+    def add_category(self, game_id: str, name: str) -> None:
+        with self._lock:
+            self.categories.append({"id": game_id, "name": name})
+
+    def go_live(self, user_id: str, game_id: str, viewers: int, title: str = "live now") -> None:
+        """The user starts streaming in category ``game_id`` (which must have been added) with ``viewers``."""
+        with self._lock:
+            user = self.users[user_id]
+            game_name = next(category["name"] for category in self.categories if category["id"] == game_id)
+            self.live.add(user_id)
+            self.streams.append({"id": secrets.token_hex(6), "user_id": user_id, "user_login": user.login,
+                                 "user_name": user.display_name, "game_id": game_id, "game_name": game_name,
+                                 "type": "live", "title": title, "viewer_count": viewers,
+                                 "started_at": "2026-01-01T00:00:00Z", "language": "en", "thumbnail_url": "",
+                                 "tags": [], "is_mature": False})
+
+    def add_broadcasts(self, user_id: str, days_ago: list[int]) -> None:
+        """Past broadcasts (``archive`` videos) the user streamed ``days_ago`` days before now."""
+        now = datetime.now(UTC)
+        with self._lock:
+            self.videos.setdefault(user_id, []).extend(
+                {"id": secrets.token_hex(4), "user_id": user_id, "type": "archive", "duration": "2h0m0s",
+                 "created_at": (now - timedelta(days=days)).strftime("%Y-%m-%dT%H:%M:%SZ"), "view_count": 10}
+                for days in days_ago)
 
     def expire_token(self, access: str) -> None:
         with self._lock:
             self.tokens.pop(access, None)
+
+    def revoke_app_tokens(self) -> None:
+        """Every app access token (client-credentials grant) stops working, as when Twitch expires them."""
+        with self._lock:
+            for access, token in list(self.tokens.items()):
+                if token.user_id is None:
+                    del self.tokens[access]
 
     def fail_next(self, method: str, path: str, status: int, message: str = "", times: int = 1) -> None:
         """Answer the next ``times`` requests to ``METHOD path`` with an error in Helix's error shape."""
@@ -310,6 +378,8 @@ class FakeTwitch(ThreadedApp):
         params = dict(request.query) | dict(await request.post())
         grant = params.get("grant_type")
         if grant == "client_credentials":
+            if params.get("client_id") != CLIENT_ID:
+                return web.json_response({"status": 400, "message": "invalid client"}, status=400)
             if params.get("client_secret") != CLIENT_SECRET:
                 return web.json_response({"status": 403, "message": "invalid client secret"}, status=403)
             access = f"app-{secrets.token_hex(8)}"
@@ -379,7 +449,9 @@ class FakeTwitch(ThreadedApp):
         if error:
             return error
         ids = request.query.getall("id", [])
-        logins = request.query.getall("login", [])
+        logins = [login.lower() for login in request.query.getall("login", [])]
+        if len(ids) + len(logins) > 100:
+            return _error(400, "The sum of the id and login parameters must not exceed 100")
         if not ids and not logins and token and token.user_id:
             ids = [token.user_id]
         found = [user for user in self.users.values() if user.id in ids or user.login in logins]
@@ -452,6 +524,50 @@ class FakeTwitch(ThreadedApp):
             if query in category["name"].casefold()
         ]
         return web.json_response({"data": found, "pagination": {}})
+
+    async def _followers(self, request: web.Request) -> web.Response:
+        if failure := self._failure(request):
+            return failure
+        _, error = self._auth(request)
+        if error:
+            return error
+        broadcaster_id = request.query.get("broadcaster_id", "")
+        with self._lock:
+            if broadcaster_id in self.failing_followers:
+                return _error(500, "")
+            if broadcaster_id not in self.users:
+                return _error(400, "Invalid broadcaster_id")
+            total = self.followers.get(broadcaster_id, 0)
+        # Without moderator:read:followers the list stays empty but ``total`` is still given.
+        return web.json_response({"total": total, "data": [], "pagination": {}})
+
+    async def _streams(self, request: web.Request) -> web.Response:
+        if failure := self._failure(request):
+            return failure
+        _, error = self._auth(request)
+        if error:
+            return error
+        game_ids = request.query.getall("game_id", [])
+        user_ids = request.query.getall("user_id", [])
+        first = int(request.query.get("first", "20"))
+        with self._lock:
+            found = [stream for stream in self.streams
+                     if (not game_ids or stream["game_id"] in game_ids)
+                     and (not user_ids or stream["user_id"] in user_ids)]
+        found.sort(key=lambda stream: -stream["viewer_count"])
+        return web.json_response({"data": found[:first], "pagination": {}})
+
+    async def _videos(self, request: web.Request) -> web.Response:
+        if failure := self._failure(request):
+            return failure
+        _, error = self._auth(request)
+        if error:
+            return error
+        first = int(request.query.get("first", "20"))
+        with self._lock:
+            found = sorted(self.videos.get(request.query.get("user_id", ""), []),
+                           key=lambda video: video["created_at"], reverse=True)
+        return web.json_response({"data": found[:first], "pagination": {}})
 
     async def _subscribe(self, request: web.Request) -> web.Response:
         if failure := self._failure(request):
@@ -597,7 +713,7 @@ def _user_json(user: FakeUser) -> dict[str, Any]:
         "display_name": user.display_name,
         "type": "",
         "broadcaster_type": "",
-        "description": "",
+        "description": user.description,
         "profile_image_url": "https://static-cdn.jtvnw.net/jtv_user_pictures/x.png",
         "offline_image_url": "",
         "view_count": 0,
