@@ -1,5 +1,7 @@
 """Email templates: sandboxed, size-capped, subject + text + HTML from one file, errors name file and line."""
 
+import tracemalloc
+
 import pytest
 
 from outreach.mail.template import (
@@ -115,3 +117,92 @@ def test_template_that_is_not_utf8_names_file_line_and_encoding(library):
     (folder / "latin.txt.j2").write_bytes("{% set subject %}Hi{% endset %}\nline two\nCafé\n".encode("latin-1"))
     with pytest.raises(EmailTemplateError, match=r"latin\.txt\.j2:3: not UTF-8"):
         lib.render("latin.txt.j2", variables())
+
+
+BIG = "{% set a = 'x' * 100000 %}"
+GROWTH_PATHS = {
+    "tilde": ("{% set b = a ~ a ~ a %}", "text joined with ~ would be 300,000 characters long; the limit is 262,144"),
+    "plus": ("{% set b = a + a + a %}", "text joined with \\+ would be 300,000"),
+    "center": ("{{ 'x'|center(10**9) }}", "\\|center would be 1,000,000,000 characters long; the limit is 262,144"),
+    "str_center": ("{{ 'x'.center(10**9) }}", "str.center would be 1,000,000,000"),
+    "indent": ("{{ ('a\\n' * 50000)|indent(1000) }}", "\\|indent would be 50,101,000"),
+    "wordwrap": ("{{ a|wordwrap(1, wrapstring='yy') }}", "\\|wordwrap would be 300,002"),
+    "join": ("{{ [a, a, a]|join }}", "\\|join would be 300,000"),
+    "str_join": ("{{ a.join(['y'] * 4) }}", "str.join would be 300,004"),
+    "replace": ("{{ a|replace('x', 'yyy') }}", "\\|replace would be 300,000"),
+    "str_replace": ("{{ a.replace('', 'yy') }}", "str.replace would be 300,002"),
+    "format_filter": ("{{ '%999999999s'|format('x') }}", "field width 999999999 is over the limit of 1000"),
+    "percent": ("{{ '%999999999s' % 'x' }}", "field width 999999999 is over the limit of 1000"),
+    "str_format": ("{{ '{:>999999999}'.format('x') }}", "field width 999999999 is over the limit of 1000"),
+    "list_printed": ("{{ [a, a, a] }}", "printed list would be 300,008"),
+    "tojson": ("{{ [a, a, a]|tojson }}", "\\|tojson of a list would be 300,008"),
+    "batch": ("{{ [1]|batch(10**9, 0)|list }}", "\\|batch would be 1,000,000,000"),
+    "big_number": ("{{ ((9**64)**64)**64 }}", "number larger than 4096 bits"),
+}
+
+
+@pytest.mark.parametrize("name", GROWTH_PATHS)
+def test_each_way_of_growing_a_string_is_refused_before_the_memory_is_used(library, name):
+    folder, lib = library
+    body, message = GROWTH_PATHS[name]
+    (folder / f"{name}.txt.j2").write_text("{% set subject %}Hi{% endset %}\n" + BIG + body + "\n")
+    lib.check(f"{name}.txt.j2")
+    tracemalloc.start()
+    try:
+        with pytest.raises(EmailTemplateError, match=rf"{name}\.txt\.j2:2: .*{message}"):
+            lib.render(f"{name}.txt.j2", variables())
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 10_000_000
+
+
+def test_many_small_copies_add_up_to_the_render_budget(library):
+    folder, lib = library
+    copies = "".join(f"{{% set v{n} = a|upper %}}" for n in range(100))
+    (folder / "copies.txt.j2").write_text("{% set subject %}Hi{% endset %}\n" + BIG + copies + "\n")
+    with pytest.raises(EmailTemplateError, match=r"copies\.txt\.j2:2: template does too much work \(more than 2,000,000"):
+        lib.render("copies.txt.j2", variables())
+
+
+def test_nested_loops_stop_at_the_render_budget_instead_of_running_for_hours(library):
+    folder, lib = library
+    (folder / "loops.txt.j2").write_text("{% set subject %}Hi{% endset %}\n"
+                                         "{% for i in range(100000) %}{% for j in range(100000) %}{% endfor %}"
+                                         "{% endfor %}\n")
+    with pytest.raises(EmailTemplateError, match=r"loops\.txt\.j2:2: template does too much work"):
+        lib.render("loops.txt.j2", variables())
+
+
+def test_text_captured_by_a_set_block_in_a_loop_counts_towards_the_budget(library):
+    folder, lib = library
+    (folder / "capture.txt.j2").write_text("{% set subject %}Hi{% endset %}\n" + BIG +
+                                           "{% set b %}{% for i in range(1000) %}{{ a }}{% endfor %}{% endset %}\n")
+    with pytest.raises(EmailTemplateError, match=r"capture\.txt\.j2:2: template does too much work"):
+        lib.render("capture.txt.j2", variables())
+
+
+def test_lorem_ipsum_generator_is_not_available_to_templates(library):
+    folder, lib = library
+    (folder / "lipsum.txt.j2").write_text("{% set subject %}Hi{% endset %}\n{{ lipsum(10**7) }}\n")
+    with pytest.raises(EmailTemplateError, match=r"lipsum\.txt\.j2:2: lipsum is undefined"):
+        lib.render("lipsum.txt.j2", variables())
+
+
+def test_self_calling_macro_is_a_template_error_not_a_crash(library):
+    folder, lib = library
+    (folder / "rec.txt.j2").write_text("{% set subject %}Hi{% endset %}\n"
+                                       "{% macro m(n) %}{{ m(n + 1) }}{% endmacro %}{{ m(0) }}\n")
+    with pytest.raises(EmailTemplateError, match=r"rec\.txt\.j2:2: maximum recursion depth"):
+        lib.render("rec.txt.j2", variables())
+
+
+def test_ordinary_loops_formatting_and_filters_still_render(library):
+    folder, lib = library
+    (folder / "ok.txt.j2").write_text(
+        "{% set subject %}Hi {{ influencer.first_name }}{% endset %}\n"
+        "{% for n in ['a', 'b'] %}{{ loop.index }}/{{ loop.length }} {{ n|upper }} {% endfor %}\n"
+        "{{ '%s has %d' % (influencer.name, 3) }}, {{ '{} {}'.format('x', 'y') }}, {{ ['p', 'q']|join('+') }}\n"
+        "{{ influencer.name[:2] }}|{{ 'ab'|center(6) }}|{{ 'a b'|replace(' ', '-') }}\n")
+    assert lib.render("ok.txt.j2", variables()).text == (
+        "1/2 A 2/2 B \nBo Fit has 3, x y, p+q\nBo|  ab  |a-b\n")

@@ -7,12 +7,15 @@ A template sets its subject with ``{% set subject %}...{% endset %}``; the rest 
 
 from __future__ import annotations
 
+import functools
 import operator
 import re
 import sys
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path
+from string import Formatter
 from typing import Any
 
 import markdown
@@ -24,9 +27,13 @@ from jinja2 import (
     TemplateError,
     TemplateNotFound,
     TemplateSyntaxError,
+    nodes,
 )
+from jinja2.compiler import CodeGenerator, Frame
 from jinja2.exceptions import SecurityError
+from jinja2.filters import make_attrgetter
 from jinja2.sandbox import ImmutableSandboxedEnvironment
+from jinja2.utils import Namespace
 from markupsafe import Markup
 
 from greenroom.errors import GreenroomError
@@ -103,21 +110,335 @@ class _SizeLimitedLoader(FileSystemLoader):
         return super().get_source(environment, template)
 
 
-class _Environment(ImmutableSandboxedEnvironment):
-    """Sandbox that also refuses huge repetitions (``'x' * 10**9``) before they eat the memory."""
+# ------------------------------------------------------------------------------ resource limits
+#
+# A template is code written by a user. Besides the sandbox (no Python internals), every way a template can
+# grow a value is metered against a per-render budget, and each value it builds is capped, *before* the
+# value is built: concatenation (``~``, ``+``), repetition (``*``), ``%`` and ``str.format`` widths,
+# growing filters (center, indent, wordwrap, join, replace, format, batch, slice) and string methods
+# (center, ljust, rjust, zfill, expandtabs, join, replace). Every printed piece, every copy made by a filter,
+# method or slice, and every loop step is charged too, so no sequence of small steps (a thousand variables,
+# nested loops, ``{% set %}`` blocks) can add up to more than MAX_RENDER_WORK.
 
-    intercepted_binops = frozenset({"*", "**"})
+#: No single value a template builds may be longer than a whole email.
+MAX_VALUE_CHARS = MAX_OUTPUT_CHARS
+#: Characters built plus loop steps, per render: bounds both memory and time.
+MAX_RENDER_WORK = 2_000_000
+#: Widest field in ``%`` or ``str.format`` formatting.
+MAX_FORMAT_WIDTH = 1000
+#: Biggest integer a template may compute (``**`` and ``*`` on numbers).
+MAX_INT_BITS = 4096
+_STEP_FILTER = "_greenroom_step"
+_DROPPED_FILTERS = frozenset({"urlize"})  # target/rel repeated for every link: an amplifier, useless in email
+_STRINGIFYING_FILTERS = frozenset({
+    "capitalize", "center", "e", "escape", "forceescape", "format", "indent", "lower", "pprint", "replace",
+    "safe", "string", "striptags", "title", "tojson", "trim", "truncate", "upper", "urlencode", "wordcount",
+    "wordwrap", "xmlattr",
+})
+_PERCENT_FIELD = re.compile(r"%(?:\([^)]*\))?[#0\- +]*(\*|\d+)?(?:\.(\*|\d+))?[a-zA-Z%]")
+
+
+class _Budget:
+    __slots__ = ("left",)
+
+    def __init__(self, units: int) -> None:
+        self.left = units
+
+
+_BUDGET: ContextVar[_Budget | None] = ContextVar("email_template_budget", default=None)
+
+
+def _charge(units: int) -> None:
+    budget = _BUDGET.get()
+    if budget is None:  # compile-time constant folding: only the per-value cap applies
+        return
+    budget.left -= units
+    if budget.left < 0:
+        raise SecurityError(f"template does too much work (more than {MAX_RENDER_WORK:,} characters built "
+                            "or loop steps)")
+
+
+def _allow(length: int, what: str) -> None:
+    """Refuse to build ``what`` when it would exceed MAX_VALUE_CHARS; charge it otherwise."""
+    if length > MAX_VALUE_CHARS:
+        raise SecurityError(f"{what} would be {length:,} characters long; the limit is {MAX_VALUE_CHARS:,}")
+    _charge(length)
+
+
+def _text_size(value: Any, limit: int = MAX_VALUE_CHARS) -> int:
+    """About how long ``str(value)`` is, without building it; counting stops once past ``limit``."""
+    if isinstance(value, str):
+        return len(value)
+    if isinstance(value, Namespace):
+        value = value._Namespace__attrs  # type: ignore[attr-defined]
+    if isinstance(value, Mapping):
+        total = 2
+        for key, item in value.items():
+            total += _text_size(key, limit - total) + _text_size(item, limit - total) + 4
+            if total > limit:
+                break
+        return total
+    if isinstance(value, list | tuple | set | frozenset):
+        total = 2
+        for item in value:
+            total += _text_size(item, limit - total) + 2
+            if total > limit:
+                break
+        return total
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value.bit_length() // 3 + 2
+    return 64
+
+
+def _format_fields(widths: list[str], what: str) -> None:
+    for width in widths:
+        if width == "*" or "{" in width:
+            raise SecurityError(f"{what}: computed field widths are not allowed")
+        if width and int(width) > MAX_FORMAT_WIDTH:
+            raise SecurityError(f"{what}: field width {width} is over the limit of {MAX_FORMAT_WIDTH}")
+
+
+def _formatted_size(text: str, fields: int, values: list[Any]) -> int:
+    biggest = max((_text_size(v) for v in values), default=0)
+    return len(text) + fields * (biggest + MAX_FORMAT_WIDTH)
+
+
+def _check_percent(text: str, args: Any) -> None:
+    """``text % args``: widths bounded, and the result's worst-case size allowed, before formatting."""
+    found = _PERCENT_FIELD.findall(text)
+    _format_fields([w for pair in found for w in pair], "% formatting")
+    values = list(args.values()) if isinstance(args, Mapping) else list(args) if isinstance(args, tuple) else [args]
+    _allow(_formatted_size(text, len(found), values), "formatted text")
+
+
+def _check_format(text: str, args: tuple[Any, ...], kwargs: Mapping[str, Any]) -> None:
+    """``text.format(...)``: the same bounds as ``%``."""
+    fields = [(spec or "") for _, field, spec, _ in Formatter().parse(text) if field is not None]
+    _format_fields([w for spec in fields for w in re.findall(r"\d+|\{", spec)], "str.format")
+    values = [*args, *(kwargs.values())]
+    if len(args) == 1 and isinstance(args[0], Mapping):
+        values += list(args[0].values())  # format_map
+    _allow(_formatted_size(text, len(fields), values), "formatted text")
+
+
+def _count_steps(iterable: Any) -> Iterator[Any]:
+    """Every ``{% for %}`` iterates through this: each step is charged, so nested loops cannot run forever."""
+    for item in iterable:
+        _charge(1)
+        yield item
+
+
+def _charged_items(items: Iterator[Any]) -> Iterator[Any]:
+    for item in items:
+        _charge(1 + (len(item) if isinstance(item, str | list | tuple) else 0))
+        yield item
+
+
+def _charge_result(result: Any) -> Any:
+    if isinstance(result, str | list | tuple | dict):
+        _charge(len(result))
+    elif isinstance(result, Iterator):
+        return _charged_items(result)
+    return result
+
+
+def _int(value: Any, default: int) -> int:
+    return value if isinstance(value, int) and not isinstance(value, bool) else default
+
+
+def _growth(name: str, args: tuple[Any, ...], kwargs: Mapping[str, Any]) -> int | None:
+    """Worst-case size of what filter ``name`` builds from ``args`` (the value first), or None if it only
+    copies or shrinks its input."""
+    def arg(index: int, key: str, default: Any) -> Any:
+        return args[index] if len(args) > index else kwargs.get(key, default)
+
+    text = str(args[0]) if args else ""
+    if name == "center":
+        return max(len(text), _int(arg(1, "width", 80), 0))
+    if name == "indent":
+        width = arg(1, "width", 4)
+        per_line = len(width) if isinstance(width, str) else _int(width, 0)
+        return len(text) + (text.count("\n") + 1) * max(per_line, 0)
+    if name == "wordwrap":
+        lines = len(text) // max(_int(arg(1, "width", 79), 1), 1) + text.count("\n") + 1
+        return len(text) + lines * len(str(arg(3, "wrapstring", None) or "\n"))
+    if name == "replace":
+        old, new, count = str(arg(1, "old", "")), str(arg(2, "new", "")), arg(3, "count", None)
+        hits = text.count(old) if old else len(text) + 1
+        if isinstance(count, int) and count >= 0:
+            hits = min(hits, count)
+        return len(text) + hits * max(len(new) - len(old), 0)
+    if name in ("batch", "slice"):
+        return _int(arg(1, "linecount" if name == "batch" else "slices", 0), 0)
+    return None
+
+
+class _MeteredCodeGenerator(CodeGenerator):
+    """Compiles templates so that every printed piece and every ``~`` goes through the environment's meter."""
+
+    def _output_const_repr(self, group: Iterable[Any]) -> str:
+        return f"environment.metered_text({super()._output_const_repr(group)})"
+
+    def _output_child_pre(self, node: nodes.Expr, frame: Frame, finalize: Any) -> None:
+        super()._output_child_pre(node, frame, finalize)
+        self.write("environment.metered_value(")
+
+    def _output_child_post(self, node: nodes.Expr, frame: Frame, finalize: Any) -> None:
+        self.write(")")
+        super()._output_child_post(node, frame, finalize)
+
+    def visit_Getitem(self, node: nodes.Getitem, frame: Frame) -> None:
+        if not isinstance(node.arg, nodes.Slice):  # jinja compiles slices to plain Python: meter them
+            super().visit_Getitem(node, frame)
+            return
+        self.write("environment.metered_slice(")
+        self.visit(node.node, frame)
+        self.write(", slice(")
+        for index, part in enumerate((node.arg.start, node.arg.stop, node.arg.step)):
+            self.write(", " if index else "")
+            if part is None:
+                self.write("None")
+            else:
+                self.visit(part, frame)
+        self.write("))")
+
+    def visit_Concat(self, node: nodes.Concat, frame: Frame) -> None:
+        if frame.eval_ctx.volatile:
+            join = "(markup_join if context.eval_ctx.volatile else str_join)"
+        else:
+            join = "markup_join" if frame.eval_ctx.autoescape else "str_join"
+        self.write(f"environment.metered_concat({join}, (")
+        for item in node.nodes:
+            self.visit(item, frame)
+            self.write(", ")
+        self.write("))")
+
+
+class _Environment(ImmutableSandboxedEnvironment):
+    """The sandbox, with every way of growing a value metered and capped (see the section comment above)."""
+
+    intercepted_binops = frozenset({"*", "**", "+", "%"})
+    code_generator_class = _MeteredCodeGenerator
+
+    def __init__(self, **options: Any) -> None:
+        super().__init__(**options)
+        self.globals.pop("lipsum", None)  # lipsum(n=10**9) builds n paragraphs
+        self.filters = {name: self._guarded(name, func) for name, func in self.filters.items()
+                        if name not in _DROPPED_FILTERS}
+        self.filters[_STEP_FILTER] = _count_steps
+
+    def _parse(self, source: str, name: str | None, filename: str | None) -> nodes.Template:
+        tree = super()._parse(source, name, filename)
+        for loop in tree.find_all(nodes.For):
+            loop.iter = nodes.Filter(loop.iter, _STEP_FILTER, [], [], None, None, lineno=loop.lineno)
+        return tree
+
+    def _guarded(self, name: str, func: Any) -> Any:
+        skip = 1 if getattr(func, "jinja_pass_arg", None) is not None else 0
+        stringifies = name in _STRINGIFYING_FILTERS
+
+        @functools.wraps(func)
+        def guarded(*args: Any, **kwargs: Any) -> Any:
+            values = args[skip:]
+            if values and stringifies and not isinstance(values[0], str):
+                _allow(_text_size(values[0]), f"|{name} of a {type(values[0]).__name__}")
+            if name == "join" and values:
+                items = list(values[0])
+                attribute = values[2] if len(values) > 2 else kwargs.get("attribute")
+                if attribute is not None:
+                    items = list(map(make_attrgetter(self, attribute), items))
+                    kwargs.pop("attribute", None)
+                    values = values[:2]
+                separator = str(values[1] if len(values) > 1 else kwargs.get("d", ""))
+                _allow(sum(_text_size(item) for item in items) + len(separator) * max(len(items) - 1, 0),
+                       "|join")
+                args = (*args[:skip], items, *values[1:])
+            elif name == "format" and values:
+                _check_percent(str(values[0]), kwargs or tuple(values[1:]))
+            elif values:
+                size = _growth(name, values, kwargs)
+                if size is not None:
+                    _allow(size, f"|{name}")
+            return _charge_result(func(*args, **kwargs))
+
+        return guarded
+
+    def metered_text(self, text: str) -> str:
+        _charge(len(text))
+        return text
+
+    def metered_value(self, value: Any) -> Any:
+        if isinstance(value, str):
+            _charge(len(value))
+        else:
+            _allow(_text_size(value), f"printed {type(value).__name__}")
+        return value
+
+    def metered_concat(self, join: Any, parts: tuple[Any, ...]) -> str:
+        _allow(sum(_text_size(part) for part in parts), "text joined with ~")
+        return join(parts)
 
     def call_binop(self, context: Any, op: str, left: Any, right: Any) -> Any:
-        if op == "**" and isinstance(right, int) and abs(right) > 64:
-            raise SecurityError("exponent too large")
+        if op == "**":
+            if isinstance(right, int) and abs(right) > 64:
+                raise SecurityError("exponent too large")
+            if isinstance(left, int) and isinstance(right, int) and left.bit_length() * max(right, 0) > MAX_INT_BITS:
+                raise SecurityError(f"number larger than {MAX_INT_BITS} bits")
+            return left**right
         if op == "*":
-            sizes = [len(x) for x in (left, right) if isinstance(x, str | list | tuple)]
+            sequences = [x for x in (left, right) if isinstance(x, str | list | tuple)]
             counts = [x for x in (left, right) if isinstance(x, int)]
-            if sizes and counts and sizes[0] * max(counts[0], 0) > MAX_REPEAT:
-                raise SecurityError(f"repetition longer than {MAX_REPEAT} characters")
+            if sequences and counts:
+                length = len(sequences[0]) * max(counts[0], 0)
+                if length > MAX_REPEAT:
+                    raise SecurityError(f"repetition longer than {MAX_REPEAT} characters")
+                _charge(length)
+            elif len(counts) == 2 and left.bit_length() + right.bit_length() > MAX_INT_BITS:
+                raise SecurityError(f"number larger than {MAX_INT_BITS} bits")
             return operator.mul(left, right)
+        if op == "+":
+            if isinstance(left, str | list | tuple) and isinstance(right, str | list | tuple):
+                _allow(len(left) + len(right), "text joined with +")
+            return operator.add(left, right)
+        if op == "%" and isinstance(left, str):
+            _check_percent(left, right)
+            return operator.mod(left, right)
         return super().call_binop(context, op, left, right)
+
+    def metered_slice(self, obj: Any, part: slice) -> Any:
+        value = obj[part]
+        if isinstance(value, str | list | tuple):
+            _charge(len(value))
+        return value
+
+    def wrap_str_format(self, value: Any) -> Callable[..., str] | None:
+        formatter = super().wrap_str_format(value)
+        if formatter is None:
+            return None
+        text = value.__self__
+
+        def checked(*args: Any, **kwargs: Any) -> str:
+            _check_format(text, args, kwargs)
+            return formatter(*args, **kwargs)
+
+        return checked
+
+    def call(__self, __context: Any, __obj: Any, *args: Any, **kwargs: Any) -> Any:  # noqa: N805 - jinja's signature
+        owner = getattr(__obj, "__self__", None)
+        if isinstance(owner, str):
+            name = getattr(__obj, "__name__", "")
+            if name == "join" and args:
+                items = list(args[0])
+                _allow(sum(_text_size(i) for i in items) + len(owner) * max(len(items) - 1, 0), "str.join")
+                args = (items, *args[1:])
+            elif name in ("center", "ljust", "rjust", "zfill"):
+                _allow(max(len(owner), _int(args[0] if args else kwargs.get("width"), 0)), f"str.{name}")
+            elif name == "expandtabs":
+                tab = _int(args[0] if args else kwargs.get("tabsize", 8), 8)
+                _allow(len(owner) + owner.count("\t") * max(tab, 0), "str.expandtabs")
+            elif name == "replace":
+                _allow(_growth("replace", (owner, *args), kwargs) or 0, "str.replace")
+        return _charge_result(super().call(__context, __obj, *args, **kwargs))
 
 
 def _markdown_safe(value: Any) -> Any:
@@ -186,16 +507,20 @@ class TemplateLibrary:
     ) -> tuple[str, str]:
         template = self._load(env, name)
         filename = template.filename or name
+        budget = _BUDGET.set(_Budget(MAX_RENDER_WORK))
         try:
             context = template.new_context(dict(variables))
             body = "".join(_capped(template.root_render_func(context), filename))
             subject = context.get_exported().get("subject")
         except EmailTemplateError:
             raise
-        except (TemplateError, SecurityError, TypeError, ValueError, ArithmeticError, LookupError) as error:
+        except (TemplateError, SecurityError, TypeError, ValueError, ArithmeticError, LookupError,
+                RecursionError) as error:
             line = _template_line(template)
             problem = error.message if isinstance(error, TemplateError) and error.message else str(error)
             raise EmailTemplateError(f"{filename}:{line}: {problem}") from None
+        finally:
+            _BUDGET.reset(budget)
         if subject is None and not need_subject:
             return "", body.strip("\n") + "\n"
         if subject is None:
