@@ -604,6 +604,16 @@ class ObsAdapter:
             time.sleep(0.05)
         return path
 
+    def set_stream_destination(self, server: str, key: str) -> None:
+        """Stream to a custom RTMP server (e.g. the YouTube ingestion address and stream key)."""
+        self.call("SetStreamServiceSettings", streamServiceType="rtmp_custom",
+                  streamServiceSettings={"server": server, "key": key})
+
+    def stream_destination(self) -> tuple[str, str]:
+        """(server, key) OBS streams to; the key is a secret: never log it."""
+        settings = self.call("GetStreamServiceSettings").get("streamServiceSettings", {})
+        return settings.get("server", ""), settings.get("key", "")
+
     def record_directory(self) -> str:
         return self.call("GetRecordDirectory")["recordDirectory"]
 

@@ -148,7 +148,8 @@ async def run_show(
     obs = ObsShowSync.from_settings(options.obs) if options.obs is not None else None
     runner = ShowRunner(show_id=show_id, show=show, guests=guests, questions=intake.queue, clock=clock, obs=obs,
                         platforms=platforms, auto=options.auto, outputs=output_plan(workspace, rundown, options),
-                        category=options.category, resumed=resumed)
+                        category=options.category, resumed=resumed,
+                        stream_to_obs=workspace.config.get("youtube", "stream_to_obs", bool, True))
     if resumed:
         snapshot = show.snapshot()
         where = "not started" if snapshot.current is None else f"segment {snapshot.current + 1} ({snapshot.segment_title})"

@@ -74,6 +74,7 @@ class ShowRunner:
         outputs: OutputPlan = OutputPlan(),
         category: str | None = None,
         resumed: bool = False,
+        stream_to_obs: bool = True,
     ) -> None:
         self.show_id = show_id
         self.show = show
@@ -87,6 +88,7 @@ class ShowRunner:
         self.outputs = outputs
         self.category = category
         self.resumed = resumed
+        self.stream_to_obs = stream_to_obs
         self.message: dict[str, Any] | None = None
         self._subscribers: set[asyncio.Queue[dict[str, Any]]] = set()
         self._listeners: list[Callable[[ShowSnapshot], None]] = []
@@ -161,6 +163,7 @@ class ShowRunner:
             await self._prepare_obs()
         for session in self.platforms:
             await self._guarded(session.start(), f"{session.name} start")
+        await self._send_stream_destination_to_obs()
         self.guests.ensure_rundown_guests(self.key, [s.guest for s in self.show.rundown.segments if s.guest])
         self._guests_changed()
         if self.auto and self.show.status is ShowStatus.READY:
@@ -203,6 +206,20 @@ class ShowRunner:
             opening = next((segment.scene for segment in self.show.rundown.segments if segment.scene), None)
             await self._guarded(self.obs.apply(program_scene=opening, prompt_text="", lower_third_text=""),
                                 "OBS standby")
+
+    async def _send_stream_destination_to_obs(self) -> None:
+        """A platform that owns the ingest (YouTube's reusable stream) tells OBS where to stream, before
+        the show starts streaming. The key is a secret: it goes to OBS and nowhere else."""
+        if self.obs is None or not self.stream_to_obs:
+            return
+        for session in self.platforms:
+            destination = getattr(session, "stream_settings", lambda: None)()
+            if destination and self.obs.adapter.connected:
+                adapter = self.obs.adapter
+                await self._guarded(adapter.arun(adapter.set_stream_destination, destination["server"],
+                                                 destination["key"]), f"OBS stream settings from {session.name}")
+                log.info("OBS now streams to %s's ingest %s", session.name, destination["server"])
+                return
 
     def request_stop(self) -> None:
         """Leave the loop without ending the show: it stays resumable (SIGTERM, `q` in the terminal)."""
