@@ -207,7 +207,7 @@ def test_sigterm_stops_cleanly_and_keeps_the_show_resumable(tmp_path):
     assert wait_for(lambda: show_events(tmp_path, 1), 10)
     process.send_signal(signal.SIGTERM)
     output = finish(process, timeout=15)
-    assert "Continue it with: livekit run RUNDOWN --resume" in output
+    assert f"Continue it with: livekit run {rundown} --resume" in output
     assert shows_table(tmp_path)[0]["status"] == "live"
 
 

@@ -10,6 +10,7 @@ import contextlib
 import logging
 import os
 import secrets
+import shlex
 import signal
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -206,5 +207,6 @@ async def run_show(
             await served.close()
     ended = snapshot.status is ShowStatus.ENDED
     if not ended:
-        echo(f"Stopped; show #{show_id} is saved. Continue it with: livekit run RUNDOWN --resume")
+        path = shlex.quote(rundown.source) if rundown.source else "RUNDOWN"
+        echo(f"Stopped; show #{show_id} is saved. Continue it with: livekit run {path} --resume")
     return RunResult(show_id, ended, snapshot)
