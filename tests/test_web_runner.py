@@ -145,8 +145,7 @@ async def test_a_guest_put_on_air_shows_in_the_overlay_and_in_obs_lower_third(br
                                                                          obs_adapter):
     run = await livekit_run(obs=obs_server)
     control, presenter, overlay = await open_pages(browser_context, run)
-    await control.click("#btn-start")
-    await control.click("#btn-next")
+    await control.click("#btn-start")  # the opening segment has no guest: Jane waits, confirmed
     row = "tr.guest:has(.guest-name:text-is('Jane Doe'))"
     await control.wait_for_selector(f"{row}.status-confirmed")
     await control.click(f"{row} button[data-status='in_green_room']")
@@ -166,6 +165,16 @@ async def test_a_guest_put_on_air_shows_in_the_overlay_and_in_obs_lower_third(br
     await control.click(f"{row} button[data-status='done']")
     await overlay.wait_for_selector("#lower-third[hidden]", state="attached")
     assert await wait_for(lambda: obs_lower_third() == "", timeout=20), obs_lower_third()
+
+
+async def test_the_rundown_guest_goes_on_air_when_their_segment_starts(browser_context, livekit_run):
+    run = await livekit_run()
+    control, presenter, overlay = await open_pages(browser_context, run)
+    await control.click("#btn-start")
+    await control.click("#btn-next")
+    await overlay.wait_for_selector("#lower-third:not([hidden])")
+    assert await overlay.text_content("#guest-name") == "Jane Doe"
+    await control.wait_for_selector("tr.guest:has(.guest-name:text-is('Jane Doe')).status-on_air")
 
 
 async def test_stopping_livekit_shows_disconnected_and_a_resumed_run_recovers_the_pages(browser_context, livekit_run):
