@@ -120,7 +120,11 @@
     }
 
     function open() {
-      setConnection("connecting", "connecting…");
+      // Once a page has lost its connection it keeps saying so until it is back: a producer must never
+      // mistake a reconnect attempt for a working link.
+      if (document.body.getAttribute("data-connection") !== "disconnected") {
+        setConnection("connecting", "connecting…");
+      }
       const scheme = location.protocol === "https:" ? "wss://" : "ws://";
       socket = new WebSocket(scheme + location.host + "/ws/" + view);
       socket.addEventListener("open", function () {
