@@ -13,6 +13,7 @@ from greenroom.errors import GreenroomError
 from livekit.core.clock import SystemClock
 from livekit.core.rundown import Rundown, Segment
 from livekit.guests.queue import GuestQueue
+from livekit.questions.core import ChatMessage
 from livekit.questions.storage import QuestionQueue
 from livekit.runner.port import ActionError
 from livekit.runner.session import RunOptions, WebOptions, run_show
@@ -91,3 +92,20 @@ def test_terminal_view_shows_user_text_literally():
     text = console.export_text()
     for literal in ("Ask [b]me[/b]", "[red]Q&A", "wrap up [/]", "[link=http://x]click[/link]"):
         assert literal in text
+
+
+def test_a_question_flood_keeps_the_control_room_to_the_newest_open_questions_and_the_one_on_screen(workspace):
+    db = workspace.database()
+    store = ShowStore(db)
+    show_id, show = store.new_show(two_segments())
+    questions = QuestionQueue(db, "flood")
+    for number in range(300):
+        questions.add(ChatMessage("twitch", f"m{number}", f"u{number}", f"viewer{number}", f"q{number}", number), f"q{number}")
+    first = questions.list()[0]
+    questions.show_on_screen(first.id)
+    runner = ShowRunner(show_id=show_id, show=show, guests=GuestQueue(db), questions=questions, clock=SystemClock())
+    state = runner.state()
+    shown = [question["text"] for question in state["questions"]]
+    assert shown[0] == "q0" and len(shown) == 201
+    assert shown[1:] == [f"q{number}" for number in range(100, 300)]
+    assert state["question_counts"] == {"total": 300, "pending": 299, "on_screen": 1}

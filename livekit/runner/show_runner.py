@@ -34,6 +34,9 @@ log = logging.getLogger(__name__)
 MAX_MESSAGE_LENGTH = 500
 #: Longest the clock task sleeps when nothing is due, so state such as OBS health still flows.
 IDLE_TICK_MS = 1000
+#: Questions pushed to the control room: the newest open ones and the latest settled ones.
+OPEN_QUESTIONS_SHOWN = 200
+SETTLED_QUESTIONS_SHOWN = 50
 #: Pause between attempts to store an automatic cue while another process holds the database.
 BUSY_RETRY_S = 0.25
 #: The longest a producer may extend or shorten a segment by in one action.
@@ -104,6 +107,8 @@ class ShowRunner:
         self._announced_start = resumed and show.status is not ShowStatus.READY
         questions.add_listener(lambda _question: self._questions_changed())
         self._obs_seen: tuple[Any, ...] | None = None
+        self._last_seen: tuple[Any, ...] | None = None
+        self._question_counts: dict[str, int] = {}
         if obs is not None:
             obs.add_health_listener(self._obs_health_changed)
 
@@ -121,6 +126,7 @@ class ShowRunner:
             "message": self.message,
             "guests": self._guest_list(),
             "questions": self._question_list(),
+            "question_counts": self._question_counts,
             "obs": self._obs_state(),
             "platforms": {session.name: session.status() for session in self.platforms},
         }
@@ -151,8 +157,11 @@ class ShowRunner:
             raise ActionError(str(error)) from None
         except sqlite3.OperationalError as error:
             raise ActionError(f"the workspace database is busy ({error}); try again") from None
+        # A show action reacts at once (OBS is told first, then the pages), not on the clock task's next
+        # turn: under a chat flood that turn can be busy, and the cue would wait behind it.
+        if not (group == "show" and self._react(self.show.snapshot())):
+            self._publish()
         self._wake.set()
-        self._publish()
         return self.state()
 
     # -- running -----------------------------------------------------------------------------------
@@ -168,7 +177,6 @@ class ShowRunner:
         self._guests_changed()
         if self.auto and self.show.status is ShowStatus.READY:
             self._journaled(self.show.start)
-        last_seen: tuple[Any, ...] | None = None
         snapshot = self.show.snapshot()
         while not self._stopping.is_set():
             now = self.clock.now_ms()
@@ -180,10 +188,7 @@ class ShowRunner:
                     log.warning("%s; retrying", error)
                     await asyncio.sleep(BUSY_RETRY_S)
                 continue
-            seen = (snapshot.status, snapshot.current, snapshot.prompt, snapshot.phase, snapshot.held)
-            if seen != last_seen:
-                last_seen = seen
-                self._on_show_changed(snapshot)
+            self._react(snapshot)
             if snapshot.status is ShowStatus.ENDED:
                 break
             await self._sleep_until(snapshot.next_change_at_ms, now)
@@ -256,6 +261,15 @@ class ShowRunner:
         log.info("show %s: %s (segment %s)", self.show_id, event.type, event.segment)
         self._wake.set()
         return event
+
+    def _react(self, snapshot: ShowSnapshot) -> bool:
+        """Follow a change of what is on air (segment, prompt, phase, hold); True if there was one."""
+        seen = (snapshot.status, snapshot.current, snapshot.prompt, snapshot.phase, snapshot.held)
+        if seen == self._last_seen:
+            return False
+        self._last_seen = seen
+        self._on_show_changed(snapshot)
+        return True
 
     def _on_show_changed(self, snapshot: ShowSnapshot) -> None:
         if snapshot.status is not ShowStatus.READY and not self._announced_start:
@@ -387,8 +401,19 @@ class ShowRunner:
         return self._guest_cache
 
     def _question_list(self) -> list[dict[str, Any]]:
+        """What a moderator works on: the question on screen, the newest open ones and the last settled
+        ones. A chat flood can bring thousands; every one stays in the database (and the counts say how
+        many), but pushing them all on every change would slow every page and every cue."""
         if self._question_cache is None:
-            self._question_cache = self.questions.as_dicts()
+            everything = self.questions.as_dicts()
+            on_screen = [q for q in everything if q["status"] == "on_screen"]
+            open_ = [q for q in everything if q["status"] in ("pending", "approved")][-OPEN_QUESTIONS_SHOWN:]
+            settled = [q for q in everything if q["status"] in ("answered", "rejected")][-SETTLED_QUESTIONS_SHOWN:]
+            self._question_cache = sorted(on_screen + open_ + settled, key=lambda question: question["id"])
+            counts: dict[str, int] = {"total": len(everything)}
+            for question in everything:
+                counts[question["status"]] = counts.get(question["status"], 0) + 1
+            self._question_counts = counts
         return self._question_cache
 
     def _obs_state(self) -> dict[str, Any]:
