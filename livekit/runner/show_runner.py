@@ -159,7 +159,9 @@ class ShowRunner:
             raise ActionError(f"the workspace database is busy ({error}); try again") from None
         # A show action reacts at once (OBS is told first, then the pages), not on the clock task's next
         # turn: under a chat flood that turn can be busy, and the cue would wait behind it.
-        if not (group == "show" and self._react(self.show.snapshot())):
+        if group == "show" and self._react(self.show.snapshot()):
+            await asyncio.sleep(0)  # let the OBS follower hand its requests to its thread before we go on
+        else:
             self._publish()
         self._wake.set()
         return self.state()
@@ -285,7 +287,9 @@ class ShowRunner:
                 self._spawn(session.on_segment_start(snapshot.current, snapshot.segment_title or "", snapshot.guest),
                             f"{session.name} segment start")
         self._follow_in_obs(snapshot)
-        self._publish()
+        # Pages after OBS: the push is queued behind the OBS follower's first step, so a cue's requests
+        # reach OBS's thread before the (larger) state is built and sent.
+        self._schedule_publish()
 
     def _follow_rundown_guests(self, snapshot: ShowSnapshot) -> None:
         """At each segment change the rundown's guests follow it: the segment's guest goes on air, the
