@@ -232,3 +232,78 @@ async def test_pages_count_down_in_server_time_even_when_their_own_clock_is_off(
     finally:
         await served.close()
         db.conn.close()
+
+
+async def test_editing_a_guests_title_in_control_changes_the_overlay_lower_third(browser_context, live_web):
+    guest = live_web.port.guests.add("Launch AMA", name="Jane Doe", title_or_handle="CEO, Acme", contact="jane@acme.test")
+    await put_on_air(live_web, guest["id"])
+    control = await open_control(browser_context, live_web)
+    overlay = await open_page(browser_context, f"{live_web.url}/overlay")
+    await overlay.wait_for_function(text_is("guest-title", "CEO, Acme"))
+    await control.click(f"tr[data-guest-id='{guest['id']}'] button[data-edit]")
+    form = f"tr[data-edit-guest-id='{guest['id']}'] form"
+    assert await control.input_value(f"{form} input[name=contact]") == "jane@acme.test"
+    await control.fill(f"{form} input[name=title_or_handle]", "Founder, Acme Labs")
+    await control.click(f"{form} button[type=submit]")
+    await overlay.wait_for_function(text_is("guest-title", "Founder, Acme Labs"))
+    await control.wait_for_selector(form, state="detached")
+    assert live_web.port.guests.get(guest["id"])["contact"] == "jane@acme.test"
+
+
+async def test_a_script_typed_into_a_guests_notes_stays_text(browser_context, live_web):
+    dialogs: list[str] = []
+    guest = live_web.port.guests.add("Launch AMA", name="Omar Li")
+    control = await open_control(browser_context, live_web, dialogs)
+    await control.click(f"tr[data-guest-id='{guest['id']}'] button[data-edit]")
+    await control.fill(f"tr[data-edit-guest-id='{guest['id']}'] textarea[name=notes]", XSS)
+    await control.click(f"tr[data-edit-guest-id='{guest['id']}'] button[type=submit]")
+    await control.wait_for_function("() => document.querySelector('.notes').textContent.startsWith('<img')")
+    assert await control.text_content(".notes") == XSS
+    assert live_web.port.guests.get(guest["id"])["notes"] == XSS
+    assert await control.locator("img").count() == 0
+    await control.wait_for_timeout(300)
+    assert dialogs == []
+
+
+async def test_what_the_producer_types_in_an_open_edit_form_survives_state_pushes(browser_context, live_web):
+    first = live_web.port.guests.add("Launch AMA", name="Jane Doe")
+    second = live_web.port.guests.add("Launch AMA", name="Omar Li")
+    control = await open_control(browser_context, live_web)
+    field = f"tr[data-edit-guest-id='{first['id']}'] input[name=topic]"
+    await control.click(f"tr[data-guest-id='{first['id']}'] button[data-edit]")
+    await control.fill(field, "Half-typed topic")
+    await live_web.port.act("guests.status", {"id": second["id"], "status": "confirmed"})
+    await control.wait_for_selector(f"tr[data-guest-id='{second['id']}'].status-confirmed")
+    assert await control.input_value(field) == "Half-typed topic"
+    assert await control.evaluate("() => document.activeElement.name") == "topic"
+
+
+async def test_an_edit_refused_by_the_server_is_shown_next_to_the_form(browser_context, live_web):
+    guest = live_web.port.guests.add("Launch AMA", name="Jane Doe")
+    control = await open_control(browser_context, live_web)
+    form = f"tr[data-edit-guest-id='{guest['id']}'] form"
+    await control.click(f"tr[data-guest-id='{guest['id']}'] button[data-edit]")
+    await control.fill(f"{form} input[name=name]", "  ")
+    await control.click(f"{form} button[type=submit]")
+    await control.wait_for_function(
+        f"() => document.querySelector(\"{form} .error\").textContent.includes('needs a name')"
+    )
+    assert live_web.port.guests.get(guest["id"])["name"] == "Jane Doe"
+    await control.click(f"{form} button[data-edit-cancel]")
+    await control.wait_for_selector(form, state="detached")
+
+
+async def test_keyboard_n_starts_then_advances_the_show_but_not_while_typing(browser_context, live_web):
+    control = await open_control(browser_context, live_web)
+    presenter = await open_page(browser_context, f"{live_web.url}/presenter")
+    await control.focus("#message-input")
+    await control.keyboard.press("n")
+    await control.wait_for_timeout(200)
+    assert live_web.port.show.status.value == "ready"
+    await control.click("h1")
+    await control.keyboard.press("n")
+    await presenter.wait_for_function(text_is("segment-title", "Welcome"))
+    await control.wait_for_function(text_is("segment-title", "Welcome"))
+    await control.keyboard.press("n")
+    await presenter.wait_for_function(text_is("segment-title", "Interview"))
+    assert await control.get_attribute("#btn-next", "title") == "Next (n)"

@@ -181,6 +181,10 @@
       text: "↓", attrs: { "aria-label": "move down", "data-move": "down" },
       onClick: function () { act("guests.move", { id: guest.id, position: Math.min(count - 1, index + 1) }); },
     }));
+    buttons.push(G.el("button", {
+      text: "edit", attrs: { "aria-label": "edit " + guest.name, "data-edit": String(guest.id) },
+      onClick: function () { openEditor(guest); },
+    }));
     const points = G.el("ul", { className: "points" }, (guest.talking_points || []).map(function (point) {
       return G.el("li", { text: point });
     }));
@@ -198,13 +202,92 @@
     ]);
   }
 
+  // One guest's details can be edited at a time, in a form row under the guest's row. That row is
+  // never detached on a redraw (the rows around it are rebuilt), so what the producer is typing and
+  // the focus survive the state pushes that arrive meanwhile.
+  let editor = null; // { id, row, form, error }
+
+  const EDIT_FIELDS = [
+    ["name", "Name", 120], ["pronouns", "Pronouns", 40], ["title_or_handle", "Title or handle", 160],
+    ["contact", "Contact", 320], ["topic", "Topic", 300],
+  ];
+
+  function openEditor(guest) {
+    closeEditor();
+    const inputs = EDIT_FIELDS.map(function (field) {
+      const input = G.el("input", { attrs: { name: field[0], maxlength: String(field[2]), placeholder: field[1],
+        "aria-label": field[1].toLowerCase() } });
+      input.value = guest[field[0]] || "";
+      return G.el("label", {}, [G.el("span", { className: "small", text: field[1] }), input]);
+    });
+    const points = G.el("textarea", { attrs: { name: "talking_points", "aria-label": "talking points",
+      placeholder: "Talking points, one per line" } });
+    points.value = (guest.talking_points || []).join("\n");
+    const notes = G.el("textarea", { attrs: { name: "notes", "aria-label": "notes", placeholder: "Private notes" } });
+    notes.value = guest.notes || "";
+    const error = G.el("p", { className: "error", attrs: { role: "alert" } });
+    const cancel = G.el("button", { text: "Cancel", attrs: { type: "button", "data-edit-cancel": "" },
+      onClick: function () { closeEditor(); } });
+    const form = G.el("form", { className: "guest-edit-form" }, inputs.concat([
+      G.el("label", { className: "wide" }, [G.el("span", { className: "small", text: "Talking points" }), points]),
+      G.el("label", { className: "wide" }, [G.el("span", { className: "small", text: "Notes" }), notes]),
+      G.el("div", { className: "wide" }, [G.el("button", { text: "Save", className: "primary", attrs: { type: "submit" } }),
+        cancel]),
+      error,
+    ]));
+    const cell = G.el("td", { attrs: { colspan: "6" } }, [form]);
+    const row = G.el("tr", { className: "guest-edit", attrs: { "data-edit-guest-id": String(guest.id) } }, [cell]);
+    editor = { id: guest.id, row: row, form: form, error: error };
+    form.addEventListener("submit", function (event) {
+      event.preventDefault();
+      saveEditor(guest.id, form, error);
+    });
+    const guestRowNode = document.querySelector("tr.guest[data-guest-id='" + guest.id + "']");
+    if (guestRowNode) guestRowNode.after(row);
+    form.elements.name.focus();
+  }
+
+  async function saveEditor(id, form, error) {
+    const params = { id: id };
+    for (const field of EDIT_FIELDS) params[field[0]] = form.elements[field[0]].value;
+    params.notes = form.elements.notes.value;
+    params.talking_points = form.elements.talking_points.value.split("\n").filter(function (line) {
+      return line.trim() !== "";
+    });
+    error.textContent = "";
+    const result = await connection.act("guests.update", params);
+    if (!editor || editor.form !== form) return;
+    if (result.ok) closeEditor();
+    else error.textContent = result.error || "not saved";
+  }
+
+  function closeEditor() {
+    if (!editor) return;
+    editor.row.remove();
+    editor = null;
+    delete drawn.guests; // the rows may have changed while the form was open
+    if (state) renderGuests();
+  }
+
   function renderGuests() {
     const guests = state.guests || [];
     G.setText("lower-third", state.lower_third || "—");
+    if (editor && !guests.some(function (guest) { return guest.id === editor.id; })) {
+      editor.row.remove();
+      editor = null;
+      delete drawn.guests;
+    }
     if (!changed("guests", guests)) return;
-    G.replaceChildren(document.getElementById("guest-rows"), guests.map(function (guest, index) {
-      return guestRow(guest, index, guests.length);
-    }));
+    const body = document.getElementById("guest-rows");
+    const keep = editor ? editor.row : null;
+    for (const child of Array.from(body.children)) if (child !== keep) child.remove();
+    let beforeEditor = keep !== null;
+    guests.forEach(function (guest, index) {
+      const row = guestRow(guest, index, guests.length);
+      if (beforeEditor) body.insertBefore(row, keep);
+      else body.appendChild(row);
+      if (keep && guest.id === editor.id) beforeEditor = false;
+    });
   }
 
   function renderQuestions() {
@@ -242,6 +325,23 @@
   }
 
   // --- wiring ------------------------------------------------------------------------------------
+  // n = next (start when ready), b = back, h = hold/resume; never while typing or with a modifier.
+  function onShortcut(event) {
+    if (event.ctrlKey || event.metaKey || event.altKey || event.repeat || !state) return;
+    const target = event.target;
+    if (target && (target.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(target.tagName))) return;
+    if (document.getElementById("panel").hidden) return;
+    const show = state.show || {};
+    const key = event.key.toLowerCase();
+    let action = null;
+    if (key === "n") action = show.status === "ready" ? "show.start" : "show.next";
+    else if (key === "b") action = "show.back";
+    else if (key === "h") action = show.held ? "show.resume" : "show.hold";
+    if (!action) return;
+    event.preventDefault();
+    act(action, {});
+  }
+
   function start() {
     let token = takeTokenFromFragment();
     let refused = false;
@@ -307,6 +407,8 @@
       const result = await act("guests.add", fields);
       if (result.ok) form.reset();
     });
+
+    document.addEventListener("keydown", onShortcut);
 
     setInterval(function () { if (state) renderTimers(); }, 100);
   }
