@@ -13,6 +13,7 @@ import dataclasses
 import logging
 import math
 import sqlite3
+import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -37,6 +38,8 @@ IDLE_TICK_MS = 1000
 #: Questions pushed to the control room: the newest open ones and the latest settled ones.
 OPEN_QUESTIONS_SHOWN = 200
 SETTLED_QUESTIONS_SHOWN = 50
+#: How often the interpreter hands the GIL between threads while the show runs (default is 5 ms).
+GIL_SWITCH_INTERVAL_S = 0.001
 #: Pause between attempts to store an automatic cue while another process holds the database.
 BUSY_RETRY_S = 0.25
 #: The longest a producer may extend or shorten a segment by in one action.
@@ -170,6 +173,9 @@ class ShowRunner:
 
     async def run(self) -> ShowSnapshot:
         """Keep time until the show ends (or :meth:`request_stop`); returns the last snapshot."""
+        # OBS's replies are read by a websocket thread. While the loop is busy (a chat flood), the default
+        # 5 ms GIL switch interval can delay each reply by up to that much; cues are worth faster handoffs.
+        sys.setswitchinterval(GIL_SWITCH_INTERVAL_S)
         if self.obs is not None:
             await self._prepare_obs()
         for session in self.platforms:
