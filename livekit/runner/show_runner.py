@@ -102,16 +102,14 @@ class ShowRunner:
         self._stopping = asyncio.Event()
         self._publish_scheduled = False
         self._guest_cache: list[dict[str, Any]] | None = None
-        self._question_cache: list[dict[str, Any]] | None = None
+        self._question_cache: tuple[list[dict[str, Any]], dict[str, int]] | None = None
         self._background: set[asyncio.Task[Any]] = set()
         self._last_segment: int | None = show.current if resumed else None
-        self._last_segment_announced = self._last_segment
         self._rundown_guests = {normalise_name(s.guest) for s in show.rundown.segments if s.guest}
         self._announced_start = resumed and show.status is not ShowStatus.READY
         questions.add_listener(lambda _question: self._questions_changed())
         self._obs_seen: tuple[Any, ...] | None = None
         self._last_seen: tuple[Any, ...] | None = None
-        self._question_counts: dict[str, int] = {}
         if obs is not None:
             obs.add_health_listener(self._obs_health_changed)
 
@@ -123,13 +121,14 @@ class ShowRunner:
         show = snapshot.to_dict()
         show["show_id"] = self.show_id
         show["auto"] = self.auto
+        questions, question_counts = self._questions_view()
         return {
             "server_time_ms": now,
             "show": show,
             "message": self.message,
             "guests": self._guest_list(),
-            "questions": self._question_list(),
-            "question_counts": self._question_counts,
+            "questions": questions,
+            "question_counts": question_counts,
             "obs": self._obs_state(),
             "platforms": {session.name: session.status() for session in self.platforms},
         }
@@ -287,11 +286,10 @@ class ShowRunner:
         if snapshot.status is not ShowStatus.READY and snapshot.current != self._last_segment:
             self._last_segment = snapshot.current
             self._follow_rundown_guests(snapshot)
-        if snapshot.status is ShowStatus.LIVE and snapshot.current != self._last_segment_announced:
-            self._last_segment_announced = snapshot.current
-            for session in self.platforms:
-                self._spawn(session.on_segment_start(snapshot.current, snapshot.segment_title or "", snapshot.guest),
-                            f"{session.name} segment start")
+            if snapshot.status is ShowStatus.LIVE:
+                for session in self.platforms:
+                    self._spawn(session.on_segment_start(snapshot.current, snapshot.segment_title or "",
+                                                         snapshot.guest), f"{session.name} segment start")
         self._follow_in_obs(snapshot)
         # Pages after OBS: the push is queued behind the OBS follower's first step, so a cue's requests
         # reach OBS's thread before the (larger) state is built and sent.
@@ -410,20 +408,20 @@ class ShowRunner:
             self._guest_cache = self.guests.list(self.key)
         return self._guest_cache
 
-    def _question_list(self) -> list[dict[str, Any]]:
-        """What a moderator works on: the question on screen, the newest open ones and the last settled
-        ones. A chat flood can bring thousands; every one stays in the database (and the counts say how
-        many), but pushing them all on every change would slow every page and every cue."""
+    def _questions_view(self) -> tuple[list[dict[str, Any]], dict[str, int]]:
+        """What a moderator works on, and how many there are per status: the question on screen, the newest
+        open ones and the last settled ones. A chat flood can bring thousands; every one stays in the
+        database, but pushing them all on every change would slow every page and every cue."""
         if self._question_cache is None:
             everything = self.questions.as_dicts()
             on_screen = [q for q in everything if q["status"] == "on_screen"]
             open_ = [q for q in everything if q["status"] in ("pending", "approved")][-OPEN_QUESTIONS_SHOWN:]
             settled = [q for q in everything if q["status"] in ("answered", "rejected")][-SETTLED_QUESTIONS_SHOWN:]
-            self._question_cache = sorted(on_screen + open_ + settled, key=lambda question: question["id"])
+            shown = sorted(on_screen + open_ + settled, key=lambda question: question["id"])
             counts: dict[str, int] = {"total": len(everything)}
             for question in everything:
                 counts[question["status"]] = counts.get(question["status"], 0) + 1
-            self._question_counts = counts
+            self._question_cache = (shown, counts)
         return self._question_cache
 
     def _obs_state(self) -> dict[str, Any]:
@@ -488,8 +486,7 @@ class ShowRunner:
         if name == "answer":
             on_air = self.guests.on_air(self.key)
             details = {"segment": self.show.current, "guest": on_air["name"] if on_air else None}
-        self.questions.act(name, question_id, **details)
-        self._questions_changed()
+        self.questions.act(name, question_id, **details)  # its change listener refreshes our view
 
 
 def _integer(value: Any, name: str) -> int:
