@@ -109,3 +109,11 @@ def test_a_question_flood_keeps_the_control_room_to_the_newest_open_questions_an
     assert shown[0] == "q0" and len(shown) == 201
     assert shown[1:] == [f"q{number}" for number in range(100, 300)]
     assert state["question_counts"] == {"total": 300, "pending": 299, "on_screen": 1}
+
+
+def test_invalid_platform_settings_stop_before_the_show_exists(workspace):
+    workspace.config_path.write_text('[twitch]\nbroadcaster = "caster"\nchat_notices_per_30s = 7\n')
+    with pytest.raises(GreenroomError, match="chat_notices_per_30s"):
+        asyncio.run(run_show(workspace, two_segments(), RunOptions(auto=True, obs=None, web=None),
+                             echo=lambda line: None))
+    assert ShowStore(workspace.database()).list_shows() == []

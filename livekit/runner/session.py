@@ -31,7 +31,7 @@ from livekit.runner.show_runner import OutputPlan, ShowRunner, show_key
 from livekit.runner.terminal import LineLog, TerminalView
 from livekit.storage.shows import ShowRecord, ShowStore
 from livekit.web.app import create_app
-from livekit.web.server import serve
+from livekit.web.server import ServedApp, serve
 
 log = logging.getLogger(__name__)
 
@@ -121,6 +121,31 @@ def output_plan(workspace: Workspace, rundown: Rundown, options: RunOptions) -> 
                       record=pick(options.record, rundown.record, "record"))
 
 
+async def _assemble(workspace: Workspace, rundown: Rundown, options: RunOptions, store: ShowStore, show_id: int,
+                    resumed: bool, token: str, clock: Clock) -> tuple[ShowRunner, ServedApp | None]:
+    """The runner with its followers (platforms, OBS) and, when asked for, the control room listening."""
+    db = store.db
+    key = show_key(show_id, rundown.title)
+    intake = question_intake(QuestionQueue(db, key, clock=clock), workspace)
+    platforms = platform_sessions(workspace, intake, planned_show_ms=rundown.planned_total_ms, clock=clock,
+                                  on_status=lambda _status: runner.platform_status_changed()) if options.platforms else []
+    obs = ObsShowSync.from_settings(options.obs) if options.obs is not None else None
+    runner = ShowRunner(show_id=show_id, show=store.load_show(show_id), guests=GuestQueue(db, clock=clock.now_ms),
+                        questions=intake.queue, clock=clock, obs=obs, platforms=platforms, auto=options.auto,
+                        outputs=output_plan(workspace, rundown, options), category=options.category,
+                        resumed=resumed, stream_to_obs=workspace.config.get("youtube", "stream_to_obs", bool, True))
+    if options.web is None:
+        return runner, None
+    app = create_app(runner, token, allowed_hosts=options.web.allowed_hosts, overlay_dir=options.web.overlay_dir)
+    try:
+        return runner, await serve(app, options.web.host, options.web.port)
+    except OSError as error:
+        raise GreenroomError(
+            f"the control room cannot listen on {options.web.host}:{options.web.port}: {error.strerror or error} "
+            "(choose another --port, or --no-web)"
+        ) from None
+
+
 async def run_show(
     workspace: Workspace,
     rundown: Rundown,
@@ -138,40 +163,25 @@ async def run_show(
     db.execute(f"PRAGMA busy_timeout = {RUNNER_BUSY_TIMEOUT_MS}")
     store = ShowStore(db, clock)
     warning_ms = workspace.config.get("show", "warning_seconds", int, DEFAULT_WARNING_MS // 1000) * 1000
+    token, generated = control_token(options.web.token) if options.web is not None else ("", False)
     show_id, resumed = choose_show(store, rundown, options.resume, ask_resume, warning_ms)
-    show = store.load_show(show_id)
-    key = show_key(show_id, rundown.title)
-    guests = GuestQueue(db, clock=clock.now_ms)
-    guests.claim_for_show(key)
-    intake = question_intake(QuestionQueue(db, key, clock=clock), workspace)
-    platforms = platform_sessions(workspace, intake, planned_show_ms=rundown.planned_total_ms, clock=clock,
-                                  on_status=lambda _status: runner.platform_status_changed()) if options.platforms else []
-    obs = ObsShowSync.from_settings(options.obs) if options.obs is not None else None
-    runner = ShowRunner(show_id=show_id, show=show, guests=guests, questions=intake.queue, clock=clock, obs=obs,
-                        platforms=platforms, auto=options.auto, outputs=output_plan(workspace, rundown, options),
-                        category=options.category, resumed=resumed,
-                        stream_to_obs=workspace.config.get("youtube", "stream_to_obs", bool, True))
+    try:
+        runner, served = await _assemble(workspace, rundown, options, store, show_id, resumed, token, clock)
+    except BaseException:
+        # Nothing aired: a show that could not even be set up must not be offered for resuming.
+        if not resumed:
+            store.discard_unstarted(show_id)
+        raise
+    show = runner.show
+    runner.guests.claim_for_show(runner.key)
     if resumed:
         snapshot = show.snapshot()
         where = "not started" if snapshot.current is None else f"segment {snapshot.current + 1} ({snapshot.segment_title})"
         echo(f"Resuming show #{show_id} '{rundown.title}' at {where}.")
     else:
         echo(f"Show #{show_id} '{rundown.title}': {len(rundown.segments)} segments.")
-
-    served = None
     urls: dict[str, str] = {}
-    if options.web is not None:
-        token, generated = control_token(options.web.token)
-        app = create_app(runner, token, allowed_hosts=options.web.allowed_hosts, overlay_dir=options.web.overlay_dir)
-        try:
-            served = await serve(app, options.web.host, options.web.port)
-        except OSError as error:
-            if not resumed:
-                store.discard_unstarted(show_id)
-            raise GreenroomError(
-                f"the control room cannot listen on {options.web.host}:{options.web.port}: {error.strerror or error} "
-                "(choose another --port, or --no-web)"
-            ) from None
+    if served is not None:
         urls = {"control": f"{served.url}/control", "presenter": f"{served.url}/presenter",
                 "overlay": f"{served.url}/overlay"}
         if generated and options.print_token:
