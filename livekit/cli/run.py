@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import sys
-import time
 from pathlib import Path
 
 import click
@@ -13,6 +12,7 @@ from greenroom.cli import get_workspace
 from greenroom.errors import ConfigError
 from greenroom.workspace import Workspace
 from livekit.cli.report import console_for_output
+from livekit.core.clock import wall_clock_ms
 from livekit.core.durations import format_clock
 from livekit.obs.settings import ObsSettings
 from livekit.report import build_report, report_table
@@ -118,4 +118,4 @@ def _ask_resume(record: ShowRecord) -> bool:
 
 
 def _age(record: ShowRecord) -> int:
-    return max(0, time.time_ns() // 1_000_000 - (record.started_ms or 0))
+    return max(0, wall_clock_ms() - (record.started_ms or 0))

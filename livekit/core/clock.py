@@ -18,11 +18,16 @@ class Clock(Protocol):
         ...
 
 
+def wall_clock_ms() -> int:
+    """Now, in epoch milliseconds: the one time base of shows, guests and pages."""
+    return time.time_ns() // 1_000_000
+
+
 class SystemClock:
     """The real clock, as used by the runner and the CLI."""
 
     def now_ms(self) -> int:
-        return time.time_ns() // 1_000_000
+        return wall_clock_ms()
 
 
 class FakeClock:

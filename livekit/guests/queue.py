@@ -10,12 +10,12 @@ ones as *confirmed*.
 from __future__ import annotations
 
 import json
-import time
 from collections.abc import Callable, Iterable
 from typing import Any
 
 import sqlite_utils
 
+from livekit.core.clock import wall_clock_ms
 from livekit.guests.core import (
     ACTIVE_STATUSES,
     GuestError,
@@ -31,9 +31,6 @@ from livekit.guests.core import (
 
 Clock = Callable[[], int]
 
-
-def wall_clock_ms() -> int:
-    return int(time.time() * 1000)
 
 
 class GuestQueue:

@@ -12,7 +12,6 @@ import contextlib
 import json
 import logging
 import re
-import time
 import weakref
 from collections.abc import Awaitable, Callable, Iterable
 from pathlib import Path
@@ -22,6 +21,7 @@ from aiohttp import WSCloseCode, WSMsgType, web
 
 from greenroom.errors import GreenroomError
 from greenroom.templates import default_templates_dir
+from livekit.core.clock import wall_clock_ms
 from livekit.runner.port import LiveShowPort
 from livekit.web.security import (
     OriginPolicy,
@@ -52,9 +52,6 @@ WS_CLOSE_UNAUTHORISED = 4401
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
-
-def wall_clock_ms() -> int:
-    return time.time_ns() // 1_000_000
 
 
 def create_app(
