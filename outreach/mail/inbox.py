@@ -19,6 +19,7 @@ from email.utils import getaddresses, parsedate_to_datetime
 from pathlib import Path
 
 from greenroom.errors import GreenroomError
+from outreach.mail.tls import verified_context
 
 _MESSAGE_ID = re.compile(r"<[^<>\s]+>")
 _OUT_OF_OFFICE = re.compile(
@@ -162,11 +163,7 @@ class ImapReader:
         self.ca_file = ca_file
 
     def _tls_context(self) -> ssl.SSLContext:
-        """Certificates are always verified; ``[imap] ca_file`` only says whom to trust (a private CA)."""
-        try:
-            return ssl.create_default_context(cafile=str(self.ca_file) if self.ca_file else None)
-        except (OSError, ssl.SSLError) as error:
-            raise InboxError(f"cannot use IMAP ca_file {self.ca_file}: {error}") from None
+        return verified_context(self.ca_file, InboxError, "IMAP")
 
     def _connect(self) -> imaplib.IMAP4:
         try:

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Protocol
 
 from greenroom.errors import GreenroomError
+from outreach.mail.tls import verified_context
 
 log = logging.getLogger(__name__)
 
@@ -69,11 +70,7 @@ class SmtpTransport:
         self._smtp: smtplib.SMTP | None = None
 
     def _tls_context(self) -> ssl.SSLContext:
-        """Certificates and host names are always verified; ``ca_file`` adds no exception, only whom to trust."""
-        try:
-            return ssl.create_default_context(cafile=str(self.ca_file) if self.ca_file else None)
-        except (OSError, ssl.SSLError) as error:
-            raise TransportUnavailable(f"cannot use SMTP ca_file {self.ca_file}: {error}") from None
+        return verified_context(self.ca_file, TransportUnavailable, "SMTP")
 
     def _connect(self) -> smtplib.SMTP:
         if self._smtp is not None:
