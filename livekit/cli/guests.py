@@ -7,12 +7,12 @@ import re
 from pathlib import Path
 
 import click
-from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
 from greenroom.cli import get_workspace
 from greenroom.errors import GreenroomError
+from livekit.cli.output import console_for_output
 from livekit.guests import GuestQueue
 from livekit.guests.core import GuestStatus
 from livekit.guests.export import log_csv, log_json, log_rows
@@ -40,11 +40,6 @@ def resolve_show(workspace, value: str | None) -> str | None:
 def _cells(*values: object) -> list[Text]:
     """Plain text cells: a name like ``[red]Jo`` is shown as typed, never read as rich markup."""
     return [Text(str(value)) for value in values]
-
-
-def _console() -> Console:
-    console = Console()
-    return console if console.is_terminal else Console(width=140, force_terminal=False)
 
 
 @click.group("guests")
@@ -102,7 +97,7 @@ def list_guests(ctx: click.Context, show: str | None) -> None:
     for position, guest in enumerate(rows, start=1):
         table.add_row(*_cells(guest["id"], position, guest["lower_third"], guest["status"].replace("_", " "),
                               guest["topic"], guest["booked_by"], len(guest["talking_points"])))
-    _console().print(table)
+    console_for_output(width=140).print(table)
 
 
 def _day_start_ms(value: datetime.datetime | None) -> int | None:
@@ -144,7 +139,7 @@ def log(ctx: click.Context, show: str | None, guest: str | None, since: datetime
             minutes = "" if row["duration_s"] == "" else f"{row['duration_s'] / 60:.1f}"
             table.add_row(*_cells(entry["id"], row["show"], row["guest"], row["title_or_handle"], row["on_air"],
                                   row["off_air"] or "on air", minutes, row["booked_by"], row["notes"]))
-        _console().print(table)
+        console_for_output(width=140).print(table)
         return
     text = log_csv(entries) if output_format == "csv" else log_json(entries)
     if output is None:

@@ -6,12 +6,12 @@ import datetime
 from pathlib import Path
 
 import click
-from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
 from greenroom.cli import get_workspace
 from greenroom.errors import GreenroomError
+from livekit.cli.output import console_for_output
 from livekit.core.durations import format_clock, format_signed
 from livekit.report import (
     FORMATS,
@@ -24,12 +24,6 @@ from livekit.report import (
 )
 from livekit.rundown import write_text_atomically
 from livekit.storage.shows import ShowStore
-
-
-def console_for_output() -> Console:
-    """Wide enough for the tables when output goes to a file or pipe."""
-    console = Console()
-    return console if console.is_terminal else Console(width=120, force_terminal=False)
 
 
 @click.command("report")
