@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from greenroom.errors import SecretsError
+from greenroom.errors import GreenroomError, SecretsError
 
 
 @dataclass
@@ -34,16 +34,21 @@ class Secrets:
         return value
 
 
+def require_private(path: Path, error: type[GreenroomError] = SecretsError) -> None:
+    """Refuse a secrets or token file that group or others can read, saying how to fix it."""
+    mode = stat.S_IMODE(path.stat().st_mode)
+    if mode & 0o077:
+        raise error(
+            f"{path} is readable by group/others (mode {mode:04o}); "
+            f"make it private with: chmod 600 {path}"
+        )
+
+
 def load_secrets_file(path: Path) -> dict[str, Any]:
     """Read the secrets file, refusing one that group or others can read."""
     if not path.exists():
         return {}
-    mode = stat.S_IMODE(path.stat().st_mode)
-    if mode & 0o077:
-        raise SecretsError(
-            f"{path} is readable by group/others (mode {mode:04o}); "
-            f"make it private with: chmod 600 {path}"
-        )
+    require_private(path)
     try:
         with path.open("rb") as handle:
             return tomllib.load(handle)

@@ -9,13 +9,12 @@ from __future__ import annotations
 
 import json
 import os
-import stat
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from greenroom.errors import GreenroomError
-from greenroom.secrets import write_private_file
+from greenroom.secrets import require_private, write_private_file
 from livekit.platforms.settings import YOUTUBE_SCOPES, TwitchSettings, YouTubeSettings
 
 
@@ -56,11 +55,7 @@ def twitch_auth_command(role: str) -> str:
 def _read_private_json(path: Path, what: str) -> dict[str, Any]:
     if not path.exists():
         return {}
-    mode = stat.S_IMODE(path.stat().st_mode)
-    if mode & 0o077:
-        raise AuthError(
-            f"{path} is readable by group/others (mode {mode:04o}); make it private with: chmod 600 {path}"
-        )
+    require_private(path, AuthError)
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (json.JSONDecodeError, UnicodeDecodeError) as error:
