@@ -204,8 +204,8 @@ async def one_run(rate: int, seconds: float, ask_ratio: float, cues: int = 0, cu
     from livekit.platforms.settings import TwitchSettings, intake_rules
     from livekit.platforms.twitch import TwitchSession
     from livekit.questions import QuestionIntake, QuestionQueue
-    from livekit.runner.show_runner import ShowRunner, show_key
-    from livekit.storage.shows import ShowStore
+    from livekit.runner.show_runner import ShowRunner
+    from livekit.storage.shows import ShowStore, show_key
     from livekit.web.app import create_app
     from livekit.web.server import serve
     from tests.fakes.twitch import CLIENT_ID

@@ -28,8 +28,8 @@ from greenroom.workspace import Workspace  # noqa: E402
 from livekit.core import Rundown, Segment, SystemClock  # noqa: E402
 from livekit.guests import GuestQueue  # noqa: E402
 from livekit.questions.storage import QuestionQueue  # noqa: E402
-from livekit.runner.show_runner import ShowRunner, show_key  # noqa: E402
-from livekit.storage.shows import ShowStore  # noqa: E402
+from livekit.runner.show_runner import ShowRunner  # noqa: E402
+from livekit.storage.shows import ShowStore, show_key  # noqa: E402
 from livekit.web import create_app, serve  # noqa: E402
 
 TARGET_P99_MS = 50.0

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime
-import re
 from pathlib import Path
 
 import click
@@ -17,24 +16,12 @@ from livekit.guests import GuestQueue
 from livekit.guests.core import GuestStatus
 from livekit.guests.export import log_csv, log_json, log_rows
 from livekit.rundown import write_text_atomically
-from livekit.runner.show_runner import show_key
 from livekit.storage.shows import ShowStore
 
 SHOW_HELP = (
     "Which show: its id from `livekit shows` (e.g. 12 or '#12'), or its full key as shown by "
     "`livekit guests list` (e.g. '#12 Launch AMA'). Default: the next show that `livekit run` starts."
 )
-
-
-def resolve_show(workspace, value: str | None) -> str | None:
-    """``None`` is "the next show"; an id becomes that show's key (``#12 Launch AMA``)."""
-    if value is None:
-        return None
-    match = re.fullmatch(r"#?(\d+)", value.strip())
-    if match:
-        show_id = int(match.group(1))
-        return show_key(show_id, ShowStore(workspace.database()).get(show_id).title)
-    return value
 
 
 def _cells(*values: object) -> list[Text]:
@@ -72,7 +59,7 @@ def add(ctx: click.Context, name: str, show: str | None, pronouns: str, title_or
     workspace = get_workspace(ctx)
     queue = GuestQueue(workspace.database())
     guest = queue.add(
-        resolve_show(workspace, show), status=status, name=name, pronouns=pronouns,
+        ShowStore(workspace.database()).show_key_for(show), status=status, name=name, pronouns=pronouns,
         title_or_handle=title_or_handle, contact=contact, topic=topic, talking_points=list(talking_points),
         notes=notes, booked_by=booked_by,
     )
@@ -86,7 +73,7 @@ def add(ctx: click.Context, name: str, show: str | None, pronouns: str, title_or
 def list_guests(ctx: click.Context, show: str | None) -> None:
     """The queue of one show in order, with statuses (default: guests booked for the next show)."""
     workspace = get_workspace(ctx)
-    key = resolve_show(workspace, show)
+    key = ShowStore(workspace.database()).show_key_for(show)
     rows = GuestQueue(workspace.database()).list(key)
     if not rows:
         click.echo(f"no guests for {key or 'the next show'}")
@@ -124,7 +111,7 @@ def log(ctx: click.Context, show: str | None, guest: str | None, since: datetime
     """The permanent log of guest appearances: who was on air, in which show, from when to when, booked by whom."""
     workspace = get_workspace(ctx)
     entries = GuestQueue(workspace.database()).log(
-        show=resolve_show(workspace, show), guest=guest, since_ms=_day_start_ms(since)
+        show=ShowStore(workspace.database()).show_key_for(show), guest=guest, since_ms=_day_start_ms(since)
     )
     if output_format == "table":
         if output is not None:

@@ -27,9 +27,9 @@ from livekit.obs.settings import ObsSettings
 from livekit.obs.show_sync import ObsShowSync
 from livekit.platforms.sessions import platform_sessions, question_intake
 from livekit.questions.storage import QuestionQueue
-from livekit.runner.show_runner import OutputPlan, ShowRunner, show_key
+from livekit.runner.show_runner import OutputPlan, ShowRunner
 from livekit.runner.terminal import LineLog, TerminalView
-from livekit.storage.shows import ShowRecord, ShowStore
+from livekit.storage.shows import ShowRecord, ShowStore, show_key
 from livekit.web.app import create_app
 from livekit.web.server import ServedApp, serve
 

@@ -28,7 +28,7 @@ from livekit.obs.show_sync import ObsHealth, ObsShowSync
 from livekit.platforms.base import PlatformSession
 from livekit.questions.storage import QuestionQueue
 from livekit.runner.port import ActionError
-from livekit.storage.shows import DatabaseBusy
+from livekit.storage.shows import DatabaseBusy, show_key
 
 log = logging.getLogger(__name__)
 
@@ -56,11 +56,6 @@ class OutputPlan:
 
     stream: bool = False
     record: bool = False
-
-
-def show_key(show_id: int, title: str) -> str:
-    """How guests and questions name a show: unique per run, readable in the guest log."""
-    return f"#{show_id} {title}"
 
 
 class ShowRunner:

@@ -9,6 +9,7 @@ milliseconds (see :mod:`livekit.core.clock`), valid across processes.
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 from dataclasses import dataclass
 
@@ -18,6 +19,11 @@ from greenroom.errors import GreenroomError
 from livekit.core.clock import Clock, SystemClock
 from livekit.core.rundown import Rundown
 from livekit.core.show import DEFAULT_WARNING_MS, Show, ShowError, ShowEvent
+
+
+def show_key(show_id: int, title: str) -> str:
+    """How guests and questions name a show: unique per run, readable in the guest log."""
+    return f"#{show_id} {title}"
 
 
 class DatabaseBusy(GreenroomError):
@@ -167,6 +173,17 @@ class ShowStore:
             self.append_event(show_id, event)
 
         return journal
+
+    def show_key_for(self, reference: str | None) -> str | None:
+        """A user's show reference as guests and questions store it: ``None`` is "the next show", an id
+        (``12`` or ``#12``) becomes that show's key (``#12 Launch AMA``), anything else is taken as a key."""
+        if reference is None:
+            return None
+        match = re.fullmatch(r"#?(\d+)", reference.strip())
+        if match:
+            show_id = int(match.group(1))
+            return show_key(show_id, self.get(show_id).title)
+        return reference
 
     def get(self, show_id: int) -> ShowRecord:
         row = self.db.execute(f"SELECT {_COLUMNS} FROM shows WHERE id = ?", [show_id]).fetchone()  # noqa: S608
