@@ -59,7 +59,7 @@ def campaign_report(db: sqlite_utils.Database, name: str) -> CampaignReport:
             replied=sum(r["outcome"] == "replied" for r in rows),
             bounced=sum(r["outcome"] == "bounced" or r["state"] == "bounced" for r in rows),
             opted_out=sum(r["outcome"] == "opted_out" for r in rows),
-            median_time_to_reply=statistics.median(waits) if waits else None,
+            median_time_to_reply=timedelta(seconds=statistics.median(w.total_seconds() for w in waits)) if waits else None,
         ))
     earlier = db.execute(
         """SELECT count(DISTINCT CASE WHEN o.outcome = 'replied' THEN o.enrollment_id END),

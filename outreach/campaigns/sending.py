@@ -145,7 +145,7 @@ def queue_due(
     active = {cid: c for cid, c in campaigns.items() if c.status == "active"}
     if not active:
         return
-    rows = db.execute(
+    due_rows = db.execute(
         """SELECT e.id, e.campaign_id, e.next_step, e.next_due_at, e.timezone FROM enrollments e
            JOIN campaigns c ON c.id = e.campaign_id
            WHERE e.status = 'active' AND c.status = 'active' AND e.next_due_at <= ?""",
@@ -153,7 +153,7 @@ def queue_due(
     ).fetchall()
     due = [
         DueStep(eid, str(cid), step, parse_timestamp(due_at), tz, active[cid].campaign.sender.address.lower())
-        for eid, cid, step, due_at, tz in rows
+        for eid, cid, step, due_at, tz in due_rows
     ]
     windows = {str(cid): c.campaign.window for cid, c in active.items()}
     plan = plan_tick(now, due, windows, _budgets(db, active, now), rng)
@@ -187,12 +187,12 @@ def queue_due(
         report.queued.append({"to": row["to_address"], "subject": row["subject"], "step": step.number + 1,
                               "campaign": stored.name})
     if rows:
-        db["outbox"].insert_all(rows)
+        db.table("outbox").insert_all(rows)
         db.conn.executemany("UPDATE enrollments SET next_due_at = NULL WHERE id = ?",
                             [(r["enrollment_id"],) for r in rows])
     for address, budget in plan.mailboxes.items():
         if budget.next_allowed_at is not None:
-            db["mailboxes"].upsert({"address": address, "next_allowed_at": timestamp(budget.next_allowed_at)},
+            db.table("mailboxes").upsert({"address": address, "next_allowed_at": timestamp(budget.next_allowed_at)},
                                    pk="address")
 
 

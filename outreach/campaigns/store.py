@@ -209,11 +209,11 @@ def start_campaign(
     people = load_people(db, [pid for pid, _, _ in result.enrolled])
     due = timestamp(first_due(campaign, now))
     with db.atomic():
-        campaign_id = db["campaigns"].insert({
+        campaign_id = db.table("campaigns").insert({
             "name": campaign.name, "source": str(path), "definition": text, "status": "active",
             "sender_address": campaign.sender.address.lower(), "created_at": timestamp(now),
         }).last_pk
-        db["enrollments"].insert_all(
+        db.table("enrollments").insert_all(
             {
                 "campaign_id": campaign_id, "influencer_id": pid, "email": email,
                 "timezone": people[pid].get("timezone"), "stage_at_enroll": people[pid]["stage"],

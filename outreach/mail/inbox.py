@@ -11,10 +11,10 @@ import imaplib
 import re
 import ssl
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from email import message_from_bytes, policy
-from email.message import EmailMessage
+from email.message import EmailMessage, Message
 from email.utils import getaddresses, parsedate_to_datetime
 from pathlib import Path
 
@@ -91,6 +91,8 @@ def _delivery_status(message: EmailMessage) -> tuple[list[str], list[str], list[
         content_type = part.get_content_type()
         if content_type == "message/delivery-status":
             for block in part.get_payload():
+                if not isinstance(block, Message):
+                    continue
                 action = str(block.get("Action", "")).strip().lower()
                 status = str(block.get("Status", "")).strip()
                 recipient = str(block.get("Final-Recipient") or block.get("Original-Recipient") or "")
@@ -103,7 +105,7 @@ def _delivery_status(message: EmailMessage) -> tuple[list[str], list[str], list[
                     delayed.append(address)
         elif content_type in ("message/rfc822", "text/rfc822-headers", "message/rfc822-headers"):
             payload = part.get_payload()
-            inner = payload[0] if isinstance(payload, list) and payload else None
+            inner = payload[0] if isinstance(payload, list) and payload and isinstance(payload[0], Message) else None
             if inner is None and isinstance(payload, str):
                 inner = message_from_bytes(payload.encode("utf-8", "replace"), policy=policy.default)
             if inner is not None:
@@ -125,26 +127,27 @@ def classify(message: EmailMessage) -> Classified:
     senders = getaddresses([_header(message, "From")])
     from_address = senders[0][1].lower() if senders and senders[0][1] else None
     subject = _header(message, "Subject")
-    message_id = (_ids(_header(message, "Message-ID")) or [None])[0]
+    message_ids = _ids(_header(message, "Message-ID"))
+    message_id = message_ids[0] if message_ids else None
     references = tuple(dict.fromkeys(_ids(_header(message, "In-Reply-To")) + _ids(_header(message, "References"))))
-    base = {"from_address": from_address, "subject": subject, "message_id": message_id, "references": references,
-            "date": _date(message)}
+    base = Classified(kind="reply", from_address=from_address, subject=subject, message_id=message_id,
+                      references=references, date=_date(message))
     if message.get_content_type() == "multipart/report" and \
-            message.get_param("report-type", "").lower() == "delivery-status":
+            str(message.get_param("report-type", "")).lower() == "delivery-status":
         failed, delayed, originals = _delivery_status(message)
-        base["references"] = tuple(dict.fromkeys(references + tuple(originals)))
+        base = replace(base, references=tuple(dict.fromkeys(references + tuple(originals))))
         if failed:
-            return Classified(kind="bounce", bounced=tuple(failed), **base)
-        return Classified(kind="delayed", bounced=tuple(delayed), **base)
+            return replace(base, kind="bounce", bounced=tuple(failed))
+        return replace(base, kind="delayed", bounced=tuple(delayed))
     # An opt-out wins over auto-reply markers: a mail client or helpdesk may stamp Auto-Submitted on it.
     if _UNSUBSCRIBE.search(subject) or _UNSUBSCRIBE.search(_new_text(_first_text(message))):
-        return Classified(kind="unsubscribe", **base)
+        return replace(base, kind="unsubscribe")
     auto_submitted = _header(message, "Auto-Submitted").strip().lower()
     precedence = _header(message, "Precedence").strip().lower()
     if (auto_submitted and auto_submitted != "no") or message.get("X-Autoreply") or message.get("X-Autorespond") \
             or precedence in ("auto_reply", "bulk", "junk") or _OUT_OF_OFFICE.search(subject):
-        return Classified(kind="auto_reply", **base)
-    return Classified(kind="reply", **base)
+        return replace(base, kind="auto_reply")
+    return base
 
 
 @dataclass(frozen=True)
@@ -193,7 +196,7 @@ class ImapReader:
 
         def messages() -> Iterator[Fetched]:
             try:
-                _, data = client.uid("search", None, f"UID {last + 1}:*")
+                _, data = client.uid("search", f"UID {last + 1}:*")
                 uids = sorted(int(u) for u in (data[0] or b"").split() if int(u) > last)
                 for uid in uids:
                     _, parts = client.uid("fetch", str(uid), "(BODY.PEEK[])")

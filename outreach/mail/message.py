@@ -33,7 +33,9 @@ class _CachedHeaderRegistry(HeaderRegistry):
         return built
 
 
-POLICY = SMTP.clone(max_line_length=998, cte_type="7bit", header_factory=_CachedHeaderRegistry())
+#: RFC 5322: a header or body line is at most 998 characters.
+_LINE_LIMIT = 998
+POLICY = SMTP.clone(max_line_length=_LINE_LIMIT, cte_type="7bit", header_factory=_CachedHeaderRegistry())
 _CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f\x85\u2028\u2029]")  # incl. what str.splitlines() breaks on
 _ADDRESS = re.compile(r"^[^@\s<>,;\"()\[\]\\]+@[^@\s<>,;\"()\[\]\\]+\.[^@\s<>,;\"()\[\]\\]+$")
 
@@ -139,7 +141,7 @@ def _set_text_body(message: EmailMessage, text: str) -> None:
     the header registry (a third of the cost of a send); that case is written directly, the rest (accents,
     998+ character lines) still goes through ``set_content``, which picks quoted-printable or base64."""
     lines = text.encode("utf-8").splitlines()
-    if not text.isascii() or any(len(line) > POLICY.max_line_length for line in lines):
+    if not text.isascii() or any(len(line) > _LINE_LIMIT for line in lines):
         message.set_content(text)
         return
     message.set_raw("Content-Type", 'text/plain; charset="utf-8"')
@@ -155,12 +157,11 @@ def message_bytes(message: EmailMessage) -> bytes:
     CRLF-terminated; anything else goes through the generator."""
     payload = message.get_payload()
     headers = list(message.raw_items())
-    simple = (
+    if not (
         isinstance(payload, str) and payload.isascii() and "\r" not in payload
         and all(type(value) is str for _, value in headers)
         and ("Content-Transfer-Encoding", "7bit") in headers
-    )
-    if not simple:
+    ):
         return message.as_bytes()
     head = "".join(f"{name}: {value}\r\n" for name, value in headers)
     return (head + "\r\n" + payload.replace("\n", "\r\n")).encode("ascii")
@@ -172,7 +173,7 @@ def _header_setter(message: EmailMessage) -> Callable[[str, str], None]:
     accents, goes through the registry, which encodes it (RFC 2047)."""
 
     def put(name: str, value: str) -> None:
-        if value.isascii() and len(name) + len(value) + 2 <= POLICY.max_line_length:
+        if value.isascii() and len(name) + len(value) + 2 <= _LINE_LIMIT:
             message.set_raw(name, value)
         else:
             message[name] = value

@@ -118,7 +118,7 @@ class SmtpTransport:
         except smtplib.SMTPDataError as error:
             self._reset()
             status = "bounced" if 500 <= error.smtp_code < 600 else "retry"
-            return Delivery(status, f"DATA: {error.smtp_code} {error.smtp_error.decode(errors='replace')}")
+            return Delivery(status, f"DATA: {error.smtp_code} {_text(error.smtp_error)}")
         except (TimeoutError, smtplib.SMTPServerDisconnected, OSError) as error:
             self._drop()
             return Delivery("uncertain", f"connection lost during DATA: {error}")
@@ -145,3 +145,8 @@ class SmtpTransport:
             with contextlib.suppress(smtplib.SMTPException, OSError):
                 self._smtp.quit()
             self._drop()
+
+
+def _text(reply: bytes | str) -> str:
+    """A server's reply text; smtplib gives bytes, except for a few errors it makes up itself (str)."""
+    return reply if isinstance(reply, str) else reply.decode(errors="replace")

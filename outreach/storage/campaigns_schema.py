@@ -13,7 +13,7 @@ MIGRATIONS = Migrations("outreach-campaigns")
 @MIGRATIONS(name="campaigns-outbox-suppression-inbox")
 def create_campaign_tables(db: sqlite_utils.Database) -> None:
     """One outbox row per (enrollment, step): the unique index is what makes a double send impossible."""
-    db["campaigns"].create(
+    db.table("campaigns").create(
         {
             "id": int, "name": str, "source": str, "definition": str, "status": str, "sender_address": str,
             "created_at": str, "stopped_at": str,
@@ -21,9 +21,9 @@ def create_campaign_tables(db: sqlite_utils.Database) -> None:
         pk="id",
         not_null={"name", "definition", "status", "sender_address", "created_at"},
     )
-    db["campaigns"].create_index(["name"], unique=True)
+    db.table("campaigns").create_index(["name"], unique=True)
 
-    db["enrollments"].create(
+    db.table("enrollments").create(
         {
             "id": int, "campaign_id": int, "influencer_id": int, "email": str, "timezone": str,
             "stage_at_enroll": str, "status": str, "next_step": int, "next_due_at": str,
@@ -33,11 +33,11 @@ def create_campaign_tables(db: sqlite_utils.Database) -> None:
         not_null={"campaign_id", "influencer_id", "email", "status", "next_step", "created_at"},
         foreign_keys=[("campaign_id", "campaigns", "id"), ("influencer_id", "influencers", "id")],
     )
-    db["enrollments"].create_index(["campaign_id", "influencer_id"], unique=True)
-    db["enrollments"].create_index(["status", "next_due_at"])
-    db["enrollments"].create_index(["influencer_id"])
+    db.table("enrollments").create_index(["campaign_id", "influencer_id"], unique=True)
+    db.table("enrollments").create_index(["status", "next_due_at"])
+    db.table("enrollments").create_index(["influencer_id"])
 
-    db["outbox"].create(
+    db.table("outbox").create(
         {
             "id": int, "enrollment_id": int, "campaign_id": int, "influencer_id": int, "step": int,
             "template": str, "to_address": str, "sender_address": str, "message_id": str, "subject": str,
@@ -51,21 +51,21 @@ def create_campaign_tables(db: sqlite_utils.Database) -> None:
         foreign_keys=[("enrollment_id", "enrollments", "id"), ("campaign_id", "campaigns", "id"),
                       ("influencer_id", "influencers", "id")],
     )
-    db["outbox"].create_index(["enrollment_id", "step"], unique=True)
-    db["outbox"].create_index(["message_id"], unique=True)
-    db["outbox"].create_index(["state", "next_attempt_at"])
-    db["outbox"].create_index(["sender_address", "queued_at"])
-    db["outbox"].create_index(["to_address"])
+    db.table("outbox").create_index(["enrollment_id", "step"], unique=True)
+    db.table("outbox").create_index(["message_id"], unique=True)
+    db.table("outbox").create_index(["state", "next_attempt_at"])
+    db.table("outbox").create_index(["sender_address", "queued_at"])
+    db.table("outbox").create_index(["to_address"])
 
-    db["suppressions"].create(
+    db.table("suppressions").create(
         {"email": str, "reason": str, "source": str, "created_at": str},
         pk="email",
         not_null={"reason", "created_at"},
     )
 
-    db["mailboxes"].create({"address": str, "next_allowed_at": str}, pk="address")
+    db.table("mailboxes").create({"address": str, "next_allowed_at": str}, pk="address")
 
-    db["inbox_messages"].create(
+    db.table("inbox_messages").create(
         {
             "id": int, "mailbox": str, "uidvalidity": int, "uid": int, "kind": str, "message_id": str,
             "from_address": str, "subject": str, "outbox_id": int, "influencer_id": int, "processed_at": str,
@@ -73,4 +73,4 @@ def create_campaign_tables(db: sqlite_utils.Database) -> None:
         pk="id",
         not_null={"mailbox", "uidvalidity", "uid", "kind", "processed_at"},
     )
-    db["inbox_messages"].create_index(["mailbox", "uidvalidity", "uid"], unique=True)
+    db.table("inbox_messages").create_index(["mailbox", "uidvalidity", "uid"], unique=True)

@@ -235,7 +235,7 @@ def set_fields(
     updates["hand_edited"] = json.dumps(hand_edited)
     updates["updated_at"] = moment
     with db.atomic():
-        db["influencers"].update(influencer_id, updates)
+        db.table("influencers").update(influencer_id, updates)
         if new_email:
             db.execute("INSERT OR IGNORE INTO influencer_emails (email, influencer_id) VALUES (?, ?)",
                        [new_email, influencer_id])
@@ -262,7 +262,7 @@ def tag(
             if niches == current:
                 continue
             hand_edited = record["hand_edited"] + ["niches"] * ("niches" not in record["hand_edited"])
-            db["influencers"].update(influencer_id, {
+            db.table("influencers").update(influencer_id, {
                 "niches": json.dumps(niches, ensure_ascii=False), "updated_at": moment,
                 "hand_edited": json.dumps(hand_edited)})
             db.execute(
@@ -400,7 +400,7 @@ def update_audience(db: sqlite_utils.Database, influencer_id: int, now: datetime
     history = snapshots(db, influencer_id)
     if not history:
         return
-    db["influencers"].update(influencer_id, {
+    db.table("influencers").update(influencer_id, {
         "followers": latest_audience(history),
         "growth_7d": growth_percent(history, now, 7),
         "growth_30d": growth_percent(history, now, 30),

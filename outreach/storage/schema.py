@@ -12,7 +12,7 @@ MIGRATIONS = Migrations("outreach")
 @MIGRATIONS(name="influencers")
 def create_influencers(db: sqlite_utils.Database) -> None:
     """People, their extra emails, stats snapshots over time and an activity history."""
-    db["influencers"].create(
+    db.table("influencers").create(
         {
             "id": int,
             "name": str,
@@ -50,14 +50,14 @@ def create_influencers(db: sqlite_utils.Database) -> None:
             f"CREATE UNIQUE INDEX idx_influencers_{column} ON influencers({column}) WHERE {column} IS NOT NULL"
         )
     for columns in (["stage"], ["kind"], ["owner"], ["followers"], ["last_contacted_at"], ["growth_30d"]):
-        db["influencers"].create_index(columns)
+        db.table("influencers").create_index(columns)
 
-    db["influencer_emails"].create(
+    db.table("influencer_emails").create(
         {"email": str, "influencer_id": int}, pk="email", foreign_keys=[("influencer_id", "influencers", "id")]
     )
-    db["influencer_emails"].create_index(["influencer_id"])
+    db.table("influencer_emails").create_index(["influencer_id"])
 
-    db["influencer_stats"].create(
+    db.table("influencer_stats").create(
         {
             "id": int,
             "influencer_id": int,
@@ -72,17 +72,17 @@ def create_influencers(db: sqlite_utils.Database) -> None:
         not_null={"influencer_id", "platform", "taken_at"},
         foreign_keys=[("influencer_id", "influencers", "id")],
     )
-    db["influencer_stats"].create_index(["influencer_id", "platform", "taken_at"])
+    db.table("influencer_stats").create_index(["influencer_id", "platform", "taken_at"])
 
-    db["influencer_activity"].create(
+    db.table("influencer_activity").create(
         {"id": int, "influencer_id": int, "kind": str, "detail": str, "at": str},
         pk="id",
         not_null={"influencer_id", "kind", "at"},
         foreign_keys=[("influencer_id", "influencers", "id")],
     )
-    db["influencer_activity"].create_index(["influencer_id", "at"])
+    db.table("influencer_activity").create_index(["influencer_id", "at"])
 
-    db["influencers"].enable_fts(["name", "email", "niches", "notes", "owner"], create_triggers=True)
+    db.table("influencers").enable_fts(["name", "email", "niches", "notes", "owner"], create_triggers=True)
 
 
 @MIGRATIONS(name="influencers_fts_reindex_only_searched_columns")
