@@ -19,8 +19,6 @@ from greenroom.errors import GreenroomError
 from outreach.core.campaign import Campaign, parse_campaign
 from outreach.mail.template import EmailTemplateError, LintLibrary, Record, TemplateLibrary, template_dirs
 
-#: Enrollment statuses that end a sequence for good.
-FINAL_STATUSES = ("completed", "replied", "bounced", "opted_out", "stopped", "stage_changed", "failed")
 #: Stages that mean "leave this person alone" at enrolment.
 EXCLUDED_STAGES = ("do-not-contact", "declined")
 
@@ -120,11 +118,6 @@ class Enrolment:
     campaign_id: int | None
     enrolled: list[tuple[int, str, str]] = field(default_factory=list)  # (id, name, email)
     left_out: list[tuple[int, str, str]] = field(default_factory=list)  # (id, name, reason)
-
-
-def is_suppressed(db: sqlite_utils.Database, email: str) -> str | None:
-    row = db.execute("SELECT reason FROM suppressions WHERE email = ?", [email.lower()]).fetchone()
-    return row[0] if row else None
 
 
 def choose_audience(db: sqlite_utils.Database, campaign: Campaign) -> Enrolment:

@@ -19,8 +19,6 @@ KINDS = ("influencer", "brand", "competitor")
 PLATFORMS = ("youtube", "twitch", "instagram", "tiktok", "x")
 #: Platforms whose handle identifies a person (the website does not: agencies share one).
 IDENTITY_PLATFORMS = PLATFORMS
-SCALAR_FIELDS = ("name", *PLATFORMS, "website", "country", "language", "timezone", "owner", "stage", "kind",
-                 "notes", "followers")
 #: Every field an import column or ``influencers set`` can target (``custom.KEY`` is also accepted).
 FIELDS = ("name", "email", "niches", *PLATFORMS, "website", "country", "language", "timezone", "owner",
           "stage", "kind", "notes", "followers")
