@@ -6,11 +6,13 @@ import re
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from datetime import date, time, timedelta
+from enum import StrEnum
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 
+from greenroom.errors import GreenroomError
 from greenroom.problems import Problem, Problems, ProblemsError
 from outreach.core.sendwindow import WEEKDAYS, SendWindow
 
@@ -23,6 +25,60 @@ _TOP_KEYS = {
     "name", "audience", "sender", "steps", "stop_on", "send_window", "daily_cap",
     "min_gap_minutes", "jitter_minutes", "start", "goal",
 }
+
+
+class CampaignStatus(StrEnum):
+    """A campaign's status; the value is what the ``campaigns.status`` column holds."""
+
+    ACTIVE = "active"
+    PAUSED = "paused"
+    STOPPED = "stopped"
+
+
+#: Which status a campaign may move to from each status; stopping is for good.
+CAMPAIGN_TRANSITIONS: dict[CampaignStatus, frozenset[CampaignStatus]] = {
+    CampaignStatus.ACTIVE: frozenset({CampaignStatus.PAUSED, CampaignStatus.STOPPED}),
+    CampaignStatus.PAUSED: frozenset({CampaignStatus.ACTIVE, CampaignStatus.STOPPED}),
+    CampaignStatus.STOPPED: frozenset(),
+}
+
+
+class EnrollmentStatus(StrEnum):
+    """One person's sequence in a campaign (``enrollments.status``); every status but ``active`` is final."""
+
+    ACTIVE = "active"
+    COMPLETED = "completed"
+    REPLIED = "replied"
+    BOUNCED = "bounced"
+    OPTED_OUT = "opted_out"
+    STOPPED = "stopped"
+    STAGE_CHANGED = "stage_changed"
+    FAILED = "failed"
+
+
+class OutboxState(StrEnum):
+    """One email's delivery state (``outbox.state``): ``sending`` is committed before delivery starts, and a
+    row still ``sending`` after a crash becomes ``uncertain`` until a person resolves it."""
+
+    QUEUED = "queued"
+    SENDING = "sending"
+    SENT = "sent"
+    FAILED = "failed"
+    BOUNCED = "bounced"
+    UNCERTAIN = "uncertain"
+    CANCELLED = "cancelled"
+
+
+class CampaignStatusError(GreenroomError):
+    """A status change the campaign's current status does not allow (e.g. resuming a stopped campaign)."""
+
+
+def check_campaign_transition(name: str, current: str, wanted: str) -> CampaignStatus:
+    """``wanted`` as a status, if a campaign that is ``current`` may move there; else CampaignStatusError."""
+    target = CampaignStatus(wanted)
+    if target not in CAMPAIGN_TRANSITIONS[CampaignStatus(current)]:
+        raise CampaignStatusError(f"campaign {name!r} is {current}; cannot make it {wanted}")
+    return target
 
 
 class CampaignError(ProblemsError):
