@@ -14,10 +14,3 @@ def default_templates_dir() -> Path:
             return candidate
     raise FileNotFoundError("Greenroom's default templates are missing from this installation")
 
-
-def default_template(relative: str) -> Path:
-    """Path of one default template, e.g. ``email/first-contact.md.j2``."""
-    path = default_templates_dir() / relative
-    if not path.is_file():
-        raise FileNotFoundError(f"no default template {relative!r} in {default_templates_dir()}")
-    return path

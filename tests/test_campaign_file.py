@@ -48,3 +48,25 @@ def test_follow_up_more_than_a_year_of_business_days_away_is_refused_with_file_a
     text = campaign_yaml(follow_up_days=3_000_000)
     with pytest.raises(CampaignError, match=r"c\.yaml:7: after_business_days may be at most 365, got 3000000"):
         parse_campaign(text, "c.yaml")
+
+
+def test_every_problem_of_a_campaign_file_is_reported_with_its_line():
+    text = (
+        campaign_yaml()
+        .replace("ana@brand.example", "ana at brand")
+        .replace("timezone: UTC", "timezone: Mars/Olympus")
+        .replace("daily_cap: 1000", "daily_cap: 0")
+    )
+    with pytest.raises(CampaignError) as caught:
+        parse_campaign(text, "c.yaml")
+    assert [str(problem) for problem in caught.value.problems] == [
+        "c.yaml:3: sender address 'ana at brand' is not an email address",
+        "c.yaml:8: unknown time zone 'Mars/Olympus'",
+        "c.yaml:9: daily_cap must be a whole number >= 1, got 0",
+    ]
+    assert str(caught.value).splitlines() == [str(problem) for problem in caught.value.problems]
+
+
+def test_a_campaign_file_that_is_not_a_mapping_is_one_problem_on_line_1():
+    with pytest.raises(CampaignError, match=r"^c\.yaml:1: a campaign file must be a mapping of settings$"):
+        parse_campaign("- just a list\n", "c.yaml")

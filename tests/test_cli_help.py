@@ -1,5 +1,7 @@
 """Every command of both tools explains itself in --help."""
 
+from collections.abc import Iterator
+
 import click
 import pytest
 from click.testing import CliRunner
@@ -7,19 +9,32 @@ from click.testing import CliRunner
 from livekit.cli import main as livekit_main
 from outreach.cli import main as outreach_main
 
-
-def _all_commands(group: click.Group, prefix: tuple[str, ...] = ()):
-    for name, command in group.commands.items():
-        path = (*prefix, name)
-        yield path, command
-        if isinstance(command, click.Group):
-            yield from _all_commands(command, path)
+TOOLS = [livekit_main, outreach_main]
+TOOL_IDS = ["livekit", "outreach"]
 
 
-@pytest.mark.parametrize("tool", [livekit_main, outreach_main], ids=["livekit", "outreach"])
+def command_tree(
+    command: click.Command, path: tuple[str, ...] = (), parent: click.Context | None = None
+) -> Iterator[tuple[tuple[str, ...], click.Command]]:
+    """Every command under `command` (itself first) with its path, e.g. ("outreach", "influencers", "list").
+
+    Subcommands are resolved through `list_commands`/`get_command`, the way click's own --help does, so
+    groups that load their commands lazily are walked too.
+    """
+    path = path or (command.name or "",)
+    yield path, command
+    if isinstance(command, click.Group):
+        context = click.Context(command, info_name=path[-1], parent=parent)
+        for name in command.list_commands(context):
+            subcommand = command.get_command(context, name)
+            if subcommand is not None:
+                yield from command_tree(subcommand, (*path, name), context)
+
+
+@pytest.mark.parametrize("tool", TOOLS, ids=TOOL_IDS)
 def test_every_command_and_option_has_help(tool):
     missing = []
-    for path, command in _all_commands(tool):
+    for path, command in command_tree(tool):
         if not (command.help or command.short_help):
             missing.append(" ".join(path))
         for parameter in command.params:
@@ -28,7 +43,7 @@ def test_every_command_and_option_has_help(tool):
     assert missing == []
 
 
-@pytest.mark.parametrize("tool", [livekit_main, outreach_main], ids=["livekit", "outreach"])
+@pytest.mark.parametrize("tool", TOOLS, ids=TOOL_IDS)
 def test_help_lists_init(tool):
     result = CliRunner().invoke(tool, ["--help"])
     assert result.exit_code == 0

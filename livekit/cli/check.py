@@ -24,10 +24,7 @@ from livekit.rundown import (
 def obs_scene_names(ctx: click.Context, host: str | None, port: int | None, password: str | None,
                     timeout: float) -> tuple[list[str] | None, str | None]:
     """OBS's scene names, or None and the reason they could not be fetched (never an error)."""
-    try:
-        from livekit.obs import ObsError, ObsSettings
-    except ImportError:
-        return None, "OBS support is not installed"
+    from livekit.obs import ObsError, ObsSettings  # here, not at the top: only a scene check needs OBS
     try:
         settings = ObsSettings.from_workspace(
             get_workspace(ctx), host=host, port=port, password=password, timeout=timeout

@@ -10,7 +10,10 @@ from livekit.obs.settings import PASSWORD_ENV, ObsSettings
 
 
 def obs_connection_options(function):
-    """--obs-host/--obs-port/--obs-password, shared by every command that talks to OBS."""
+    """--obs-host/--obs-port/--obs-password for `livekit obs status` and `livekit check`.
+
+    `livekit run` declares its own (same names, defaults from the workspace) next to its other OBS switches.
+    """
     function = click.option("--obs-password", default=None, metavar="PASSWORD",
                             help=f"obs-websocket password. Default: ${PASSWORD_ENV}, else [obs] password "
                                  "in secrets.toml. Prefer those: a password on the command line is "

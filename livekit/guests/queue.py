@@ -1,8 +1,9 @@
 """The guest queue over the workspace database: every change validated by the core, then written atomically.
 
-Which show a guest belongs to: the ``show`` key is the show's title as written in its rundown. A guest
-added without a show (``show=None``) is booked for "the next show": :meth:`GuestQueue.claim_for_show`
-moves such guests into the show that starts. A rundown segment's ``guest`` (a name) is matched to the
+Which show a guest belongs to: the ``show`` column holds the show's key, ``#<show id> <title>``
+(:func:`livekit.storage.shows.show_key`), unique per run of a rundown. A guest added without a show
+(``show=None``) is booked for "the next show": :meth:`GuestQueue.claim_for_show` moves such guests into
+the show that starts. A rundown segment's ``guest`` (a name) is matched to the
 queue by name (case- and space-insensitive); :meth:`GuestQueue.ensure_rundown_guests` creates missing
 ones as *confirmed*.
 """

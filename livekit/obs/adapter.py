@@ -9,7 +9,7 @@ protocol pieces (authentication, request and event classes, event dispatch) and 
 - a failed request raises :class:`ObsRequestError` with the request name, status code and comment;
 - connecting gives up after ``timeout`` seconds; a wrong password raises :class:`ObsAuthError`;
 - a request that gets no answer marks the connection dead (OBS sends no keepalive);
-- :meth:`ObsAdapter.reconnect` retries with backoff, except after close code 4011 (another client
+- :meth:`ObsAdapter.areconnect` retries with backoff, except after close code 4011 (another client
   kicked us: retrying would fight it) or a rejected password; status 207 (not ready) is retried briefly.
 """
 
@@ -43,7 +43,6 @@ TEXT_SOURCE_KIND = "text_ft2_source_v2"
 
 CLOSE_AUTHENTICATION_FAILED = 4009
 CLOSE_KICKED = 4011
-STATUS_SUCCESS = 100
 STATUS_NOT_READY = 207
 STATUS_RESOURCE_NOT_FOUND = 600
 STATUS_INVALID_RESOURCE_TYPE = 602
@@ -410,26 +409,11 @@ class ObsAdapter:
         self.last_close_code = None
         log.info("connected to OBS at %s:%s", self.host, self.port)
 
-    def reconnect(self, *, give_up_after: float | None = None) -> None:
-        """Connect, retrying with backoff until connected, closed, kicked, or ``give_up_after`` seconds."""
-        self._on_worker(self._reconnect, give_up_after)
-
-    def _reconnect(self, give_up_after: float | None) -> None:
-        deadline = None if give_up_after is None else time.monotonic() + give_up_after
-        for delay in self.backoff.delays():
-            self.raise_if_kicked()
-            try:
-                self._connect()
-                return
-            except ObsConnectionError:
-                if deadline is not None and time.monotonic() + delay > deadline:
-                    raise
-                log.info("OBS not reachable; retrying in %.2f s", delay)
-                if self._closed.wait(delay):
-                    raise ObsConnectionError("the OBS adapter was closed while reconnecting") from None
-
     async def areconnect(self, stop: asyncio.Event | None = None) -> None:
-        """Asyncio flavour of :meth:`reconnect`: waits between attempts on the loop, cancellable."""
+        """Connect, retrying with backoff; raises once ``stop`` is set or when OBS kicked us (close code 4011).
+
+        The waits between attempts happen on the event loop, so a reconnecting show stays responsive.
+        """
         for delay in self.backoff.delays():
             self.raise_if_kicked()
             try:

@@ -23,7 +23,7 @@ import io
 
 from livekit.core.durations import format_duration, parse_duration
 from livekit.core.rundown import Prompt, Rundown, Segment
-from livekit.rundown.problems import Problem, RundownError, did_you_mean
+from livekit.rundown.problems import Problem, Problems, RundownError, did_you_mean
 
 COLUMNS = ("title", "duration", "scene", "guest", "notes", "talking_points", "prompts")
 REQUIRED_COLUMNS = ("title", "duration")
@@ -48,10 +48,8 @@ def _parse_prompt(item: str) -> Prompt:
 
 def parse_rundown_csv(text: str, source: str = "<rundown.csv>") -> Rundown:
     """Parse and validate; raises :class:`RundownError` listing every problem with its line."""
-    problems: list[Problem] = []
-
-    def problem(line: int | None, message: str) -> None:
-        problems.append(Problem(source, line, message))
+    problems = Problems(source)
+    problem = problems.add
 
     reader = csv.reader(io.StringIO(text, newline=""))
     settings: dict[str, str] = {}
@@ -99,8 +97,7 @@ def parse_rundown_csv(text: str, source: str = "<rundown.csv>") -> Rundown:
         flags[key] = None if value is None else _FLAGS.get(value.lower())
         if value is not None and flags[key] is None:
             problem(None, f"{key} must be true or false, found {value!r}")
-    if problems:
-        raise RundownError(sorted(problems, key=lambda p: p.line or 0))
+    problems.raise_if_any(RundownError)
     return Rundown(
         title=settings["title"],
         segments=tuple(segments),

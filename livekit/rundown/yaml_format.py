@@ -27,7 +27,7 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from livekit.core.durations import format_duration, parse_duration
 from livekit.core.rundown import Prompt, Rundown, Segment
-from livekit.rundown.problems import Problem, RundownError, did_you_mean
+from livekit.rundown.problems import Problem, Problems, RundownError, did_you_mean
 
 SHOW_KEYS = ("title", "warning", "stream", "record", "segments")
 SEGMENT_KEYS = ("title", "duration", "scene", "guest", "talking_points", "prompts", "notes")
@@ -56,10 +56,10 @@ class _Reader:
 
     def __init__(self, source: str) -> None:
         self.source = source
-        self.problems: list[Problem] = []
+        self.problems = Problems(source)
 
     def problem(self, line: int | None, message: str) -> None:
-        self.problems.append(Problem(self.source, line, message))
+        self.problems.add(line, message)
 
     def mapping(self, node: Node, known: tuple[str, ...], where: str) -> dict[str, tuple[Node, Node]]:
         """Keys to (key node, value node); reports duplicate and unknown keys."""
@@ -258,7 +258,7 @@ def parse_rundown_yaml(text: str, source: str = "<rundown>") -> Rundown:
     reader = _Reader(source)
     rundown = reader.rundown(root)
     if reader.problems or rundown is None:
-        raise RundownError(sorted(reader.problems, key=lambda p: (p.line or 0)))
+        raise RundownError(reader.problems.in_line_order())
     return rundown
 
 

@@ -16,13 +16,18 @@ from zoneinfo import ZoneInfo
 import sqlite_utils
 
 from greenroom.errors import GreenroomError
-from outreach.core.campaign import Campaign, parse_campaign
+from outreach.core.campaign import (
+    Campaign,
+    CampaignStatus,
+    EnrollmentStatus,
+    check_campaign_transition,
+    parse_campaign,
+)
+from outreach.core.influencer import Stage
 from outreach.mail.template import EmailTemplateError, LintLibrary, Record, TemplateLibrary, template_dirs
 
-#: Enrollment statuses that end a sequence for good.
-FINAL_STATUSES = ("completed", "replied", "bounced", "opted_out", "stopped", "stage_changed", "failed")
 #: Stages that mean "leave this person alone" at enrolment.
-EXCLUDED_STAGES = ("do-not-contact", "declined")
+EXCLUDED_STAGES = (Stage.DO_NOT_CONTACT, Stage.DECLINED)
 
 
 class CampaignNotFound(GreenroomError):
@@ -120,11 +125,6 @@ class Enrolment:
     campaign_id: int | None
     enrolled: list[tuple[int, str, str]] = field(default_factory=list)  # (id, name, email)
     left_out: list[tuple[int, str, str]] = field(default_factory=list)  # (id, name, reason)
-
-
-def is_suppressed(db: sqlite_utils.Database, email: str) -> str | None:
-    row = db.execute("SELECT reason FROM suppressions WHERE email = ?", [email.lower()]).fetchone()
-    return row[0] if row else None
 
 
 def choose_audience(db: sqlite_utils.Database, campaign: Campaign) -> Enrolment:
@@ -231,13 +231,12 @@ def start_campaign(
 def set_status(db: sqlite_utils.Database, name: str, status: str, now: datetime) -> StoredCampaign:
     """Pause, resume or stop; stopping ends every active enrollment and cancels what is still queued."""
     stored = get_campaign(db, name)
-    allowed = {"paused": ("active",), "active": ("paused",), "stopped": ("active", "paused")}[status]
-    if stored.status not in allowed:
-        raise GreenroomError(f"campaign {name!r} is {stored.status}; cannot make it {status}")
+    target = check_campaign_transition(name, stored.status, status)
+    stopping = target is CampaignStatus.STOPPED
     with db.atomic():
         db.execute("UPDATE campaigns SET status = ?, stopped_at = ? WHERE id = ?",
-                   [status, timestamp(now) if status == "stopped" else None, stored.id])
-        if status == "stopped":
+                   [target.value, timestamp(now) if stopping else None, stored.id])
+        if stopping:
             db.execute(
                 """UPDATE enrollments SET status = 'stopped', stop_reason = 'campaign stopped', stopped_at = ?,
                    next_due_at = NULL WHERE campaign_id = ? AND status = 'active'""",
@@ -248,7 +247,7 @@ def set_status(db: sqlite_utils.Database, name: str, status: str, now: datetime)
                 "WHERE campaign_id = ? AND state = 'queued'",
                 [stored.id],
             )
-    stored.status = status
+    stored.status = target.value
     return stored
 
 
@@ -285,7 +284,7 @@ def suppress(db: sqlite_utils.Database, email: str, reason: str, source: str, no
             "INSERT OR IGNORE INTO suppressions (email, reason, source, created_at) VALUES (?, ?, ?, ?)",
             [address, reason, source, timestamp(now)],
         ).rowcount
-        status = "bounced" if reason == "bounce" else "opted_out"
+        status = EnrollmentStatus.BOUNCED if reason == "bounce" else EnrollmentStatus.OPTED_OUT
         db.execute(
             """UPDATE enrollments SET status = ?, stop_reason = ?, stopped_at = ?, next_due_at = NULL
                WHERE status = 'active' AND (email = ? OR influencer_id IN

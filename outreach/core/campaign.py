@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from datetime import date, time, timedelta
+from enum import StrEnum
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 
 from greenroom.errors import GreenroomError
+from greenroom.problems import Problem, Problems, ProblemsError
 from outreach.core.sendwindow import WEEKDAYS, SendWindow
 
 STOP_RULES = ("reply", "bounce", "opt_out", "stage_change")
@@ -25,8 +27,62 @@ _TOP_KEYS = {
 }
 
 
-class CampaignError(GreenroomError):
-    """The campaign file is invalid; the message starts with ``file:line:``."""
+class CampaignStatus(StrEnum):
+    """A campaign's status; the value is what the ``campaigns.status`` column holds."""
+
+    ACTIVE = "active"
+    PAUSED = "paused"
+    STOPPED = "stopped"
+
+
+#: Which status a campaign may move to from each status; stopping is for good.
+CAMPAIGN_TRANSITIONS: dict[CampaignStatus, frozenset[CampaignStatus]] = {
+    CampaignStatus.ACTIVE: frozenset({CampaignStatus.PAUSED, CampaignStatus.STOPPED}),
+    CampaignStatus.PAUSED: frozenset({CampaignStatus.ACTIVE, CampaignStatus.STOPPED}),
+    CampaignStatus.STOPPED: frozenset(),
+}
+
+
+class EnrollmentStatus(StrEnum):
+    """One person's sequence in a campaign (``enrollments.status``); every status but ``active`` is final."""
+
+    ACTIVE = "active"
+    COMPLETED = "completed"
+    REPLIED = "replied"
+    BOUNCED = "bounced"
+    OPTED_OUT = "opted_out"
+    STOPPED = "stopped"
+    STAGE_CHANGED = "stage_changed"
+    FAILED = "failed"
+
+
+class OutboxState(StrEnum):
+    """One email's delivery state (``outbox.state``): ``sending`` is committed before delivery starts, and a
+    row still ``sending`` after a crash becomes ``uncertain`` until a person resolves it."""
+
+    QUEUED = "queued"
+    SENDING = "sending"
+    SENT = "sent"
+    FAILED = "failed"
+    BOUNCED = "bounced"
+    UNCERTAIN = "uncertain"
+    CANCELLED = "cancelled"
+
+
+class CampaignStatusError(GreenroomError):
+    """A status change the campaign's current status does not allow (e.g. resuming a stopped campaign)."""
+
+
+def check_campaign_transition(name: str, current: str, wanted: str) -> CampaignStatus:
+    """``wanted`` as a status, if a campaign that is ``current`` may move there; else CampaignStatusError."""
+    target = CampaignStatus(wanted)
+    if target not in CAMPAIGN_TRANSITIONS[CampaignStatus(current)]:
+        raise CampaignStatusError(f"campaign {name!r} is {current}; cannot make it {wanted}")
+    return target
+
+
+class CampaignError(ProblemsError):
+    """The campaign file is invalid; the message lists every problem, one ``file:line: problem`` per line."""
 
 
 @dataclass(frozen=True)
@@ -126,177 +182,253 @@ _LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _co
 
 
 class _Checker:
+    """Reads checked values out of the YAML tree; a bad value is recorded in ``problems`` and the reader gets
+    ``None`` (or the default), so parsing carries on and every problem of the file is reported at once."""
+
     def __init__(self, source: str) -> None:
-        self.source = source
+        self.problems = Problems(source)
 
-    def fail(self, line: int, problem: str) -> CampaignError:
-        return CampaignError(f"{self.source}:{line}: {problem}")
+    def problem(self, line: int, message: str) -> None:
+        self.problems.add(line, message)
 
-    def mapping(self, value: Any, line: int, what: str) -> _Mapping:
+    def mapping(self, value: Any, line: int, what: str) -> _Mapping | None:
         if not isinstance(value, _Mapping):
-            raise self.fail(line, f"{what} must be a mapping of settings")
+            self.problem(line, f"{what} must be a mapping of settings")
+            return None
         return value
 
-    def text(self, parent: _Mapping, key: str, *, required: bool = True, default: str = "") -> str:
+    def known_keys(self, parent: _Mapping, known: Collection[str], what: str) -> None:
+        for key in parent:
+            if key not in known:
+                self.problem(parent.lines[key], f"unknown {what} {key!r} ({', '.join(known)})")
+
+    def text(self, parent: _Mapping, key: str) -> str | None:
+        """A required one-line text."""
         if key not in parent:
-            if required:
-                raise self.fail(parent.line, f"missing required key {key!r}")
-            return default
+            self.problem(parent.line, f"missing required key {key!r}")
+            return None
         value = parent[key]
         if not isinstance(value, str) or not value.strip():
-            raise self.fail(parent.lines[key], f"{key} must be a non-empty text")
+            self.problem(parent.lines[key], f"{key} must be a non-empty text")
+            return None
         if "\r" in value or "\n" in value:
-            raise self.fail(parent.lines[key], f"{key} must be on one line")
+            self.problem(parent.lines[key], f"{key} must be on one line")
+            return None
         return value.strip()
 
     def number(self, parent: _Mapping, key: str, default: float, *, integer: bool, minimum: float = 0) -> Any:
+        """``default`` when absent, None (and a problem) when not a number >= ``minimum``."""
         if key not in parent:
             return default
         value = parent[key]
         ok = isinstance(value, int) if integer else isinstance(value, int | float)
         if isinstance(value, bool) or not ok or value < minimum:
             kind = "a whole number" if integer else "a number"
-            raise self.fail(parent.lines[key], f"{key} must be {kind} >= {minimum:g}, got {value!r}")
+            self.problem(parent.lines[key], f"{key} must be {kind} >= {minimum:g}, got {value!r}")
+            return None
         return value
 
-    def texts(self, parent: _Mapping, key: str) -> tuple[str, ...]:
+    def texts(self, parent: _Mapping, key: str) -> tuple[str, ...] | None:
         value = parent[key]
         items = value if isinstance(value, list) else [value]
         if not items or not all(isinstance(item, str | int) and not isinstance(item, bool) for item in items):
-            raise self.fail(parent.lines[key], f"{key} must be a text or a list of texts")
+            self.problem(parent.lines[key], f"{key} must be a text or a list of texts")
+            return None
         return tuple(str(item) for item in items)
 
 
 def parse_campaign(text: str, source: str) -> Campaign:
-    """Parse and validate a campaign; ``source`` (the file name) prefixes every error."""
+    """Parse and validate a campaign; raises :class:`CampaignError` listing every problem as ``source:line:``."""
     check = _Checker(source)
     try:
         data = yaml.load(text, Loader=_LineLoader)  # noqa: S506 - SafeLoader subclass
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         line = mark.line + 1 if mark else 1
-        raise check.fail(line, f"not valid YAML: {getattr(error, 'problem', None) or error}") from None
-    top = check.mapping(data, 1, "a campaign file")
+        raise CampaignError([Problem(source, line, f"not valid YAML: {getattr(error, 'problem', None) or error}")]) from None
+    if not isinstance(data, _Mapping):
+        raise CampaignError([Problem(source, 1, "a campaign file must be a mapping of settings")])
+    top = data
     for key in top:
         if key not in _TOP_KEYS:
-            raise check.fail(top.lines[key], f"unknown key {key!r} (expected one of {', '.join(sorted(_TOP_KEYS))})")
+            check.problem(top.lines[key], f"unknown key {key!r} (expected one of {', '.join(sorted(_TOP_KEYS))})")
 
     name = check.text(top, "name")
-    if not _NAME_PATTERN.match(name):
-        raise check.fail(top.lines["name"], "name may use letters, digits, spaces, '_', '.', '-' (max 80)")
-
-    if "sender" not in top:
-        raise check.fail(top.line, "missing required key 'sender'")
-    sender_map = check.mapping(top["sender"], top.lines["sender"], "sender")
-    address = check.text(sender_map, "address")
-    if not re.fullmatch(r"[^@\s<>,;\"]+@[^@\s<>,;\"]+\.[^@\s<>,;\"]+", address):
-        raise check.fail(sender_map.lines["address"], f"sender address {address!r} is not an email address")
-    sender = Sender(check.text(sender_map, "name"), address)
-
-    if "steps" not in top:
-        raise check.fail(top.line, "missing required key 'steps'")
-    raw_steps = top["steps"]
-    if not isinstance(raw_steps, _Sequence) or not raw_steps:
-        raise check.fail(top.lines["steps"], "steps must be a non-empty list")
-    steps = []
-    for index, (raw, line) in enumerate(zip(raw_steps, raw_steps.lines, strict=True)):
-        step_map = check.mapping(raw, line, f"step {index + 1}")
-        for key in step_map:
-            if key not in ("template", "after_business_days"):
-                raise check.fail(step_map.lines[key], f"unknown step key {key!r} (template, after_business_days)")
-        wait = check.number(step_map, "after_business_days", 0 if index == 0 else -1, integer=True)
-        if index > 0 and wait < 1:
-            raise check.fail(step_map.line, f"follow-up step {index + 1} needs after_business_days >= 1")
-        if wait > MAX_BUSINESS_DAYS:
-            raise check.fail(step_map.lines["after_business_days"],
-                             f"after_business_days may be at most {MAX_BUSINESS_DAYS}, got {wait}")
-        if index == 0 and wait:
-            raise check.fail(step_map.lines["after_business_days"], "the first step is sent at start; "
-                             "use 'start' to delay it")
-        steps.append(Step(index, check.text(step_map, "template"), wait))
-
-    stop_on = STOP_RULES
-    if "stop_on" in top:
-        stop_on = check.texts(top, "stop_on")
-        for rule in stop_on:
-            if rule not in STOP_RULES:
-                raise check.fail(top.lines["stop_on"], f"unknown stop rule {rule!r} ({', '.join(STOP_RULES)})")
-        for required in ("reply", "bounce", "opt_out"):
-            if required not in stop_on:
-                raise check.fail(top.lines["stop_on"], f"stop rule {required!r} cannot be turned off")
-
+    if name is not None and not _NAME_PATTERN.match(name):
+        check.problem(top.lines["name"], "name may use letters, digits, spaces, '_', '.', '-' (max 80)")
+    sender = _parse_sender(check, top)
+    steps = _parse_steps(check, top)
+    stop_on = _parse_stop_rules(check, top)
     window = _parse_window(check, top)
-    audience = Audience()
-    if "audience" in top:
-        audience_map = check.mapping(top["audience"], top.lines["audience"], "audience")
-        values: dict[str, tuple[Any, ...]] = {}
-        for key in audience_map:
-            if key not in _AUDIENCE_KEYS:
-                raise check.fail(audience_map.lines[key], f"unknown audience key {key!r} ({', '.join(_AUDIENCE_KEYS)})")
-            values[key] = check.texts(audience_map, key)
-        if "ids" in values:
-            if not all(v.isdigit() for v in values["ids"]):
-                raise check.fail(audience_map.lines["ids"], "ids must be influencer ids (numbers)")
-            values["ids"] = tuple(int(v) for v in values["ids"])
-        audience = Audience(**values)
+    audience = _parse_audience(check, top)
 
     start = None
     if "start" in top:
         start = top["start"]
         if not isinstance(start, date):
-            raise check.fail(top.lines["start"], f"start must be a date like 2026-12-01, got {start!r}")
+            check.problem(top.lines["start"], f"start must be a date like 2026-12-01, got {start!r}")
     goal = None
     if "goal" in top:
         goal_map = check.mapping(top["goal"], top.lines["goal"], "goal")
-        goal = float(check.number(goal_map, "reply_rate", 0.0, integer=False))
-        if goal > 1:
-            raise check.fail(goal_map.lines.get("reply_rate", goal_map.line), "goal reply_rate is a fraction (0..1)")
+        if goal_map is not None:
+            goal = check.number(goal_map, "reply_rate", 0.0, integer=False)
+            if goal is not None and goal > 1:
+                check.problem(goal_map.lines.get("reply_rate", goal_map.line), "goal reply_rate is a fraction (0..1)")
+    daily_cap = check.number(top, "daily_cap", 40, integer=True, minimum=1)
+    min_gap = check.number(top, "min_gap_minutes", 15, integer=False)
+    jitter = check.number(top, "jitter_minutes", 5, integer=False)
+
+    if check.problems or name is None or sender is None or window is None:
+        raise CampaignError(check.problems.in_line_order())
     return Campaign(
         name=name,
         sender=sender,
-        steps=tuple(steps),
+        steps=steps,
         window=window,
         audience=audience,
         stop_on=stop_on,
-        daily_cap=check.number(top, "daily_cap", 40, integer=True, minimum=1),
-        min_gap=timedelta(minutes=check.number(top, "min_gap_minutes", 15, integer=False)),
-        jitter=timedelta(minutes=check.number(top, "jitter_minutes", 5, integer=False)),
+        daily_cap=daily_cap,
+        min_gap=timedelta(minutes=min_gap),
+        jitter=timedelta(minutes=jitter),
         start=start,
-        goal_reply_rate=goal,
+        goal_reply_rate=None if goal is None else float(goal),
     )
 
 
-def _parse_window(check: _Checker, top: _Mapping) -> SendWindow:
+def _parse_sender(check: _Checker, top: _Mapping) -> Sender | None:
+    if "sender" not in top:
+        check.problem(top.line, "missing required key 'sender'")
+        return None
+    sender_map = check.mapping(top["sender"], top.lines["sender"], "sender")
+    if sender_map is None:
+        return None
+    address = check.text(sender_map, "address")
+    if address is not None and not re.fullmatch(r"[^@\s<>,;\"]+@[^@\s<>,;\"]+\.[^@\s<>,;\"]+", address):
+        check.problem(sender_map.lines["address"], f"sender address {address!r} is not an email address")
+        address = None
+    name = check.text(sender_map, "name")
+    if name is None or address is None:
+        return None
+    return Sender(name, address)
+
+
+def _parse_steps(check: _Checker, top: _Mapping) -> tuple[Step, ...]:
+    if "steps" not in top:
+        check.problem(top.line, "missing required key 'steps'")
+        return ()
+    raw_steps = top["steps"]
+    if not isinstance(raw_steps, _Sequence) or not raw_steps:
+        check.problem(top.lines["steps"], "steps must be a non-empty list")
+        return ()
+    steps = []
+    for index, (raw, line) in enumerate(zip(raw_steps, raw_steps.lines, strict=True)):
+        step_map = check.mapping(raw, line, f"step {index + 1}")
+        if step_map is None:
+            continue
+        check.known_keys(step_map, ("template", "after_business_days"), "step key")
+        wait = check.number(step_map, "after_business_days", 0 if index == 0 else -1, integer=True)
+        if wait is None:
+            pass
+        elif index > 0 and wait < 1:
+            check.problem(step_map.line, f"follow-up step {index + 1} needs after_business_days >= 1")
+        elif wait > MAX_BUSINESS_DAYS:
+            check.problem(step_map.lines["after_business_days"],
+                          f"after_business_days may be at most {MAX_BUSINESS_DAYS}, got {wait}")
+        elif index == 0 and wait:
+            check.problem(step_map.lines["after_business_days"], "the first step is sent at start; "
+                          "use 'start' to delay it")
+        template = check.text(step_map, "template")
+        if template is not None and wait is not None:
+            steps.append(Step(index, template, wait))
+    return tuple(steps)
+
+
+def _parse_stop_rules(check: _Checker, top: _Mapping) -> tuple[str, ...]:
+    if "stop_on" not in top:
+        return STOP_RULES
+    stop_on = check.texts(top, "stop_on")
+    if stop_on is None:
+        return STOP_RULES
+    for rule in stop_on:
+        if rule not in STOP_RULES:
+            check.problem(top.lines["stop_on"], f"unknown stop rule {rule!r} ({', '.join(STOP_RULES)})")
+    for required in ("reply", "bounce", "opt_out"):
+        if required not in stop_on:
+            check.problem(top.lines["stop_on"], f"stop rule {required!r} cannot be turned off")
+    return stop_on
+
+
+def _parse_audience(check: _Checker, top: _Mapping) -> Audience:
+    if "audience" not in top:
+        return Audience()
+    audience_map = check.mapping(top["audience"], top.lines["audience"], "audience")
+    if audience_map is None:
+        return Audience()
+    values: dict[str, tuple[Any, ...]] = {}
+    for key in audience_map:
+        if key not in _AUDIENCE_KEYS:
+            check.problem(audience_map.lines[key], f"unknown audience key {key!r} ({', '.join(_AUDIENCE_KEYS)})")
+            continue
+        texts = check.texts(audience_map, key)
+        if texts is not None:
+            values[key] = texts
+    if "ids" in values:
+        if all(value.isdigit() for value in values["ids"]):
+            values["ids"] = tuple(int(value) for value in values["ids"])
+        else:
+            check.problem(audience_map.lines["ids"], "ids must be influencer ids (numbers)")
+            del values["ids"]
+    return Audience(**values)
+
+
+def _parse_window(check: _Checker, top: _Mapping) -> SendWindow | None:
     if "send_window" not in top:
-        raise check.fail(top.line, "missing required key 'send_window' (days, hours, timezone)")
+        check.problem(top.line, "missing required key 'send_window' (days, hours, timezone)")
+        return None
     window_map = check.mapping(top["send_window"], top.lines["send_window"], "send_window")
-    for key in window_map:
-        if key not in ("days", "hours", "timezone"):
-            raise check.fail(window_map.lines[key], f"unknown send_window key {key!r} (days, hours, timezone)")
+    if window_map is None:
+        return None
+    check.known_keys(window_map, ("days", "hours", "timezone"), "send_window key")
     timezone = check.text(window_map, "timezone")
-    try:
-        ZoneInfo(timezone)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise check.fail(window_map.lines["timezone"], f"unknown time zone {timezone!r}") from None
+    if timezone is not None:
+        try:
+            ZoneInfo(timezone)
+        except (ZoneInfoNotFoundError, ValueError):
+            check.problem(window_map.lines["timezone"], f"unknown time zone {timezone!r}")
+            timezone = None
     days: tuple[int, ...] = (0, 1, 2, 3, 4)
     if "days" in window_map:
-        names = [d.casefold()[:3] for d in check.texts(window_map, "days")]
-        unknown = [d for d in names if d not in WEEKDAYS]
+        names = [day.casefold()[:3] for day in check.texts(window_map, "days") or ()]
+        unknown = [day for day in names if day not in WEEKDAYS]
         if unknown:
-            raise check.fail(window_map.lines["days"], f"unknown day {unknown[0]!r} (mon, tue, ... sun)")
-        days = tuple(sorted({WEEKDAYS.index(d) for d in names}))
+            check.problem(window_map.lines["days"], f"unknown day {unknown[0]!r} (mon, tue, ... sun)")
+        days = tuple(sorted({WEEKDAYS.index(day) for day in names if day in WEEKDAYS}))
     opens, closes = time(9), time(17)
     if "hours" in window_map:
-        hours = check.text(window_map, "hours")
-        match = re.fullmatch(r"(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})", hours)
-        try:
-            if not match:
-                raise ValueError
-            h1, m1, h2, m2 = (int(g) for g in match.groups())
-            opens = time(h1, m1)
-            closes = time(23, 59, 59) if (h2, m2) == (24, 0) else time(h2, m2)
-        except ValueError:
-            raise check.fail(window_map.lines["hours"], f"hours must look like 09:00-17:00, got {hours!r}") from None
-        if closes <= opens:
-            raise check.fail(window_map.lines["hours"], "hours must end after they start")
+        hours = _parse_hours(check, window_map)
+        if hours is None:
+            return None
+        opens, closes = hours
+    if timezone is None:
+        return None
     return SendWindow(days=frozenset(days), opens=opens, closes=closes, timezone=timezone)
+
+
+def _parse_hours(check: _Checker, window_map: _Mapping) -> tuple[time, time] | None:
+    hours = check.text(window_map, "hours")
+    if hours is None:
+        return None
+    match = re.fullmatch(r"(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})", hours)
+    try:
+        if not match:
+            raise ValueError
+        h1, m1, h2, m2 = (int(g) for g in match.groups())
+        opens = time(h1, m1)
+        closes = time(23, 59, 59) if (h2, m2) == (24, 0) else time(h2, m2)
+    except ValueError:
+        check.problem(window_map.lines["hours"], f"hours must look like 09:00-17:00, got {hours!r}")
+        return None
+    if closes <= opens:
+        check.problem(window_map.lines["hours"], "hours must end after they start")
+        return None
+    return opens, closes

@@ -11,16 +11,39 @@ import re
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from enum import StrEnum
 from typing import Any
 from urllib.parse import urlsplit
 
-STAGES = ("prospect", "contacted", "replied", "negotiating", "agreed", "declined", "do-not-contact")
-KINDS = ("influencer", "brand", "competitor")
+
+class Stage(StrEnum):
+    """Where a person stands in the pipeline; the value is what the ``influencers.stage`` column holds."""
+
+    PROSPECT = "prospect"
+    CONTACTED = "contacted"
+    REPLIED = "replied"
+    NEGOTIATING = "negotiating"
+    AGREED = "agreed"
+    DECLINED = "declined"
+    DO_NOT_CONTACT = "do-not-contact"
+
+
+class Kind(StrEnum):
+    """What a tracked account is; the value is what the ``influencers.kind`` column holds."""
+
+    INFLUENCER = "influencer"
+    BRAND = "brand"
+    COMPETITOR = "competitor"
+
+
+#: The values as plain text, in pipeline order, for choices on the command line and in messages.
+STAGES: tuple[str, ...] = tuple(stage.value for stage in Stage)
+KINDS: tuple[str, ...] = tuple(kind.value for kind in Kind)
+#: The forward path of the pipeline: activities only ever move a person further along it.
+PIPELINE = (Stage.PROSPECT, Stage.CONTACTED, Stage.REPLIED, Stage.NEGOTIATING, Stage.AGREED)
 PLATFORMS = ("youtube", "twitch", "instagram", "tiktok", "x")
 #: Platforms whose handle identifies a person (the website does not: agencies share one).
 IDENTITY_PLATFORMS = PLATFORMS
-SCALAR_FIELDS = ("name", *PLATFORMS, "website", "country", "language", "timezone", "owner", "stage", "kind",
-                 "notes", "followers")
 #: Every field an import column or ``influencers set`` can target (``custom.KEY`` is also accepted).
 FIELDS = ("name", "email", "niches", *PLATFORMS, "website", "country", "language", "timezone", "owner",
           "stage", "kind", "notes", "followers")
@@ -380,12 +403,12 @@ def stage_after_activity(stage: str, activity: str) -> str:
     """Activities move the pipeline forward, never backward (a reply to a follow-up keeps 'negotiating');
     an opt-out always ends at do-not-contact."""
     if activity in ("opted out", "opted-out"):
-        return "do-not-contact"
-    order = {name: index for index, name in enumerate(STAGES[:5])}
-    target = {"emailed": "contacted", "replied": "replied", "booked as guest": "agreed"}.get(activity)
+        return Stage.DO_NOT_CONTACT
+    order = {name: index for index, name in enumerate(PIPELINE)}
+    target = {"emailed": Stage.CONTACTED, "replied": Stage.REPLIED, "booked as guest": Stage.AGREED}.get(activity)
     if target is None or stage not in order:
         return stage
-    return target if order[target] > order[stage] else stage
+    return target if order[target] > order[Stage(stage)] else stage
 
 
 @dataclass(frozen=True)

@@ -34,22 +34,6 @@ class SendWindow:
         local = moment.astimezone(zone(recipient_zone, self.timezone))
         return local.weekday() in self.days and self.opens <= local.time() < self.closes
 
-    def next_opening(self, moment: datetime, recipient_zone: str | None = None) -> datetime:
-        """The first instant >= ``moment`` inside the window (UTC)."""
-        tz = zone(recipient_zone, self.timezone)
-        local = moment.astimezone(tz)
-        for offset in range(8):
-            day = (local + timedelta(days=offset)).date()
-            if day.weekday() not in self.days:
-                continue
-            opening = datetime.combine(day, self.opens, tz)
-            closing = datetime.combine(day, self.closes, tz)
-            if offset == 0 and opening <= local < closing:
-                return moment.astimezone(UTC)
-            if opening > local:
-                return opening.astimezone(UTC)
-        raise ValueError("send window has no open day")
-
 
 def add_business_days(moment: datetime, days: int, recipient_zone: str | None, fallback_zone: str) -> datetime:
     """``moment`` plus ``days`` working days (Mon-Fri) in the recipient's zone, same local clock time."""

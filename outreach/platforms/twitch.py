@@ -110,15 +110,6 @@ class TwitchHelixClient:
                 found[user.login] = user
         return found
 
-    async def users_by_id(self, user_ids: Sequence[str]) -> dict[str, TwitchUser]:
-        found: dict[str, TwitchUser] = {}
-        for start in range(0, len(user_ids), LOGINS_PER_CALL):
-            body = await self.get("users", [("id", user_id) for user_id in user_ids[start:start + LOGINS_PER_CALL]])
-            for item in body.get("data", []):
-                found[item["id"]] = TwitchUser(item["id"], item["login"].lower(), item.get("display_name", ""),
-                                               item.get("description", ""))
-        return found
-
     async def follower_total(self, user_id: str) -> int:
         """``total`` of GET channels/followers (returned even when the list itself needs more scopes)."""
         body = await self.get("channels/followers", [("broadcaster_id", user_id), ("first", "1")])

@@ -13,8 +13,10 @@ from typing import Any
 import sqlite_utils
 
 from greenroom.errors import GreenroomError
+from outreach.core.campaign import OutboxState
 
-STATES = ("queued", "sending", "sent", "failed", "bounced", "uncertain", "cancelled")
+#: The states as plain text, for choices on the command line (the type is :class:`OutboxState`).
+STATES: tuple[str, ...] = tuple(state.value for state in OutboxState)
 #: Delays before retrying a temporary (4xx) failure; after the last one the message fails.
 RETRY_DELAYS = (timedelta(minutes=1), timedelta(minutes=5), timedelta(minutes=30), timedelta(hours=2),
                 timedelta(hours=6))
