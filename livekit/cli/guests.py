@@ -11,11 +11,11 @@ from rich.text import Text
 
 from greenroom.cli import get_workspace
 from greenroom.errors import GreenroomError
+from greenroom.files import write_atomically
 from livekit.cli.output import console_for_output
 from livekit.guests import GuestQueue
 from livekit.guests.core import GuestStatus
 from livekit.guests.export import log_csv, log_json, log_rows
-from livekit.rundown import write_text_atomically
 from livekit.storage.shows import ShowStore
 
 SHOW_HELP = (
@@ -132,7 +132,7 @@ def log(ctx: click.Context, show: str | None, guest: str | None, since: datetime
     if output is None:
         click.echo(text, nl=False)
     else:
-        write_text_atomically(output, text)
+        write_atomically(output, text)
         click.echo(f"wrote {len(entries)} appearances to {output}", err=True)
 
 

@@ -11,6 +11,7 @@ from rich.text import Text
 
 from greenroom.cli import get_workspace
 from greenroom.errors import GreenroomError
+from greenroom.files import write_atomically
 from livekit.cli.output import console_for_output
 from livekit.core.durations import format_clock, format_signed
 from livekit.report import (
@@ -22,7 +23,6 @@ from livekit.report import (
     report_markdown,
     report_table,
 )
-from livekit.rundown import write_text_atomically
 from livekit.storage.shows import ShowStore
 
 
@@ -60,7 +60,7 @@ def report(ctx: click.Context, show_id: int | None, output_format: str, output: 
     if output is None:
         click.echo(text, nl=False)
     else:
-        write_text_atomically(output, text)
+        write_atomically(output, text)
         click.echo(f"wrote {output}", err=True)
 
 

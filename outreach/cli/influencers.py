@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 import io
 import json
-import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -14,6 +13,7 @@ import click
 
 from greenroom.cli import get_workspace
 from greenroom.errors import GreenroomError
+from greenroom.files import write_atomically
 from livekit.storage.shows import ShowStore
 from outreach.cli.numbers import COUNT, LIMIT
 from outreach.cli.output import FORMATS, print_records, safe_text
@@ -214,11 +214,5 @@ def export_command(ctx: click.Context, output_format: str, output: Path | None, 
     if output is None:
         click.echo(buffer.getvalue(), nl=False)
         return
-    temporary = output.with_name(f".{output.name}.tmp")
-    try:
-        temporary.write_text(buffer.getvalue(), encoding="utf-8")
-        os.replace(temporary, output)
-    except OSError as error:
-        temporary.unlink(missing_ok=True)
-        raise GreenroomError(f"{output}: cannot write: {error.strerror}") from None
+    write_atomically(output, buffer.getvalue())
     click.echo(f"exported {len(rows)} people to {output}", err=True)

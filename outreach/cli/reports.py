@@ -5,7 +5,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
@@ -14,6 +13,7 @@ import click
 
 from greenroom.cli import get_workspace
 from greenroom.errors import GreenroomError
+from greenroom.files import write_atomically
 from outreach.cli.output import csv_cell, print_records, safe_text
 from outreach.core.benchmark import BenchmarkRow, InvalidPeriod, benchmark, parse_period
 from outreach.storage.influencers import stat_points
@@ -69,17 +69,7 @@ def render_png(rows: Sequence[BenchmarkRow], path: Path, title: str) -> None:
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png", dpi=100)
     plt.close(figure)
-    _write_atomically(path, buffer.getvalue())
-
-
-def _write_atomically(path: Path, data: bytes) -> None:
-    temporary = path.with_name(f".{path.name}.tmp")
-    try:
-        temporary.write_bytes(data)
-        os.replace(temporary, path)
-    except OSError as error:
-        temporary.unlink(missing_ok=True)
-        raise GreenroomError(f"{path}: cannot write: {error.strerror}") from None
+    write_atomically(path, buffer.getvalue())
 
 
 @click.command("benchmark")
