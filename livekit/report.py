@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from rich.table import Table
 from rich.text import Text
 
+from greenroom.output import markdown_table, text_cell
+from greenroom.text import markdown_escape, spreadsheet_safe
 from livekit.core.durations import format_clock, format_signed
 from livekit.core.show import SegmentState, Show, ShowStatus
 
@@ -102,8 +104,8 @@ def _optional_signed(ms: int | None) -> str:
 
 
 def report_table(report: ShowReport) -> Table:
-    """A rich table; titles are Text objects so markup in them is shown, never interpreted."""
-    table = Table(title=Text(f"{report.title} ({report.status})"), show_footer=True)
+    """A rich table; titles are shown as typed: markup is not interpreted, escape sequences are made visible."""
+    table = Table(title=text_cell(f"{report.title} ({report.status})"), show_footer=True)
     table.add_column("#", "", justify="right")
     table.add_column("segment", "total")
     table.add_column("status")
@@ -116,7 +118,7 @@ def report_table(report: ShowReport) -> Table:
         delta = Text(_optional_signed(row.delta_ms), style="red" if (row.delta_ms or 0) > 0 else "green")
         table.add_row(
             str(row.number),
-            Text(row.title),
+            text_cell(row.title),
             row.status,
             format_clock(row.planned_start_ms),
             _optional_clock(row.actual_start_ms),
@@ -138,11 +140,6 @@ def _seconds(ms: int | None) -> str:
     return "" if ms is None else f"{ms / 1000:.3f}".rstrip("0").rstrip(".")
 
 
-def _spreadsheet_safe(text: str) -> str:
-    """Stop a title such as ``=HYPERLINK(...)`` from running as a formula when the CSV is opened."""
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
 def report_csv(report: ShowReport) -> str:
     """One row per segment, times in seconds, then a ``total`` row."""
     output = io.StringIO(newline="")
@@ -152,7 +149,7 @@ def report_csv(report: ShowReport) -> str:
         writer.writerow(
             [
                 row.number,
-                _spreadsheet_safe(row.title),
+                spreadsheet_safe(row.title),
                 row.status,
                 _seconds(row.planned_start_ms),
                 _seconds(row.actual_start_ms),
@@ -172,13 +169,8 @@ def report_json(report: ShowReport) -> str:
     return json.dumps(dataclasses.asdict(report), indent=2, ensure_ascii=False) + "\n"
 
 
-_MARKDOWN_SPECIAL = set("\\`*_{}[]<>()#+-!|~&")
-
-
-def markdown_escape(text: str) -> str:
-    """Backslash-escape punctuation so user text cannot inject markup, links, HTML or table cells."""
-    flat = " ".join(text.split())
-    return "".join("\\" + char if char in _MARKDOWN_SPECIAL else char for char in flat)
+_MARKDOWN_COLUMNS = ("#", "segment", "status", "planned start", "actual start", "planned", "actual", "delta")
+_MARKDOWN_RIGHT_ALIGNED = ("#", "planned start", "actual start", "planned", "actual", "delta")
 
 
 def report_markdown(report: ShowReport) -> str:
@@ -189,20 +181,16 @@ def report_markdown(report: ShowReport) -> str:
         f"ran {format_clock(report.length_ms)} ({format_signed(report.delta_ms)})"
         + (f", held {format_clock(report.held_ms)}." if report.held_ms else "."),
         "",
-        "| # | segment | status | planned start | actual start | planned | actual | delta |",
-        "|---:|---|---|---:|---:|---:|---:|---:|",
     ]
-    for row in report.rows:
-        actual = format_clock(row.actual_ms) if row.actual_start_ms is not None else ""
-        lines.append(
-            f"| {row.number} | {markdown_escape(row.title)} | {row.status} | {format_clock(row.planned_start_ms)} "
-            f"| {_optional_clock(row.actual_start_ms)} | {format_clock(row.planned_ms)} | {actual} "
-            f"| {_optional_signed(row.delta_ms)} |"
-        )
-    lines.append(
-        f"| | **total** | | | | {format_clock(report.planned_total_ms)} | {format_clock(report.length_ms)} "
-        f"| {format_signed(report.delta_ms)} |"
-    )
+    rows = [
+        [str(row.number), markdown_escape(row.title), row.status, format_clock(row.planned_start_ms),
+         _optional_clock(row.actual_start_ms), format_clock(row.planned_ms),
+         format_clock(row.actual_ms) if row.actual_start_ms is not None else "", _optional_signed(row.delta_ms)]
+        for row in report.rows
+    ]
+    rows.append(["", "**total**", "", "", "", format_clock(report.planned_total_ms), format_clock(report.length_ms),
+                 format_signed(report.delta_ms)])
+    lines += markdown_table(_MARKDOWN_COLUMNS, rows, right_aligned=_MARKDOWN_RIGHT_ALIGNED)
     return "\n".join(lines) + "\n"
 
 

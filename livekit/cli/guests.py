@@ -12,7 +12,7 @@ from rich.text import Text
 from greenroom.cli import get_workspace
 from greenroom.errors import GreenroomError
 from greenroom.files import write_atomically
-from livekit.cli.output import console_for_output
+from greenroom.output import console_for_output, text_cell
 from livekit.guests import GuestQueue
 from livekit.guests.core import GuestStatus
 from livekit.guests.export import log_csv, log_json, log_rows
@@ -25,8 +25,9 @@ SHOW_HELP = (
 
 
 def _cells(*values: object) -> list[Text]:
-    """Plain text cells: a name like ``[red]Jo`` is shown as typed, never read as rich markup."""
-    return [Text(str(value)) for value in values]
+    """Cells shown as typed: ``[red]Jo`` is not read as rich markup, an escape sequence in a note is made
+    visible instead of reaching the terminal."""
+    return [text_cell(value) for value in values]
 
 
 @click.group("guests")
@@ -78,7 +79,7 @@ def list_guests(ctx: click.Context, show: str | None) -> None:
     if not rows:
         click.echo(f"no guests for {key or 'the next show'}")
         return
-    table = Table(title=f"Guests of {key or 'the next show'}")
+    table = Table(title=text_cell(f"Guests of {key or 'the next show'}"))
     for column in ("id", "#", "guest", "status", "topic", "booked by", "talking points"):
         table.add_column(column)
     for position, guest in enumerate(rows, start=1):

@@ -7,12 +7,11 @@ from pathlib import Path
 
 import click
 from rich.table import Table
-from rich.text import Text
 
 from greenroom.cli import get_workspace
 from greenroom.errors import GreenroomError
 from greenroom.files import write_atomically
-from livekit.cli.output import console_for_output
+from greenroom.output import console_for_output, text_cell
 from livekit.core.durations import format_clock, format_signed
 from livekit.report import (
     FORMATS,
@@ -82,7 +81,7 @@ def shows(ctx: click.Context, limit: int) -> None:
         actual = record.actual_ms
         table.add_row(
             str(record.id),
-            Text(record.title),
+            text_cell(record.title),
             date,
             record.status,
             format_clock(record.planned_ms),

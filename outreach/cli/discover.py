@@ -11,8 +11,9 @@ import click
 
 from greenroom.cli import get_workspace
 from greenroom.errors import GreenroomError
+from greenroom.output import print_records
+from greenroom.text import terminal_safe
 from greenroom.workspace import Workspace
-from outreach.cli.output import print_records, safe_text
 from outreach.core.discovery import Candidate
 
 COLUMNS = ("rank", "platform", "handle", "name", "followers", "live_viewers", "videos", "growth_30d", "tracked")
@@ -90,5 +91,5 @@ def discover_command(ctx: click.Context, youtube_keywords: str | None, twitch_ca
         click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
     else:
         print_records(rows, COLUMNS, "table")
-    click.echo(safe_text(f"{len(candidates)} found, {sum(1 for c in candidates if c.tracked) - len(added)} "
-                         f"already tracked, {len(added)} added as prospects"), err=True)
+    click.echo(terminal_safe(f"{len(candidates)} found, {sum(1 for c in candidates if c.tracked) - len(added)} "
+                             f"already tracked, {len(added)} added as prospects"), err=True)
