@@ -1,5 +1,6 @@
-"""Pure rules of the platform sessions (no I/O, clock injected): chat rate limit, retry backoff, YouTube
-quota budget, and VOD chapter lines. Kept apart so they are tested exactly and quickly."""
+"""Pure rules of the platform sessions (no I/O, clock injected): chat rate limit, YouTube quota budget, and
+the VOD description's chapter block. Kept apart so they are tested exactly and quickly. (Retry delays are
+:class:`greenroom.backoff.Backoff`.)"""
 
 from __future__ import annotations
 
@@ -38,23 +39,6 @@ class TokenBucket:
         self._refill(now_ms)
         missing = 1 - self._tokens
         return 0 if missing <= 0 else int(missing * self.period_ms / self.capacity) + 1
-
-
-@dataclass
-class Backoff:
-    """Exponential retry delays (1 s, 2 s, 4 s ... capped) so an outage is not hammered; reset on success."""
-
-    first_ms: int = 1_000
-    max_ms: int = 60_000
-    attempts: int = 0
-
-    def next_delay_ms(self) -> int:
-        delay = min(self.max_ms, self.first_ms * (2 ** min(self.attempts, 20)))
-        self.attempts += 1
-        return delay
-
-    def reset(self) -> None:
-        self.attempts = 0
 
 
 #: Estimated quota units per YouTube Data API call (estimates: Google's calculator may change them).

@@ -19,6 +19,7 @@ from typing import Any
 
 import sqlite_utils
 
+from greenroom.backoff import Backoff
 from greenroom.db import open_database
 from livekit.core.clock import Clock, SystemClock
 from livekit.platforms.auth import (
@@ -30,7 +31,6 @@ from livekit.platforms.auth import (
 )
 from livekit.platforms.base import BackgroundTasks, SessionStatus, retrying
 from livekit.platforms.rules import (
-    Backoff,
     QuotaLedger,
     chapter_warnings,
     chat_poll_interval_ms,
