@@ -4,7 +4,14 @@ import csv
 import io
 import json
 
-from greenroom.output import console_for_output, csv_cell, markdown_table, print_records, table_cell, text_cell
+from greenroom.output import (
+    console_for_output,
+    csv_cell,
+    markdown_table,
+    print_records,
+    table_cell,
+    text_cell,
+)
 
 RECORDS = [
     {"id": 1, "name": "[red]Jo[/red]\x1b[2J", "tags": ["a", "b"], "growth": 4.25, "custom": {"tier": "gold"}},

@@ -5,11 +5,11 @@ from __future__ import annotations
 import asyncio
 import json
 from dataclasses import asdict
-from datetime import UTC, datetime
 
 import click
 
 from greenroom.cli import get_workspace
+from greenroom.clock import utc_now
 from greenroom.errors import GreenroomError
 from greenroom.output import print_records
 from greenroom.text import terminal_safe
@@ -29,7 +29,7 @@ async def run_discovery(workspace: Workspace, youtube_keywords: str | None, twit
     youtube = youtube_stats_client(workspace) if youtube_keywords else None
     twitch = twitch_helix_client(workspace) if twitch_category else None
     try:
-        return await discover(db, youtube, twitch, datetime.now(UTC), youtube_keywords=youtube_keywords,
+        return await discover(db, youtube, twitch, utc_now(), youtube_keywords=youtube_keywords,
                               twitch_category=twitch_category, limit=limit)
     finally:
         if twitch is not None:
@@ -84,7 +84,7 @@ def discover_command(ctx: click.Context, youtube_keywords: str | None, twitch_ca
         source = " / ".join(filter(None, [youtube_keywords and f"youtube search {youtube_keywords!r}",
                                           twitch_category and f"twitch category {twitch_category!r}"]))
         added = add_prospects(workspace.database(), chosen, niche or youtube_keywords or twitch_category or "",
-                              source, datetime.now(UTC))
+                              source, utc_now())
     rows = [{**asdict(candidate), "rank": number, "tracked": f"#{candidate.influencer_id}"
              if candidate.influencer_id else ""} for number, candidate in enumerate(candidates, start=1)]
     if output_format == "json":

@@ -6,12 +6,12 @@ import csv
 import io
 import json
 from collections.abc import Sequence
-from datetime import UTC, datetime
 from pathlib import Path
 
 import click
 
 from greenroom.cli import get_workspace
+from greenroom.clock import utc_now
 from greenroom.errors import GreenroomError
 from greenroom.files import write_atomically
 from greenroom.output import csv_cell, markdown_table, print_records, table_cell
@@ -95,7 +95,7 @@ def benchmark_command(ctx: click.Context, period_text: str, kinds: tuple[str, ..
     if not people:
         raise GreenroomError(f"nobody of kind {' or '.join(chosen)} yet: import them with "
                              "`outreach import FILE --kind competitor` or `outreach influencers set ID kind=brand`")
-    now = datetime.now(UTC)
+    now = utc_now()
     rows = benchmark(people, stat_points(db, [p[0] for p in people]), now, period)
     records = [row.flat() for row in rows]
     title = f"Benchmark over the last {period.days} days ({now:%Y-%m-%d})"
