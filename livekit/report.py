@@ -18,15 +18,11 @@ from rich.text import Text
 
 from greenroom.output import markdown_table, text_cell
 from greenroom.text import markdown_escape, spreadsheet_safe
+from livekit.core.chapters import youtube_chapters
 from livekit.core.durations import format_clock, format_signed
 from livekit.core.show import SegmentState, Show, ShowStatus
 
 FORMATS = ("table", "csv", "json", "md", "chapters")
-
-#: YouTube only shows chapters when there are at least 3, each at least 10 seconds long.
-MIN_CHAPTERS = 3
-MIN_CHAPTER_MS = 10_000
-
 
 @dataclass(frozen=True)
 class ReportRow:
@@ -194,38 +190,14 @@ def report_markdown(report: ShowReport) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _chapter_time(ms: int) -> str:
-    """``05:30`` below an hour, ``1:02:03`` from then on (YouTube reads both; the first must be 00:00)."""
-    seconds = ms // 1000
-    hours, rest = divmod(seconds, 3600)
-    minutes, seconds = divmod(rest, 60)
-    if hours:
-        return f"{hours}:{minutes:02d}:{seconds:02d}"
-    return f"{minutes:02d}:{seconds:02d}"
-
-
 def report_chapters(report: ShowReport) -> tuple[str, list[str]]:
     """YouTube chapters from the actual start times, and warnings when YouTube would ignore them.
 
     Segments that never aired are left out; the first chapter is always ``00:00``.
     """
-    aired = sorted(
-        (row for row in report.rows if row.actual_start_ms is not None and row.actual_ms > 0),
-        key=lambda row: row.actual_start_ms or 0,
-    )
+    aired = [(row.actual_start_ms, row.title) for row in report.rows
+             if row.actual_start_ms is not None and row.actual_ms > 0]
     if not aired:
         return "", ["no segment has aired: there are no chapters"]
-    starts = [0] + [row.actual_start_ms or 0 for row in aired[1:]]
-    ends = starts[1:] + [report.length_ms]
-    lines = [
-        f"{_chapter_time(start)} {' '.join(row.title.split())}" for start, row in zip(starts, aired, strict=True)
-    ]
-    warnings = []
-    if len(aired) < MIN_CHAPTERS:
-        warnings.append(f"YouTube needs at least {MIN_CHAPTERS} chapters; this show has {len(aired)}")
-    for row, start, end in zip(aired, starts, ends, strict=True):
-        if end - start < MIN_CHAPTER_MS:
-            warnings.append(
-                f"chapter {row.title!r} lasts {format_clock(end - start)}; YouTube needs at least 10 seconds"
-            )
+    lines, warnings = youtube_chapters(aired, end_ms=report.length_ms)
     return "\n".join(lines) + "\n", warnings
