@@ -12,10 +12,12 @@ import csv
 import json
 import sys
 from collections.abc import Collection, Iterable, Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
 
+from greenroom.files import write_atomically
 from greenroom.text import spreadsheet_safe, terminal_safe
 
 if TYPE_CHECKING:
@@ -97,3 +99,14 @@ def markdown_table(columns: Sequence[str], rows: Iterable[Sequence[str]], *,
              "|" + "|".join("---:" if column in right_aligned else "---" for column in columns) + "|"]
     lines += ["|" + "|".join(f" {cell} " if cell else " " for cell in row) + "|" for row in rows]
     return lines
+
+
+def write_output(text: str, path: Path | None, done: str) -> None:
+    """Text for another tool (CSV, JSON, Markdown): to standard output, or to ``path`` replaced atomically
+    and then ``done`` (e.g. "wrote 3 appearances to log.csv") said on standard error, so a pipe only
+    ever receives the data."""
+    if path is None:
+        click.echo(text, nl=False)
+        return
+    write_atomically(path, text)
+    click.echo(done, err=True)

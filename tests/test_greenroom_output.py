@@ -11,6 +11,7 @@ from greenroom.output import (
     print_records,
     table_cell,
     text_cell,
+    write_output,
 )
 
 RECORDS = [
@@ -55,3 +56,15 @@ def test_markdown_table_aligns_figures_right_and_leaves_empty_cells_empty():
 def test_output_to_a_pipe_gets_a_fixed_width_console():
     console = console_for_output(width=140)
     assert (console.is_terminal, console.width) == (False, 140)
+
+
+def test_data_for_another_tool_goes_to_stdout_without_a_message(capsys):
+    write_output("a,b\n", None, "wrote it")
+    assert capsys.readouterr() == ("a,b\n", "")
+
+
+def test_data_written_to_a_file_is_whole_and_said_on_stderr_only(capsys, tmp_path):
+    target = tmp_path / "out.csv"
+    write_output("a,b\n", target, f"wrote {target}")
+    assert target.read_text() == "a,b\n"
+    assert capsys.readouterr() == ("", f"wrote {target}\n")

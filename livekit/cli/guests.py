@@ -11,8 +11,7 @@ from rich.text import Text
 
 from greenroom.cli import get_workspace
 from greenroom.errors import GreenroomError
-from greenroom.files import write_atomically
-from greenroom.output import console_for_output, text_cell
+from greenroom.output import console_for_output, text_cell, write_output
 from livekit.guests import GuestQueue
 from livekit.guests.core import GuestStatus
 from livekit.guests.export import log_csv, log_json, log_rows
@@ -130,12 +129,7 @@ def log(ctx: click.Context, show: str | None, guest: str | None, since: datetime
         console_for_output(width=140).print(table)
         return
     text = log_csv(entries) if output_format == "csv" else log_json(entries)
-    if output is None:
-        click.echo(text, nl=False)
-    else:
-        write_atomically(output, text)
-        click.echo(f"wrote {len(entries)} appearances to {output}", err=True)
-
+    write_output(text, output, f"wrote {len(entries)} appearances to {output}")
 
 
 @guests.command("note")

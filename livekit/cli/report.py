@@ -10,8 +10,7 @@ from rich.table import Table
 
 from greenroom.cli import get_workspace
 from greenroom.errors import GreenroomError
-from greenroom.files import write_atomically
-from greenroom.output import console_for_output, text_cell
+from greenroom.output import console_for_output, text_cell, write_output
 from livekit.core.durations import format_clock, format_signed
 from livekit.report import (
     FORMATS,
@@ -56,11 +55,7 @@ def report(ctx: click.Context, show_id: int | None, output_format: str, output: 
             click.secho(f"warning: {warning}", fg="yellow", err=True)
     else:
         text = {"csv": report_csv, "json": report_json, "md": report_markdown}[output_format](result)
-    if output is None:
-        click.echo(text, nl=False)
-    else:
-        write_atomically(output, text)
-        click.echo(f"wrote {output}", err=True)
+    write_output(text, output, f"wrote {output}")
 
 
 @click.command("shows")

@@ -13,8 +13,7 @@ import click
 
 from greenroom.cli import get_workspace
 from greenroom.errors import GreenroomError
-from greenroom.files import write_atomically
-from greenroom.output import FORMATS, print_records
+from greenroom.output import FORMATS, print_records, write_output
 from greenroom.text import terminal_safe
 from livekit.storage.shows import ShowStore
 from outreach.cli.numbers import COUNT, LIMIT
@@ -212,8 +211,4 @@ def export_command(ctx: click.Context, output_format: str, output: Path | None, 
     buffer = io.StringIO()
     with contextlib.redirect_stdout(buffer):
         print_records(rows, columns, output_format)
-    if output is None:
-        click.echo(buffer.getvalue(), nl=False)
-        return
-    write_atomically(output, buffer.getvalue())
-    click.echo(f"exported {len(rows)} people to {output}", err=True)
+    write_output(buffer.getvalue(), output, f"exported {len(rows)} people to {output}")
