@@ -24,6 +24,7 @@ from livekit.core.show import SegmentState, Show, ShowStatus
 
 FORMATS = ("table", "csv", "json", "md", "chapters")
 
+
 @dataclass(frozen=True)
 class ReportRow:
     number: int

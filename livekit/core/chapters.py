@@ -35,7 +35,7 @@ def youtube_chapters(starts: Iterable[tuple[int, str]], end_ms: int | None = Non
     warnings = []
     if len(ordered) < MIN_CHAPTERS:
         warnings.append(f"YouTube needs at least {MIN_CHAPTERS} chapters; this show has {len(ordered)}")
-    ends: list[int | None] = [start for start, _ in ordered[1:]] + [end_ms]
+    ends: list[int | None] = [*(start for start, _ in ordered[1:]), end_ms]
     for (start, title), end in zip(ordered, ends, strict=True):
         if end is not None and end - start < MIN_CHAPTER_MS:
             warnings.append(f"chapter {title!r} lasts {format_clock(end - start)}; "
