@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from greenroom.errors import GreenroomError, SecretsError
+from greenroom.files import PRIVATE_MODE, write_atomically
 
 
 @dataclass
@@ -58,9 +59,4 @@ def load_secrets_file(path: Path) -> dict[str, Any]:
 
 def write_private_file(path: Path, text: str) -> None:
     """Write ``text`` so that only the owner can ever read it (created 0600, replaced atomically)."""
-    temporary = path.with_name(f".{path.name}.tmp")
-    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
-        handle.write(text)
-    os.chmod(temporary, 0o600)
-    os.replace(temporary, path)
+    write_atomically(path, text, mode=PRIVATE_MODE)

@@ -16,14 +16,13 @@ from dataclasses import dataclass
 from rich.table import Table
 from rich.text import Text
 
+from greenroom.output import markdown_table, text_cell
+from greenroom.text import markdown_escape, spreadsheet_safe
+from livekit.core.chapters import youtube_chapters
 from livekit.core.durations import format_clock, format_signed
 from livekit.core.show import SegmentState, Show, ShowStatus
 
 FORMATS = ("table", "csv", "json", "md", "chapters")
-
-#: YouTube only shows chapters when there are at least 3, each at least 10 seconds long.
-MIN_CHAPTERS = 3
-MIN_CHAPTER_MS = 10_000
 
 
 @dataclass(frozen=True)
@@ -102,8 +101,8 @@ def _optional_signed(ms: int | None) -> str:
 
 
 def report_table(report: ShowReport) -> Table:
-    """A rich table; titles are Text objects so markup in them is shown, never interpreted."""
-    table = Table(title=Text(f"{report.title} ({report.status})"), show_footer=True)
+    """A rich table; titles are shown as typed: markup is not interpreted, escape sequences are made visible."""
+    table = Table(title=text_cell(f"{report.title} ({report.status})"), show_footer=True)
     table.add_column("#", "", justify="right")
     table.add_column("segment", "total")
     table.add_column("status")
@@ -116,7 +115,7 @@ def report_table(report: ShowReport) -> Table:
         delta = Text(_optional_signed(row.delta_ms), style="red" if (row.delta_ms or 0) > 0 else "green")
         table.add_row(
             str(row.number),
-            Text(row.title),
+            text_cell(row.title),
             row.status,
             format_clock(row.planned_start_ms),
             _optional_clock(row.actual_start_ms),
@@ -138,11 +137,6 @@ def _seconds(ms: int | None) -> str:
     return "" if ms is None else f"{ms / 1000:.3f}".rstrip("0").rstrip(".")
 
 
-def _spreadsheet_safe(text: str) -> str:
-    """Stop a title such as ``=HYPERLINK(...)`` from running as a formula when the CSV is opened."""
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
 def report_csv(report: ShowReport) -> str:
     """One row per segment, times in seconds, then a ``total`` row."""
     output = io.StringIO(newline="")
@@ -152,7 +146,7 @@ def report_csv(report: ShowReport) -> str:
         writer.writerow(
             [
                 row.number,
-                _spreadsheet_safe(row.title),
+                spreadsheet_safe(row.title),
                 row.status,
                 _seconds(row.planned_start_ms),
                 _seconds(row.actual_start_ms),
@@ -172,13 +166,8 @@ def report_json(report: ShowReport) -> str:
     return json.dumps(dataclasses.asdict(report), indent=2, ensure_ascii=False) + "\n"
 
 
-_MARKDOWN_SPECIAL = set("\\`*_{}[]<>()#+-!|~&")
-
-
-def markdown_escape(text: str) -> str:
-    """Backslash-escape punctuation so user text cannot inject markup, links, HTML or table cells."""
-    flat = " ".join(text.split())
-    return "".join("\\" + char if char in _MARKDOWN_SPECIAL else char for char in flat)
+_MARKDOWN_COLUMNS = ("#", "segment", "status", "planned start", "actual start", "planned", "actual", "delta")
+_MARKDOWN_RIGHT_ALIGNED = ("#", "planned start", "actual start", "planned", "actual", "delta")
 
 
 def report_markdown(report: ShowReport) -> str:
@@ -189,31 +178,17 @@ def report_markdown(report: ShowReport) -> str:
         f"ran {format_clock(report.length_ms)} ({format_signed(report.delta_ms)})"
         + (f", held {format_clock(report.held_ms)}." if report.held_ms else "."),
         "",
-        "| # | segment | status | planned start | actual start | planned | actual | delta |",
-        "|---:|---|---|---:|---:|---:|---:|---:|",
     ]
-    for row in report.rows:
-        actual = format_clock(row.actual_ms) if row.actual_start_ms is not None else ""
-        lines.append(
-            f"| {row.number} | {markdown_escape(row.title)} | {row.status} | {format_clock(row.planned_start_ms)} "
-            f"| {_optional_clock(row.actual_start_ms)} | {format_clock(row.planned_ms)} | {actual} "
-            f"| {_optional_signed(row.delta_ms)} |"
-        )
-    lines.append(
-        f"| | **total** | | | | {format_clock(report.planned_total_ms)} | {format_clock(report.length_ms)} "
-        f"| {format_signed(report.delta_ms)} |"
-    )
+    rows = [
+        [str(row.number), markdown_escape(row.title), row.status, format_clock(row.planned_start_ms),
+         _optional_clock(row.actual_start_ms), format_clock(row.planned_ms),
+         format_clock(row.actual_ms) if row.actual_start_ms is not None else "", _optional_signed(row.delta_ms)]
+        for row in report.rows
+    ]
+    rows.append(["", "**total**", "", "", "", format_clock(report.planned_total_ms), format_clock(report.length_ms),
+                 format_signed(report.delta_ms)])
+    lines += markdown_table(_MARKDOWN_COLUMNS, rows, right_aligned=_MARKDOWN_RIGHT_ALIGNED)
     return "\n".join(lines) + "\n"
-
-
-def _chapter_time(ms: int) -> str:
-    """``05:30`` below an hour, ``1:02:03`` from then on (YouTube reads both; the first must be 00:00)."""
-    seconds = ms // 1000
-    hours, rest = divmod(seconds, 3600)
-    minutes, seconds = divmod(rest, 60)
-    if hours:
-        return f"{hours}:{minutes:02d}:{seconds:02d}"
-    return f"{minutes:02d}:{seconds:02d}"
 
 
 def report_chapters(report: ShowReport) -> tuple[str, list[str]]:
@@ -221,23 +196,9 @@ def report_chapters(report: ShowReport) -> tuple[str, list[str]]:
 
     Segments that never aired are left out; the first chapter is always ``00:00``.
     """
-    aired = sorted(
-        (row for row in report.rows if row.actual_start_ms is not None and row.actual_ms > 0),
-        key=lambda row: row.actual_start_ms or 0,
-    )
+    aired = [(row.actual_start_ms, row.title) for row in report.rows
+             if row.actual_start_ms is not None and row.actual_ms > 0]
     if not aired:
         return "", ["no segment has aired: there are no chapters"]
-    starts = [0] + [row.actual_start_ms or 0 for row in aired[1:]]
-    ends = starts[1:] + [report.length_ms]
-    lines = [
-        f"{_chapter_time(start)} {' '.join(row.title.split())}" for start, row in zip(starts, aired, strict=True)
-    ]
-    warnings = []
-    if len(aired) < MIN_CHAPTERS:
-        warnings.append(f"YouTube needs at least {MIN_CHAPTERS} chapters; this show has {len(aired)}")
-    for row, start, end in zip(aired, starts, ends, strict=True):
-        if end - start < MIN_CHAPTER_MS:
-            warnings.append(
-                f"chapter {row.title!r} lasts {format_clock(end - start)}; YouTube needs at least 10 seconds"
-            )
+    lines, warnings = youtube_chapters(aired, end_ms=report.length_ms)
     return "\n".join(lines) + "\n", warnings

@@ -96,6 +96,16 @@ def test_notes_on_an_appearance_show_in_the_log(workspace):
     assert "Great energy" in run(workspace, "log").output
 
 
+
+def test_an_escape_sequence_in_a_note_is_shown_harmlessly_in_the_log_table(workspace):
+    appeared(workspace, "Jane Doe", 1_000, 2_000)
+    [entry] = GuestQueue(workspace.database()).log()
+    run(workspace, "note", str(entry["id"]), "\x1b[2Jgone")
+    output = run(workspace, "log").output
+    assert "\\x1b[2Jgone" in output
+    assert "\x1b" not in output
+
+
 def test_a_note_on_an_unknown_appearance_is_an_error(workspace):
     result = run(workspace, "note", "99", "x")
     assert result.exit_code == 2

@@ -14,7 +14,8 @@ import time
 import pytest
 from aiohttp import WSCloseCode, web
 
-from livekit.obs.adapter import Backoff, ObsAdapter, ObsConnectionError, ObsKickedError
+from greenroom.backoff import Backoff
+from livekit.obs.adapter import ObsAdapter, ObsConnectionError, ObsKickedError
 
 
 class ProtocolServer:
@@ -76,7 +77,7 @@ async def protocol_server(request):
 
 @pytest.mark.parametrize("protocol_server", ["kick"], indirect=True)
 async def test_after_being_kicked_the_adapter_refuses_to_reconnect(protocol_server):
-    adapter = ObsAdapter("127.0.0.1", protocol_server.port, "", timeout=2, backoff=Backoff(0.01, 0.05))
+    adapter = ObsAdapter("127.0.0.1", protocol_server.port, "", timeout=2, backoff=Backoff(first_ms=10, max_ms=50))
     try:
         await adapter.arun(adapter.connect)
         deadline = time.monotonic() + 5

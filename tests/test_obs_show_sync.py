@@ -7,7 +7,8 @@ import time
 
 import pytest
 
-from livekit.obs.adapter import Backoff, ObsAdapter, ObsRequestError
+from greenroom.backoff import Backoff
+from livekit.obs.adapter import ObsAdapter, ObsRequestError
 from livekit.obs.settings import ObsSettings
 from livekit.obs.show_sync import ObsShowState, ObsShowSync
 from tests.fixtures.obs import unique_source_name
@@ -23,7 +24,7 @@ def sources():
 
 
 def show_sync_for(server, sources, **options) -> ObsShowSync:
-    adapter = ObsAdapter(server.host, server.port, server.password, timeout=2, backoff=Backoff(0.05, 0.3))
+    adapter = ObsAdapter(server.host, server.port, server.password, timeout=2, backoff=Backoff(first_ms=50, max_ms=300))
     return ObsShowSync(adapter, **{"health_interval": 0.2, **sources, **options})
 
 

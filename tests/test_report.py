@@ -13,7 +13,6 @@ from livekit.cli.report import report, shows
 from livekit.core import FakeClock, Rundown, Segment, Show
 from livekit.report import (
     build_report,
-    markdown_escape,
     report_chapters,
     report_csv,
     report_json,
@@ -95,8 +94,23 @@ def test_markdown_is_a_table_with_totals(result):
     assert "| | **total** | | | | 4:30 | 3:40 | -0:50 |" in text
 
 
-def test_markdown_escapes_user_text_so_it_cannot_inject_markup():
-    assert markdown_escape("a | b <script>[x](y)") == r"a \| b \<script\>\[x\]\(y\)"
+def test_markdown_escapes_user_text_so_it_cannot_inject_markup_but_keeps_ampersands():
+    rundown = Rundown("Launch | <b>AMA</b>", (Segment("Cold open & welcome", 5 * S), Segment("[x](y)", 5 * S)))
+    show = Show(rundown, FakeClock())
+    show.start()
+    text = report_markdown(build_report(show))
+    assert text.startswith("# Launch \\| &lt;b&gt;AMA&lt;/b&gt;\n")
+    assert "| 1 | Cold open & welcome | on air |" in text
+    assert "| 2 | \\[x\\](y) | not reached |" in text
+
+
+def test_the_rich_table_shows_escape_sequences_in_titles_harmlessly():
+    show = Show(Rundown("Show", (Segment("Intro\x1b[2J", 5 * S),)), FakeClock())
+    show.start()
+    console = Console(file=io.StringIO(), width=140)
+    console.print(report_table(build_report(show)))
+    assert "Intro\\x1b[2J" in console.file.getvalue()
+    assert "\x1b[2J" not in console.file.getvalue()
 
 
 def test_the_rich_table_prints_titles_literally_not_as_markup():
@@ -159,7 +173,7 @@ def test_report_command_writes_a_file(workspace, tmp_path):
     target = tmp_path / "report.md"
     outcome = CliRunner().invoke(report, [str(show_id), "-f", "md", "-o", str(target)], obj=workspace)
     assert outcome.exit_code == 0, outcome.output
-    assert target.read_text().startswith("# Weekly Q\\&A")
+    assert target.read_text().startswith("# Weekly Q&A\n")
 
 
 def test_shows_command_lists_planned_and_actual_length(workspace):

@@ -46,6 +46,14 @@ def test_user_data_is_escaped_in_html_and_cannot_inject_markdown_links(library):
     assert "<a " not in rendered.html
 
 
+
+def test_user_data_with_pipes_quotes_and_ampersands_reads_as_typed_in_html(library):
+    folder, lib = library
+    (folder / "t.md.j2").write_text("{% set subject %}Hi{% endset %}\nHello {{ influencer.name }}\n")
+    rendered = lib.render("t.md.j2", variables(name='Tom & Jerry | "*Fit*" 1_000'))
+    assert rendered.html == "<p>Hello Tom &amp; Jerry | &#34;*Fit*&#34; 1_000</p>"
+    assert rendered.text == 'Hello Tom & Jerry | "*Fit*" 1_000\n'
+
 def test_missing_variable_names_template_file_and_line(library):
     folder, lib = library
     (folder / "t.txt.j2").write_text("{% set subject %}Hi{% endset %}\nline two\nDear {{ influencer.nickname }}\n")

@@ -1,8 +1,8 @@
-"""Chat notice rate limit and retry backoff (pure rules, injected time)."""
+"""Chat notice rate limit (pure rules, injected time)."""
 
 import pytest
 
-from livekit.platforms.rules import Backoff, TokenBucket
+from livekit.platforms.rules import TokenBucket
 
 
 def test_a_normal_account_sends_at_most_20_notices_per_30_seconds():
@@ -35,10 +35,3 @@ def test_a_clock_step_backwards_never_adds_sends():
 def test_a_bucket_needs_positive_sizes():
     with pytest.raises(ValueError):
         TokenBucket(0, 30_000, now_ms=0)
-
-
-def test_backoff_doubles_up_to_its_cap_and_resets():
-    backoff = Backoff(first_ms=1_000, max_ms=5_000)
-    assert [backoff.next_delay_ms() for _ in range(5)] == [1_000, 2_000, 4_000, 5_000, 5_000]
-    backoff.reset()
-    assert backoff.next_delay_ms() == 1_000

@@ -5,9 +5,9 @@ import stat
 
 import pytest
 
+from greenroom.backoff import Backoff
 from livekit.core.clock import FakeClock
 from livekit.platforms.auth import TwitchTokenStore
-from livekit.platforms.rules import Backoff
 from livekit.platforms.settings import TwitchSettings
 from livekit.platforms.twitch import TwitchSession
 from livekit.questions import IntakeRules, QuestionIntake, QuestionQueue

@@ -4,8 +4,6 @@ from datetime import UTC, datetime
 
 from livekit.platforms.rules import (
     QuotaLedger,
-    chapter_lines,
-    chapter_warnings,
     chat_poll_interval_ms,
     describe_with_chapters,
     ms_until_quota_reset,
@@ -54,23 +52,8 @@ def test_without_quota_left_polling_waits_at_least_a_minute():
     assert chat_poll_interval_ms(1_000, 0, 0) == 60_000
 
 
-def test_chapter_lines_start_at_zero_and_use_minutes_or_hours():
-    assert chapter_lines([(3_725, "Wrap-up"), (2, "Intro"), (65, "Q&A  with\nJane")]) == [
-        "00:00 Intro",
-        "01:05 Q&A with Jane",
-        "1:02:05 Wrap-up",
-    ]
-
-
-def test_chapter_warnings_explain_why_youtube_may_not_show_them():
-    assert chapter_warnings([(0, "Intro"), (60, "Blink"), (65, "End")]) == [
-        "chapters shorter than 10 s are ignored by YouTube: Blink"
-    ]
-    assert chapter_warnings([(0, "Only")]) == ["YouTube shows chapters only when there are at least 3"]
-
-
 def test_chapters_are_appended_to_the_description_and_replaced_on_rewrite():
-    first = describe_with_chapters("Our launch show.", [(0, "Intro")])
+    first = describe_with_chapters("Our launch show.", ["00:00 Intro"])
     assert first == "Our launch show.\n\nChapters:\n00:00 Intro"
-    assert describe_with_chapters(first, [(0, "Hello")]) == "Our launch show.\n\nChapters:\n00:00 Hello"
-    assert describe_with_chapters("", [(0, "Intro")]) == "Chapters:\n00:00 Intro"
+    assert describe_with_chapters(first, ["00:00 Hello"]) == "Our launch show.\n\nChapters:\n00:00 Hello"
+    assert describe_with_chapters("", ["00:00 Intro"]) == "Chapters:\n00:00 Intro"

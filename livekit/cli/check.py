@@ -9,6 +9,7 @@ import click
 
 from greenroom.cli import get_workspace
 from greenroom.errors import GreenroomError
+from greenroom.files import write_atomically
 from livekit.cli.obs import obs_connection_options
 from livekit.core.durations import format_clock
 from livekit.rundown import (
@@ -17,7 +18,6 @@ from livekit.rundown import (
     rundown_to_yaml,
     scene_problems,
     validate_rundown,
-    write_text_atomically,
 )
 
 
@@ -87,7 +87,7 @@ def _write(output: str, text: str, force: bool) -> None:
         raise GreenroomError(f"{path} already exists (use --force to replace it)")
     if not path.parent.is_dir():
         raise GreenroomError(f"{path.parent} is not a folder")
-    write_text_atomically(path, text)
+    write_atomically(path, text)
     click.echo(f"wrote {path}", err=True)
 
 

@@ -11,11 +11,10 @@ from rich.text import Text
 
 from greenroom.cli import get_workspace
 from greenroom.errors import GreenroomError
-from livekit.cli.output import console_for_output
+from greenroom.output import console_for_output, text_cell, write_output
 from livekit.guests import GuestQueue
 from livekit.guests.core import GuestStatus
 from livekit.guests.export import log_csv, log_json, log_rows
-from livekit.rundown import write_text_atomically
 from livekit.storage.shows import ShowStore
 
 SHOW_HELP = (
@@ -25,8 +24,9 @@ SHOW_HELP = (
 
 
 def _cells(*values: object) -> list[Text]:
-    """Plain text cells: a name like ``[red]Jo`` is shown as typed, never read as rich markup."""
-    return [Text(str(value)) for value in values]
+    """Cells shown as typed: ``[red]Jo`` is not read as rich markup, an escape sequence in a note is made
+    visible instead of reaching the terminal."""
+    return [text_cell(value) for value in values]
 
 
 @click.group("guests")
@@ -78,7 +78,7 @@ def list_guests(ctx: click.Context, show: str | None) -> None:
     if not rows:
         click.echo(f"no guests for {key or 'the next show'}")
         return
-    table = Table(title=f"Guests of {key or 'the next show'}")
+    table = Table(title=text_cell(f"Guests of {key or 'the next show'}"))
     for column in ("id", "#", "guest", "status", "topic", "booked by", "talking points"):
         table.add_column(column)
     for position, guest in enumerate(rows, start=1):
@@ -129,12 +129,7 @@ def log(ctx: click.Context, show: str | None, guest: str | None, since: datetime
         console_for_output(width=140).print(table)
         return
     text = log_csv(entries) if output_format == "csv" else log_json(entries)
-    if output is None:
-        click.echo(text, nl=False)
-    else:
-        write_text_atomically(output, text)
-        click.echo(f"wrote {len(entries)} appearances to {output}", err=True)
-
+    write_output(text, output, f"wrote {len(entries)} appearances to {output}")
 
 
 @guests.command("note")

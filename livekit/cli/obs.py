@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from greenroom.cli import get_workspace
+from greenroom.text import terminal_safe
 from livekit.obs.adapter import ObsAdapter
 from livekit.obs.settings import PASSWORD_ENV, ObsSettings
 
@@ -53,9 +54,4 @@ def status(ctx: click.Context, obs_host: str | None, obs_port: int | None, obs_p
         ]
     width = max(len(label) for label, _ in rows)
     for label, value in rows:
-        click.echo(f"{label.ljust(width)}  {printable(value)}")
-
-
-def printable(text: str) -> str:
-    """OBS names are user data: never let them smuggle terminal control sequences."""
-    return "".join(ch if ch.isprintable() else repr(ch)[1:-1] for ch in text)
+        click.echo(f"{label.ljust(width)}  {terminal_safe(value)}")  # OBS names are user data

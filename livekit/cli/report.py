@@ -7,11 +7,10 @@ from pathlib import Path
 
 import click
 from rich.table import Table
-from rich.text import Text
 
 from greenroom.cli import get_workspace
 from greenroom.errors import GreenroomError
-from livekit.cli.output import console_for_output
+from greenroom.output import console_for_output, text_cell, write_output
 from livekit.core.durations import format_clock, format_signed
 from livekit.report import (
     FORMATS,
@@ -22,7 +21,6 @@ from livekit.report import (
     report_markdown,
     report_table,
 )
-from livekit.rundown import write_text_atomically
 from livekit.storage.shows import ShowStore
 
 
@@ -57,11 +55,7 @@ def report(ctx: click.Context, show_id: int | None, output_format: str, output: 
             click.secho(f"warning: {warning}", fg="yellow", err=True)
     else:
         text = {"csv": report_csv, "json": report_json, "md": report_markdown}[output_format](result)
-    if output is None:
-        click.echo(text, nl=False)
-    else:
-        write_text_atomically(output, text)
-        click.echo(f"wrote {output}", err=True)
+    write_output(text, output, f"wrote {output}")
 
 
 @click.command("shows")
@@ -82,7 +76,7 @@ def shows(ctx: click.Context, limit: int) -> None:
         actual = record.actual_ms
         table.add_row(
             str(record.id),
-            Text(record.title),
+            text_cell(record.title),
             date,
             record.status,
             format_clock(record.planned_ms),

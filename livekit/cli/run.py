@@ -10,8 +10,8 @@ import click
 
 from greenroom.cli import get_workspace
 from greenroom.errors import ConfigError
+from greenroom.output import console_for_output
 from greenroom.workspace import Workspace
-from livekit.cli.output import console_for_output
 from livekit.core.clock import wall_clock_ms
 from livekit.core.durations import format_clock
 from livekit.obs.settings import ObsSettings

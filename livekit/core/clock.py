@@ -1,5 +1,8 @@
 """Where the show core gets "now": integer epoch milliseconds from an injected clock.
 
+The wall clock itself is :func:`greenroom.clock.wall_clock_ms` (shared with outreach); it is re-exported
+here for the runner and the web app.
+
 Epoch (wall-clock) milliseconds are the single time base of the core and of the event log, because a
 monotonic clock is meaningless in another process: after ``kill -9`` the new runner replays the stored
 events against ``time.time_ns() // 1_000_000`` and gets the right elapsed times. The price is that a
@@ -8,19 +11,17 @@ wall-clock step during a show (an NTP correction) shifts the timers by that step
 
 from __future__ import annotations
 
-import time
 from typing import Protocol
+
+from greenroom.clock import wall_clock_ms
+
+__all__ = ["Clock", "FakeClock", "SystemClock", "wall_clock_ms"]
 
 
 class Clock(Protocol):
     def now_ms(self) -> int:
         """Milliseconds since the Unix epoch."""
         ...
-
-
-def wall_clock_ms() -> int:
-    """Now, in epoch milliseconds: the one time base of shows, guests and pages."""
-    return time.time_ns() // 1_000_000
 
 
 class SystemClock:

@@ -9,6 +9,8 @@ import json
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from greenroom.text import spreadsheet_safe
+
 LOG_COLUMNS = (
     "show", "guest", "pronouns", "title_or_handle", "topic", "booked_by", "on_air", "off_air", "duration_s", "notes",
 )
@@ -37,13 +39,6 @@ def log_rows(entries: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
         }
         for entry in entries
     ]
-
-
-def spreadsheet_safe(value: Any) -> Any:
-    """A name such as ``=HYPERLINK(...)`` must not run as a formula when the CSV is opened (OWASP)."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value
 
 
 def log_csv(entries: Iterable[Mapping[str, Any]]) -> str:

@@ -1,7 +1,6 @@
 """OBS Studio integration: the websocket adapter, its settings, show sync and a headless launcher for tests."""
 
 from livekit.obs.adapter import (
-    Backoff,
     ObsAdapter,
     ObsAuthError,
     ObsConnectionError,
@@ -15,7 +14,6 @@ from livekit.obs.adapter import (
 from livekit.obs.settings import ObsSettings
 
 __all__ = [
-    "Backoff",
     "ObsAdapter",
     "ObsAuthError",
     "ObsConnectionError",

@@ -23,7 +23,7 @@ import socket
 import struct
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -33,6 +33,7 @@ from obswebsocket import events as obs_events
 from obswebsocket import obsws
 from obswebsocket.base_classes import Baserequests
 
+from greenroom.backoff import Backoff
 from greenroom.errors import GreenroomError
 
 log = logging.getLogger(__name__)
@@ -148,21 +149,6 @@ class OutputStatus:
         if self.paused:
             return "paused"
         return "active" if self.active else "stopped"
-
-
-class Backoff:
-    """Delays between reconnection attempts: doubling from ``initial`` up to ``maximum`` seconds."""
-
-    def __init__(self, initial: float = 0.25, maximum: float = 5.0, factor: float = 2.0) -> None:
-        self.initial = initial
-        self.maximum = maximum
-        self.factor = factor
-
-    def delays(self) -> Iterator[float]:
-        delay = self.initial
-        while True:
-            yield delay
-            delay = min(delay * self.factor, self.maximum)
 
 
 class _Client(obsws):
@@ -361,7 +347,7 @@ class ObsAdapter:
         self.host = host
         self.port = port
         self.timeout = timeout
-        self.backoff = backoff or Backoff()
+        self.backoff = backoff or Backoff(first_ms=250, max_ms=5_000)
         self._worker_flag = threading.local()
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="obs-worker",
                                             initializer=self._mark_worker)
@@ -414,7 +400,8 @@ class ObsAdapter:
 
         The waits between attempts happen on the event loop, so a reconnecting show stays responsive.
         """
-        for delay in self.backoff.delays():
+        for delay_ms in self.backoff.delays_ms():
+            delay = delay_ms / 1000
             self.raise_if_kicked()
             try:
                 await self.arun(self._connect)

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from greenroom.backoff import Backoff
 from greenroom.errors import ConfigError
 from greenroom.workspace import Workspace
-from livekit.obs.adapter import Backoff, ObsAdapter
+from livekit.obs.adapter import ObsAdapter
 
 PASSWORD_ENV = "OBS_WEBSOCKET_PASSWORD"
 DEFAULT_PROMPT_SOURCE = "Greenroom Prompt"

@@ -12,8 +12,8 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
 
+from greenroom.backoff import Backoff
 from livekit.core.clock import Clock
-from livekit.platforms.rules import Backoff
 
 logger = logging.getLogger(__name__)
 

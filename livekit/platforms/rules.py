@@ -1,12 +1,11 @@
-"""Pure rules of the platform sessions (no I/O, clock injected): chat rate limit, retry backoff, YouTube
-quota budget, and VOD chapter lines. Kept apart so they are tested exactly and quickly."""
+"""Pure rules of the platform sessions (no I/O, clock injected): chat rate limit, YouTube quota budget, and
+the VOD description's chapter block. Kept apart so they are tested exactly and quickly. (Retry delays are
+:class:`greenroom.backoff.Backoff`.)"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, timezone
-
-from livekit.core.durations import format_clock
 
 
 class TokenBucket:
@@ -38,23 +37,6 @@ class TokenBucket:
         self._refill(now_ms)
         missing = 1 - self._tokens
         return 0 if missing <= 0 else int(missing * self.period_ms / self.capacity) + 1
-
-
-@dataclass
-class Backoff:
-    """Exponential retry delays (1 s, 2 s, 4 s ... capped) so an outage is not hammered; reset on success."""
-
-    first_ms: int = 1_000
-    max_ms: int = 60_000
-    attempts: int = 0
-
-    def next_delay_ms(self) -> int:
-        delay = min(self.max_ms, self.first_ms * (2 ** min(self.attempts, 20)))
-        self.attempts += 1
-        return delay
-
-    def reset(self) -> None:
-        self.attempts = 0
 
 
 #: Estimated quota units per YouTube Data API call (estimates: Google's calculator may change them).
@@ -137,36 +119,11 @@ def chat_poll_interval_ms(
     return max(server_hint_ms, minimum_ms, budget_interval)
 
 
-def chapter_lines(chapters: list[tuple[int, str]]) -> list[str]:
-    """``00:00 Intro`` lines from (offset seconds, title), sorted; the first is forced to 00:00 as YouTube
-    requires (it only shows chapters when the list starts at 0:00, has 3+ entries each 10 s or longer)."""
-    ordered = sorted(chapters)
-    lines = []
-    for index, (offset, title) in enumerate(ordered):
-        seconds = 0 if index == 0 else max(0, offset)
-        stamp = format_clock(seconds * 1000)
-        if seconds < 3600 and len(stamp) == 4:
-            stamp = "0" + stamp
-        lines.append(f"{stamp} {' '.join(title.split())}")
-    return lines
-
-
-def chapter_warnings(chapters: list[tuple[int, str]]) -> list[str]:
-    """Why YouTube might not show these chapters (said in status, the description is written anyway)."""
-    ordered = sorted(chapters)
-    warnings = []
-    if len(ordered) < 3:
-        warnings.append("YouTube shows chapters only when there are at least 3")
-    short = [title for (start, title), (end, _) in zip(ordered, ordered[1:], strict=False) if end - start < 10]
-    if short:
-        warnings.append(f"chapters shorter than 10 s are ignored by YouTube: {', '.join(short)}")
-    return warnings
-
-
-def describe_with_chapters(description: str, chapters: list[tuple[int, str]], marker: str = "Chapters:") -> str:
-    """The broadcast description with a chapter block appended (replacing one we wrote before)."""
+def describe_with_chapters(description: str, chapter_lines: list[str], marker: str = "Chapters:") -> str:
+    """The broadcast description with a block of chapter lines (see :func:`livekit.core.chapters.youtube_chapters`)
+    appended, replacing one we wrote before."""
     kept = description.split(f"\n\n{marker}\n", 1)[0] if f"\n\n{marker}\n" in description else description
     if kept.startswith(f"{marker}\n"):
         kept = ""
-    block = "\n".join([marker, *chapter_lines(chapters)])
+    block = "\n".join([marker, *chapter_lines])
     return f"{kept.rstrip()}\n\n{block}" if kept.strip() else block

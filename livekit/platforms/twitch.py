@@ -14,6 +14,7 @@ from typing import Any
 
 import aiohttp
 
+from greenroom.backoff import Backoff
 from livekit.core.clock import Clock, SystemClock
 from livekit.platforms.auth import (
     AuthError,
@@ -25,7 +26,7 @@ from livekit.platforms.auth import (
     twitch_auth_command,
 )
 from livekit.platforms.base import BackgroundTasks, SessionStatus, retrying
-from livekit.platforms.rules import Backoff, TokenBucket
+from livekit.platforms.rules import TokenBucket
 from livekit.platforms.settings import TwitchSettings
 from livekit.questions.core import ChatMessage
 from livekit.questions.intake import QuestionIntake

@@ -19,7 +19,9 @@ from typing import Any
 
 import sqlite_utils
 
+from greenroom.backoff import Backoff
 from greenroom.db import open_database
+from livekit.core.chapters import youtube_chapters
 from livekit.core.clock import Clock, SystemClock
 from livekit.platforms.auth import (
     AuthError,
@@ -30,9 +32,7 @@ from livekit.platforms.auth import (
 )
 from livekit.platforms.base import BackgroundTasks, SessionStatus, retrying
 from livekit.platforms.rules import (
-    Backoff,
     QuotaLedger,
-    chapter_warnings,
     chat_poll_interval_ms,
     describe_with_chapters,
     ms_until_quota_reset,
@@ -438,11 +438,11 @@ class YouTubeSession:
             return
         if self.broadcast["status"]["lifeCycleStatus"] in ("testing", "live"):
             await self._retry(lambda: self._transition("complete"), "broadcast")
-        await self._retry(lambda: self._write_chapters(chapters), "chapters")
-        warnings = chapter_warnings(chapters)
+        lines, warnings = youtube_chapters((seconds * 1000, title) for seconds, title in chapters)
+        await self._retry(lambda: self._write_chapters(lines), "chapters")
         self._status.update(chapter_warnings=warnings)
 
-    async def _write_chapters(self, chapters: list[tuple[int, str]]) -> None:
+    async def _write_chapters(self, lines: list[str]) -> None:
         assert self.broadcast is not None
         snippet = self.broadcast["snippet"]
         body = {
@@ -450,13 +450,13 @@ class YouTubeSession:
             "snippet": {
                 "title": snippet["title"],
                 "scheduledStartTime": snippet["scheduledStartTime"],
-                "description": describe_with_chapters(snippet.get("description", ""), chapters),
+                "description": describe_with_chapters(snippet.get("description", ""), lines),
             },
         }
         self.broadcast = await self.call(
             "liveBroadcasts.update", lambda yt: yt.liveBroadcasts().update(part="snippet", body=body)
         )
-        self._status.update(chapters_written=len(chapters))
+        self._status.update(chapters_written=len(lines))
         self._publish_quota()
 
     # ------------------------------------------------------------------ chat

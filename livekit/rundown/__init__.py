@@ -7,11 +7,10 @@ Public API::
     parse_rundown_yaml(text, source) / parse_rundown_csv(text, source) -> Rundown
     rundown_to_yaml(rundown) / rundown_to_csv(rundown) -> str
     scene_problems(rundown, scenes) -> [Problem]   # scenes: the names OBS knows
-    write_text_atomically(path, text)              # nothing half-written
 """
 
 from livekit.rundown.csv_format import parse_rundown_csv, rundown_to_csv
-from livekit.rundown.files import load_rundown, validate_rundown, write_text_atomically
+from livekit.rundown.files import load_rundown, validate_rundown
 from livekit.rundown.problems import Problem, RundownError
 from livekit.rundown.scenes import scene_problems
 from livekit.rundown.yaml_format import parse_rundown_yaml, rundown_to_yaml
@@ -26,5 +25,4 @@ __all__ = [
     "rundown_to_yaml",
     "scene_problems",
     "validate_rundown",
-    "write_text_atomically",
 ]

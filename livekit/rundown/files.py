@@ -1,9 +1,7 @@
-"""Reading rundown files by extension and writing files so that nothing is ever half-written."""
+"""Reading rundown files by extension (writing them goes through :func:`greenroom.files.write_atomically`)."""
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 
 from livekit.core.rundown import Rundown
@@ -49,17 +47,3 @@ def load_rundown(path: str | Path) -> Rundown:
         raise RundownError(problems)
     return rundown
 
-
-def write_text_atomically(path: str | Path, text: str) -> None:
-    """Write to a temporary file beside ``path`` then rename it over: readers see old or new, never half."""
-    path = Path(path)
-    descriptor, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent or ".")
-    try:
-        with os.fdopen(descriptor, "w", encoding="utf-8", newline="") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise

@@ -5,14 +5,15 @@ from __future__ import annotations
 import asyncio
 import json
 from dataclasses import asdict
-from datetime import UTC, datetime
 
 import click
 
 from greenroom.cli import get_workspace
+from greenroom.clock import utc_now
 from greenroom.errors import GreenroomError
+from greenroom.output import print_records
+from greenroom.text import terminal_safe
 from greenroom.workspace import Workspace
-from outreach.cli.output import print_records, safe_text
 from outreach.core.discovery import Candidate
 
 COLUMNS = ("rank", "platform", "handle", "name", "followers", "live_viewers", "videos", "growth_30d", "tracked")
@@ -28,7 +29,7 @@ async def run_discovery(workspace: Workspace, youtube_keywords: str | None, twit
     youtube = youtube_stats_client(workspace) if youtube_keywords else None
     twitch = twitch_helix_client(workspace) if twitch_category else None
     try:
-        return await discover(db, youtube, twitch, datetime.now(UTC), youtube_keywords=youtube_keywords,
+        return await discover(db, youtube, twitch, utc_now(), youtube_keywords=youtube_keywords,
                               twitch_category=twitch_category, limit=limit)
     finally:
         if twitch is not None:
@@ -83,12 +84,12 @@ def discover_command(ctx: click.Context, youtube_keywords: str | None, twitch_ca
         source = " / ".join(filter(None, [youtube_keywords and f"youtube search {youtube_keywords!r}",
                                           twitch_category and f"twitch category {twitch_category!r}"]))
         added = add_prospects(workspace.database(), chosen, niche or youtube_keywords or twitch_category or "",
-                              source, datetime.now(UTC))
+                              source, utc_now())
     rows = [{**asdict(candidate), "rank": number, "tracked": f"#{candidate.influencer_id}"
              if candidate.influencer_id else ""} for number, candidate in enumerate(candidates, start=1)]
     if output_format == "json":
         click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
     else:
         print_records(rows, COLUMNS, "table")
-    click.echo(safe_text(f"{len(candidates)} found, {sum(1 for c in candidates if c.tracked) - len(added)} "
-                         f"already tracked, {len(added)} added as prospects"), err=True)
+    click.echo(terminal_safe(f"{len(candidates)} found, {sum(1 for c in candidates if c.tracked) - len(added)} "
+                             f"already tracked, {len(added)} added as prospects"), err=True)

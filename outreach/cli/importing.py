@@ -10,7 +10,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from greenroom.cli import get_workspace
-from outreach.cli.output import safe_text
+from greenroom.text import terminal_safe
 from outreach.core.influencer import FIELDS, KINDS
 from outreach.importing import import_file
 
@@ -59,8 +59,8 @@ def import_command(ctx: click.Context, file: Path, mapping: tuple[str, ...], kin
         who = f" {outcome.name}" if outcome.name else ""
         number = f" #{outcome.influencer_id}" if outcome.action == "added" and outcome.influencer_id else ""
         why = f": {outcome.reason}" if outcome.reason else ""
-        click.echo(safe_text(f"{outcome.where}: {outcome.action}{number}{who}{why}"))
+        click.echo(terminal_safe(f"{outcome.where}: {outcome.action}{number}{who}{why}"))
     custom = sorted(target for target in report.mapping.values() if target.startswith("custom."))
     if custom:
-        click.echo(safe_text(f"kept as custom fields: {', '.join(custom)}"))
-    click.echo(safe_text(report.summary))
+        click.echo(terminal_safe(f"kept as custom fields: {', '.join(custom)}"))
+    click.echo(terminal_safe(report.summary))

@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 import io
 import json
-import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -14,9 +13,10 @@ import click
 
 from greenroom.cli import get_workspace
 from greenroom.errors import GreenroomError
+from greenroom.output import FORMATS, print_records, write_output
+from greenroom.text import terminal_safe
 from livekit.storage.shows import ShowStore
 from outreach.cli.numbers import COUNT, LIMIT
-from outreach.cli.output import FORMATS, print_records, safe_text
 from outreach.core.influencer import FIELDS, KINDS, STAGES
 from outreach.guest_booking import book_influencer
 from outreach.storage.influencers import (
@@ -118,12 +118,12 @@ def show_command(ctx: click.Context, reference: str, output_format: str) -> None
             value = ", ".join(map(str, value))
         elif isinstance(value, dict):
             value = json.dumps(value, ensure_ascii=False)
-        click.echo(safe_text(f"{key:>18}: {value}"))
+        click.echo(terminal_safe(f"{key:>18}: {value}"))
     for stat in record["stats"]:
-        click.echo(safe_text(f"{'stats':>18}: {stat['platform']} {stat['handle']}: {stat['followers']} followers, "
-                             f"{stat['views']} views, {stat['videos']} videos ({stat['taken_at']})"))
+        click.echo(terminal_safe(f"{'stats':>18}: {stat['platform']} {stat['handle']}: {stat['followers']} followers, "
+                                 f"{stat['views']} views, {stat['videos']} videos ({stat['taken_at']})"))
     for event in record["activity"]:
-        click.echo(safe_text(f"{'history':>18}: {event['at']} {event['kind']} {event['detail'] or ''}".rstrip()))
+        click.echo(terminal_safe(f"{'history':>18}: {event['at']} {event['kind']} {event['detail'] or ''}".rstrip()))
 
 
 @influencers.command("set")
@@ -145,7 +145,7 @@ def set_command(ctx: click.Context, reference: str, assignments: tuple[str, ...]
         values[name.strip()] = value
     db = get_workspace(ctx).database()
     record = set_fields(db, find_influencer(db, reference), values)
-    click.echo(safe_text(f"#{record['id']} {record['name']}: set {', '.join(values)}"))
+    click.echo(terminal_safe(f"#{record['id']} {record['name']}: set {', '.join(values)}"))
 
 
 @influencers.command("tag")
@@ -187,7 +187,7 @@ def book_command(ctx: click.Context, reference: str, show: str | None, topic: st
                                      talking_points=talking_points, booked_by=booked_by)
     where = guest["show"] or "the next show"
     verb = "booked" if created else "already booked"
-    click.echo(safe_text(f"{verb}: guest {guest['id']} {guest['lower_third']} ({guest['status']}) for {where}"))
+    click.echo(terminal_safe(f"{verb}: guest {guest['id']} {guest['lower_third']} ({guest['status']}) for {where}"))
 
 
 @influencers.command("export")
@@ -211,14 +211,4 @@ def export_command(ctx: click.Context, output_format: str, output: Path | None, 
     buffer = io.StringIO()
     with contextlib.redirect_stdout(buffer):
         print_records(rows, columns, output_format)
-    if output is None:
-        click.echo(buffer.getvalue(), nl=False)
-        return
-    temporary = output.with_name(f".{output.name}.tmp")
-    try:
-        temporary.write_text(buffer.getvalue(), encoding="utf-8")
-        os.replace(temporary, output)
-    except OSError as error:
-        temporary.unlink(missing_ok=True)
-        raise GreenroomError(f"{output}: cannot write: {error.strerror}") from None
-    click.echo(f"exported {len(rows)} people to {output}", err=True)
+    write_output(buffer.getvalue(), output, f"exported {len(rows)} people to {output}")

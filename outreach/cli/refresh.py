@@ -10,7 +10,8 @@ from dataclasses import asdict
 import click
 
 from greenroom.cli import get_workspace
-from outreach.cli.output import print_records, safe_text
+from greenroom.output import print_records
+from greenroom.text import terminal_safe
 from outreach.storage.influencers import find_influencer
 
 COLUMNS = ("influencer_id", "name", "platform", "handle", "followers", "views", "videos", "error")
@@ -46,7 +47,7 @@ def refresh(ctx: click.Context, references: tuple[str, ...], platforms: tuple[st
                                "twitch_calls": report.twitch_calls}, ensure_ascii=False, indent=2))
     elif rows:
         print_records(rows, COLUMNS, "table")
-    click.echo(safe_text(f"refreshed {report.refreshed}, failed {report.failed}; YouTube quota units used "
-                         f"{report.youtube_units}, Twitch calls {report.twitch_calls}"), err=True)
+    click.echo(terminal_safe(f"refreshed {report.refreshed}, failed {report.failed}; YouTube quota units used "
+                             f"{report.youtube_units}, Twitch calls {report.twitch_calls}"), err=True)
     if report.lines and report.refreshed == 0:
         sys.exit(1)

@@ -5,16 +5,17 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
 from collections.abc import Sequence
-from datetime import UTC, datetime
 from pathlib import Path
 
 import click
 
 from greenroom.cli import get_workspace
+from greenroom.clock import utc_now
 from greenroom.errors import GreenroomError
-from outreach.cli.output import csv_cell, print_records, safe_text
+from greenroom.files import write_atomically
+from greenroom.output import csv_cell, markdown_table, print_records, table_cell
+from greenroom.text import markdown_escape
 from outreach.core.benchmark import BenchmarkRow, InvalidPeriod, benchmark, parse_period
 from outreach.storage.influencers import stat_points
 
@@ -23,18 +24,11 @@ COLUMNS = ("name", "kind", "audience", "growth_%", "youtube_subscribers", "youtu
 
 
 def _markdown(records: Sequence[dict[str, object]], title: str) -> str:
-    def text(value: object) -> str:
-        if value is None:
-            return ""
-        if isinstance(value, float):
-            return f"{value:+.1f}%"
-        # Pipes and newlines would break the table; < > & are escaped for renderers that allow HTML.
-        return (str(value).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-                .replace("|", "\\|").replace("\n", " "))
-
-    lines = [f"## {text(title)}", "", "| " + " | ".join(COLUMNS) + " |",
-             "|" + "|".join("---:" if c not in ("name", "kind") else "---" for c in COLUMNS) + "|"]
-    lines += ["| " + " | ".join(text(record[c]) for c in COLUMNS) + " |" for record in records]
+    # Names are user text (escaped); figures are ours, and a "+4.0%" must not be read as a list marker.
+    rows = [[markdown_escape(v) if isinstance(v := record[c], str) else table_cell(v) for c in COLUMNS]
+            for record in records]
+    lines = [f"## {markdown_escape(title)}", "",
+             *markdown_table(COLUMNS, rows, right_aligned=[c for c in COLUMNS if c not in ("name", "kind")])]
     return "\n".join(lines) + "\n"
 
 
@@ -69,17 +63,7 @@ def render_png(rows: Sequence[BenchmarkRow], path: Path, title: str) -> None:
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png", dpi=100)
     plt.close(figure)
-    _write_atomically(path, buffer.getvalue())
-
-
-def _write_atomically(path: Path, data: bytes) -> None:
-    temporary = path.with_name(f".{path.name}.tmp")
-    try:
-        temporary.write_bytes(data)
-        os.replace(temporary, path)
-    except OSError as error:
-        temporary.unlink(missing_ok=True)
-        raise GreenroomError(f"{path}: cannot write: {error.strerror}") from None
+    write_atomically(path, buffer.getvalue())
 
 
 @click.command("benchmark")
@@ -111,7 +95,7 @@ def benchmark_command(ctx: click.Context, period_text: str, kinds: tuple[str, ..
     if not people:
         raise GreenroomError(f"nobody of kind {' or '.join(chosen)} yet: import them with "
                              "`outreach import FILE --kind competitor` or `outreach influencers set ID kind=brand`")
-    now = datetime.now(UTC)
+    now = utc_now()
     rows = benchmark(people, stat_points(db, [p[0] for p in people]), now, period)
     records = [row.flat() for row in rows]
     title = f"Benchmark over the last {period.days} days ({now:%Y-%m-%d})"
@@ -126,7 +110,7 @@ def benchmark_command(ctx: click.Context, period_text: str, kinds: tuple[str, ..
         writer.writerows([[csv_cell(record[c]) for c in COLUMNS] for record in records])
         click.echo(buffer.getvalue(), nl=False)
     else:
-        print_records(records, COLUMNS, "table", title=safe_text(title))
+        print_records(records, COLUMNS, "table", title=title)
     if png_path is not None:
         render_png(rows, png_path, title)
         click.echo(f"chart written to {png_path}", err=True)

@@ -17,6 +17,7 @@ from typing import Any
 
 import sqlite_utils
 
+from greenroom.clock import utc_now
 from outreach.core.influencer import (
     IDENTITY_PLATFORMS,
     KINDS,
@@ -30,7 +31,7 @@ from outreach.core.influencer import (
 )
 from outreach.importing.columns import map_columns, parse_overrides
 from outreach.importing.reader import ImportFileError, Source, open_source
-from outreach.storage.influencers import known_timezones, person_from_row, timestamp, utc_now
+from outreach.storage.influencers import known_timezones, person_from_row, timestamp
 
 #: How many problems an error message lists before summarising the rest.
 MAX_LISTED_PROBLEMS = 20

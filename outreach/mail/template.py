@@ -34,17 +34,17 @@ from jinja2.exceptions import SecurityError
 from jinja2.filters import make_attrgetter
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 from jinja2.utils import Namespace
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from greenroom.errors import GreenroomError
 from greenroom.templates import default_templates_dir
+from greenroom.text import markdown_escape
 
 MAX_SOURCE_BYTES = 64 * 1024
 MAX_OUTPUT_CHARS = 256 * 1024
 MAX_SUBJECT_CHARS = 250
 MAX_REPEAT = 100_000
 TEMPLATE_SUFFIXES = (".md.j2", ".txt.j2")
-_MARKDOWN_SPECIALS = re.compile(r"([\\`*_{}\[\]()#+\-.!|~])")
 
 
 class EmailTemplateError(GreenroomError):
@@ -442,10 +442,22 @@ class _Environment(ImmutableSandboxedEnvironment):
 
 
 def _markdown_safe(value: Any) -> Any:
-    """User data must stay text in the HTML part: no Markdown links or emphasis injected through a name."""
+    """User data must stay text in the HTML part: no HTML, Markdown links or emphasis injected through a name.
+
+    HTML-escaped first (as autoescape would, quotes included), then escaped by the project's one Markdown
+    rule (:func:`greenroom.text.markdown_escape`); marked safe so autoescape does not escape it twice.
+    """
     if isinstance(value, Markup) or not isinstance(value, str):
         return value
-    return _MARKDOWN_SPECIALS.sub(r"\\\1", value)
+    return Markup(markdown_escape(str(escape(value))))
+
+
+def _markdown_to_html(source: str) -> str:
+    """Python-Markdown reads ``\\|`` as a literal pipe only with its tables extension; our escaper writes
+    it for table cells, so teach the plain converter too (no tables are enabled in emails)."""
+    converter = markdown.Markdown(output_format="html")
+    converter.ESCAPED_CHARS = [*converter.ESCAPED_CHARS, "|"]
+    return converter.convert(source)
 
 
 class TemplateLibrary:
@@ -481,7 +493,7 @@ class TemplateLibrary:
         html = None
         if name.endswith(".md.j2"):
             _, escaped_source = self._render(self._html_env, name, variables, need_subject)
-            html = markdown.markdown(escaped_source, output_format="html")
+            html = _markdown_to_html(escaped_source)
         return RenderedEmail(subject=subject, text=text, html=html)
 
     def _load(self, env: _Environment, name: str) -> Template:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import os
 import smtplib
 import ssl
 from dataclasses import dataclass
@@ -17,6 +16,7 @@ from pathlib import Path
 from typing import Protocol
 
 from greenroom.errors import GreenroomError
+from greenroom.files import write_atomically
 from outreach.mail.tls import verified_context
 
 log = logging.getLogger(__name__)
@@ -47,12 +47,7 @@ class EmlTransport:
     def send(self, sender: str, recipient: str, raw: bytes, name: str) -> Delivery:
         self.folder.mkdir(parents=True, exist_ok=True)
         final = self.folder / f"{name}.eml"
-        partial = self.folder / f".{name}.eml.tmp"
-        with partial.open("wb") as handle:
-            handle.write(raw)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(partial, final)
+        write_atomically(final, raw)
         return Delivery("sent", str(final))
 
     def close(self) -> None:

@@ -14,6 +14,7 @@ from typing import Any
 
 import sqlite_utils
 
+from greenroom.clock import utc_now
 from greenroom.workspace import Workspace
 from outreach.core.influencer import is_youtube_channel_id
 from outreach.platforms.twitch import TwitchHelixClient
@@ -211,7 +212,7 @@ async def refresh_workspace(workspace: Workspace, *, db: sqlite_utils.Database |
     youtube = youtube_stats_client(workspace) if "youtube" in platforms else None
     twitch = twitch_helix_client(workspace) if "twitch" in platforms else None
     try:
-        return await refresh_stats(db or workspace.database(), youtube, twitch, now or datetime.now(UTC),
+        return await refresh_stats(db or workspace.database(), youtube, twitch, now or utc_now(),
                                    influencer_ids=influencer_ids, platforms=platforms)
     finally:
         if twitch is not None:

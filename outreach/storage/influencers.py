@@ -17,6 +17,7 @@ from typing import Any
 
 import sqlite_utils
 
+from greenroom.clock import utc_now
 from greenroom.errors import GreenroomError
 from outreach.core.benchmark import StatPoint
 from outreach.core.influencer import (
@@ -61,10 +62,6 @@ def known_timezones() -> frozenset[str]:
 def timestamp(moment: datetime) -> str:
     """Stored timestamps are UTC ISO-8601 with seconds, so text order is time order."""
     return moment.astimezone(UTC).isoformat(timespec="seconds")
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 # ------------------------------------------------------------------------------------------ reading
