@@ -13,6 +13,7 @@ import sys
 import urllib.request
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from livekit.cli import main
@@ -53,6 +54,7 @@ def run_login(workspace):
             process.wait()
 
 
+@pytest.mark.subprocess
 def test_installed_app_login_stores_credentials_privately(workspace, fake_youtube):
     configure(workspace, fake_youtube)
     code, output = run_login(workspace)
@@ -66,6 +68,7 @@ def test_installed_app_login_stores_credentials_privately(workspace, fake_youtub
     assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
 
 
+@pytest.mark.subprocess
 def test_the_authorisation_url_asks_for_the_youtube_scope_on_loopback(workspace, fake_youtube):
     configure(workspace, fake_youtube)
     _, output = run_login(workspace)
@@ -74,6 +77,7 @@ def test_the_authorisation_url_asks_for_the_youtube_scope_on_loopback(workspace,
     assert "redirect_uri=http%3A%2F%2F127.0.0.1%3A" in url
 
 
+@pytest.mark.subprocess
 def test_a_login_without_the_youtube_scope_is_refused_with_the_fix(workspace, fake_youtube):
     configure(workspace, fake_youtube)
     fake_youtube.consent_scopes = ["https://www.googleapis.com/auth/youtube.readonly"]

@@ -150,6 +150,7 @@ def test_uncertain_resolution_is_refused_for_a_message_that_is_not_uncertain(wor
     assert result.output.strip() == "Error: outbox message #1 is sent, not uncertain: nothing to resolve"
 
 
+@pytest.mark.subprocess
 def test_run_service_sends_without_a_tty_and_stops_cleanly_on_sigterm(world, smtp_server):
     world.configure(smtp_server.config())
     world.add_person("Bo Fit", "bo@example.org")

@@ -135,6 +135,7 @@ def test_each_message_is_processed_only_once(mail_world):
     assert activity_kinds(world, bo).count("replied") == 1
 
 
+@pytest.mark.subprocess
 def test_run_service_polls_the_inbox_and_a_reply_stops_the_follow_up(mail_world, imap_server):
     import os
     import signal

@@ -46,6 +46,7 @@ def copies_per_recipient(smtp):
     return collections.Counter(m.recipients[0] for m in smtp.handler.messages)
 
 
+@pytest.mark.subprocess
 @pytest.mark.slow
 def test_kill_9_during_a_1000_message_send_then_restart_delivers_exactly_one_copy_each(big_campaign):
     world, smtp = big_campaign
@@ -110,6 +111,7 @@ def test_resolving_uncertain_as_retry_sends_it_once_more(world, smtp_server):
     assert world.outbox()[0]["state"] == "sent"
 
 
+@pytest.mark.subprocess
 def test_sigterm_stops_send_once_between_messages_and_a_restart_sends_the_rest_once(world, smtp_server):
     world.configure(smtp_server.config())
     enroll_many(world, 300)

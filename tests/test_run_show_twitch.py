@@ -9,7 +9,8 @@ import aiohttp
 
 from livekit.core.rundown import Rundown, Segment
 from livekit.runner.session import RunOptions, WebOptions, run_show
-from tests.fixtures.platforms import BROADCASTER_ID, eventually
+from tests.fixtures.platforms import BROADCASTER_ID
+from tests.helpers import eventually
 
 TOKEN = "test-token-0123456789abcdef"
 

@@ -159,6 +159,7 @@ CRASHING_RUNNER = textwrap.dedent(
 )
 
 
+@pytest.mark.subprocess
 def test_after_kill_9_the_show_resumes_on_the_right_segment_with_the_right_times(workspace, tmp_path):
     script = tmp_path / "runner.py"
     script.write_text(CRASHING_RUNNER)

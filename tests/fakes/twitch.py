@@ -36,6 +36,7 @@ from typing import Any
 from aiohttp import WSMsgType, web
 
 from tests.fakes.server import ThreadedApp
+from tests.helpers import eventually_blocking
 
 CLIENT_ID = "fake-client-id"
 CLIENT_SECRET = "fake-client-secret"
@@ -304,13 +305,15 @@ class FakeTwitch(ThreadedApp):
         self.call(drop())
 
     def wait_for_subscription(self, timeout: float = 10) -> dict[str, Any]:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
+        """The latest EventSub subscription of a live session, once somebody has subscribed."""
+
+        def subscribed() -> dict[str, Any] | None:
             for session in list(self.sessions.values()):
                 if session.subscriptions and not session.socket.closed:
                     return session.subscriptions[-1]
-            time.sleep(0.02)
-        raise AssertionError("nobody subscribed to EventSub in time")
+            return None
+
+        return eventually_blocking(subscribed, timeout, describe="nobody subscribed to EventSub")
 
     async def flood(
         self, broadcaster_id: str, rate: int, seconds: float, text_for: Any, chatter_for: Any = None
