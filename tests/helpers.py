@@ -10,9 +10,10 @@ from __future__ import annotations
 import asyncio
 import inspect
 import socket
+import threading
 import time
 from collections.abc import Awaitable, Callable
-from typing import TypeVar
+from typing import IO, TypeVar
 
 T = TypeVar("T")
 
@@ -75,3 +76,31 @@ async def eventually(check: Callable[[], T | Awaitable[T]], timeout: float = DEF
         if deadline.passed():
             raise deadline.failure(value)
         await asyncio.sleep(interval)
+
+
+class OutputLines:
+    """Reads a running process's text stream on a thread, so a test can wait for a line it prints.
+
+    (``communicate()`` only returns once the process has ended; a service must be signalled first, and
+    signalling it before it has printed what the test waits for is a race.)
+    """
+
+    def __init__(self, stream: IO[str]) -> None:
+        self.lines: list[str] = []
+        self._thread = threading.Thread(target=self._read, args=(stream,), daemon=True)
+        self._thread.start()
+
+    def _read(self, stream: IO[str]) -> None:
+        for line in stream:
+            self.lines.append(line)
+
+    def contains(self, text: str) -> bool:
+        return any(text in line for line in list(self.lines))
+
+    def so_far(self) -> str:
+        return "".join(list(self.lines))
+
+    def finish(self, timeout: float = 20) -> str:
+        """All the output: waits up to ``timeout`` s for the stream to end (the process to exit)."""
+        self._thread.join(timeout)
+        return self.so_far()

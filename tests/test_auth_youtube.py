@@ -14,9 +14,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
-from livekit.cli import main
 from tests.fakes.youtube import CLIENT_ID, YOUTUBE_SCOPE
 from tests.fixtures.platforms import youtube_config
 
@@ -90,22 +88,21 @@ def test_a_login_without_the_youtube_scope_is_refused_with_the_fix(workspace, fa
     assert not workspace.path("tokens/youtube.json").exists()
 
 
-def test_a_missing_client_secrets_file_is_named(workspace, fake_youtube):
+def test_a_missing_client_secrets_file_is_named(workspace, fake_youtube, livekit_cli):
     workspace.config_path.write_text(youtube_config(fake_youtube), encoding="utf-8")
-    result = CliRunner().invoke(main, ["--workspace", str(workspace.root), "auth", "youtube", "--no-browser"])
+    result = livekit_cli("auth", "youtube", "--no-browser")
     assert result.exit_code == 2
     assert f"{workspace.path('client_secret.json')}: client secrets file not found ([youtube] client_secrets)" in (
         result.output
     )
 
 
-def test_auth_status_reports_youtube(workspace, fake_youtube):
+def test_auth_status_reports_youtube(workspace, fake_youtube, livekit_cli):
     from tests.fixtures.platforms import authorise_youtube
 
     workspace.config_path.write_text(youtube_config(fake_youtube), encoding="utf-8")
-    invoke = ["--workspace", str(workspace.root), "auth", "status"]
-    result = CliRunner().invoke(main, invoke)
+    result = livekit_cli("auth", "status")
     assert "youtube: not authorised; run `livekit auth youtube`" in result.output
     assert result.exit_code == 1
     authorise_youtube(workspace, fake_youtube, scopes=[YOUTUBE_SCOPE])
-    assert "youtube: authorised (ok)" in CliRunner().invoke(main, invoke).output
+    assert "youtube: authorised (ok)" in livekit_cli("auth", "status").output

@@ -16,7 +16,6 @@ pytestmark = pytest.mark.obs
 CONNECT_TIMEOUT = 10.0
 
 
-
 @pytest.fixture
 def sources():
     """Fresh text source names per test (OBS keeps removed inputs around for a while)."""

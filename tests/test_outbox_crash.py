@@ -5,12 +5,12 @@ import os
 import signal
 import subprocess
 import sys
-import time
 
 import pytest
 
 from outreach.campaigns.sending import resolve
 from outreach.storage import outbox
+from tests.helpers import eventually_blocking
 
 CLI = [sys.executable, "-c", "from outreach.cli import main; main()"]
 PEOPLE = 1000
@@ -51,9 +51,8 @@ def copies_per_recipient(smtp):
 def test_kill_9_during_a_1000_message_send_then_restart_delivers_exactly_one_copy_each(big_campaign):
     world, smtp = big_campaign
     process = run_cli(world.workspace, "send", "--once")
-    deadline = time.monotonic() + 60
-    while len(smtp.handler.messages) < 150 and time.monotonic() < deadline and process.poll() is None:
-        time.sleep(0.005)
+    eventually_blocking(lambda: len(smtp.handler.messages) >= 150 or process.poll() is not None, 60,
+                        interval=0.005)
     os.kill(process.pid, signal.SIGKILL)
     process.wait()
     received_before_restart = len(smtp.handler.messages)
@@ -116,9 +115,8 @@ def test_sigterm_stops_send_once_between_messages_and_a_restart_sends_the_rest_o
     world.configure(smtp_server.config())
     enroll_many(world, 300)
     process = run_cli(world.workspace, "send", "--once")
-    deadline = time.monotonic() + 60
-    while len(smtp_server.handler.messages) < 20 and time.monotonic() < deadline and process.poll() is None:
-        time.sleep(0.005)
+    eventually_blocking(lambda: len(smtp_server.handler.messages) >= 20 or process.poll() is not None, 60,
+                        interval=0.005)
     os.kill(process.pid, signal.SIGTERM)
     process.communicate(timeout=60)
     assert process.returncode == 0

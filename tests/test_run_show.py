@@ -94,12 +94,12 @@ class ObsWatcher:
             try:
                 seen = self.read()
             except ObsError:
-                time.sleep(0.05)
+                time.sleep(0.05)  # OBS is restarting: sample again shortly
                 continue
             if seen != last:
                 self.changes.append((time.time_ns() // 1_000_000, *seen))
                 last = seen
-            time.sleep(0.01)
+            time.sleep(0.01)  # the watcher samples OBS every 10 ms to time-stamp each change
 
     def first_time(self, scene: str, prompt: str) -> int | None:
         return next((at for at, s, p in self.changes if s == scene and p == prompt), None)

@@ -329,7 +329,7 @@ class FakeTwitch(ThreadedApp):
                 event = self.chat_event(broadcaster_id, chatter, f"viewer{chatter}", text_for(sent))
                 await self._notify(event)
                 sent += 1
-            await asyncio.sleep(0.002)
+            await asyncio.sleep(0.002)  # pacing: the flood's rate is the behaviour being simulated
         return sent
 
     def start_flood(
@@ -692,7 +692,7 @@ class FakeTwitch(ThreadedApp):
 
     async def _keepalives(self) -> None:
         while True:
-            await asyncio.sleep(0.5)
+            await asyncio.sleep(0.5)  # like Twitch: keepalives go out on a timer
             now = time.monotonic()
             for session in list(self.sessions.values()):
                 if not session.socket.closed and now - session.last_sent >= session.keepalive_seconds * 0.8:
