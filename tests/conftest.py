@@ -55,7 +55,7 @@ PROCESS_MARKERS = ("subprocess", "build", "obs", "browser")
 COUNTED_MARKERS = (*EXTERNAL_MARKERS, "slow")
 
 settings.register_profile("dev")
-settings.register_profile("ci", max_examples=500, deadline=None, derandomize=True, print_blob=True)
+settings.register_profile("ci", max_examples=300, deadline=None, derandomize=True, print_blob=True)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE") or ("ci" if running_in_ci() else "dev"))
 
 
