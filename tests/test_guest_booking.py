@@ -49,7 +49,7 @@ def test_do_not_contact_people_are_never_booked(db_with_people):
     assert GuestQueue(db_with_people).list(None) == []
 
 
-def test_book_command_says_what_it_did(db_with_people, workspace, outreach_cli):
+def test_book_command_says_what_it_did(db_with_people, outreach_cli):
     result = outreach_cli("influencers", "book", 1, "--topic", "Retro")
     assert result.exit_code == 0, result.output
     assert "booked: guest 1 Ana Lopez — @anaplaysretro (confirmed) for the next show" in result.output

@@ -23,13 +23,13 @@ def test_add_with_an_empty_name_is_one_clear_error_and_saves_nothing(workspace, 
     assert GuestQueue(workspace.database()).list(None) == []
 
 
-def test_add_to_an_unknown_show_id_says_so(workspace, livekit_cli):
+def test_add_to_an_unknown_show_id_says_so(livekit_cli):
     result = livekit_cli("guests", "add", "Jane", "--show", "42")
     assert result.exit_code == 2
     assert "no show 42" in result.output
 
 
-def test_list_shows_the_queue_in_order_with_markup_as_typed(workspace, livekit_cli):
+def test_list_shows_the_queue_in_order_with_markup_as_typed(livekit_cli):
     livekit_cli("guests", "add", "[red]Jo[/red]")
     livekit_cli("guests", "add", "Omar Li", "--status", "confirmed")
     result = livekit_cli("guests", "list")
@@ -76,7 +76,7 @@ def test_log_to_a_file_is_written_whole(workspace, tmp_path, livekit_cli):
     assert json.loads(target.read_text())[0]["guest_name"] == "Jane Doe"
 
 
-def test_log_table_cannot_be_written_to_a_file(workspace, tmp_path, livekit_cli):
+def test_log_table_cannot_be_written_to_a_file(tmp_path, livekit_cli):
     result = livekit_cli("guests", "log", "-o", str(tmp_path / "x.txt"))
     assert result.exit_code == 2
     assert "--output needs --format csv or json" in result.output
@@ -89,7 +89,7 @@ def test_notes_on_an_appearance_show_in_the_log(workspace, livekit_cli):
     assert "Great energy" in livekit_cli("guests", "log").output
 
 
-def test_a_note_on_an_unknown_appearance_is_an_error(workspace, livekit_cli):
+def test_a_note_on_an_unknown_appearance_is_an_error(livekit_cli):
     result = livekit_cli("guests", "note", "99", "x")
     assert result.exit_code == 2
     assert "no guest appearance with id 99" in result.output

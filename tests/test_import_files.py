@@ -79,7 +79,7 @@ def test_latin1_file_imports_when_its_encoding_is_given(workspace, outreach_cli)
     assert get_influencer(db, find_influencer(db, "zoe@example.com"))["name"] == "Zoé"
 
 
-def test_file_without_an_email_or_handle_column_says_which_columns_it_has(workspace, outreach_cli):
+def test_file_without_an_email_or_handle_column_says_which_columns_it_has(outreach_cli):
     result = outreach_cli("import", str(DATA / "missing-columns.csv"))
     assert result.exit_code == 2
     assert "no column for an email or a platform handle (columns: Name, Country)" in result.output
@@ -94,13 +94,13 @@ def test_map_option_names_a_column_the_detector_does_not_know(workspace, tmp_pat
     assert get_influencer(db, find_influencer(db, "ana@example.com"))["name"] == "Ana"
 
 
-def test_empty_file_is_reported_as_nothing_to_import(workspace, outreach_cli):
+def test_empty_file_is_reported_as_nothing_to_import(outreach_cli):
     result = outreach_cli("import", str(DATA / "empty.csv"))
     assert result.exit_code == 2
     assert "empty.csv is empty: nothing to import" in result.output
 
 
-def test_json_that_is_not_a_list_is_refused_with_what_was_expected(workspace, outreach_cli):
+def test_json_that_is_not_a_list_is_refused_with_what_was_expected(outreach_cli):
     result = outreach_cli("import", str(DATA / "not-a-list.json"))
     assert result.exit_code == 2
     assert "expected a JSON list of objects (one per person), got dict" in result.output
@@ -169,7 +169,7 @@ def test_import_records_history_and_keeps_unknown_columns_as_custom_fields(works
     assert [event["detail"] for event in activity(db, 1)] == ["a.csv line 2"]
 
 
-def test_export_reimports_into_the_same_people(workspace, tmp_path, outreach_cli):
+def test_export_reimports_into_the_same_people(tmp_path, outreach_cli):
     assert outreach_cli("import", str(DATA / "people.json")).exit_code == 0
     exported = tmp_path / "out.csv"
     assert outreach_cli("influencers", "export", "-o", str(exported)).exit_code == 0
@@ -183,7 +183,7 @@ def test_library_error_for_bad_kind_is_a_greenroom_error(workspace):
         import_file(workspace.database(), DATA / "tabs.tsv", kind="friend")
 
 
-def test_json_item_that_is_not_an_object_is_an_invalid_row(workspace, tmp_path, outreach_cli):
+def test_json_item_that_is_not_an_object_is_an_invalid_row(tmp_path, outreach_cli):
     path = tmp_path / "x.json"
     path.write_text(json.dumps([{"email": "ana@example.com"}, "bo@example.com"]))
     result = outreach_cli("import", str(path))
@@ -191,7 +191,7 @@ def test_json_item_that_is_not_an_object_is_an_invalid_row(workspace, tmp_path, 
     assert "item 2: expected an object, got str" in result.output
 
 
-def test_excel_sep_hint_line_sets_the_delimiter_and_keeps_line_numbers(workspace, tmp_path, outreach_cli):
+def test_excel_sep_hint_line_sets_the_delimiter_and_keeps_line_numbers(tmp_path, outreach_cli):
     path = tmp_path / "hinted.csv"
     path.write_text("sep=;\nName;Email\nAna;ana@example.com\nBo;not-an-email\n", encoding="utf-8")
     result = outreach_cli("import", str(path))
@@ -199,7 +199,7 @@ def test_excel_sep_hint_line_sets_the_delimiter_and_keeps_line_numbers(workspace
     assert f"{path} line 4: email: 'not-an-email' is not a valid email address" in result.output
 
 
-def test_duplicate_header_is_refused_naming_the_column(workspace, tmp_path, outreach_cli):
+def test_duplicate_header_is_refused_naming_the_column(tmp_path, outreach_cli):
     path = write_csv(tmp_path / "dup.csv", ["Name", "Email", "Name"], [["Ana", "ana@example.com", "A"]])
     result = outreach_cli("import", str(path))
     assert result.exit_code == 2

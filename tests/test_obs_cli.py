@@ -18,7 +18,7 @@ def write_config(workspace, text: str) -> None:
 
 
 @pytest.mark.obs
-def test_status_prints_versions_program_scene_and_output_states(workspace, obs_server, obs_adapter, monkeypatch, livekit_cli):
+def test_status_prints_versions_program_scene_and_output_states(obs_server, obs_adapter, monkeypatch, livekit_cli):
     monkeypatch.setenv(PASSWORD_ENV, obs_server.password)
     obs_adapter.set_program_scene("Interview")
 
@@ -46,7 +46,7 @@ def test_status_uses_workspace_config_and_private_secrets_file(workspace, obs_se
 
 
 @pytest.mark.obs
-def test_status_with_a_wrong_password_says_so_in_one_line(workspace, obs_server, livekit_cli):
+def test_status_with_a_wrong_password_says_so_in_one_line(obs_server, livekit_cli):
     result = livekit_cli("obs", "status", "--obs-port", str(obs_server.port), "--obs-password", "wrong")
 
     assert result.exit_code == 2
@@ -54,7 +54,7 @@ def test_status_with_a_wrong_password_says_so_in_one_line(workspace, obs_server,
     assert "Traceback" not in result.output
 
 
-def test_status_with_nothing_listening_fails_within_five_seconds(workspace, monkeypatch, livekit_cli):
+def test_status_with_nothing_listening_fails_within_five_seconds(monkeypatch, livekit_cli):
     monkeypatch.setenv(PASSWORD_ENV, "whatever")
     port = free_port()  # nobody listens there
     started = time.monotonic()

@@ -1,19 +1,19 @@
 """`outreach outbox ...` refuses numbers SQLite cannot hold with a usage error, not a crash."""
 
 
-def test_resolving_a_message_id_too_big_for_sqlite_is_a_usage_error(workspace, outreach_cli):
+def test_resolving_a_message_id_too_big_for_sqlite_is_a_usage_error(outreach_cli):
     result = outreach_cli("outbox", "resolve", str(2**63), "--sent")
     assert result.exit_code == 2
     assert "Invalid value for 'MESSAGE_ID'" in result.output
 
 
-def test_resolving_an_unknown_message_id_says_so(workspace, outreach_cli):
+def test_resolving_an_unknown_message_id_says_so(outreach_cli):
     result = outreach_cli("outbox", "resolve", str(2**63 - 1), "--sent")
     assert result.exit_code != 0
     assert f"no outbox message #{2**63 - 1}" in result.output
 
 
-def test_listing_with_a_limit_too_big_for_sqlite_is_a_usage_error(workspace, outreach_cli):
+def test_listing_with_a_limit_too_big_for_sqlite_is_a_usage_error(outreach_cli):
     result = outreach_cli("outbox", "list", "--limit", str(2**63))
     assert result.exit_code == 2
     assert "Invalid value for '--limit'" in result.output

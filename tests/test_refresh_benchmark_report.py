@@ -46,7 +46,7 @@ def rivals(workspace):
     return db
 
 
-def test_csv_lists_brands_and_competitors_biggest_audience_first(workspace, rivals, outreach_cli):
+def test_csv_lists_brands_and_competitors_biggest_audience_first(rivals, outreach_cli):
     result = outreach_cli("report", "benchmark", "--format", "csv")
     assert result.exit_code == 0, result.output
     rows = list(csv.DictReader(io.StringIO(result.output)))
@@ -55,13 +55,13 @@ def test_csv_lists_brands_and_competitors_biggest_audience_first(workspace, riva
     assert rows[1]["twitch_broadcasts_30d"] == "6"
 
 
-def test_markdown_escapes_table_breaking_names(workspace, rivals, outreach_cli):
+def test_markdown_escapes_table_breaking_names(rivals, outreach_cli):
     set_fields(rivals, 2, {"name": "Rival | <b>Co</b>"})
     result = outreach_cli("report", "benchmark", "--format", "md", "--since", "4w")
     assert "| Rival \\| &lt;b&gt;Co&lt;/b&gt; | competitor | 4500 | -10.0% |" in result.output
 
 
-def test_png_chart_is_written(workspace, rivals, tmp_path, outreach_cli):
+def test_png_chart_is_written(rivals, tmp_path, outreach_cli):
     chart = tmp_path / "bench.png"
     result = outreach_cli("report", "benchmark", "--png", str(chart), "--format", "json")
     assert result.exit_code == 0, result.output
@@ -69,7 +69,7 @@ def test_png_chart_is_written(workspace, rivals, tmp_path, outreach_cli):
     assert len(json.loads(result.stdout)["rows"]) == 2
 
 
-def test_no_brand_or_competitor_is_explained(workspace, outreach_cli):
+def test_no_brand_or_competitor_is_explained(outreach_cli):
     result = outreach_cli("report", "benchmark")
     assert result.exit_code == 2
     assert "nobody of kind brand or competitor yet" in result.output
