@@ -37,7 +37,6 @@ import re
 import resource
 import secrets
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -47,6 +46,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from tests.helpers import free_port  # noqa: E402  (the test suite's one free_port)
 
 STAMP = re.compile(r" t(\d+)$")
 TARGET_P99_MS = 200
@@ -507,11 +508,6 @@ def main() -> None:
               f"{loaded_p99:>5.1f} ms {ratio:>13.2f}x {'≤ ' + format(TARGET_CUE_RATIO, '.2f') + 'x':>8}  "
               f"{'met' if ratio <= TARGET_CUE_RATIO else 'MISSED'}")
 
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 if __name__ == "__main__":

@@ -29,7 +29,6 @@ import asyncio
 import os
 import secrets
 import signal
-import socket
 import statistics
 import sys
 import tempfile
@@ -44,6 +43,7 @@ from obswebsocket import obsws, requests  # noqa: E402
 from livekit.obs import headless  # noqa: E402
 from livekit.obs.adapter import ObsAdapter  # noqa: E402
 from livekit.obs.show_sync import ObsShowState, ObsShowSync  # noqa: E402
+from tests.helpers import free_port  # noqa: E402  (the test suite's one free_port)
 
 TARGET_P99_MS = 20.0
 PROMPT_SOURCE = "Greenroom Prompt"
@@ -132,11 +132,6 @@ def print_table(rows: list[dict], cues: int, runs: int, interval: float, peer: d
     verdict = "PASS" if ours["p99"] <= TARGET_P99_MS else "FAIL"
     print(f"\ntarget: p99 <= {TARGET_P99_MS:g} ms -> {verdict} ({ours['p99']:.2f} ms)")
 
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def main() -> int:

@@ -28,7 +28,6 @@ import random
 import resource
 import shutil
 import smtplib
-import socket
 import ssl
 import statistics
 import subprocess
@@ -48,6 +47,7 @@ from outreach.campaigns.store import start_campaign  # noqa: E402
 from outreach.core.planner import DueStep, MailboxBudget, plan_tick  # noqa: E402
 from outreach.core.sendwindow import SendWindow  # noqa: E402
 from outreach.service import SendSession  # noqa: E402
+from tests.helpers import free_port  # noqa: E402  (the test suite's one free_port)
 
 BODY = "Hi {name},\n\nI loved your channel {channel}. Would you join our live show for a 20-minute chat?\n\nAna\n"
 GREENROOM_TEMPLATE = (
@@ -69,11 +69,6 @@ min_gap_minutes: 0
 jitter_minutes: 0
 """
 
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 USER, PASSWORD = "ana@brand.example", "bench-password"

@@ -13,9 +13,8 @@ import sys
 import urllib.request
 from pathlib import Path
 
-from click.testing import CliRunner
+import pytest
 
-from livekit.cli import main
 from tests.fakes.youtube import CLIENT_ID, YOUTUBE_SCOPE
 from tests.fixtures.platforms import youtube_config
 
@@ -53,6 +52,7 @@ def run_login(workspace):
             process.wait()
 
 
+@pytest.mark.subprocess
 def test_installed_app_login_stores_credentials_privately(workspace, fake_youtube):
     configure(workspace, fake_youtube)
     code, output = run_login(workspace)
@@ -66,6 +66,7 @@ def test_installed_app_login_stores_credentials_privately(workspace, fake_youtub
     assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
 
 
+@pytest.mark.subprocess
 def test_the_authorisation_url_asks_for_the_youtube_scope_on_loopback(workspace, fake_youtube):
     configure(workspace, fake_youtube)
     _, output = run_login(workspace)
@@ -74,6 +75,7 @@ def test_the_authorisation_url_asks_for_the_youtube_scope_on_loopback(workspace,
     assert "redirect_uri=http%3A%2F%2F127.0.0.1%3A" in url
 
 
+@pytest.mark.subprocess
 def test_a_login_without_the_youtube_scope_is_refused_with_the_fix(workspace, fake_youtube):
     configure(workspace, fake_youtube)
     fake_youtube.consent_scopes = ["https://www.googleapis.com/auth/youtube.readonly"]
@@ -86,22 +88,21 @@ def test_a_login_without_the_youtube_scope_is_refused_with_the_fix(workspace, fa
     assert not workspace.path("tokens/youtube.json").exists()
 
 
-def test_a_missing_client_secrets_file_is_named(workspace, fake_youtube):
+def test_a_missing_client_secrets_file_is_named(workspace, fake_youtube, livekit_cli):
     workspace.config_path.write_text(youtube_config(fake_youtube), encoding="utf-8")
-    result = CliRunner().invoke(main, ["--workspace", str(workspace.root), "auth", "youtube", "--no-browser"])
+    result = livekit_cli("auth", "youtube", "--no-browser")
     assert result.exit_code == 2
     assert f"{workspace.path('client_secret.json')}: client secrets file not found ([youtube] client_secrets)" in (
         result.output
     )
 
 
-def test_auth_status_reports_youtube(workspace, fake_youtube):
+def test_auth_status_reports_youtube(workspace, fake_youtube, livekit_cli):
     from tests.fixtures.platforms import authorise_youtube
 
     workspace.config_path.write_text(youtube_config(fake_youtube), encoding="utf-8")
-    invoke = ["--workspace", str(workspace.root), "auth", "status"]
-    result = CliRunner().invoke(main, invoke)
+    result = livekit_cli("auth", "status")
     assert "youtube: not authorised; run `livekit auth youtube`" in result.output
     assert result.exit_code == 1
     authorise_youtube(workspace, fake_youtube, scopes=[YOUTUBE_SCOPE])
-    assert "youtube: authorised (ok)" in CliRunner().invoke(main, invoke).output
+    assert "youtube: authorised (ok)" in livekit_cli("auth", "status").output

@@ -4,23 +4,11 @@ import os
 import signal
 import subprocess
 import sys
-import time
 
 import pytest
-from click.testing import CliRunner
 
-from outreach.cli import main
 from tests.fixtures.mail import campaign_yaml
-
-
-@pytest.fixture
-def cli(world):
-    runner = CliRunner()
-
-    def invoke(*args):
-        return runner.invoke(main, ["--workspace", str(world.workspace.root), *args])
-
-    return invoke
+from tests.helpers import OutputLines, eventually_blocking
 
 
 def people(world):
@@ -30,10 +18,10 @@ def people(world):
     world.add_person("Ed NoMail", None)
 
 
-def test_start_enrolls_the_audience_and_says_who_was_left_out_and_why(world, cli):
+def test_start_enrolls_the_audience_and_says_who_was_left_out_and_why(world, outreach_cli):
     people(world)
     world.db["suppressions"].insert({"email": "di@example.org", "reason": "bounce", "created_at": "2026-01-01"})
-    result = cli("campaign", "start", str(world.write_campaign(audience="{}")))
+    result = outreach_cli("campaign", "start", str(world.write_campaign(audience="{}")))
     assert result.exit_code == 0, result.output
     assert "left out #2 Cy Cook: stage is do-not-contact" in result.output
     assert "left out #3 Di Dance: bounced before" in result.output
@@ -41,35 +29,35 @@ def test_start_enrolls_the_audience_and_says_who_was_left_out_and_why(world, cli
     assert "enrolled 1 people, left out 3" in result.output
 
 
-def test_person_already_active_elsewhere_is_left_out(world, cli):
+def test_person_already_active_elsewhere_is_left_out(world, outreach_cli):
     people(world)
-    cli("campaign", "start", str(world.write_campaign(name="first")))
-    result = cli("campaign", "start", str(world.write_campaign(name="second")))
+    outreach_cli("campaign", "start", str(world.write_campaign(name="first")))
+    result = outreach_cli("campaign", "start", str(world.write_campaign(name="second")))
     assert "left out #1 Bo Fit: already active in campaign 'first'" in result.output
 
 
-def test_invalid_campaign_file_is_one_line_with_file_and_line_and_nothing_is_enrolled(world, cli):
+def test_invalid_campaign_file_is_one_line_with_file_and_line_and_nothing_is_enrolled(world, outreach_cli):
     people(world)
     path = world.write_campaign(campaign_yaml().replace("daily_cap: 1000", "daily_cap: lots"))
-    result = cli("campaign", "start", str(path))
+    result = outreach_cli("campaign", "start", str(path))
     assert result.exit_code == 2
     assert result.output.strip() == f"Error: {path}:9: daily_cap must be a whole number >= 1, got 'lots'"
     assert world.db["enrollments"].count == 0
 
 
-def test_lint_lists_each_missing_variable_per_recipient_before_anything_is_sent(world, cli):
+def test_lint_lists_each_missing_variable_per_recipient_before_anything_is_sent(world, outreach_cli):
     world.add_person("Bo Fit", "bo@example.org", youtube=None, twitch=None)
     world.db.execute("UPDATE influencers SET youtube = NULL")
-    result = cli("lint", str(world.write_campaign()))
+    result = outreach_cli("lint", str(world.write_campaign()))
     assert result.exit_code == 1
     assert "#1 Bo Fit: step 1 (first-contact.md.j2) misses influencer.channel" in result.output
-    assert cli("campaign", "start", str(world.write_campaign())).exit_code == 2
+    assert outreach_cli("campaign", "start", str(world.write_campaign())).exit_code == 2
     assert world.db["campaigns"].count == 0
 
 
-def test_preview_prints_the_full_message_with_headers_and_footer(world, cli):
+def test_preview_prints_the_full_message_with_headers_and_footer(world, outreach_cli):
     world.add_person("Bo Fit", "bo@example.org")
-    result = cli("preview", str(world.write_campaign()), "--person", "1", "--step", "2")
+    result = outreach_cli("preview", str(world.write_campaign()), "--person", "1", "--step", "2")
     assert result.exit_code == 0, result.output
     assert "To: Bo Fit <bo@example.org>" in result.output
     assert "Subject: Re: Bo, a live interview for your audience?" in result.output
@@ -79,55 +67,55 @@ def test_preview_prints_the_full_message_with_headers_and_footer(world, cli):
     assert world.db["outbox"].count == 0
 
 
-def test_dry_run_shows_what_would_be_sent_and_records_nothing(world, cli, smtp_server):
+def test_dry_run_shows_what_would_be_sent_and_records_nothing(world, outreach_cli, smtp_server):
     world.configure(smtp_server.config())
     world.add_person("Bo Fit", "bo@example.org")
-    cli("campaign", "start", str(world.write_campaign()))
-    result = cli("send", "--once", "--dry-run")
+    outreach_cli("campaign", "start", str(world.write_campaign()))
+    result = outreach_cli("send", "--once", "--dry-run")
     assert "would queue: spring step 1 to bo@example.org: Bo, a live interview for your audience?" in result.output
     assert world.db["outbox"].count == 0
     assert smtp_server.handler.messages == []
 
 
-def test_paused_campaign_sends_nothing_until_resumed(world, cli, smtp_server):
+def test_paused_campaign_sends_nothing_until_resumed(world, outreach_cli, smtp_server):
     world.configure(smtp_server.config())
     world.add_person("Bo Fit", "bo@example.org")
-    cli("campaign", "start", str(world.write_campaign()))
-    assert cli("campaign", "pause", "spring").output.strip() == "campaign spring is paused"
-    cli("send", "--once")
+    outreach_cli("campaign", "start", str(world.write_campaign()))
+    assert outreach_cli("campaign", "pause", "spring").output.strip() == "campaign spring is paused"
+    outreach_cli("send", "--once")
     assert smtp_server.handler.messages == []
-    cli("campaign", "resume", "spring")
-    assert "sent 1" in cli("send", "--once").output
+    outreach_cli("campaign", "resume", "spring")
+    assert "sent 1" in outreach_cli("send", "--once").output
     assert len(smtp_server.handler.messages) == 1
 
 
-def test_stop_ends_sequences_and_status_shows_it(world, cli):
+def test_stop_ends_sequences_and_status_shows_it(world, outreach_cli):
     world.add_person("Bo Fit", "bo@example.org")
-    cli("campaign", "start", str(world.write_campaign()))
-    cli("campaign", "stop", "spring")
-    result = cli("campaign", "status")
+    outreach_cli("campaign", "start", str(world.write_campaign()))
+    outreach_cli("campaign", "stop", "spring")
+    result = outreach_cli("campaign", "status")
     assert "spring [stopped]: enrollments: stopped 1; outbox: empty" in result.output
-    assert "is stopped; cannot make it active" in cli("campaign", "resume", "spring").output
+    assert "is stopped; cannot make it active" in outreach_cli("campaign", "resume", "spring").output
 
 
-def test_missing_postal_address_is_one_line_naming_key_and_file(world, cli):
+def test_missing_postal_address_is_one_line_naming_key_and_file(world, outreach_cli):
     world.configure(physical_address=None)
     world.add_person("Bo Fit", "bo@example.org")
-    cli("campaign", "start", str(world.write_campaign()))
-    result = cli("send", "--once")
+    outreach_cli("campaign", "start", str(world.write_campaign()))
+    result = outreach_cli("send", "--once")
     assert result.exit_code == 2
     assert result.output.strip() == (f"Error: {world.workspace.config_path}: missing setting [outreach] "
                                      "physical_address (your postal address; required in every email by CAN-SPAM)")
 
 
-def test_suppress_add_list_remove(world, cli):
-    assert "bo@example.org: suppressed" in cli("suppress", "add", "Bo@Example.org", "--reason", "asked").output
-    assert "bo@example.org\tasked\tcli" in cli("suppress", "list").output
-    assert "bo@example.org: removed" in cli("suppress", "remove", "bo@example.org").output
-    assert "no suppressed addresses" in cli("suppress", "list").output
+def test_suppress_add_list_remove(world, outreach_cli):
+    assert "bo@example.org: suppressed" in outreach_cli("suppress", "add", "Bo@Example.org", "--reason", "asked").output
+    assert "bo@example.org\tasked\tcli" in outreach_cli("suppress", "list").output
+    assert "bo@example.org: removed" in outreach_cli("suppress", "remove", "bo@example.org").output
+    assert "no suppressed addresses" in outreach_cli("suppress", "list").output
 
 
-def test_report_shows_sent_and_replied_per_step_with_reply_rate(world, cli, smtp_server):
+def test_report_shows_sent_and_replied_per_step_with_reply_rate(world, outreach_cli, smtp_server):
     world.configure(smtp_server.config())
     world.add_person("Bo Fit", "bo@example.org")
     world.add_person("Di Dance", "di@example.org")
@@ -135,21 +123,22 @@ def test_report_shows_sent_and_replied_per_step_with_reply_rate(world, cli, smtp
     world.tick()
     world.db.execute("UPDATE outbox SET outcome = 'replied', outcome_at = ? WHERE id = 1",
                      [(world.now.replace(hour=13)).isoformat(timespec="seconds")])
-    result = cli("report", "campaign", "spring")
+    result = outreach_cli("report", "campaign", "spring")
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
     assert lines[2].split() == ["1", "first-contact.md.j2", "2", "2", "1", "0", "0", "50.0%", "3.0", "h"]
     assert "overall reply rate 50.0%" in result.output
 
 
-def test_uncertain_resolution_is_refused_for_a_message_that_is_not_uncertain(world, cli):
+def test_uncertain_resolution_is_refused_for_a_message_that_is_not_uncertain(world, outreach_cli):
     world.add_person("Bo Fit", "bo@example.org")
     world.start()
     world.tick()
-    result = cli("outbox", "resolve", "1", "--sent")
+    result = outreach_cli("outbox", "resolve", "1", "--sent")
     assert result.output.strip() == "Error: outbox message #1 is sent, not uncertain: nothing to resolve"
 
 
+@pytest.mark.subprocess
 def test_run_service_sends_without_a_tty_and_stops_cleanly_on_sigterm(world, smtp_server):
     world.configure(smtp_server.config())
     world.add_person("Bo Fit", "bo@example.org")
@@ -159,13 +148,14 @@ def test_run_service_sends_without_a_tty_and_stops_cleanly_on_sigterm(world, smt
         [sys.executable, "-c", "from outreach.cli import main; main()", "--workspace", str(world.workspace.root),
          "run", "--send-every", "1"],
         stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
     )
     try:
-        deadline = time.monotonic() + 20
-        while not smtp_server.handler.messages and time.monotonic() < deadline:
-            time.sleep(0.05)
+        output = OutputLines(process.stdout)
+        eventually_blocking(lambda: output.contains("queued 1, sent 1"), 20, describe=output.so_far)
         os.kill(process.pid, signal.SIGTERM)
-        out, err = process.communicate(timeout=20)
+        process.wait(20)
+        out, err = output.finish(), process.stderr.read()
     finally:
         if process.poll() is None:
             process.kill()

@@ -100,7 +100,7 @@ def test_template_saved_in_a_non_utf8_encoding_fails_that_email_with_file_and_li
 
 
 def test_messages_held_back_by_an_smtp_outage_are_still_delivered_the_gap_apart(world, smtp_server):
-    from tests.fixtures.mail import free_port
+    from tests.helpers import free_port
 
     world.configure(f'\n[smtp]\nhost = "127.0.0.1"\nport = {free_port()}\nsecurity = "none"\n')  # nobody listens
     for index in range(4):

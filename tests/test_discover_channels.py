@@ -2,15 +2,8 @@
 
 import json
 
-from click.testing import CliRunner
-
-from outreach.cli import main
 from outreach.core.discovery import Candidate, rank
 from outreach.storage.influencers import activity, get_influencer
-
-
-def run(workspace, *args):
-    return CliRunner().invoke(main, ["-w", str(workspace.root), "discover", *args])
 
 
 def seed_youtube(fake):
@@ -31,26 +24,26 @@ def seed_twitch(fake):
     fake.go_live("12", "2", 5)
 
 
-def test_youtube_results_are_ranked_by_audience(stats_workspace, fake_youtube):
+def test_youtube_results_are_ranked_by_audience(stats_workspace, fake_youtube, outreach_cli):
     seed_youtube(fake_youtube)
-    result = run(stats_workspace, "--youtube", "retro gaming", "--format", "json")
+    result = outreach_cli("discover", "--youtube", "retro gaming", "--format", "json")
     assert result.exit_code == 0, result.output
     assert [row["name"] for row in json.loads(result.stdout)] == ["Pixel Retro Lab", "Retro Rewind"]
     assert "2 found, 0 already tracked, 0 added" in result.output
 
 
-def test_twitch_category_lists_live_streamers_of_the_exact_category(stats_workspace, fake_twitch):
+def test_twitch_category_lists_live_streamers_of_the_exact_category(stats_workspace, fake_twitch, outreach_cli):
     seed_twitch(fake_twitch)
-    result = run(stats_workspace, "--twitch-category", "retro", "--format", "json")
+    result = outreach_cli("discover", "--twitch-category", "retro", "--format", "json")
     assert result.exit_code == 0, result.output
     rows = json.loads(result.stdout)
     assert [(row["handle"], row["followers"], row["live_viewers"]) for row in rows] == [
         ("bigretro", 80_000, 50), ("slowstream", 300, 900)]
 
 
-def test_pick_adds_chosen_results_as_prospects_with_a_snapshot(stats_workspace, fake_youtube):
+def test_pick_adds_chosen_results_as_prospects_with_a_snapshot(stats_workspace, fake_youtube, outreach_cli):
     seed_youtube(fake_youtube)
-    result = run(stats_workspace, "--youtube", "retro gaming", "--pick", "2", "--niche", "Retro")
+    result = outreach_cli("discover", "--youtube", "retro gaming", "--pick", "2", "--niche", "Retro")
     assert result.exit_code == 0, result.output
     db = stats_workspace.database()
     person = get_influencer(db, 1)
@@ -60,23 +53,23 @@ def test_pick_adds_chosen_results_as_prospects_with_a_snapshot(stats_workspace, 
     assert db["influencers"].count == 1
 
 
-def test_already_tracked_people_are_marked_and_not_added_twice(stats_workspace, fake_twitch):
+def test_already_tracked_people_are_marked_and_not_added_twice(stats_workspace, fake_twitch, outreach_cli):
     seed_twitch(fake_twitch)
-    assert run(stats_workspace, "--twitch-category", "Retro", "--add").exit_code == 0
-    result = run(stats_workspace, "--twitch-category", "Retro", "--add", "--format", "json")
+    assert outreach_cli("discover", "--twitch-category", "Retro", "--add").exit_code == 0
+    result = outreach_cli("discover", "--twitch-category", "Retro", "--add", "--format", "json")
     assert [row["tracked"] for row in json.loads(result.stdout)] == ["#1", "#2"]
     assert "2 found, 2 already tracked, 0 added" in result.output
     assert stats_workspace.database()["influencers"].count == 2
 
 
-def test_youtube_search_is_charged_to_the_quota(stats_workspace, fake_youtube):
+def test_youtube_search_is_charged_to_the_quota(stats_workspace, fake_youtube, outreach_cli):
     seed_youtube(fake_youtube)
-    run(stats_workspace, "--youtube", "retro")
+    outreach_cli("discover", "--youtube", "retro")
     assert stats_workspace.database().execute("SELECT units FROM platform_quota").fetchone()[0] == 101
 
 
-def test_unknown_category_is_one_clear_error(stats_workspace, fake_twitch):
-    result = run(stats_workspace, "--twitch-category", "Underwater Basket Weaving")
+def test_unknown_category_is_one_clear_error(stats_workspace, fake_twitch, outreach_cli):
+    result = outreach_cli("discover", "--twitch-category", "Underwater Basket Weaving")
     assert result.exit_code == 2
     assert result.output.strip() == "Error: no Twitch category matches 'Underwater Basket Weaving'"
 

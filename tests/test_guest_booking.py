@@ -1,10 +1,8 @@
 """An influencer who said yes becomes a show guest: the two tools meet in the workspace database."""
 
 import pytest
-from click.testing import CliRunner
 
 from livekit.guests.queue import GuestQueue
-from outreach.cli import main as outreach_main
 from outreach.guest_booking import BookingError, book_influencer
 from outreach.importing import import_file
 from outreach.storage.influencers import activity, get_influencer, set_fields
@@ -51,10 +49,9 @@ def test_do_not_contact_people_are_never_booked(db_with_people):
     assert GuestQueue(db_with_people).list(None) == []
 
 
-def test_book_command_says_what_it_did(db_with_people, workspace):
-    runner = CliRunner()
-    result = runner.invoke(outreach_main, ["-w", str(workspace.root), "influencers", "book", "1", "--topic", "Retro"])
+def test_book_command_says_what_it_did(db_with_people, outreach_cli):
+    result = outreach_cli("influencers", "book", 1, "--topic", "Retro")
     assert result.exit_code == 0, result.output
     assert "booked: guest 1 Ana Lopez — @anaplaysretro (confirmed) for the next show" in result.output
-    again = runner.invoke(outreach_main, ["-w", str(workspace.root), "influencers", "book", "1"])
+    again = outreach_cli("influencers", "book", 1)
     assert "already booked: guest 1" in again.output

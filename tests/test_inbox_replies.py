@@ -5,6 +5,7 @@ from email.message import EmailMessage
 import pytest
 
 from outreach.campaigns.replies import InboxSession
+from tests.helpers import OutputLines, eventually_blocking
 
 
 @pytest.fixture
@@ -135,6 +136,7 @@ def test_each_message_is_processed_only_once(mail_world):
     assert activity_kinds(world, bo).count("replied") == 1
 
 
+@pytest.mark.subprocess
 def test_run_service_polls_the_inbox_and_a_reply_stops_the_follow_up(mail_world, imap_server):
     import os
     import signal
@@ -155,15 +157,17 @@ def test_run_service_polls_the_inbox_and_a_reply_stops_the_follow_up(mail_world,
         [sys.executable, "-c", "from outreach.cli import main; main()", "--workspace", str(world.workspace.root),
          "run", "--send-every", "1", "--poll-every", "5"],
         stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-        env={**os.environ, "GREENROOM_IMAP_PASSWORD": imap.password},
+        env={**os.environ, "GREENROOM_IMAP_PASSWORD": imap.password, "PYTHONUNBUFFERED": "1"},
     )
     try:
-        deadline = time.monotonic() + 20
-        while world.enrollment(bo)["status"] == "active" and time.monotonic() < deadline:
-            time.sleep(0.1)
-        time.sleep(1.5)  # at least one more send tick after the reply was read
+        output = OutputLines(process.stdout)
+        eventually_blocking(lambda: output.contains("inbox: 1 reply"), 20, describe=output.so_far)
+        # The behaviour under test needs time to pass: with --send-every 1, at least one more send tick
+        # runs after the reply was read, and that tick must not send the follow-up.
+        time.sleep(1.5)
         os.kill(process.pid, signal.SIGTERM)
-        out, err = process.communicate(timeout=20)
+        process.wait(20)
+        out, err = output.finish(), process.stderr.read()
     finally:
         if process.poll() is None:
             process.kill()
@@ -172,11 +176,7 @@ def test_run_service_polls_the_inbox_and_a_reply_stops_the_follow_up(mail_world,
     assert len(smtp.handler.messages) == 1
 
 
-def test_send_once_reads_the_inbox_first_so_a_waiting_reply_stops_the_follow_up(mail_world):
-    from click.testing import CliRunner
-
-    from outreach.cli import main
-
+def test_send_once_reads_the_inbox_first_so_a_waiting_reply_stops_the_follow_up(mail_world, outreach_cli):
     world, smtp, imap = mail_world
     bo = world.add_person("Bo Fit", "bo@example.org")
     world.now = world.now.replace(year=2020)
@@ -186,7 +186,7 @@ def test_send_once_reads_the_inbox_first_so_a_waiting_reply_stops_the_follow_up(
     imap.deliver(incoming("bo@example.org", f"Re: {first['Subject']}", in_reply_to=first["Message-ID"]))
     world.session.close()
     world.session = None
-    result = CliRunner().invoke(main, ["--workspace", str(world.workspace.root), "send", "--once"])
+    result = outreach_cli("send", "--once")
     assert result.exit_code == 0, result.output
     assert "inbox: 1 reply" in result.output
     assert world.enrollment(bo)["status"] == "replied"

@@ -13,6 +13,7 @@ import pytest
 from livekit.obs.adapter import ObsAdapter, ObsAuthError, ObsConnectionError, ObsError, ObsRequestError
 from livekit.obs.headless import DEFAULT_SCENES
 from tests.fixtures.obs import unique_source_name
+from tests.helpers import eventually_blocking, free_port
 
 pytestmark = pytest.mark.obs
 
@@ -95,10 +96,8 @@ def test_recording_writes_a_file_into_the_record_directory(obs_adapter, obs_serv
     assert Path(obs_adapter.record_directory()) == obs_server.record_dir
 
     obs_adapter.start_record()
-    deadline = time.monotonic() + 5
-    while not obs_adapter.record_status().active and time.monotonic() < deadline:
-        time.sleep(0.05)
-    time.sleep(0.5)
+    eventually_blocking(lambda: (status := obs_adapter.record_status()).active and status.bytes > 0, 10,
+                        interval=0.05)
     output = Path(obs_adapter.stop_record())
 
     assert output.parent == obs_server.record_dir
@@ -158,9 +157,7 @@ def test_calls_run_on_one_worker_thread_not_the_callers(obs_adapter):
 
 
 def test_nothing_listening_fails_fast_with_a_clear_error():
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = free_port()  # nobody listens there
     adapter = ObsAdapter("127.0.0.1", port, "pw", timeout=5)
     started = time.monotonic()
     try:

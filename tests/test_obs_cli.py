@@ -2,20 +2,14 @@
 
 from __future__ import annotations
 
-import socket
 import time
 
 import pytest
-from click.testing import CliRunner
 
 from greenroom.errors import ConfigError
 from greenroom.secrets import write_private_file
-from livekit.cli import main
 from livekit.obs.settings import PASSWORD_ENV, ObsSettings
-
-
-def run_status(workspace, *options):
-    return CliRunner().invoke(main, ["--workspace", str(workspace.root), "obs", "status", *options])
+from tests.helpers import free_port
 
 
 def write_config(workspace, text: str) -> None:
@@ -24,11 +18,11 @@ def write_config(workspace, text: str) -> None:
 
 
 @pytest.mark.obs
-def test_status_prints_versions_program_scene_and_output_states(workspace, obs_server, obs_adapter, monkeypatch):
+def test_status_prints_versions_program_scene_and_output_states(obs_server, obs_adapter, monkeypatch, livekit_cli):
     monkeypatch.setenv(PASSWORD_ENV, obs_server.password)
     obs_adapter.set_program_scene("Interview")
 
-    result = run_status(workspace, "--obs-port", str(obs_server.port))
+    result = livekit_cli("obs", "status", "--obs-port", str(obs_server.port))
 
     assert result.exit_code == 0, result.output
     lines = dict((part.strip() for part in line.split("  ", 1)) for line in result.stdout.splitlines())
@@ -40,34 +34,32 @@ def test_status_prints_versions_program_scene_and_output_states(workspace, obs_s
 
 
 @pytest.mark.obs
-def test_status_uses_workspace_config_and_private_secrets_file(workspace, obs_server, monkeypatch):
+def test_status_uses_workspace_config_and_private_secrets_file(workspace, obs_server, monkeypatch, livekit_cli):
     monkeypatch.delenv(PASSWORD_ENV, raising=False)
     write_config(workspace, f'[obs]\nhost = "127.0.0.1"\nport = {obs_server.port}\ntimeout = 3\n')
     write_private_file(workspace.secrets_path, f'[obs]\npassword = "{obs_server.password}"\n')
 
-    result = run_status(workspace)
+    result = livekit_cli("obs", "status")
 
     assert result.exit_code == 0, result.output
     assert f"127.0.0.1:{obs_server.port}" in result.stdout
 
 
 @pytest.mark.obs
-def test_status_with_a_wrong_password_says_so_in_one_line(workspace, obs_server):
-    result = run_status(workspace, "--obs-port", str(obs_server.port), "--obs-password", "wrong")
+def test_status_with_a_wrong_password_says_so_in_one_line(obs_server, livekit_cli):
+    result = livekit_cli("obs", "status", "--obs-port", str(obs_server.port), "--obs-password", "wrong")
 
     assert result.exit_code == 2
     assert result.stderr.strip() == "Error: OBS rejected the websocket password"
     assert "Traceback" not in result.output
 
 
-def test_status_with_nothing_listening_fails_within_five_seconds(workspace, monkeypatch):
+def test_status_with_nothing_listening_fails_within_five_seconds(monkeypatch, livekit_cli):
     monkeypatch.setenv(PASSWORD_ENV, "whatever")
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = free_port()  # nobody listens there
     started = time.monotonic()
 
-    result = run_status(workspace, "--obs-port", str(port))
+    result = livekit_cli("obs", "status", "--obs-port", str(port))
 
     assert time.monotonic() - started < 5
     assert result.exit_code == 2
@@ -107,10 +99,10 @@ def test_an_out_of_range_port_in_config_names_the_file_and_key(workspace):
         ObsSettings.from_workspace(workspace)
 
 
-def test_a_non_numeric_port_in_config_is_reported_by_the_cli(workspace):
+def test_a_non_numeric_port_in_config_is_reported_by_the_cli(workspace, livekit_cli):
     write_config(workspace, '[obs]\nport = "four"\n')
 
-    result = run_status(workspace)
+    result = livekit_cli("obs", "status")
 
     assert result.exit_code == 2
     assert "[obs] port must be an integer" in result.stderr

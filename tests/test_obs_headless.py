@@ -14,7 +14,8 @@ import pytest
 from livekit.obs import headless
 from livekit.obs.adapter import ObsAdapter
 from livekit.obs.headless import DEFAULT_SCENES, PortInUseError, _alive
-from tests.fixtures.obs import free_port
+from tests.fixtures.servers import unavailable
+from tests.helpers import free_port
 
 pytestmark = pytest.mark.obs
 
@@ -26,12 +27,12 @@ def run_script(*arguments: str) -> subprocess.CompletedProcess:
                           env={**os.environ, "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}"})
 
 
+@pytest.mark.subprocess
 def test_start_prints_pids_and_dir_then_stop_ends_exactly_those_processes(tmp_path):
     port = free_port()
     started = run_script("start", "--port", str(port), "--password", "pw-for-test", "--dir", str(tmp_path / "obs"))
     if started.returncode != 0:
-        message = f"headless OBS could not start: {started.stderr.strip()}"
-        pytest.fail(message) if os.environ.get("CI", "").lower() == "true" else pytest.skip(message)
+        unavailable(f"headless OBS could not start: {started.stderr.strip()}")
     output = dict(line.split(": ", 1) for line in started.stdout.splitlines())
     pids = [int(pid) for pid in output["pids"].split()]
     try:
@@ -53,6 +54,7 @@ def test_throwaway_folder_holding_the_password_is_private(obs_server):
     assert obs_server.dir.stat().st_mode & 0o077 == 0
 
 
+@pytest.mark.subprocess
 def test_stop_refuses_a_pid_that_is_not_obs_or_xvfb():
     bystander = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"])
     try:

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-import time
-
 import pytest
 
 from greenroom.backoff import Backoff
@@ -12,9 +9,12 @@ from livekit.obs.adapter import ObsAdapter, ObsRequestError
 from livekit.obs.settings import ObsSettings
 from livekit.obs.show_sync import ObsShowState, ObsShowSync
 from tests.fixtures.obs import unique_source_name
+from tests.helpers import eventually
 
 pytestmark = pytest.mark.obs
 
+#: Connecting to a (possibly just started) OBS on a loaded machine.
+CONNECT_TIMEOUT = 10.0
 
 
 @pytest.fixture
@@ -28,21 +28,9 @@ def show_sync_for(server, sources, **options) -> ObsShowSync:
     return ObsShowSync(adapter, **{"health_interval": 0.2, **sources, **options})
 
 
-async def eventually(check, timeout: float = 10.0):
-    """Poll ``check`` (sync or async) until it returns something truthy."""
-    deadline = time.monotonic() + timeout
-    while True:
-        result = check()
-        if asyncio.iscoroutine(result):
-            result = await result
-        if result or time.monotonic() > deadline:
-            return result
-        await asyncio.sleep(0.05)
-
-
 async def test_applied_state_switches_the_scene_and_shows_prompt_and_lower_third(obs_server, obs_adapter, sources):
     async with show_sync_for(obs_server, sources) as sync:
-        await eventually(lambda: sync.health.connected)
+        await eventually(lambda: sync.health.connected, CONNECT_TIMEOUT)
         acknowledged = await sync.apply(ObsShowState(program_scene="Interview", prompt_text="Ask about the launch",
                                                      lower_third_text="Ada Lovelace — Analyst"))
 
@@ -56,7 +44,7 @@ async def test_applied_state_switches_the_scene_and_shows_prompt_and_lower_third
 
 async def test_a_partial_change_keeps_the_rest_of_the_wanted_state(obs_server, obs_adapter, sources):
     async with show_sync_for(obs_server, sources) as sync:
-        await eventually(lambda: sync.health.connected)
+        await eventually(lambda: sync.health.connected, CONNECT_TIMEOUT)
         await sync.apply(program_scene="Interview", prompt_text="first prompt")
         await sync.apply(prompt_text="second prompt")
 
@@ -67,7 +55,7 @@ async def test_a_partial_change_keeps_the_rest_of_the_wanted_state(obs_server, o
 
 async def test_switching_scene_brings_the_text_sources_into_the_new_scene(obs_server, obs_adapter, sources):
     async with show_sync_for(obs_server, sources) as sync:
-        await eventually(lambda: sync.health.connected)
+        await eventually(lambda: sync.health.connected, CONNECT_TIMEOUT)
         await sync.apply(program_scene="Intro", prompt_text="hello")
         await sync.apply(program_scene="Outro")
 
@@ -79,7 +67,7 @@ async def test_switching_scene_brings_the_text_sources_into_the_new_scene(obs_se
 
 async def test_a_missing_scene_is_refused_but_the_prompt_still_changes(obs_server, obs_adapter, sources):
     async with show_sync_for(obs_server, sources) as sync:
-        await eventually(lambda: sync.health.connected)
+        await eventually(lambda: sync.health.connected, CONNECT_TIMEOUT)
         with pytest.raises(ObsRequestError, match="SetCurrentProgramScene"):
             await sync.apply(program_scene="Backstage", prompt_text="still shown")
 
@@ -93,7 +81,7 @@ async def test_text_source_names_and_port_come_from_the_workspace_settings(obs_s
     settings = ObsSettings.from_workspace(workspace, password=obs_server.password)
 
     async with ObsShowSync.from_settings(settings, health_interval=0.2) as sync:
-        await eventually(lambda: sync.health.connected)
+        await eventually(lambda: sync.health.connected, CONNECT_TIMEOUT)
         await sync.apply(prompt_text="from settings")
 
     assert obs_adapter.get_text(sources["prompt_source"]) == "from settings"
@@ -103,7 +91,7 @@ async def test_health_snapshot_reports_outputs_and_frame_rate(obs_server, obs_ad
     snapshots = []
     async with show_sync_for(obs_server, sources) as sync:
         sync.add_health_listener(snapshots.append)
-        health = await eventually(lambda: sync.health.checked_at and sync.health)
+        health = await eventually(lambda: sync.health.checked_at and sync.health, CONNECT_TIMEOUT)
 
     assert health.connected and health.error is None
     assert health.stream.state == "stopped" and health.record.state == "stopped"
@@ -113,7 +101,7 @@ async def test_health_snapshot_reports_outputs_and_frame_rate(obs_server, obs_ad
 
 async def test_wanting_a_recording_starts_it_and_not_wanting_it_stops_it(obs_server, obs_adapter, sources):
     async with show_sync_for(obs_server, sources) as sync:
-        await eventually(lambda: sync.health.connected)
+        await eventually(lambda: sync.health.connected, CONNECT_TIMEOUT)
         await sync.apply(recording=True)
         recording = await eventually(lambda: obs_adapter.record_status().active, 5)
         await sync.apply(recording=False)
@@ -126,14 +114,15 @@ async def test_wanting_a_recording_starts_it_and_not_wanting_it_stops_it(obs_ser
 async def test_after_obs_crashes_and_restarts_scene_and_texts_are_resynced(obs_factory, sources):
     server = obs_factory()
     async with show_sync_for(server, sources) as sync:
-        await eventually(lambda: sync.health.connected)
+        await eventually(lambda: sync.health.connected, CONNECT_TIMEOUT)
         await sync.apply(program_scene="Questions", prompt_text="Q1: pricing?", lower_third_text="Grace Hopper")
 
         server.kill_obs()
-        assert await eventually(lambda: not sync.health.connected, 5), "the sync did not notice OBS died"
+        await eventually(lambda: not sync.health.connected, 5, describe="the sync did not notice OBS died")
         kept = await sync.apply(prompt_text="Q2: roadmap?")
         server.restart_obs()
-        resynced = await eventually(lambda: sync.health.connected and sync.health.resyncs >= 2, 15)
+        resynced = await eventually(lambda: sync.health.connected and sync.health.resyncs >= 2, 15,
+                                    describe=lambda: sync.health)
 
     assert kept is False
     assert resynced, sync.health

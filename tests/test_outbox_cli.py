@@ -1,27 +1,19 @@
 """`outreach outbox ...` refuses numbers SQLite cannot hold with a usage error, not a crash."""
 
-from click.testing import CliRunner
 
-from outreach.cli import main
-
-
-def run(workspace, *args):
-    return CliRunner().invoke(main, ["-w", str(workspace.root), *args])
-
-
-def test_resolving_a_message_id_too_big_for_sqlite_is_a_usage_error(workspace):
-    result = run(workspace, "outbox", "resolve", str(2**63), "--sent")
+def test_resolving_a_message_id_too_big_for_sqlite_is_a_usage_error(outreach_cli):
+    result = outreach_cli("outbox", "resolve", str(2**63), "--sent")
     assert result.exit_code == 2
     assert "Invalid value for 'MESSAGE_ID'" in result.output
 
 
-def test_resolving_an_unknown_message_id_says_so(workspace):
-    result = run(workspace, "outbox", "resolve", str(2**63 - 1), "--sent")
+def test_resolving_an_unknown_message_id_says_so(outreach_cli):
+    result = outreach_cli("outbox", "resolve", str(2**63 - 1), "--sent")
     assert result.exit_code != 0
     assert f"no outbox message #{2**63 - 1}" in result.output
 
 
-def test_listing_with_a_limit_too_big_for_sqlite_is_a_usage_error(workspace):
-    result = run(workspace, "outbox", "list", "--limit", str(2**63))
+def test_listing_with_a_limit_too_big_for_sqlite_is_a_usage_error(outreach_cli):
+    result = outreach_cli("outbox", "list", "--limit", str(2**63))
     assert result.exit_code == 2
     assert "Invalid value for '--limit'" in result.output

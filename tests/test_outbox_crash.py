@@ -5,12 +5,12 @@ import os
 import signal
 import subprocess
 import sys
-import time
 
 import pytest
 
 from outreach.campaigns.sending import resolve
 from outreach.storage import outbox
+from tests.helpers import eventually_blocking
 
 CLI = [sys.executable, "-c", "from outreach.cli import main; main()"]
 PEOPLE = 1000
@@ -46,13 +46,13 @@ def copies_per_recipient(smtp):
     return collections.Counter(m.recipients[0] for m in smtp.handler.messages)
 
 
+@pytest.mark.subprocess
 @pytest.mark.slow
 def test_kill_9_during_a_1000_message_send_then_restart_delivers_exactly_one_copy_each(big_campaign):
     world, smtp = big_campaign
     process = run_cli(world.workspace, "send", "--once")
-    deadline = time.monotonic() + 60
-    while len(smtp.handler.messages) < 150 and time.monotonic() < deadline and process.poll() is None:
-        time.sleep(0.005)
+    eventually_blocking(lambda: len(smtp.handler.messages) >= 150 or process.poll() is not None, 60,
+                        interval=0.005)
     os.kill(process.pid, signal.SIGKILL)
     process.wait()
     received_before_restart = len(smtp.handler.messages)
@@ -110,13 +110,13 @@ def test_resolving_uncertain_as_retry_sends_it_once_more(world, smtp_server):
     assert world.outbox()[0]["state"] == "sent"
 
 
+@pytest.mark.subprocess
 def test_sigterm_stops_send_once_between_messages_and_a_restart_sends_the_rest_once(world, smtp_server):
     world.configure(smtp_server.config())
     enroll_many(world, 300)
     process = run_cli(world.workspace, "send", "--once")
-    deadline = time.monotonic() + 60
-    while len(smtp_server.handler.messages) < 20 and time.monotonic() < deadline and process.poll() is None:
-        time.sleep(0.005)
+    eventually_blocking(lambda: len(smtp_server.handler.messages) >= 20 or process.poll() is not None, 60,
+                        interval=0.005)
     os.kill(process.pid, signal.SIGTERM)
     process.communicate(timeout=60)
     assert process.returncode == 0

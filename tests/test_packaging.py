@@ -34,6 +34,8 @@ def wheel(tmp_path_factory) -> Path:
     return built
 
 
+@pytest.mark.subprocess
+@pytest.mark.build
 @pytest.mark.slow
 def test_installed_wheel_renders_a_default_template_without_the_checkout(wheel, tmp_path):
     venv = tmp_path / "venv"
@@ -53,6 +55,7 @@ def test_installed_wheel_renders_a_default_template_without_the_checkout(wheel, 
     assert "Analytical Engines" in seen["text"]
 
 
+@pytest.mark.build
 def test_wheel_declares_both_console_scripts(wheel):
     import zipfile
 

@@ -6,9 +6,7 @@ import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from click.testing import CliRunner
 
-from outreach.cli import main
 from outreach.core.benchmark import InvalidPeriod, StatPoint, parse_period, platform_figures
 from outreach.storage.influencers import add_snapshot, set_fields
 
@@ -48,12 +46,8 @@ def rivals(workspace):
     return db
 
 
-def run(workspace, *args):
-    return CliRunner().invoke(main, ["-w", str(workspace.root), "report", "benchmark", *args])
-
-
-def test_csv_lists_brands_and_competitors_biggest_audience_first(workspace, rivals):
-    result = run(workspace, "--format", "csv")
+def test_csv_lists_brands_and_competitors_biggest_audience_first(rivals, outreach_cli):
+    result = outreach_cli("report", "benchmark", "--format", "csv")
     assert result.exit_code == 0, result.output
     rows = list(csv.DictReader(io.StringIO(result.output)))
     assert [(r["name"], r["audience"], r["youtube_growth_%"], r["youtube_uploads"]) for r in rows] == [
@@ -61,21 +55,21 @@ def test_csv_lists_brands_and_competitors_biggest_audience_first(workspace, riva
     assert rows[1]["twitch_broadcasts_30d"] == "6"
 
 
-def test_markdown_escapes_table_breaking_names(workspace, rivals):
+def test_markdown_escapes_table_breaking_names(rivals, outreach_cli):
     set_fields(rivals, 2, {"name": "Rival | <b>Co</b>"})
-    result = run(workspace, "--format", "md", "--since", "4w")
+    result = outreach_cli("report", "benchmark", "--format", "md", "--since", "4w")
     assert "| Rival \\| &lt;b&gt;Co&lt;/b&gt; | competitor | 4500 | -10.0% |" in result.output
 
 
-def test_png_chart_is_written(workspace, rivals, tmp_path):
+def test_png_chart_is_written(rivals, tmp_path, outreach_cli):
     chart = tmp_path / "bench.png"
-    result = run(workspace, "--png", str(chart), "--format", "json")
+    result = outreach_cli("report", "benchmark", "--png", str(chart), "--format", "json")
     assert result.exit_code == 0, result.output
     assert chart.read_bytes().startswith(PNG_SIGNATURE)
     assert len(json.loads(result.stdout)["rows"]) == 2
 
 
-def test_no_brand_or_competitor_is_explained(workspace):
-    result = run(workspace)
+def test_no_brand_or_competitor_is_explained(outreach_cli):
+    result = outreach_cli("report", "benchmark")
     assert result.exit_code == 2
     assert "nobody of kind brand or competitor yet" in result.output

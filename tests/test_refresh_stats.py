@@ -4,9 +4,6 @@ import asyncio
 import json
 from datetime import UTC, datetime, timedelta
 
-from click.testing import CliRunner
-
-from outreach.cli import main
 from outreach.platforms.refresh import refresh_stats
 from outreach.platforms.settings import twitch_helix_client, youtube_stats_client
 from outreach.storage.influencers import get_influencer, set_fields
@@ -159,22 +156,22 @@ def test_expired_twitch_app_token_is_replaced_once(stats_workspace, fake_twitch)
     assert report.lines[0].followers == 5
 
 
-def test_refresh_command_lists_lines_and_exits_zero_on_partial_failure(stats_workspace, fake_twitch):
+def test_refresh_command_lists_lines_and_exits_zero_on_partial_failure(stats_workspace, fake_twitch, outreach_cli):
     db = stats_workspace.database()
     fake_twitch.add_user("1", "bo", followers=5)
     add_person(db, "Bo", twitch="bo")
     add_person(db, "Ghost", twitch="ghost")
     set_fields(db, 1, {"notes": "x"})
-    result = CliRunner().invoke(main, ["-w", str(stats_workspace.root), "refresh", "--format", "json"])
+    result = outreach_cli("refresh", "--format", "json")
     assert result.exit_code == 0, result.output
     lines = json.loads(result.stdout)["lines"]
     assert [(line["name"], line["followers"], line["error"]) for line in lines] == [
         ("Bo", 5, None), ("Ghost", None, "no such Twitch user")]
 
 
-def test_refresh_command_exits_one_when_nothing_could_be_refreshed(stats_workspace):
+def test_refresh_command_exits_one_when_nothing_could_be_refreshed(stats_workspace, outreach_cli):
     add_person(stats_workspace.database(), "Ghost", twitch="ghost")
-    result = CliRunner().invoke(main, ["-w", str(stats_workspace.root), "refresh"])
+    result = outreach_cli("refresh")
     assert result.exit_code == 1
     assert "refreshed 0, failed 1" in result.output
 

@@ -5,11 +5,8 @@ import io
 import json
 
 import pytest
-from click.testing import CliRunner
 from rich.console import Console
 
-from livekit.cli import main
-from livekit.cli.report import report, shows
 from livekit.core import FakeClock, Rundown, Segment, Show
 from livekit.report import (
     build_report,
@@ -156,41 +153,41 @@ def test_too_few_or_too_short_chapters_are_still_printed_with_warnings():
     ]
 
 
-def test_report_command_defaults_to_the_latest_show(workspace):
+def test_report_command_defaults_to_the_latest_show(workspace, livekit_cli):
     store = ShowStore(workspace.database(), FakeClock())
     store.create_show(Rundown("Older", (Segment("X", 5 * S),)))
     show_id = store.create_show(RUNDOWN)
     ran_show(store.clock, journal=store.journal_for(show_id))
-    outcome = CliRunner().invoke(report, ["--format", "chapters"], obj=workspace)
+    outcome = livekit_cli("report", "--format", "chapters")
     assert outcome.exit_code == 0, outcome.output
     assert outcome.stdout == "00:00 Intro\n01:10 Interview\n03:10 Outro\n"
 
 
-def test_report_command_writes_a_file(workspace, tmp_path):
+def test_report_command_writes_a_file(workspace, tmp_path, livekit_cli):
     store = ShowStore(workspace.database(), FakeClock())
     show_id = store.create_show(RUNDOWN)
     ran_show(store.clock, journal=store.journal_for(show_id))
     target = tmp_path / "report.md"
-    outcome = CliRunner().invoke(report, [str(show_id), "-f", "md", "-o", str(target)], obj=workspace)
+    outcome = livekit_cli("report", show_id, "-f", "md", "-o", target)
     assert outcome.exit_code == 0, outcome.output
     assert target.read_text().startswith("# Weekly Q&A\n")
 
 
-def test_shows_command_lists_planned_and_actual_length(workspace):
+def test_shows_command_lists_planned_and_actual_length(workspace, livekit_cli):
     store = ShowStore(workspace.database(), FakeClock())
     show_id = store.create_show(RUNDOWN)
     ran_show(store.clock, journal=store.journal_for(show_id))
-    outcome = CliRunner().invoke(shows, [], obj=workspace)
+    outcome = livekit_cli("shows")
     assert outcome.exit_code == 0, outcome.output
     line = next(line for line in outcome.stdout.splitlines() if "Weekly" in line)
     assert [cell.strip() for cell in line.split("│")[4:8]] == ["ended", "4:30", "3:40", "-0:50"]
 
 
-def test_report_without_any_show_says_so_in_one_line(workspace):
-    outcome = CliRunner().invoke(main, ["--workspace", str(workspace.root), "report"])
+def test_report_without_any_show_says_so_in_one_line(livekit_cli):
+    outcome = livekit_cli("report")
     assert (outcome.exit_code, outcome.stderr) == (2, "Error: no shows yet in this workspace\n")
 
 
-def test_report_of_an_unknown_show_names_it(workspace):
-    outcome = CliRunner().invoke(main, ["--workspace", str(workspace.root), "report", "42"])
+def test_report_of_an_unknown_show_names_it(livekit_cli):
+    outcome = livekit_cli("report", 42)
     assert outcome.stderr == "Error: no show 42 in this workspace (see `livekit shows`)\n"

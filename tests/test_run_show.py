@@ -16,6 +16,7 @@ import pytest
 
 from livekit.obs.adapter import ObsAdapter, ObsError
 from livekit.obs.settings import DEFAULT_PROMPT_SOURCE
+from tests.helpers import eventually_blocking
 
 LIVEKIT = [sys.executable, "-m", "livekit.cli"]
 TOLERANCE_MS = 200
@@ -60,16 +61,6 @@ def show_events(workspace: Path, show_id: int) -> list[dict]:
         return []
 
 
-def wait_for(predicate, timeout: float, interval: float = 0.05):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(interval)
-    return predicate()
-
-
 class ObsWatcher:
     """Polls OBS's program scene and prompt text from a second connection, noting when each changed."""
 
@@ -103,17 +94,18 @@ class ObsWatcher:
             try:
                 seen = self.read()
             except ObsError:
-                time.sleep(0.05)
+                time.sleep(0.05)  # OBS is restarting: sample again shortly
                 continue
             if seen != last:
                 self.changes.append((time.time_ns() // 1_000_000, *seen))
                 last = seen
-            time.sleep(0.01)
+            time.sleep(0.01)  # the watcher samples OBS every 10 ms to time-stamp each change
 
     def first_time(self, scene: str, prompt: str) -> int | None:
         return next((at for at, s, p in self.changes if s == scene and p == prompt), None)
 
 
+@pytest.mark.subprocess
 @pytest.mark.obs
 def test_auto_show_drives_obs_scenes_and_prompts_on_time_and_records(obs_server, obs_adapter, tmp_path):
     rundown = write_rundown(tmp_path, [
@@ -138,6 +130,7 @@ def test_auto_show_drives_obs_scenes_and_prompts_on_time_and_records(obs_server,
     assert not obs_adapter.record_status().active
 
 
+@pytest.mark.subprocess
 @pytest.mark.obs
 @pytest.mark.slow
 def test_show_goes_on_when_obs_restarts_and_obs_is_resynced(obs_factory, tmp_path):
@@ -149,12 +142,13 @@ def test_show_goes_on_when_obs_restarts_and_obs_is_resynced(obs_factory, tmp_pat
     ])
     process = start_livekit(tmp_path, "run", str(rundown), "--auto", "--no-web", obs=obs)
     with ObsWatcher(obs) as watcher:
-        assert wait_for(lambda: watcher.first_time("Interview", "Keep talking"), 10), watcher.changes
+        eventually_blocking(lambda: watcher.first_time("Interview", "Keep talking"), 10,
+                            describe=lambda: watcher.changes)
     obs.kill_obs()
     obs.restart_obs()
     with ObsWatcher(obs) as watcher:
-        resynced = wait_for(lambda: watcher.read() == ("Interview", "Keep talking"), 10)
-        assert resynced, f"OBS was not resynced after its restart: {watcher.read()}"
+        eventually_blocking(lambda: watcher.read() == ("Interview", "Keep talking"), 10,
+                            describe=lambda: f"OBS was not resynced after its restart: {watcher.read()}")
         output = finish(process)
         assert watcher.first_time("Outro", "Close the show"), watcher.changes
     show = shows_table(tmp_path)[0]
@@ -163,6 +157,7 @@ def test_show_goes_on_when_obs_restarts_and_obs_is_resynced(obs_factory, tmp_pat
     assert "segment 3/3: Closing" in output
 
 
+@pytest.mark.subprocess
 def test_killed_runner_resumes_at_the_right_segment_with_right_times(tmp_path):
     rundown = write_rundown(tmp_path, [
         {"title": "One", "duration": "2s", "prompts": ["first"]},
@@ -170,8 +165,8 @@ def test_killed_runner_resumes_at_the_right_segment_with_right_times(tmp_path):
         {"title": "Three", "duration": "1s", "prompts": ["third"]},
     ])
     first = start_livekit(tmp_path, "run", str(rundown), "--auto", "--no-obs", "--no-web")
-    assert wait_for(lambda: any(e["type"] == "next" for e in show_events(tmp_path, 1)), 10)
-    time.sleep(0.5)
+    eventually_blocking(lambda: any(e["type"] == "next" for e in show_events(tmp_path, 1)), 10)
+    time.sleep(0.5)  # the behaviour under test: segment Two has run 0.5 s when the runner is killed
     first.send_signal(signal.SIGKILL)
     first.wait(5)
     killed_at = time.time_ns() // 1_000_000
@@ -188,10 +183,11 @@ def test_killed_runner_resumes_at_the_right_segment_with_right_times(tmp_path):
     assert len(shows_table(tmp_path)) == 1
 
 
+@pytest.mark.subprocess
 def test_interrupted_show_without_a_terminal_asks_for_resume_or_new(tmp_path):
     rundown = write_rundown(tmp_path, [{"title": "Only", "duration": "30s"}])
     first = start_livekit(tmp_path, "run", str(rundown), "--auto", "--no-obs", "--no-web")
-    assert wait_for(lambda: show_events(tmp_path, 1), 10)
+    eventually_blocking(lambda: show_events(tmp_path, 1), 10)
     first.send_signal(signal.SIGKILL)
     first.wait(5)
     second = start_livekit(tmp_path, "run", str(rundown), "--auto", "--no-obs", "--no-web")
@@ -201,16 +197,18 @@ def test_interrupted_show_without_a_terminal_asks_for_resume_or_new(tmp_path):
     assert "Traceback" not in output
 
 
+@pytest.mark.subprocess
 def test_sigterm_stops_cleanly_and_keeps_the_show_resumable(tmp_path):
     rundown = write_rundown(tmp_path, [{"title": "Only", "duration": "30s"}])
     process = start_livekit(tmp_path, "run", str(rundown), "--auto", "--no-obs", "--no-web")
-    assert wait_for(lambda: show_events(tmp_path, 1), 10)
+    eventually_blocking(lambda: show_events(tmp_path, 1), 10)
     process.send_signal(signal.SIGTERM)
     output = finish(process, timeout=15)
     assert f"Continue it with: livekit run {rundown} --resume" in output
     assert shows_table(tmp_path)[0]["status"] == "live"
 
 
+@pytest.mark.subprocess
 def test_broken_rundown_is_reported_with_file_and_line_and_nothing_is_stored(tmp_path):
     path = tmp_path / "broken.yaml"
     path.write_text("title: Broken\nsegments:\n  - title: A\n    duration: soon\n")

@@ -9,7 +9,8 @@ import aiohttp
 
 from livekit.core.rundown import Rundown, Segment
 from livekit.runner.session import RunOptions, WebOptions, run_show
-from tests.fixtures.platforms import BROADCASTER_ID, eventually
+from tests.fixtures.platforms import BROADCASTER_ID
+from tests.helpers import eventually
 
 TOKEN = "test-token-0123456789abcdef"
 
@@ -54,12 +55,7 @@ async def test_ask_in_twitch_chat_shows_in_the_control_room_state(twitch_workspa
                 async with http.get(f"{base}/api/state", headers=headers) as response:
                     return (await response.json())["questions"]
 
-            seen = None
-            for _ in range(200):
-                seen = await questions()
-                if seen:
-                    break
-                await asyncio.sleep(0.02)
+            seen = await eventually(questions)
         assert [(q["platform"], q["author"], q["text"]) for q in seen] == [("twitch", "Viewer", "What's next?")]
 
     result = await run_while(twitch_workspace, fake_twitch, ask_and_look)

@@ -9,7 +9,11 @@ import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult
 
-from tests.fixtures.mail import RecordingHandler, free_port
+from tests.fixtures.mail import RecordingHandler
+from tests.helpers import free_port
+
+#: The module's own TLS-only aiosmtpd (and openssl for its certificate), not the session's smtp_server.
+pytestmark = pytest.mark.smtp
 
 USER, PASSWORD = "ana@brand.example", "s3cret-smtp-password"
 
@@ -39,6 +43,7 @@ def tls_smtp(tmp_path_factory):
     controller.stop()
 
 
+@pytest.mark.subprocess
 def test_starttls_login_with_password_from_environment_delivers(world, tls_smtp):
     port, handler, cert = tls_smtp
     handler.reset()
@@ -56,6 +61,7 @@ def test_starttls_login_with_password_from_environment_delivers(world, tls_smtp)
     assert PASSWORD not in done.stdout + done.stderr
 
 
+@pytest.mark.subprocess
 def test_wrong_password_is_one_clear_line_and_nothing_is_lost(world, tls_smtp):
     port, handler, cert = tls_smtp
     handler.reset()
@@ -75,6 +81,7 @@ def test_wrong_password_is_one_clear_line_and_nothing_is_lost(world, tls_smtp):
     assert world.outbox()[0]["state"] == "queued"
 
 
+@pytest.mark.subprocess
 def test_username_without_any_password_is_a_config_error_naming_both_sources(world, tls_smtp, monkeypatch):
     port, _, _ = tls_smtp
     monkeypatch.delenv("GREENROOM_SMTP_PASSWORD", raising=False)
@@ -94,6 +101,7 @@ def _send_once(world, env):
     )
 
 
+@pytest.mark.subprocess
 def test_ca_file_trusts_a_self_signed_server_without_touching_the_system_store(world, tls_smtp):
     port, handler, cert = tls_smtp
     handler.reset()
@@ -107,6 +115,7 @@ def test_ca_file_trusts_a_self_signed_server_without_touching_the_system_store(w
     assert len(handler.to("bo@example.org")) == 1
 
 
+@pytest.mark.subprocess
 def test_an_untrusted_certificate_is_refused_and_nothing_is_lost(world, tls_smtp):
     port, handler, _ = tls_smtp
     handler.reset()

@@ -150,15 +150,16 @@ CRASHING_RUNNER = textwrap.dedent(
     store = ShowStore(Workspace.locate(sys.argv[1]).database())
     show_id, show = store.new_show(load_rundown(sys.argv[2]))
     show.start()
-    time.sleep(0.05)
+    time.sleep(0.05)  # the first segment airs for a moment before the next one
     show.next()
     show.extend(7000)
     print(show_id, flush=True)
-    time.sleep(60)
+    time.sleep(60)  # stay alive until the test kills this process with SIGKILL
     """
 )
 
 
+@pytest.mark.subprocess
 def test_after_kill_9_the_show_resumes_on_the_right_segment_with_the_right_times(workspace, tmp_path):
     script = tmp_path / "runner.py"
     script.write_text(CRASHING_RUNNER)

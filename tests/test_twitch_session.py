@@ -11,7 +11,8 @@ from livekit.platforms.auth import TwitchTokenStore
 from livekit.platforms.settings import TwitchSettings
 from livekit.platforms.twitch import TwitchSession
 from livekit.questions import IntakeRules, QuestionIntake, QuestionQueue
-from tests.fixtures.platforms import BOT_ID, BROADCASTER_ID, authorise_twitch, eventually, twitch_config
+from tests.fixtures.platforms import BOT_ID, BROADCASTER_ID, authorise_twitch, twitch_config
+from tests.helpers import eventually
 
 
 def make_session(workspace, *, clock=None, show="show-1"):

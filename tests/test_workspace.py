@@ -4,34 +4,31 @@ import os
 import stat
 
 import pytest
-from click.testing import CliRunner
 
 from greenroom.config import Config
 from greenroom.errors import ConfigError, SecretsError
 from greenroom.secrets import Secrets, write_private_file
 from greenroom.workspace import Workspace
-from livekit.cli import main as livekit_main
-from outreach.cli import main as outreach_main
 
 
-def test_init_creates_commented_config_and_database(tmp_path):
-    result = CliRunner().invoke(livekit_main, ["--workspace", str(tmp_path / "show"), "init"])
+def test_init_creates_commented_config_and_database(tmp_path, livekit_cli):
+    result = livekit_cli.without_workspace("--workspace", tmp_path / "show", "init")
     assert result.exit_code == 0, result.output
     config_text = (tmp_path / "show" / "greenroom.toml").read_text()
     assert "[obs]" in config_text and config_text.lstrip().startswith("#")
     assert (tmp_path / "show" / "greenroom.db").exists()
 
 
-def test_init_never_overwrites_an_existing_config(tmp_path):
+def test_init_never_overwrites_an_existing_config(tmp_path, outreach_cli):
     (tmp_path / "greenroom.toml").write_text('[obs]\nport = 4460\n')
-    result = CliRunner().invoke(outreach_main, ["--workspace", str(tmp_path), "init"])
+    result = outreach_cli.without_workspace("--workspace", tmp_path, "init")
     assert result.exit_code == 0
     assert (tmp_path / "greenroom.toml").read_text() == '[obs]\nport = 4460\n'
 
 
-def test_workspace_comes_from_environment_when_no_option(tmp_path, monkeypatch):
+def test_workspace_comes_from_environment_when_no_option(tmp_path, monkeypatch, outreach_cli):
     monkeypatch.setenv("GREENROOM_WORKSPACE", str(tmp_path / "env-ws"))
-    result = CliRunner().invoke(outreach_main, ["init"])
+    result = outreach_cli.without_workspace("init")
     assert result.exit_code == 0
     assert (tmp_path / "env-ws" / "greenroom.toml").exists()
 
@@ -63,9 +60,9 @@ def test_broken_toml_is_reported_with_its_line(tmp_path):
         Config.load(path)
 
 
-def test_invalid_setting_reaches_the_cli_user_as_one_line(tmp_path):
+def test_invalid_setting_reaches_the_cli_user_as_one_line(tmp_path, livekit_cli):
     (tmp_path / "greenroom.toml").write_text("[obs\n")
-    result = CliRunner().invoke(livekit_main, ["--workspace", str(tmp_path), "obs", "status"])
+    result = livekit_cli.without_workspace("--workspace", tmp_path, "obs", "status")
     assert result.exit_code != 0
     assert "greenroom.toml: not valid TOML" in result.output
     assert "Traceback" not in result.output
@@ -102,17 +99,17 @@ def test_database_uses_wal_foreign_keys_and_migrations(workspace):
     assert "_sqlite_migrations" in db.table_names()
 
 
-def test_a_file_that_is_not_a_database_gives_a_clear_error(tmp_path):
+def test_a_file_that_is_not_a_database_gives_a_clear_error(tmp_path, livekit_cli):
     (tmp_path / "greenroom.db").write_text("this is not sqlite " * 100)
-    result = CliRunner().invoke(livekit_main, ["--workspace", str(tmp_path), "init"])
+    result = livekit_cli.without_workspace("--workspace", tmp_path, "init")
     assert result.exit_code != 0
     assert "greenroom.db: not a usable Greenroom database" in result.output
 
 
-def test_workspace_that_is_a_file_is_an_error(tmp_path):
+def test_workspace_that_is_a_file_is_an_error(tmp_path, livekit_cli):
     target = tmp_path / "file"
     target.write_text("")
-    result = CliRunner().invoke(livekit_main, ["--workspace", str(target), "init"])
+    result = livekit_cli.without_workspace("--workspace", target, "init")
     assert result.exit_code != 0
     assert "Traceback" not in result.output
 

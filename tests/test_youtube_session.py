@@ -11,7 +11,8 @@ from livekit.platforms.settings import YouTubeSettings
 from livekit.platforms.youtube import YouTubeSession
 from livekit.questions import QuestionIntake, QuestionQueue
 from tests.fakes.youtube import CHANNEL_ID
-from tests.fixtures.platforms import authorise_youtube, eventually, youtube_config
+from tests.fixtures.platforms import authorise_youtube, youtube_config
+from tests.helpers import eventually
 
 
 def make_session(workspace, **options):

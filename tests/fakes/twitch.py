@@ -36,6 +36,7 @@ from typing import Any
 from aiohttp import WSMsgType, web
 
 from tests.fakes.server import ThreadedApp
+from tests.helpers import eventually_blocking
 
 CLIENT_ID = "fake-client-id"
 CLIENT_SECRET = "fake-client-secret"
@@ -304,13 +305,15 @@ class FakeTwitch(ThreadedApp):
         self.call(drop())
 
     def wait_for_subscription(self, timeout: float = 10) -> dict[str, Any]:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
+        """The latest EventSub subscription of a live session, once somebody has subscribed."""
+
+        def subscribed() -> dict[str, Any] | None:
             for session in list(self.sessions.values()):
                 if session.subscriptions and not session.socket.closed:
                     return session.subscriptions[-1]
-            time.sleep(0.02)
-        raise AssertionError("nobody subscribed to EventSub in time")
+            return None
+
+        return eventually_blocking(subscribed, timeout, describe="nobody subscribed to EventSub")
 
     async def flood(
         self, broadcaster_id: str, rate: int, seconds: float, text_for: Any, chatter_for: Any = None
@@ -326,7 +329,7 @@ class FakeTwitch(ThreadedApp):
                 event = self.chat_event(broadcaster_id, chatter, f"viewer{chatter}", text_for(sent))
                 await self._notify(event)
                 sent += 1
-            await asyncio.sleep(0.002)
+            await asyncio.sleep(0.002)  # pacing: the flood's rate is the behaviour being simulated
         return sent
 
     def start_flood(
@@ -689,7 +692,7 @@ class FakeTwitch(ThreadedApp):
 
     async def _keepalives(self) -> None:
         while True:
-            await asyncio.sleep(0.5)
+            await asyncio.sleep(0.5)  # like Twitch: keepalives go out on a timer
             now = time.monotonic()
             for session in list(self.sessions.values()):
                 if not session.socket.closed and now - session.last_sent >= session.keepalive_seconds * 0.8:

@@ -30,7 +30,6 @@ from __future__ import annotations
 import base64
 import itertools
 import secrets
-import time
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import unquote_plus, urlencode
@@ -550,13 +549,3 @@ class FakeYouTube(ThreadedApp):
                 {"access_token": access, "expires_in": 3599, "scope": " ".join(self.refresh_tokens[refresh]), "token_type": "Bearer"}
             )
         return web.json_response({"error": "unsupported_grant_type"}, status=400)
-
-
-def wait_until(check: Any, timeout: float = 5.0) -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = check()
-        if value:
-            return value
-        time.sleep(0.01)
-    raise AssertionError("condition not met in time")
