@@ -12,9 +12,10 @@ from livekit.obs.adapter import (
     ObsVersion,
     OutputStatus,
 )
-from livekit.obs.settings import ObsSettings
+from livekit.obs.settings import DEFAULT_PROMPTER_SCENE, LowerThirdMode, ObsSettings
 
 __all__ = [
+    "DEFAULT_PROMPTER_SCENE",
     "Backoff",
     "ObsAdapter",
     "ObsAuthError",
@@ -24,6 +25,7 @@ __all__ = [
     "ObsKickedError",
     "ObsRequestError",
     "ObsSettings",
+    "LowerThirdMode",
     "ObsVersion",
     "OutputStatus",
 ]
