@@ -226,6 +226,24 @@ async def test_a_prompt_put_into_a_program_scene_by_hand_is_taken_out_again(obs_
     assert cleaned, items_of(obs_adapter, "Interview")
 
 
+@pytest.mark.obs
+async def test_a_prompter_scene_put_on_program_by_hand_gets_a_blank_prompt_until_program_changes(
+        obs_server, obs_adapter, names):
+    async with show_sync_for(obs_server, names) as sync:
+        await eventually(lambda: sync.health.connected)
+        await sync.apply(program_scene="Interview", prompt_text=PRIVATE_PROMPT)
+
+        obs_adapter.set_program_scene(names["prompter_scene"])
+        blanked = await eventually(lambda: obs_adapter.get_text(names["prompt_source"]) == "", 5)
+        reported = await eventually(lambda: "prompter scene" in (sync.health.error or ""), 5)
+        await sync.apply(program_scene="Questions", prompt_text="Ask about pricing")
+
+    assert blanked and reported
+    assert sync.health.error is None
+    assert obs_adapter.current_program_scene() == "Questions"
+    assert obs_adapter.get_text(names["prompt_source"]) == "Ask about pricing"
+
+
 def test_the_prompter_layout_keeps_the_prompt_inside_any_canvas():
     for canvas in (Canvas(640, 360), Canvas(1920, 1080), Canvas(1080, 1920)):
         layout = prompter_layout(canvas)

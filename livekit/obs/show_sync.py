@@ -131,11 +131,16 @@ def lower_third_layout(canvas: Canvas) -> TextLayout:
 
 
 class PrompterSceneOnProgramError(ObsError):
-    """The show asked for the prompter scene on program: refused, it shows the host's private prompts."""
+    """The prompter scene was asked for (or found) on program: it shows the host's private prompts."""
 
-    def __init__(self, scene: str) -> None:
-        super().__init__(f"scene {scene!r} is Greenroom's prompter scene ([obs] prompter_scene): it shows the "
-                         "host's private prompts and never goes on program; give the segment another scene")
+    def __init__(self, scene: str, *, by_hand: bool = False) -> None:
+        if by_hand:
+            message = (f"OBS has the prompter scene {scene!r} on program: the prompt is blanked and no prompt "
+                       "is sent until program shows another scene")
+        else:
+            message = (f"scene {scene!r} is Greenroom's prompter scene ([obs] prompter_scene): it shows the "
+                       "host's private prompts and never goes on program; give the segment another scene")
+        super().__init__(message)
 
 
 @dataclass(frozen=True)
@@ -208,6 +213,7 @@ class ObsShowSync:
         self._supervisor: asyncio.Task | None = None
         self._listener: Callable[[ObsEvent], None] | None = None
         self._privacy_generation = 0
+        self._recheck_error: str | None = None
 
     @classmethod
     def from_settings(cls, settings: ObsSettings, **options: Any) -> ObsShowSync:
@@ -302,6 +308,10 @@ class ObsShowSync:
             except ObsConnectionError as error:
                 self._connection_failed(error)
                 return False
+        if self._recheck_error is not None:  # all applied: the problem a recheck reported is over
+            if self._health.error == self._recheck_error:
+                self._update_health(error=None)
+            self._recheck_error = None
         return True
 
     def _push(self, desired: ObsShowState) -> None:
@@ -327,6 +337,11 @@ class ObsShowSync:
                 def switch() -> None:
                     self.adapter.set_program_scene(scene)
                     applied.state = dataclasses.replace(applied.state, program_scene=scene)
+                    if not self._prompt_private(applied):
+                        # The check above failed before this switch (it may have taken the prompter scene
+                        # off program): its problem is replaced by the outcome of checking again.
+                        problems.clear()
+                        self._keep_prompt_private(applied)
                 attempt(switch)
         prompt = desired.prompt_text
         if prompt is not None and prompt != applied.state.prompt_text and self._prompt_private(applied):
@@ -366,6 +381,8 @@ class ObsShowSync:
         scene = event.data.get("sceneName")
         if event.type == "SceneCreated":
             return scene != self.prompter_scene
+        if event.type == "CurrentProgramSceneChanged":
+            return scene == self.prompter_scene
         return (event.type == "SceneItemCreated" and scene != self.prompter_scene
                 and event.data.get("sourceName") in (self.prompt_source, self.prompter_scene))
 
@@ -388,10 +405,13 @@ class ObsShowSync:
         return applied.canvas
 
     def _keep_prompt_private(self, applied: _Applied) -> None:
-        """Worker thread: the prompt source in the prompter scene (created if missing), in no other scene.
+        """Worker thread: the prompt source in the prompter scene (created if missing), in no other scene,
+        and the prompter scene not on program.
 
         The prompt goes into the prompter scene first, so an older version's prompt source keeps
-        existing (and keeps its text) while it is taken out of the program scenes.
+        existing (and keeps its text) while it is taken out of the program scenes. If someone put the
+        prompter scene on program by hand, the prompt is blanked and this raises: no prompt is sent
+        until program shows another scene.
         """
         generation = self._privacy_generation
         canvas = self._canvas(applied)
@@ -416,6 +436,10 @@ class ObsShowSync:
                                       sceneItemEnabled=False)
                     log.info("hid %r in OBS scene %r: the lower third is drawn by [obs] lower_third = %s",
                              source, scene, self.lower_third.value)
+        if self.adapter.current_program_scene() == self.prompter_scene:
+            self.adapter.set_text(self.prompt_source, "")
+            applied.state = dataclasses.replace(applied.state, prompt_text="")
+            raise PrompterSceneOnProgramError(self.prompter_scene, by_hand=True)
         applied.prompt_checked = generation
 
     def _show_lower_third(self, applied: _Applied, text: str) -> None:
@@ -520,7 +544,8 @@ class ObsShowSync:
             await self.apply()
         except ObsError as error:
             log.warning("%s; OBS refused part of the show state: %s", why, error)
-            self._update_health(error=str(error))
+            self._recheck_error = str(error)
+            self._update_health(error=self._recheck_error)
 
     async def _poll_health(self) -> None:
         try:
