@@ -1,4 +1,7 @@
-"""OBS follows the show: state applied through a real headless OBS, kept and resynced across an OBS crash."""
+"""OBS follows the show: state applied through a real headless OBS, kept and resynced across an OBS crash.
+
+Privacy of the prompt on program is proved in test_obs_program_privacy.py; here the prompt is read back
+from the prompter scene."""
 
 from __future__ import annotations
 
@@ -6,6 +9,7 @@ import pytest
 
 from greenroom.backoff import Backoff
 from livekit.obs.adapter import ObsAdapter, ObsRequestError
+from livekit.obs.headless import DEFAULT_SCENES
 from livekit.obs.settings import ObsSettings
 from livekit.obs.show_sync import ObsShowState, ObsShowSync
 from tests.fixtures.obs import unique_source_name
@@ -18,9 +22,21 @@ CONNECT_TIMEOUT = 10.0
 
 
 @pytest.fixture
-def sources():
-    """Fresh text source names per test (OBS keeps removed inputs around for a while)."""
-    return {"prompt_source": unique_source_name("Prompt"), "lower_third_source": unique_source_name("Lower Third")}
+def sources(request):
+    """Fresh text source and prompter scene names per test (OBS keeps removed inputs around for a while);
+    the prompter scene is removed again from the shared OBS."""
+    names = {"prompt_source": unique_source_name("Prompt"), "lower_third_source": unique_source_name("Lower Third"),
+             "prompter_scene": unique_source_name("Prompter")}
+    yield names
+    if "obs_server" in request.fixturenames:
+        server = request.getfixturevalue("obs_server")
+        with ObsAdapter(server.host, server.port, server.password, timeout=5) as adapter:
+            if names["prompter_scene"] in adapter.scene_names():
+                adapter.call("RemoveScene", sceneName=names["prompter_scene"])
+
+
+def scene_sources(adapter: ObsAdapter, scene: str) -> list[str]:
+    return [item["sourceName"] for item in adapter.call("GetSceneItemList", sceneName=scene)["sceneItems"]]
 
 
 def show_sync_for(server, sources, **options) -> ObsShowSync:
@@ -29,7 +45,7 @@ def show_sync_for(server, sources, **options) -> ObsShowSync:
 
 
 async def test_applied_state_switches_the_scene_and_shows_prompt_and_lower_third(obs_server, obs_adapter, sources):
-    async with show_sync_for(obs_server, sources) as sync:
+    async with show_sync_for(obs_server, sources, lower_third="text") as sync:
         await eventually(lambda: sync.health.connected, CONNECT_TIMEOUT)
         acknowledged = await sync.apply(ObsShowState(program_scene="Interview", prompt_text="Ask about the launch",
                                                      lower_third_text="Ada Lovelace — Analyst"))
@@ -38,8 +54,9 @@ async def test_applied_state_switches_the_scene_and_shows_prompt_and_lower_third
     assert obs_adapter.current_program_scene() == "Interview"
     assert obs_adapter.get_text(sources["prompt_source"]) == "Ask about the launch"
     assert obs_adapter.get_text(sources["lower_third_source"]) == "Ada Lovelace — Analyst"
-    items = obs_adapter.call("GetSceneItemList", sceneName="Interview")["sceneItems"]
-    assert set(sources.values()) <= {item["sourceName"] for item in items}
+    assert sources["lower_third_source"] in scene_sources(obs_adapter, "Interview")
+    assert sources["prompt_source"] not in scene_sources(obs_adapter, "Interview")
+    assert sources["prompt_source"] in scene_sources(obs_adapter, sources["prompter_scene"])
 
 
 async def test_a_partial_change_keeps_the_rest_of_the_wanted_state(obs_server, obs_adapter, sources):
@@ -53,16 +70,15 @@ async def test_a_partial_change_keeps_the_rest_of_the_wanted_state(obs_server, o
     assert obs_adapter.get_text(sources["prompt_source"]) == "second prompt"
 
 
-async def test_switching_scene_brings_the_text_sources_into_the_new_scene(obs_server, obs_adapter, sources):
-    async with show_sync_for(obs_server, sources) as sync:
+async def test_switching_scene_brings_a_text_lower_third_into_the_new_scene(obs_server, obs_adapter, sources):
+    async with show_sync_for(obs_server, sources, lower_third="text") as sync:
         await eventually(lambda: sync.health.connected, CONNECT_TIMEOUT)
-        await sync.apply(program_scene="Intro", prompt_text="hello")
+        await sync.apply(program_scene="Intro", prompt_text="hello", lower_third_text="Grace Hopper")
         await sync.apply(program_scene="Outro")
 
-    items = obs_adapter.call("GetSceneItemList", sceneName="Outro")["sceneItems"]
-    assert sources["prompt_source"] in [item["sourceName"] for item in items]
-    assert sources["lower_third_source"] not in [item["sourceName"] for item in items]
-    assert obs_adapter.get_text(sources["prompt_source"]) == "hello"
+    assert sources["lower_third_source"] in scene_sources(obs_adapter, "Outro")
+    assert sources["prompt_source"] not in scene_sources(obs_adapter, "Outro")
+    assert obs_adapter.get_text(sources["lower_third_source"]) == "Grace Hopper"
 
 
 async def test_a_missing_scene_is_refused_but_the_prompt_still_changes(obs_server, obs_adapter, sources):
@@ -77,7 +93,8 @@ async def test_a_missing_scene_is_refused_but_the_prompt_still_changes(obs_serve
 
 async def test_text_source_names_and_port_come_from_the_workspace_settings(obs_server, obs_adapter, workspace, sources):
     workspace.config_path.write_text(
-        f'[obs]\nport = {obs_server.port}\nprompt_source = "{sources["prompt_source"]}"\n', encoding="utf-8")
+        f'[obs]\nport = {obs_server.port}\nprompt_source = "{sources["prompt_source"]}"\n'
+        f'prompter_scene = "{sources["prompter_scene"]}"\n', encoding="utf-8")
     settings = ObsSettings.from_workspace(workspace, password=obs_server.password)
 
     async with ObsShowSync.from_settings(settings, health_interval=0.2) as sync:
@@ -85,6 +102,7 @@ async def test_text_source_names_and_port_come_from_the_workspace_settings(obs_s
         await sync.apply(prompt_text="from settings")
 
     assert obs_adapter.get_text(sources["prompt_source"]) == "from settings"
+    assert sources["prompt_source"] in scene_sources(obs_adapter, sources["prompter_scene"])
 
 
 async def test_health_snapshot_reports_outputs_and_frame_rate(obs_server, obs_adapter, sources):
@@ -111,9 +129,9 @@ async def test_wanting_a_recording_starts_it_and_not_wanting_it_stops_it(obs_ser
     assert list(obs_server.record_dir.glob("*.mkv"))
 
 
-async def test_after_obs_crashes_and_restarts_scene_and_texts_are_resynced(obs_factory, sources):
+async def test_after_obs_crashes_and_restarts_scene_texts_and_layout_are_resynced(obs_factory, sources):
     server = obs_factory()
-    async with show_sync_for(server, sources) as sync:
+    async with show_sync_for(server, sources, lower_third="text") as sync:
         await eventually(lambda: sync.health.connected, CONNECT_TIMEOUT)
         await sync.apply(program_scene="Questions", prompt_text="Q1: pricing?", lower_third_text="Grace Hopper")
 
@@ -130,6 +148,13 @@ async def test_after_obs_crashes_and_restarts_scene_and_texts_are_resynced(obs_f
         assert fresh.current_program_scene() == "Questions"
         assert fresh.get_text(sources["prompt_source"]) == "Q2: roadmap?"
         assert fresh.get_text(sources["lower_third_source"]) == "Grace Hopper"
+        assert sources["prompt_source"] in scene_sources(fresh, sources["prompter_scene"])
+        for scene in DEFAULT_SCENES:
+            assert sources["prompt_source"] not in scene_sources(fresh, scene)
+        lower_third = fresh.call("GetSceneItemId", sceneName="Questions", sourceName=sources["lower_third_source"])
+        transform = fresh.call("GetSceneItemTransform", sceneName="Questions",
+                               sceneItemId=lower_third["sceneItemId"])["sceneItemTransform"]
+        assert transform["boundsType"] != "OBS_BOUNDS_NONE"
 
 
 async def test_a_show_can_start_before_obs_is_up(obs_factory, sources):

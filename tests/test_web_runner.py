@@ -62,7 +62,7 @@ class LivekitRun:
             args.append("--no-obs")
         else:
             (self.workspace / "greenroom.toml").write_text(
-                f'[obs]\nhost = "{self.obs.host}"\nport = {self.obs.port}\n'
+                f'[obs]\nhost = "{self.obs.host}"\nport = {self.obs.port}\nlower_third = "text"\n'
             )
             env["OBS_WEBSOCKET_PASSWORD"] = self.obs.password
         self.process = subprocess.Popen(

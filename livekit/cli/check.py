@@ -35,6 +35,16 @@ def obs_scene_names(ctx: click.Context, host: str | None, port: int | None, pass
         return None, str(error)
 
 
+def prompter_scene_name(ctx: click.Context) -> str | None:
+    """``[obs] prompter_scene``: the scene a segment must never put on program (None if unreadable)."""
+    from livekit.obs import DEFAULT_PROMPTER_SCENE
+
+    try:
+        return get_workspace(ctx).config.get("obs", "prompter_scene", str, DEFAULT_PROMPTER_SCENE).strip()
+    except GreenroomError:
+        return None
+
+
 @click.command("check")
 @click.argument("rundown_file", metavar="RUNDOWN", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--obs/--no-obs", "use_obs", default=True, show_default=True,
@@ -56,7 +66,7 @@ def check(ctx: click.Context, rundown_file: Path, use_obs: bool, obs_timeout: fl
         if scenes is None:
             click.echo(f"OBS not reachable: scenes not checked ({reason})", err=True)
         else:
-            problems = scene_problems(rundown, scenes)
+            problems = scene_problems(rundown, scenes, prompter_scene=prompter_scene_name(ctx))
     for problem in problems:
         click.echo(str(problem))
     if problems:

@@ -11,9 +11,11 @@ from livekit.obs.adapter import (
     ObsVersion,
     OutputStatus,
 )
-from livekit.obs.settings import ObsSettings
+from livekit.obs.settings import DEFAULT_PROMPTER_SCENE, LowerThirdMode, ObsSettings
 
 __all__ = [
+    "DEFAULT_PROMPTER_SCENE",
+    "LowerThirdMode",
     "ObsAdapter",
     "ObsAuthError",
     "ObsConnectionError",

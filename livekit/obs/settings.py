@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import StrEnum
 
 from greenroom.backoff import Backoff
 from greenroom.errors import ConfigError
@@ -12,6 +13,21 @@ from livekit.obs.adapter import ObsAdapter
 PASSWORD_ENV = "OBS_WEBSOCKET_PASSWORD"
 DEFAULT_PROMPT_SOURCE = "Greenroom Prompt"
 DEFAULT_LOWER_THIRD_SOURCE = "Greenroom Lower Third"
+DEFAULT_PROMPTER_SCENE = "Greenroom Prompter"
+
+
+class LowerThirdMode(StrEnum):
+    """Where the guest's lower third is drawn: ``[obs] lower_third`` in greenroom.toml.
+
+    ``overlay`` (the default) leaves it to the ``/overlay`` page added to OBS as a Browser Source: it is
+    styled, animated and follows the control room, and it must not be on screen twice, so Greenroom creates
+    no lower-third text source. ``text`` draws it with an OBS text source instead (for setups without a
+    Browser Source). ``off`` draws none.
+    """
+
+    OVERLAY = "overlay"
+    TEXT = "text"
+    OFF = "off"
 
 
 @dataclass(frozen=True)
@@ -22,6 +38,8 @@ class ObsSettings:
     timeout: float = 5.0
     prompt_source: str = DEFAULT_PROMPT_SOURCE
     lower_third_source: str = DEFAULT_LOWER_THIRD_SOURCE
+    prompter_scene: str = DEFAULT_PROMPTER_SCENE
+    lower_third: LowerThirdMode = LowerThirdMode.OVERLAY
 
     def __repr__(self) -> str:
         return f"ObsSettings(host={self.host!r}, port={self.port}, password={'***' if self.password else ''!r})"
@@ -43,13 +61,20 @@ class ObsSettings:
             raise ConfigError(f"{config.path}: [obs] timeout must be between 0 and 300 seconds, got {timeout}")
         if password is None:
             password = workspace.secrets.get("obs", "password", env=PASSWORD_ENV) or ""
-        sources = {}
+        names = {}
         for key, default in (("prompt_source", DEFAULT_PROMPT_SOURCE),
-                             ("lower_third_source", DEFAULT_LOWER_THIRD_SOURCE)):
-            sources[key] = config.get("obs", key, str, default).strip()
-            if not sources[key]:
+                             ("lower_third_source", DEFAULT_LOWER_THIRD_SOURCE),
+                             ("prompter_scene", DEFAULT_PROMPTER_SCENE)):
+            names[key] = config.get("obs", key, str, default).strip()
+            if not names[key]:
                 raise ConfigError(f"{config.path}: [obs] {key} must not be empty")
-        return cls(host=host, port=port, password=password, timeout=timeout, **sources)
+        if len(set(names.values())) < len(names):
+            # One OBS source under two roles would put the host's prompt where the lower third goes.
+            raise ConfigError(f"{config.path}: [obs] prompt_source, lower_third_source and prompter_scene "
+                              "must be three different names")
+        lower_third = LowerThirdMode(config.choice("obs", "lower_third", tuple(mode.value for mode in LowerThirdMode),
+                                                   LowerThirdMode.OVERLAY.value))
+        return cls(host=host, port=port, password=password, timeout=timeout, lower_third=lower_third, **names)
 
     def adapter(self, backoff: Backoff | None = None) -> ObsAdapter:
         """A new, not yet connected adapter for these settings."""

@@ -4,8 +4,26 @@ The show runner (asyncio) calls :meth:`ObsShowSync.apply` with the state it want
 prompt text, lower-third text, streaming/recording. Only what differs from what OBS last acknowledged
 is sent. The wanted state is remembered, so when OBS disappears (crash, restart, network) nothing is
 lost: a background task reconnects with backoff and, once OBS is back, pushes the whole state again
-(scene, both texts, creating the text sources in the scene if they are missing, outputs). The same
-task polls stream health every few seconds into :attr:`ObsShowSync.health`.
+(scene, texts, the layout below, outputs). The same task polls stream health every few seconds into
+:attr:`ObsShowSync.health`.
+
+Nothing private reaches program output, by construction:
+
+- The host's prompt lives only in the prompter scene (``[obs] prompter_scene``, default
+  ``Greenroom Prompter``), made for a Fullscreen Projector on the presenter's screen and created if
+  missing. Its text source is word-wrapped and bounded inside the canvas. The show never switches
+  program to that scene: :meth:`ObsShowSync.apply` refuses it.
+- On every (re)connection, and whenever OBS reports the prompt source or the prompter scene being
+  added to another scene, the prompt source (and any nested copy of the prompter scene) is *removed*
+  from every other scene. Removed, not hidden: a hidden item goes on air with one click on its eye icon.
+  This also cleans up older Greenroom versions, which put a visible prompt into every program scene.
+  No prompt text is sent to OBS until this check has passed on the current connection.
+- The lower third is drawn by ONE thing, chosen by ``[obs] lower_third`` (see
+  :class:`~livekit.obs.settings.LowerThirdMode`): the ``/overlay`` Browser Source (default), an OBS text
+  source, or nothing. Only ``text`` creates the text source, in each program scene the show uses, styled
+  from the canvas (font size from its height, in its bottom third, width-bounded). With ``overlay`` or
+  ``off`` a lower-third text source left by an older version is hidden in every scene, so the name is
+  not on screen twice.
 
 It takes plain values and knows nothing about rundowns, so the show core stays free of I/O.
 """
@@ -22,19 +40,107 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from livekit.obs.adapter import (
+    STATUS_INVALID_RESOURCE_TYPE,
+    STATUS_RESOURCE_NOT_FOUND,
+    TEXT_SOURCE_KIND,
     ObsAdapter,
     ObsAuthError,
     ObsConnectionError,
     ObsError,
     ObsEvent,
     ObsKickedError,
+    ObsRequestError,
     OutputStatus,
 )
-from livekit.obs.settings import DEFAULT_LOWER_THIRD_SOURCE, DEFAULT_PROMPT_SOURCE, ObsSettings
+from livekit.obs.settings import (
+    DEFAULT_LOWER_THIRD_SOURCE,
+    DEFAULT_PROMPT_SOURCE,
+    DEFAULT_PROMPTER_SCENE,
+    LowerThirdMode,
+    ObsSettings,
+)
 
 log = logging.getLogger(__name__)
 
 DEFAULT_HEALTH_INTERVAL = 3.0
+
+#: OBS alignment flags (obs-defs.h): an item's position is its top-left corner, etc.
+ALIGN_LEFT, ALIGN_TOP, ALIGN_BOTTOM = 1, 4, 8
+#: Text that fits is drawn at its font size; longer text is scaled down into the box, never up.
+BOUNDS_SCALE_DOWN_ONLY = "OBS_BOUNDS_MAX_ONLY"
+#: OBS events after which the prompt may have been put into a program scene (by hand, by duplicating a scene).
+FONT_FACE = "Sans Serif"
+
+
+@dataclass(frozen=True)
+class Canvas:
+    """OBS's base (canvas) resolution, which program output is drawn on."""
+
+    width: int
+    height: int
+
+
+@dataclass(frozen=True)
+class TextLayout:
+    """How a Greenroom text source is drawn: font size and the box (canvas pixels) it must stay inside."""
+
+    font_size: int
+    x: int
+    y: int
+    width: int
+    height: int
+    word_wrap: bool
+    outlined: bool
+    bounds_alignment: int
+
+    def input_settings(self) -> dict[str, Any]:
+        """text_ft2_source_v2 settings: the font, and wrapping at the box width for running text."""
+        return {
+            "font": {"face": FONT_FACE, "size": self.font_size, "style": "Regular", "flags": 0},
+            "word_wrap": self.word_wrap,
+            "custom_width": self.width if self.word_wrap else 0,
+            "outline": self.outlined,
+            "drop_shadow": self.outlined,
+        }
+
+    def transform(self) -> dict[str, Any]:
+        """The scene item transform: placed at the box's top-left, bounded by the box."""
+        return {
+            "positionX": self.x, "positionY": self.y, "alignment": ALIGN_LEFT | ALIGN_TOP,
+            "boundsType": BOUNDS_SCALE_DOWN_ONLY, "boundsWidth": self.width, "boundsHeight": self.height,
+            "boundsAlignment": self.bounds_alignment,
+        }
+
+
+def prompter_layout(canvas: Canvas) -> TextLayout:
+    """The prompt fills the prompter scene: large type for a projector, wrapped inside a 5% margin."""
+    margin = round(min(canvas.width, canvas.height) * 0.05)
+    return TextLayout(font_size=max(12, canvas.height // 12), x=margin, y=margin,
+                      width=max(1, canvas.width - 2 * margin), height=max(1, canvas.height - 2 * margin),
+                      word_wrap=True, outlined=False, bounds_alignment=ALIGN_LEFT | ALIGN_TOP)
+
+
+def lower_third_layout(canvas: Canvas) -> TextLayout:
+    """A name strip in the canvas's bottom third: from 75% to 92% of the height, 5% side margins;
+    a long name is scaled down to the width rather than running off screen."""
+    margin = round(canvas.width * 0.05)
+    top = round(canvas.height * 0.75)
+    return TextLayout(font_size=max(12, canvas.height // 16), x=margin, y=top,
+                      width=max(1, canvas.width - 2 * margin), height=max(1, round(canvas.height * 0.92) - top),
+                      word_wrap=False, outlined=True, bounds_alignment=ALIGN_LEFT | ALIGN_BOTTOM)
+
+
+class PrompterSceneOnProgramError(ObsError):
+    """The prompter scene was asked for (or found) on program: it shows the host's private prompts."""
+
+    def __init__(self, scene: str, *, by_hand: bool = False) -> None:
+        if by_hand:
+            message = (f"OBS has the prompter scene {scene!r} on program: the prompt is blanked and no prompt "
+                       "is sent until program shows another scene")
+        else:
+            message = (f"scene {scene!r} is Greenroom's prompter scene ([obs] prompter_scene): it shows the "
+                       "host's private prompts and never goes on program; give the segment another scene")
+        super().__init__(message)
 
 
 @dataclass(frozen=True)
@@ -74,7 +180,10 @@ class _Applied:
     """What OBS acknowledged on the current connection (forgotten when the connection drops)."""
 
     state: ObsShowState = field(default_factory=ObsShowState)
-    text_sources_in: set[tuple[str, str]] = field(default_factory=set)
+    #: The privacy generation at the start of the last passed prompt check (-1: not checked yet).
+    prompt_checked: int = -1
+    canvas: Canvas | None = None
+    lower_third_in: set[str] = field(default_factory=set)
 
 
 class ObsShowSync:
@@ -82,10 +191,16 @@ class ObsShowSync:
 
     def __init__(self, adapter: ObsAdapter, *, prompt_source: str = DEFAULT_PROMPT_SOURCE,
                  lower_third_source: str = DEFAULT_LOWER_THIRD_SOURCE,
+                 prompter_scene: str = DEFAULT_PROMPTER_SCENE,
+                 lower_third: LowerThirdMode | str = LowerThirdMode.OVERLAY,
                  health_interval: float = DEFAULT_HEALTH_INTERVAL, clock: Callable[[], float] = time.time) -> None:
+        if len({prompt_source, lower_third_source, prompter_scene}) < 3:
+            raise ValueError("prompt_source, lower_third_source and prompter_scene must be three different names")
         self.adapter = adapter
         self.prompt_source = prompt_source
         self.lower_third_source = lower_third_source
+        self.prompter_scene = prompter_scene
+        self.lower_third = LowerThirdMode(lower_third)
         self.health_interval = health_interval
         self._clock = clock
         self._desired = ObsShowState()
@@ -97,11 +212,14 @@ class ObsShowSync:
         self._stopping = asyncio.Event()
         self._supervisor: asyncio.Task | None = None
         self._listener: Callable[[ObsEvent], None] | None = None
+        self._privacy_generation = 0
+        self._recheck_error: str | None = None
 
     @classmethod
     def from_settings(cls, settings: ObsSettings, **options: Any) -> ObsShowSync:
         return cls(settings.adapter(), prompt_source=settings.prompt_source,
-                   lower_third_source=settings.lower_third_source, **options)
+                   lower_third_source=settings.lower_third_source, prompter_scene=settings.prompter_scene,
+                   lower_third=settings.lower_third, **options)
 
     # -- observable state -------------------------------------------------------------------------
 
@@ -137,6 +255,9 @@ class ObsShowSync:
             if event.type == "ConnectionLost":
                 with contextlib.suppress(RuntimeError):
                     loop.call_soon_threadsafe(self._wake.set)
+            elif self._may_expose_prompt(event):
+                with contextlib.suppress(RuntimeError):
+                    loop.call_soon_threadsafe(self._recheck_privacy)
 
         self._listener = on_event
         self.adapter.add_listener(on_event)
@@ -187,39 +308,50 @@ class ObsShowSync:
             except ObsConnectionError as error:
                 self._connection_failed(error)
                 return False
+        if self._recheck_error is not None:  # all applied: the problem a recheck reported is over
+            if self._health.error == self._recheck_error:
+                self._update_health(error=None)
+            self._recheck_error = None
         return True
 
     def _push(self, desired: ObsShowState) -> None:
         """Worker thread: send what differs from what OBS acknowledged; remember each acknowledgement."""
         applied = self._applied
         problems: list[ObsError] = []
+
+        def attempt(step: Callable[[], None]) -> None:
+            try:
+                step()
+            except ObsConnectionError:
+                raise
+            except ObsError as error:
+                problems.append(error)
+
+        if not self._prompt_private(applied):
+            attempt(lambda: self._keep_prompt_private(applied))
         scene = desired.program_scene
         if scene is not None and scene != applied.state.program_scene:
-            try:
-                self.adapter.set_program_scene(scene)
-                applied.state = dataclasses.replace(applied.state, program_scene=scene)
-            except ObsConnectionError:
-                raise
-            except ObsError as error:
-                problems.append(error)
-        on_program = applied.state.program_scene
-        if on_program is None and (desired.prompt_text is not None or desired.lower_third_text is not None):
-            on_program = self.adapter.current_program_scene()
-        for source, text, field_name in ((self.prompt_source, desired.prompt_text, "prompt_text"),
-                                         (self.lower_third_source, desired.lower_third_text, "lower_third_text")):
-            if text is None:
-                continue
-            try:
-                if on_program is not None and (on_program, source) not in applied.text_sources_in:
-                    self.adapter.ensure_text_source(on_program, source)
-                    applied.text_sources_in.add((on_program, source))
-                if text != getattr(applied.state, field_name):
-                    self.adapter.set_text(source, text)
-                    applied.state = dataclasses.replace(applied.state, **{field_name: text})
-            except ObsConnectionError:
-                raise
-            except ObsError as error:
-                problems.append(error)
+            if scene == self.prompter_scene:
+                problems.append(PrompterSceneOnProgramError(scene))
+            else:
+                def switch() -> None:
+                    self.adapter.set_program_scene(scene)
+                    applied.state = dataclasses.replace(applied.state, program_scene=scene)
+                    if not self._prompt_private(applied):
+                        # The check above failed before this switch (it may have taken the prompter scene
+                        # off program): its problem is replaced by the outcome of checking again.
+                        problems.clear()
+                        self._keep_prompt_private(applied)
+                attempt(switch)
+        prompt = desired.prompt_text
+        if prompt is not None and prompt != applied.state.prompt_text and self._prompt_private(applied):
+            def send_prompt() -> None:
+                self.adapter.set_text(self.prompt_source, prompt)
+                applied.state = dataclasses.replace(applied.state, prompt_text=prompt)
+            attempt(send_prompt)
+        lower_third = desired.lower_third_text
+        if lower_third is not None and self.lower_third is LowerThirdMode.TEXT:
+            attempt(lambda: self._show_lower_third(applied, lower_third))
         for wanted, status, start, stop, field_name in (
             (desired.streaming, self.adapter.stream_status, self.adapter.start_stream, self.adapter.stop_stream,
              "streaming"),
@@ -242,6 +374,126 @@ class ObsShowSync:
         if problems:
             raise problems[0]
 
+    # -- layout: the prompt off program, the lower third in its place -----------------------------
+
+    def _may_expose_prompt(self, event: ObsEvent) -> bool:
+        """Receive thread: could this event have put the prompt into a scene other than the prompter?"""
+        scene = event.data.get("sceneName")
+        if event.type == "SceneCreated":
+            return scene != self.prompter_scene
+        if event.type == "CurrentProgramSceneChanged":
+            return scene == self.prompter_scene
+        return (event.type == "SceneItemCreated" and scene != self.prompter_scene
+                and event.data.get("sourceName") in (self.prompt_source, self.prompter_scene))
+
+    def _recheck_privacy(self) -> None:
+        """Loop thread: run the prompt check again on the next turn of the background task.
+
+        A generation counter rather than a flag, so an event that arrives while a check is running
+        still forces the next one."""
+        self._privacy_generation += 1
+        self._wake.set()
+
+    def _prompt_private(self, applied: _Applied) -> bool:
+        """True once the prompt was found in the prompter scene only, with no OBS scene change since."""
+        return applied.prompt_checked == self._privacy_generation
+
+    def _canvas(self, applied: _Applied) -> Canvas:
+        if applied.canvas is None:
+            video = self.adapter.call("GetVideoSettings")
+            applied.canvas = Canvas(int(video["baseWidth"]), int(video["baseHeight"]))
+        return applied.canvas
+
+    def _keep_prompt_private(self, applied: _Applied) -> None:
+        """Worker thread: the prompt source in the prompter scene (created if missing), in no other scene,
+        and the prompter scene not on program.
+
+        The prompt goes into the prompter scene first, so an older version's prompt source keeps
+        existing (and keeps its text) while it is taken out of the program scenes. If someone put the
+        prompter scene on program by hand, the prompt is blanked and this raises: no prompt is sent
+        until program shows another scene.
+        """
+        generation = self._privacy_generation
+        canvas = self._canvas(applied)
+        scenes = self.adapter.scene_names()
+        if self.prompter_scene not in scenes:
+            self.adapter.call("CreateScene", sceneName=self.prompter_scene)
+            log.info("created the OBS scene %r for the host's prompt (open a Fullscreen Projector on it)",
+                     self.prompter_scene)
+        self._ensure_text_item(self.prompter_scene, self.prompt_source, prompter_layout(canvas))
+        for scene in scenes:
+            if scene == self.prompter_scene:
+                continue
+            for item in self.adapter.call("GetSceneItemList", sceneName=scene).get("sceneItems", []):
+                source = item.get("sourceName")
+                if source in (self.prompt_source, self.prompter_scene):
+                    self.adapter.call("RemoveSceneItem", sceneName=scene, sceneItemId=item["sceneItemId"])
+                    log.warning("removed %r from OBS scene %r: it carries the host's private prompt and "
+                                "lives only in the scene %r", source, scene, self.prompter_scene)
+                elif (source == self.lower_third_source and self.lower_third is not LowerThirdMode.TEXT
+                      and item.get("sceneItemEnabled")):
+                    self.adapter.call("SetSceneItemEnabled", sceneName=scene, sceneItemId=item["sceneItemId"],
+                                      sceneItemEnabled=False)
+                    log.info("hid %r in OBS scene %r: the lower third is drawn by [obs] lower_third = %s",
+                             source, scene, self.lower_third.value)
+        if self.adapter.current_program_scene() == self.prompter_scene:
+            self.adapter.set_text(self.prompt_source, "")
+            applied.state = dataclasses.replace(applied.state, prompt_text="")
+            raise PrompterSceneOnProgramError(self.prompter_scene, by_hand=True)
+        applied.prompt_checked = generation
+
+    def _show_lower_third(self, applied: _Applied, text: str) -> None:
+        """Worker thread: the lower-third text source in the scene on program (never the prompter), then its text."""
+        on_program = applied.state.program_scene or self.adapter.current_program_scene()
+        if on_program != self.prompter_scene and on_program not in applied.lower_third_in:
+            self._ensure_text_item(on_program, self.lower_third_source, lower_third_layout(self._canvas(applied)))
+            applied.lower_third_in.add(on_program)
+        if text != applied.state.lower_third_text:
+            self.adapter.set_text(self.lower_third_source, text)
+            applied.state = dataclasses.replace(applied.state, lower_third_text=text)
+
+    def _ensure_text_item(self, scene: str, source: str, layout: TextLayout) -> None:
+        """Worker thread: make sure ``scene`` shows the text source ``source``, laid out by ``layout``.
+
+        A new item (and a new source) gets the layout. An existing item keeps what the user made of it,
+        unless it still sits unbounded at (0, 0), as older versions left it: then it gets the layout.
+        """
+        try:
+            item_id = self.adapter.call("GetSceneItemId", sceneName=scene, sourceName=source)["sceneItemId"]
+        except ObsRequestError as error:
+            if error.code != STATUS_RESOURCE_NOT_FOUND:
+                raise
+        else:
+            transform = self.adapter.call("GetSceneItemTransform", sceneName=scene,
+                                          sceneItemId=item_id)["sceneItemTransform"]
+            if (transform.get("boundsType") == "OBS_BOUNDS_NONE" and not transform.get("positionX")
+                    and not transform.get("positionY")):
+                self._lay_out(scene, source, item_id, layout)
+            return
+        try:
+            kind = self.adapter.call("GetInputSettings", inputName=source).get("inputKind")
+        except ObsRequestError as error:
+            if error.code == STATUS_INVALID_RESOURCE_TYPE:
+                raise ObsError(f"OBS source {source!r} exists but is a scene, not a text source") from None
+            if error.code != STATUS_RESOURCE_NOT_FOUND:
+                raise
+            item_id = self.adapter.call("CreateInput", sceneName=scene, inputName=source, inputKind=TEXT_SOURCE_KIND,
+                                        inputSettings={"text": "", **layout.input_settings()},
+                                        sceneItemEnabled=True)["sceneItemId"]
+            self.adapter.call("SetSceneItemTransform", sceneName=scene, sceneItemId=item_id,
+                              sceneItemTransform=layout.transform())
+            return
+        if kind != TEXT_SOURCE_KIND:
+            raise ObsError(f"OBS source {source!r} exists but is a {kind}, not a text source")
+        item_id = self.adapter.call("CreateSceneItem", sceneName=scene, sourceName=source,
+                                    sceneItemEnabled=True)["sceneItemId"]
+        self._lay_out(scene, source, item_id, layout)
+
+    def _lay_out(self, scene: str, source: str, item_id: int, layout: TextLayout) -> None:
+        self.adapter.call("SetInputSettings", inputName=source, inputSettings=layout.input_settings(), overlay=True)
+        self.adapter.call("SetSceneItemTransform", sceneName=scene, sceneItemId=item_id,
+                          sceneItemTransform=layout.transform())
+
     def _connection_failed(self, error: ObsError) -> None:
         log.warning("OBS connection problem: %s", error)
         self._applied = _Applied()
@@ -252,6 +504,7 @@ class ObsShowSync:
 
     async def _supervise(self) -> None:
         while not self._stopping.is_set():
+            self._wake.clear()  # before the work: a wake-up that arrives during it is not lost
             if not self.adapter.connected:
                 if self._health.connected:
                     self._connection_failed(ObsConnectionError("lost the connection to OBS"))
@@ -264,8 +517,9 @@ class ObsShowSync:
                 except ObsConnectionError:
                     return  # stopping
                 await self._resync()
+            elif not self._prompt_private(self._applied):
+                await self._push_again("OBS scenes changed")
             await self._poll_health()
-            self._wake.clear()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), self.health_interval)
 
@@ -283,6 +537,15 @@ class ObsShowSync:
                 log.warning("OBS refused part of the show state: %s", error)
                 error_text = str(error)
             self._update_health(connected=True, resyncs=self._health.resyncs + 1, error=error_text)
+
+    async def _push_again(self, why: str) -> None:
+        """Push the wanted state on the current connection (the prompt check runs first)."""
+        try:
+            await self.apply()
+        except ObsError as error:
+            log.warning("%s; OBS refused part of the show state: %s", why, error)
+            self._recheck_error = str(error)
+            self._update_health(error=self._recheck_error)
 
     async def _poll_health(self) -> None:
         try:
