@@ -5,6 +5,7 @@ import pytest
 from greenroom.workspace import Workspace
 
 pytest_plugins = ["tests.fixtures.obs", "tests.fixtures.browser", "tests.fixtures.platforms", "tests.fixtures.mail",
+                  "tests.fixtures.live_show",
                   "tests.fixtures.outreach_platforms"]
 
 
