@@ -124,7 +124,7 @@ def _text(max_length: int, *, required: bool = False, single_line: bool = True) 
             raise ActionError(f"{name} must be a single line of text")
         return text
 
-    return Parser(f"text (at most {max_length} characters)", read)
+    return Parser(f"text ≤ {max_length} characters", read)
 
 
 def _choice(choices: Sequence[str]) -> Parser:
@@ -133,7 +133,7 @@ def _choice(choices: Sequence[str]) -> Parser:
             raise ActionError(f"{name} must be one of {', '.join(choices)}, got {value!r}")
         return value.strip()
 
-    return Parser(" | ".join(choices), read)
+    return Parser("one of " + ", ".join(choices), read)
 
 
 def _lines(value: object, name: str) -> list[str]:
@@ -144,10 +144,10 @@ def _lines(value: object, name: str) -> list[str]:
 
 
 WHOLE_NUMBER = Parser("whole number", _whole_number)
-POSITION = Parser("whole number, 0-based", _non_negative)
-AMOUNT = Parser("seconds or a duration (30, 30s, 1m, 1:30)", _amount_ms)
-BOOLEAN = Parser("true | false", _boolean)
-LINES = Parser("list of text lines (or one line per row)", _lines)
+POSITION = Parser("whole number ≥ 0", _non_negative)
+AMOUNT = Parser("seconds or a duration: 30, 30s, 1m, 1:30", _amount_ms)
+BOOLEAN = Parser("true or false", _boolean)
+LINES = Parser("list of lines, or text with one per line", _lines)
 GUEST_STATUS = _choice([status.value for status in GuestStatus])
 
 #: Marks a parameter that must be given.
@@ -254,7 +254,7 @@ _UNSET: Any = None
 class GuestFields:
     """A guest's details; a field left out is left alone (``None`` here), an empty one is cleared."""
 
-    name: str | None = param(_text(MAX_FIELD_LENGTH["name"]), "name", default=_UNSET)
+    name: str | None = param(_text(MAX_FIELD_LENGTH["name"]), "name (needed to add a guest)", default=_UNSET)
     pronouns: str | None = param(_text(MAX_FIELD_LENGTH["pronouns"]), "pronouns", default=_UNSET)
     title_or_handle: str | None = param(_text(MAX_FIELD_LENGTH["title_or_handle"]), "title or handle",
                                         default=_UNSET)
