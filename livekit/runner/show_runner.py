@@ -274,7 +274,7 @@ class ShowRunner:
         if snapshot.status is not ShowStatus.READY and snapshot.current != self._last_segment:
             self._last_segment = snapshot.current
             self._follow_rundown_guests(snapshot)
-            if snapshot.status is ShowStatus.LIVE:
+            if snapshot.status is ShowStatus.LIVE and snapshot.current is not None:
                 for session in self.platforms:
                     self._spawn(session.on_segment_start(snapshot.current, snapshot.segment_title or "",
                                                          snapshot.guest), f"{session.name} segment start")

@@ -37,10 +37,11 @@ log = logging.getLogger(__name__)
 PORT_KEY = web.AppKey("live_show_port", LiveShowPort)
 TOKEN_KEY = web.AppKey("control_token", str)
 POLICY_KEY = web.AppKey("origin_policy", OriginPolicy)
-SOCKETS_KEY = web.AppKey("open_websockets", weakref.WeakSet)
-CLOCK_KEY = web.AppKey("server_clock", Callable)
-DIRS_KEY = web.AppKey("page_dirs", dict)
-CACHE_KEY = web.AppKey("view_cache", dict)
+SOCKETS_KEY: web.AppKey[weakref.WeakSet[web.WebSocketResponse]] = web.AppKey("open_websockets")
+CLOCK_KEY: web.AppKey[Callable[[], int]] = web.AppKey("server_clock")
+DIRS_KEY: web.AppKey[dict[str, Path]] = web.AppKey("page_dirs")
+#: Per view, the last state and its JSON text.
+CACHE_KEY: web.AppKey[dict[str, tuple[ShowState, str]]] = web.AppKey("view_cache")
 
 PAGES = {"control": ("web", "control.html"), "presenter": ("web", "presenter.html"), "overlay": ("overlay", "overlay.html")}
 STATIC_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*\.(js|css|png|svg|woff2)$")
@@ -293,7 +294,8 @@ async def _websocket(request: web.Request) -> web.StreamResponse:
 
 async def _close_websockets(app: web.Application) -> None:
     """On shutdown every page is told at once (it then shows 'disconnected' and retries)."""
-    for ws in list(app[SOCKETS_KEY]):
+    sockets = app[SOCKETS_KEY]
+    for ws in list(sockets):
         with contextlib.suppress(Exception):
             await ws.close(code=WSCloseCode.GOING_AWAY, message=b"server shutting down")
 

@@ -165,7 +165,8 @@ def question_on_screen(questions: Iterable[Mapping[str, Any]]) -> dict[str, Any]
     shown = [question for question in questions if question.get("status") == "on_screen"]
     if not shown:
         return None
-    return dict(max(shown, key=lambda question: (question.get("changed_ms") or 0, question.get("id") or 0)))
+    latest = max(shown, key=lambda question: (question.get("changed_ms") or 0, question.get("id") or 0))
+    return dict(latest.items())
 
 
 Picked = TypeVar("Picked")
