@@ -37,7 +37,8 @@ from greenroom.workspace import Workspace
 from tests.fixtures.servers import running_in_ci
 
 pytest_plugins = ["tests.fixtures.obs", "tests.fixtures.browser", "tests.fixtures.platforms", "tests.fixtures.mail",
-                  "tests.fixtures.outreach_platforms", "tests.fixtures.cli"]
+                  "tests.fixtures.outreach_platforms", "tests.fixtures.cli",
+                  "tests.fixtures.live_show"]
 
 #: Tests using one of these fixtures (directly or through another fixture) get the marker.
 FIXTURE_MARKERS = {

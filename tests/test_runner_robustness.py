@@ -20,6 +20,7 @@ from livekit.runner.session import RunOptions, WebOptions, run_show
 from livekit.runner.show_runner import ShowRunner
 from livekit.runner.terminal import render
 from livekit.storage.shows import ShowStore
+from tests.helpers import eventually_blocking
 
 
 def two_segments() -> Rundown:
@@ -32,10 +33,12 @@ def test_show_advances_after_another_process_released_the_database(workspace):
 
     def writer_holding_the_lock():
         connection = sqlite3.connect(workspace.database_path, isolation_level=None)
-        time.sleep(0.2)
+        # Take the lock once the show has started (its start event is stored), then hold it for a fixed
+        # while: the other process's hold spanning segment One's planned end is the behaviour under test.
+        eventually_blocking(lambda: connection.execute("SELECT count(*) FROM show_events").fetchone()[0] > 0)
         connection.execute("BEGIN IMMEDIATE")
         hold.set()
-        time.sleep(1.0)  # across the planned end of segment One
+        time.sleep(1.0)
         connection.execute("COMMIT")
         connection.close()
 

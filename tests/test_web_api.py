@@ -5,16 +5,18 @@ import json
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
+from livekit.runner.actions import ACTIONS
 from livekit.web import create_app
-from tests.fixtures.live_show import CoreShowPort
+from tests.fixtures.live_show import ask
 
 TOKEN = "test-token-0123456789abcdef"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
 
 
 @pytest.fixture
-def port(workspace):
-    return CoreShowPort(workspace.database())
+def port(live_show):
+    """The real runner (OBS and platforms off) the app controls."""
+    return live_show
 
 
 @pytest.fixture
@@ -39,13 +41,13 @@ async def test_control_without_the_right_token_is_refused_and_changes_nothing(cl
     assert response.status == 401
     assert "token" in (await response.json())["error"]
     assert port.show.status == "ready"
-    assert port.actions == []
+    assert port.show.events == ()
 
 
 async def test_adding_a_guest_without_the_token_adds_nobody(client, port):
     response = await client.post("/api/guests", json={"name": "Intruder"})
     assert response.status == 401
-    assert port.guests.list("Launch AMA") == []
+    assert port.guests.list(port.key) == []
 
 
 async def test_state_needs_the_token_because_it_holds_private_notes(client):
@@ -68,11 +70,33 @@ async def test_extend_takes_seconds_from_the_query_string(client, port):
     assert port.show.allotted_ms(0) == 90_000
 
 
-async def test_a_non_numeric_amount_is_a_clear_400(client, port):
+async def test_a_non_numeric_amount_is_a_clear_400_naming_seconds(client, port):
     await client.post("/api/show/start", headers=AUTH)
     response = await client.post("/api/show/extend?seconds=lots", headers=AUTH)
     assert response.status == 400
-    assert (await response.json())["error"] == "seconds must be a whole number"
+    assert (await response.json())["error"].startswith("seconds must be a number of seconds or a duration")
+    assert port.show.allotted_ms(0) == 60_000
+
+
+async def test_extend_takes_a_duration_such_as_1m(client, port):
+    await client.post("/api/show/start", headers=AUTH)
+    await client.post("/api/show/extend?seconds=1m30s", headers=AUTH)
+    assert port.show.allotted_ms(0) == 150_000
+
+
+async def test_extend_and_shorten_without_an_amount_change_by_a_minute_on_their_routes(client, port):
+    await client.post("/api/show/start", headers=AUTH)
+    await client.post("/api/show/extend", headers=AUTH)
+    assert port.show.allotted_ms(0) == 120_000
+    await client.post("/api/show/shorten", headers=AUTH)
+    assert port.show.allotted_ms(0) == 60_000
+
+
+async def test_extend_through_the_generic_action_route_defaults_to_30_seconds(client, port):
+    await client.post("/api/show/start", headers=AUTH)
+    response = await client.post("/api/action", headers=AUTH, json={"action": "show.extend", "params": {}})
+    assert response.status == 200
+    assert port.show.allotted_ms(0) == 90_000
 
 
 async def test_jump_goes_to_the_segment_given_in_the_body(client, port):
@@ -89,9 +113,34 @@ async def test_unknown_show_action_is_404_naming_the_choices(client):
 
 async def test_message_set_and_clear(client, port):
     await client.post("/api/message", headers=AUTH, json={"text": "Wrap up", "blink": True})
-    assert port.message == {"text": "Wrap up", "blink": True}
+    assert (port.message["text"], port.message["blink"]) == ("Wrap up", True)
     await client.post("/api/message/clear", headers=AUTH)
     assert port.message is None
+
+
+async def test_message_from_the_query_string_with_blink_as_a_word(client, port):
+    response = await client.post("/api/message?text=Wrap%20up&blink=yes", headers=AUTH)
+    assert response.status == 200
+    assert (port.message["text"], port.message["blink"]) == ("Wrap up", True)
+
+
+async def test_delete_clears_the_message(client, port):
+    await client.post("/api/message", headers=AUTH, json={"text": "Wrap up"})
+    assert (await client.delete("/api/message", headers=AUTH)).status == 200
+    assert port.message is None
+
+
+async def test_a_blink_that_is_not_a_yes_or_no_is_refused_not_read_as_false(client, port):
+    response = await client.post("/api/message?text=Hi&blink=nope", headers=AUTH)
+    assert response.status == 400
+    assert (await response.json())["error"] == "blink must be true or false, got 'nope'"
+    assert port.message is None
+
+
+async def test_a_message_over_500_characters_is_refused(client, port):
+    response = await client.post("/api/message", headers=AUTH, json={"text": "x" * 501})
+    assert response.status == 400
+    assert "text is 501 characters long" in (await response.json())["error"]
 
 
 async def test_guest_lifecycle_through_the_api(client, port):
@@ -108,8 +157,54 @@ async def test_guest_lifecycle_through_the_api(client, port):
     assert listed[0]["status"] == "on_air"
 
 
+async def test_check_in_puts_a_confirmed_guest_in_the_green_room(client, port):
+    guest = port.guests.add(port.key, name="Jane Doe", status="confirmed")
+    response = await client.post(f"/api/guests/{guest['id']}/check-in", headers=AUTH)
+    assert response.status == 200
+    assert port.guests.get(guest["id"])["status"] == "in_green_room"
+
+
+async def test_moving_a_guest_reorders_the_queue(client, port):
+    first = port.guests.add(port.key, name="Jane Doe")
+    second = port.guests.add(port.key, name="Omar Li")
+    response = await client.post(f"/api/guests/{second['id']}/move?position=0", headers=AUTH)
+    assert response.status == 200
+    assert [guest["id"] for guest in port.guests.list(port.key)] == [second["id"], first["id"]]
+
+
+async def test_editing_a_guest_changes_only_the_fields_sent(client, port):
+    guest = port.guests.add(port.key, name="Jane Doe", contact="jane@acme.test")
+    response = await client.patch(f"/api/guests/{guest['id']}", headers=AUTH, json={"topic": "The launch"})
+    assert response.status == 200
+    edited = port.guests.get(guest["id"])
+    assert (edited["name"], edited["contact"], edited["topic"]) == ("Jane Doe", "jane@acme.test", "The launch")
+
+
+async def test_a_misspelt_guest_field_is_refused_not_dropped(client, port):
+    response = await client.post("/api/guests", headers=AUTH, json={"name": "Jane Doe", "pronoun": "she/her"})
+    assert response.status == 400
+    assert "unknown parameter(s): pronoun" in (await response.json())["error"]
+    assert port.guests.list(port.key) == []
+
+
+async def test_a_viewer_question_is_moderated_through_its_routes(client, port):
+    question_id = ask(port, "viewer", "When is the launch?")
+    assert (await client.post(f"/api/questions/{question_id}/approve", headers=AUTH)).status == 200
+    response = await client.post(f"/api/questions/{question_id}/show", headers=AUTH)
+    body = await response.json()
+    assert body["state"]["question_on_screen"]["text"] == "When is the launch?"
+    assert body["state"]["question_counts"] == {"total": 1, "on_screen": 1}
+
+
+async def test_an_unknown_question_action_is_404_naming_the_choices(client, port):
+    question_id = ask(port, "viewer", "When?")
+    response = await client.post(f"/api/questions/{question_id}/pin", headers=AUTH)
+    assert response.status == 404
+    assert "approve, reject, show, hide, answer" in (await response.json())["error"]
+
+
 async def test_a_forbidden_guest_status_change_is_400(client, port):
-    guest = port.guests.add("Launch AMA", name="Jane Doe")
+    guest = port.guests.add(port.key, name="Jane Doe")
     response = await client.post(f"/api/guests/{guest['id']}/status", headers=AUTH, json={"status": "done"})
     assert response.status == 400
     assert "invited cannot become done" in (await response.json())["error"]
@@ -160,11 +255,9 @@ async def receive_until(ws, kind):
 
 
 async def test_overlay_socket_gets_only_public_fields(client, port):
-    guest = port.guests.add("Launch AMA", name="Jane Doe", contact="jane@example.com", notes="PRIVATE-GUEST-NOTE")
-    for status in ("confirmed", "in_green_room", "on_air"):
-        port.guests.set_status(guest["id"], status)
-    port.show.start()
-    port.show.next()
+    port.guests.add(port.key, name="Jane Doe", contact="jane@example.com", notes="PRIVATE-GUEST-NOTE")
+    await port.act("show.start", {})
+    await port.act("show.next", {})  # the Interview segment puts its guest, Jane Doe, on air
     async with client.ws_connect("/ws/overlay") as ws:
         text = json.dumps((await receive_until(ws, "state"))["state"])
     assert "Jane Doe" in text and "Interview" in text
@@ -173,11 +266,9 @@ async def test_overlay_socket_gets_only_public_fields(client, port):
 
 
 async def test_presenter_socket_gets_prompts_and_talking_points_but_no_private_notes(client, port):
-    guest = port.guests.add("Launch AMA", name="Jane Doe", talking_points=["Ask about hiring"], notes="PRIVATE-GUEST-NOTE")
-    for status in ("confirmed", "in_green_room", "on_air"):
-        port.guests.set_status(guest["id"], status)
-    port.show.start()
-    port.show.next()
+    port.guests.add(port.key, name="Jane Doe", talking_points=["Ask about hiring"], notes="PRIVATE-GUEST-NOTE")
+    await port.act("show.start", {})
+    await port.act("show.next", {})
     async with client.ws_connect("/ws/presenter") as ws:
         state = (await receive_until(ws, "state"))["state"]
     assert state["show"]["prompt"] == "Ask about the launch"
@@ -256,3 +347,60 @@ async def test_allow_origin_admits_one_more_browser_origin(port):
         refused = await own_client.post("/api/show/next", headers={**AUTH, "Origin": "http://other.local:8000"})
     assert (allowed.status, refused.status) == (200, 403)
     assert port.show.current == 0
+
+
+#: A value every parameter of the table can be given that none can read: a JSON object.
+UNREADABLE = {"not": "a value"}
+#: Readable values, so that only the parameter under test is wrong.
+READABLE = {"segment": 1, "text": "Hi", "status": "confirmed", "position": 0, "name": "Jane Doe"}
+ROUTES_WITH_PARAMS = [
+    pytest.param(action, route, info.name, id=f"{route} {info.name}")
+    for action in ACTIONS for route in action.routes for info in action.describe()
+]
+
+
+@pytest.mark.parametrize(("action", "route", "name"), ROUTES_WITH_PARAMS)
+async def test_a_bad_parameter_on_any_route_is_a_400_naming_it_and_changes_nothing(client, port, action, route,
+                                                                                     name):
+    body = {info.name: READABLE[info.name] for info in action.describe() if info.name in READABLE}
+    path = route.path.replace("{id}", "1")
+    if "{id}" in route.path and name == "id":
+        path = route.path.replace("{id}", "abc")
+    else:
+        body[name] = UNREADABLE
+    response = await client.request(route.method, path, headers=AUTH, json=body)
+    assert response.status == 400
+    error = (await response.json())["error"]
+    assert error.startswith(name), error
+    assert (port.show.events, port.message, port.guests.list(port.key)) == ((), None, [])
+
+
+async def test_the_action_table_is_served_to_token_holders(client):
+    assert (await client.get("/api/actions")).status == 401
+    response = await client.get("/api/actions", headers=AUTH)
+    actions = {action["name"]: action for action in (await response.json())["actions"]}
+    assert list(actions) == [action.name for action in ACTIONS]
+    [seconds] = actions["show.extend"]["params"]
+    assert (seconds["name"], seconds["default"]) == ("seconds", 30)
+    assert actions["show.extend"]["routes"] == [{"method": "POST", "path": "/api/show/extend",
+                                                 "defaults": {"seconds": 60}}]
+
+
+async def test_a_websocket_client_can_still_say_check_in_with_a_hyphen(client, port):
+    guest = port.guests.add(port.key, name="Jane Doe", status="confirmed")
+    async with client.ws_connect("/ws/control") as ws:
+        await ws.send_json({"type": "auth", "token": TOKEN})
+        await receive_until(ws, "auth")
+        await ws.send_json({"type": "action", "id": 1, "action": "guests.check-in", "params": {"id": guest["id"]}})
+        result = await receive_until(ws, "result")
+    assert result["ok"] is True
+    assert port.guests.get(guest["id"])["status"] == "in_green_room"
+
+
+async def test_a_bad_websocket_parameter_is_refused_with_its_name(client, port):
+    async with client.ws_connect("/ws/control") as ws:
+        await ws.send_json({"type": "auth", "token": TOKEN})
+        await receive_until(ws, "auth")
+        await ws.send_json({"type": "action", "id": 2, "action": "show.jump", "params": {"segment": "two"}})
+        result = await receive_until(ws, "result")
+    assert result == {"type": "result", "id": 2, "ok": False, "error": "segment must be a whole number, got 'two'"}

@@ -11,7 +11,7 @@ import pytest_asyncio
 from greenroom.db import open_database
 from livekit.web import create_app, serve
 from tests.fixtures.browser import BROWSER_TESTS
-from tests.fixtures.live_show import CoreShowPort
+from tests.fixtures.live_show import ask, live_show_runner
 
 pytestmark = BROWSER_TESTS
 
@@ -21,9 +21,9 @@ XSS = "<img src=x onerror=alert(1)>"
 
 @pytest_asyncio.fixture(loop_scope="session")
 async def live_web(workspace):
-    """The web app over the real show core and guest queue, served on a free loopback port."""
+    """The web app over the real runner (OBS and platforms off), served on a free loopback port."""
     db = open_database(workspace.database_path)
-    port = CoreShowPort(db)
+    port = live_show_runner(db)
     served = await serve(create_app(port, TOKEN), "127.0.0.1", 0)
     web = SimpleNamespace(port=port, served=served, url=served.url)
     yield web
@@ -78,7 +78,7 @@ async def test_the_presenter_counts_down_the_segment(browser_context, live_web):
 
 async def test_a_guest_put_on_air_shows_in_the_overlay_lower_third_and_to_the_host(browser_context, live_web):
     guest = live_web.port.guests.add(
-        "Launch AMA", name="Jane Doe", pronouns="she/her", title_or_handle="CEO, Acme",
+        live_web.port.key, name="Jane Doe", pronouns="she/her", title_or_handle="CEO, Acme",
         talking_points=["Ask about hiring"], notes="PRIVATE-GUEST-NOTE",
     )
     control = await open_control(browser_context, live_web)
@@ -100,7 +100,7 @@ async def test_a_guest_put_on_air_shows_in_the_overlay_lower_third_and_to_the_ho
 
 async def test_script_in_user_data_stays_inert_text_everywhere(browser_context, live_web):
     dialogs: list[str] = []
-    guest = live_web.port.guests.add("Launch AMA", name=XSS, title_or_handle="<script>alert(2)</script>", notes=XSS)
+    guest = live_web.port.guests.add(live_web.port.key, name=XSS, title_or_handle="<script>alert(2)</script>", notes=XSS)
     await put_on_air(live_web, guest["id"])
     await live_web.port.act("message.set", {"text": XSS, "blink": False})
     control = await open_control(browser_context, live_web, dialogs)
@@ -186,13 +186,13 @@ async def test_a_guest_added_in_control_joins_the_queue(browser_context, live_we
     await control.fill("#guest-form textarea[name=talking_points]", "Open source\nHiring")
     await control.click("#guest-form button[type=submit]")
     await control.wait_for_selector("tr.guest .guest-name")
-    [guest] = live_web.port.guests.list("Launch AMA")
+    [guest] = live_web.port.guests.list(live_web.port.key)
     assert (guest["name"], guest["talking_points"]) == ("Omar Li", ["Open source", "Hiring"])
 
 
 async def test_a_viewer_question_put_on_screen_reaches_overlay_and_presenter_as_text(browser_context, live_web):
     dialogs: list[str] = []
-    question_id = live_web.port.ask("viewer<b>1</b>", XSS + " what is next?")
+    question_id = ask(live_web.port, "viewer<b>1</b>", XSS + " what is next?")
     control = await open_control(browser_context, live_web, dialogs)
     overlay = await open_page(browser_context, f"{live_web.url}/overlay", dialogs)
     presenter = await open_page(browser_context, f"{live_web.url}/presenter", dialogs)
@@ -220,7 +220,7 @@ class ServerClockAnHourAhead:
 async def test_pages_count_down_in_server_time_even_when_their_own_clock_is_off(browser_context, workspace):
     db = open_database(workspace.database_path)
     clock = ServerClockAnHourAhead()
-    port = CoreShowPort(db, clock=clock)
+    port = live_show_runner(db, clock=clock)
     served = await serve(create_app(port, TOKEN, clock=clock.now_ms), "127.0.0.1", 0)
     try:
         presenter = await open_page(browser_context, f"{served.url}/presenter")
@@ -235,7 +235,7 @@ async def test_pages_count_down_in_server_time_even_when_their_own_clock_is_off(
 
 
 async def test_editing_a_guests_title_in_control_changes_the_overlay_lower_third(browser_context, live_web):
-    guest = live_web.port.guests.add("Launch AMA", name="Jane Doe", title_or_handle="CEO, Acme", contact="jane@acme.test")
+    guest = live_web.port.guests.add(live_web.port.key, name="Jane Doe", title_or_handle="CEO, Acme", contact="jane@acme.test")
     await put_on_air(live_web, guest["id"])
     control = await open_control(browser_context, live_web)
     overlay = await open_page(browser_context, f"{live_web.url}/overlay")
@@ -252,7 +252,7 @@ async def test_editing_a_guests_title_in_control_changes_the_overlay_lower_third
 
 async def test_a_script_typed_into_a_guests_notes_stays_text(browser_context, live_web):
     dialogs: list[str] = []
-    guest = live_web.port.guests.add("Launch AMA", name="Omar Li")
+    guest = live_web.port.guests.add(live_web.port.key, name="Omar Li")
     control = await open_control(browser_context, live_web, dialogs)
     await control.click(f"tr[data-guest-id='{guest['id']}'] button[data-edit]")
     await control.fill(f"tr[data-edit-guest-id='{guest['id']}'] textarea[name=notes]", XSS)
@@ -266,8 +266,8 @@ async def test_a_script_typed_into_a_guests_notes_stays_text(browser_context, li
 
 
 async def test_what_the_producer_types_in_an_open_edit_form_survives_state_pushes(browser_context, live_web):
-    first = live_web.port.guests.add("Launch AMA", name="Jane Doe")
-    second = live_web.port.guests.add("Launch AMA", name="Omar Li")
+    first = live_web.port.guests.add(live_web.port.key, name="Jane Doe")
+    second = live_web.port.guests.add(live_web.port.key, name="Omar Li")
     control = await open_control(browser_context, live_web)
     field = f"tr[data-edit-guest-id='{first['id']}'] input[name=topic]"
     await control.click(f"tr[data-guest-id='{first['id']}'] button[data-edit]")
@@ -279,7 +279,7 @@ async def test_what_the_producer_types_in_an_open_edit_form_survives_state_pushe
 
 
 async def test_an_edit_refused_by_the_server_is_shown_next_to_the_form(browser_context, live_web):
-    guest = live_web.port.guests.add("Launch AMA", name="Jane Doe")
+    guest = live_web.port.guests.add(live_web.port.key, name="Jane Doe")
     control = await open_control(browser_context, live_web)
     form = f"tr[data-edit-guest-id='{guest['id']}'] form"
     await control.click(f"tr[data-guest-id='{guest['id']}'] button[data-edit]")

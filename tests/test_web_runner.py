@@ -8,7 +8,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 import urllib.request
 from pathlib import Path
 
@@ -17,9 +16,9 @@ import pytest
 from livekit.obs.adapter import ObsError
 from livekit.obs.settings import DEFAULT_LOWER_THIRD_SOURCE
 from tests.fixtures.browser import BROWSER_TESTS
-from tests.fixtures.obs import free_port
+from tests.helpers import eventually, eventually_blocking, free_port
 
-pytestmark = BROWSER_TESTS
+pytestmark = [*BROWSER_TESTS, pytest.mark.subprocess]
 
 TOKEN = "runner-test-token-0123456789"
 
@@ -69,16 +68,18 @@ class LivekitRun:
             [sys.executable, "-m", "livekit.cli", "run", str(self.rundown), *args, *extra],
             env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
         )
-        deadline = time.monotonic() + 20
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise AssertionError(f"livekit run exited: {self.process.stdout.read()}")
-            try:
-                with urllib.request.urlopen(f"{self.url}/presenter", timeout=1):
-                    return self
-            except OSError:
-                time.sleep(0.1)
-        raise AssertionError("livekit run did not serve the control room within 20 s")
+        eventually_blocking(self._serving, 20, interval=0.1, describe="livekit run did not serve the control room")
+        return self
+
+    def _serving(self) -> bool:
+        assert self.process is not None
+        if self.process.poll() is not None:
+            raise AssertionError(f"livekit run exited: {self.process.stdout.read() if self.process.stdout else ''}")
+        try:
+            with urllib.request.urlopen(f"{self.url}/presenter", timeout=1):
+                return True
+        except OSError:
+            return False
 
     def stop_blocking(self) -> str:
         if self.process is None or self.process.poll() is not None:
@@ -118,16 +119,6 @@ async def open_pages(context, run):
     return control, presenter, overlay
 
 
-async def wait_for(predicate, timeout: float = 10):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = await asyncio.to_thread(predicate)
-        if value:
-            return value
-        await asyncio.sleep(0.05)
-    return await asyncio.to_thread(predicate)
-
-
 async def test_next_in_control_reaches_presenter_and_overlay_through_the_runner(browser_context, livekit_run):
     run = await livekit_run()
     control, presenter, overlay = await open_pages(browser_context, run)
@@ -161,10 +152,10 @@ async def test_a_guest_put_on_air_shows_in_the_overlay_and_in_obs_lower_third(br
         except ObsError:
             return None
 
-    assert await wait_for(lambda: obs_lower_third() == "Jane Doe", timeout=20), obs_lower_third()
+    await eventually(lambda: asyncio.to_thread(lambda: obs_lower_third() == "Jane Doe"), 20, describe=obs_lower_third)
     await control.click(f"{row} button[data-status='done']")
     await overlay.wait_for_selector("#lower-third[hidden]", state="attached")
-    assert await wait_for(lambda: obs_lower_third() == "", timeout=20), obs_lower_third()
+    await eventually(lambda: asyncio.to_thread(lambda: obs_lower_third() == ""), 20, describe=obs_lower_third)
 
 
 async def test_the_rundown_guest_goes_on_air_when_their_segment_starts(browser_context, livekit_run):

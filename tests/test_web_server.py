@@ -5,7 +5,6 @@ import logging
 import aiohttp
 
 from livekit.web import DEFAULT_HOST, create_app, serve
-from tests.fixtures.live_show import CoreShowPort
 
 TOKEN = "server-test-token-0123456789"
 
@@ -14,8 +13,8 @@ def test_the_default_address_is_loopback():
     assert DEFAULT_HOST == "127.0.0.1"
 
 
-async def test_the_access_log_shows_paths_but_never_tokens(workspace, caplog):
-    served = await serve(create_app(CoreShowPort(workspace.database()), TOKEN), port=0)
+async def test_the_access_log_shows_paths_but_never_tokens(live_show, caplog):
+    served = await serve(create_app(live_show, TOKEN), port=0)
     try:
         assert served.url.startswith("http://127.0.0.1:")
         with caplog.at_level(logging.INFO, logger="livekit.web.access"):

@@ -2,13 +2,15 @@
 
 The runner is the single source of truth and of time; transports only read its state, subscribe to
 changes and submit actions. Keeping this contract small lets the web, a Stream Deck or a test drive the
-show the same way.
+show the same way. The actions themselves (names, parameters, routes) are listed once, in
+:mod:`livekit.runner.actions`.
 """
 
 from __future__ import annotations
 
 import asyncio
-from typing import Any, Protocol
+from collections.abc import Mapping
+from typing import Any, Protocol, TypedDict
 
 from greenroom.errors import GreenroomError
 
@@ -17,24 +19,50 @@ class ActionError(GreenroomError):
     """An action was refused (unknown action, bad parameter, not allowed in this state)."""
 
 
+class HostMessage(TypedDict):
+    """The producer's message to the host."""
+
+    text: str
+    blink: bool
+    at_ms: int
+
+
+class ShowState(TypedDict):
+    """Everything the runner publishes; pages receive their share (:mod:`livekit.web.views`)."""
+
+    #: Epoch ms when this state was built: the one clock every page follows.
+    server_time_ms: int
+    #: ``ShowSnapshot.to_dict()`` plus ``show_id`` and ``auto``.
+    show: dict[str, Any]
+    message: HostMessage | None
+    #: The show's guest queue, as :meth:`livekit.guests.GuestQueue.list` gives it (private fields included).
+    guests: list[dict[str, Any]]
+    #: The question on screen, the newest open ones and the latest settled ones (``Question.to_dict()``).
+    questions: list[dict[str, Any]]
+    #: How many questions there are per status, and ``total``: every one, not only those listed.
+    question_counts: dict[str, int]
+    #: ``{"enabled": False, "connected": False}`` without OBS, else ``enabled`` + ``ObsHealth`` fields.
+    obs: dict[str, Any]
+    #: Each platform session's ``status()`` by platform name.
+    platforms: dict[str, Any]
+
+
 class LiveShowPort(Protocol):
-    def state(self) -> dict[str, Any]:
-        """Full JSON-able state. Keys: ``server_time_ms`` (epoch ms when built), ``show`` (core snapshot),
-        ``message`` (``{"text", "blink"}`` or null), ``guests`` (list), ``questions`` (list), ``obs``
-        (connection + stream health), ``platforms`` (per platform status)."""
+    def state(self) -> ShowState:
+        """The full state now."""
+        ...
 
-    def subscribe(self) -> asyncio.Queue[dict[str, Any]]:
+    def subscribe(self) -> asyncio.Queue[ShowState]:
         """A queue that receives the new state after every change (latest wins if a reader lags)."""
+        ...
 
-    def unsubscribe(self, queue: asyncio.Queue[dict[str, Any]]) -> None: ...
+    def unsubscribe(self, queue: asyncio.Queue[ShowState]) -> None: ...
 
-    async def act(self, action: str, params: dict[str, Any]) -> dict[str, Any]:
-        """Perform one producer action and return the new state.
+    async def act(self, action: str, params: Mapping[str, object]) -> ShowState:
+        """Perform one producer action of :data:`livekit.runner.actions.ACTIONS` and return the new state.
 
-        Actions: ``show.start``, ``show.next``, ``show.back``, ``show.hold``, ``show.resume``,
-        ``show.extend`` (``seconds``), ``show.shorten`` (``seconds``), ``show.jump`` (``segment``: 0-based),
-        ``show.skip``, ``show.end``; ``message.set`` (``text``, ``blink``), ``message.clear``;
-        ``guests.add`` (guest fields), ``guests.update`` (``id`` + fields), ``guests.status`` (``id``,
-        ``status``), ``guests.move`` (``id``, ``position``); ``questions.approve|reject|show|hide|answer`` (``id``).
-        Raises :class:`ActionError` when refused; nothing changes then.
+        ``params`` are as a client sent them (JSON values or text); the action's table entry parses them.
+        Raises :class:`ActionError` when refused (unknown action, bad parameter, not allowed now); nothing
+        changes then.
         """
+        ...

@@ -11,28 +11,26 @@ import asyncio
 import contextlib
 import dataclasses
 import logging
-import math
 import sqlite3
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from greenroom.errors import GreenroomError
 from livekit.core.clock import Clock
-from livekit.core.durations import parse_duration
 from livekit.core.show import Show, ShowEvent, ShowSnapshot, ShowStatus
 from livekit.guests.core import GuestStatus, normalise_name
 from livekit.guests.queue import GuestQueue
 from livekit.obs.show_sync import ObsHealth, ObsShowSync
 from livekit.platforms.base import PlatformSession
 from livekit.questions.storage import QuestionQueue
-from livekit.runner.port import ActionError
+from livekit.runner.actions import find_action
+from livekit.runner.port import ActionError, HostMessage, ShowState
 from livekit.storage.shows import DatabaseBusy, show_key
 
 log = logging.getLogger(__name__)
 
-MAX_MESSAGE_LENGTH = 500
 #: Longest the clock task sleeps when nothing is due, so state such as OBS health still flows.
 IDLE_TICK_MS = 1000
 #: Questions pushed to the control room: the newest open ones and the latest settled ones.
@@ -42,8 +40,6 @@ SETTLED_QUESTIONS_SHOWN = 50
 GIL_SWITCH_INTERVAL_S = 0.001
 #: Pause between attempts to store an automatic cue while another process holds the database.
 BUSY_RETRY_S = 0.25
-#: The longest a producer may extend or shorten a segment by in one action.
-MAX_ADJUST_MS = 24 * 3600 * 1000
 #: How long a starting show waits for OBS to connect before going on without it.
 OBS_STARTUP_WAIT_S = 5.0
 #: How long the end of a show waits for OBS and platforms to acknowledge before exiting anyway.
@@ -90,8 +86,8 @@ class ShowRunner:
         self.category = category
         self.resumed = resumed
         self.stream_to_obs = stream_to_obs
-        self.message: dict[str, Any] | None = None
-        self._subscribers: set[asyncio.Queue[dict[str, Any]]] = set()
+        self.message: HostMessage | None = None
+        self._subscribers: set[asyncio.Queue[ShowState]] = set()
         self._listeners: list[Callable[[ShowSnapshot], None]] = []
         self._wake = asyncio.Event()
         self._stopping = asyncio.Event()
@@ -110,7 +106,7 @@ class ShowRunner:
 
     # -- the port: state, subscriptions, actions -------------------------------------------------
 
-    def state(self) -> dict[str, Any]:
+    def state(self) -> ShowState:
         now = self.clock.now_ms()
         snapshot = self.show.snapshot(now)
         show = snapshot.to_dict()
@@ -128,26 +124,23 @@ class ShowRunner:
             "platforms": {session.name: session.status() for session in self.platforms},
         }
 
-    def subscribe(self) -> asyncio.Queue[dict[str, Any]]:
-        queue: asyncio.Queue[dict[str, Any]] = asyncio.Queue(maxsize=1)
+    def subscribe(self) -> asyncio.Queue[ShowState]:
+        queue: asyncio.Queue[ShowState] = asyncio.Queue(maxsize=1)
         self._subscribers.add(queue)
         return queue
 
-    def unsubscribe(self, queue: asyncio.Queue[dict[str, Any]]) -> None:
+    def unsubscribe(self, queue: asyncio.Queue[ShowState]) -> None:
         self._subscribers.discard(queue)
 
     def add_listener(self, listener: Callable[[ShowSnapshot], None]) -> None:
         """``listener(snapshot)`` after every published change (the terminal view uses it)."""
         self._listeners.append(listener)
 
-    async def act(self, action: str, params: dict[str, Any]) -> dict[str, Any]:
-        group, _, name = action.partition(".")
-        handler = {"show": self._show_action, "message": self._message_action,
-                   "guests": self._guest_action, "questions": self._question_action}.get(group)
-        if handler is None:
-            raise ActionError(f"unknown action {action!r}")
+    async def act(self, action: str, params: Mapping[str, object]) -> ShowState:
+        entry = find_action(action)
+        parsed = entry.parse(params or {})
         try:
-            handler(name, params or {})
+            entry.handler(self, parsed)
         except ActionError:
             raise
         except GreenroomError as error:
@@ -156,7 +149,7 @@ class ShowRunner:
             raise ActionError(f"the workspace database is busy ({error}); try again") from None
         # A show action reacts at once (OBS is told first, then the pages), not on the clock task's next
         # turn: under a chat flood that turn can be busy, and the cue would wait behind it.
-        if group == "show" and self._react(self.show.snapshot()):
+        if entry.family == "show" and self._react(self.show.snapshot()):
             await asyncio.sleep(0)  # let the OBS follower hand its requests to its thread before we go on
         else:
             self._publish()
@@ -281,7 +274,7 @@ class ShowRunner:
         if snapshot.status is not ShowStatus.READY and snapshot.current != self._last_segment:
             self._last_segment = snapshot.current
             self._follow_rundown_guests(snapshot)
-            if snapshot.status is ShowStatus.LIVE:
+            if snapshot.status is ShowStatus.LIVE and snapshot.current is not None:
                 for session in self.platforms:
                     self._spawn(session.on_segment_start(snapshot.current, snapshot.segment_title or "",
                                                          snapshot.guest), f"{session.name} segment start")
@@ -425,92 +418,45 @@ class ShowRunner:
         health: ObsHealth = self.obs.health
         return {"enabled": True, **_jsonable(dataclasses.asdict(health))}
 
-    # -- action handlers ---------------------------------------------------------------------------
+    # -- what actions do (livekit.runner.actions.ShowControls) --------------------------------------
 
-    def _show_action(self, name: str, params: dict[str, Any]) -> None:
-        show = self.show
-        simple = {"start": show.start, "next": show.next, "back": show.back, "hold": show.hold,
-                  "resume": show.resume, "end": show.end}
-        if name in simple:
-            self._journaled(simple[name])
-        elif name in ("extend", "shorten"):
-            ms = _milliseconds(params.get("seconds", params.get("by", 30)))
-            self._journaled(lambda: show.extend(ms) if name == "extend" else show.shorten(ms))
-        elif name == "jump":
-            self._journaled(lambda: show.jump(_integer(params.get("segment"), "segment")))
-        elif name == "skip":
-            index = params.get("segment")
-            self._journaled(lambda: show.skip(None if index is None else _integer(index, "segment")))
-        else:
-            raise ActionError(f"unknown show action {name!r}")
+    def cue(self, operation: Callable[[Show], ShowEvent]) -> None:
+        self._journaled(lambda: operation(self.show))
 
-    def _message_action(self, name: str, params: dict[str, Any]) -> None:
-        if name == "clear":
-            self.message = None
-            return
-        if name != "set":
-            raise ActionError(f"unknown message action {name!r}")
-        text = str(params.get("text", "")).strip()
-        if not text:
-            raise ActionError("a message to the host needs some text")
-        if len(text) > MAX_MESSAGE_LENGTH:
-            raise ActionError(f"a message to the host is at most {MAX_MESSAGE_LENGTH} characters")
-        self.message = {"text": text, "blink": bool(params.get("blink", False)), "at_ms": self.clock.now_ms()}
+    def set_message(self, text: str | None, blink: bool = False) -> None:
+        self.message = None if text is None else {"text": text, "blink": blink, "at_ms": self.clock.now_ms()}
 
-    def _guest_action(self, name: str, params: dict[str, Any]) -> None:
-        fields = {key: value for key, value in params.items() if key not in ("id", "status", "position")}
-        if name == "add":
-            self.guests.add(self.key, **fields)
-        elif name == "update":
-            self.guests.update(_integer(params.get("id"), "id"), **fields)
-        elif name == "status":
-            self.guests.set_status(_integer(params.get("id"), "id"), str(params.get("status", "")),
-                                   self.clock.now_ms())
-        elif name in ("check_in", "check-in"):
-            self.guests.check_in(_integer(params.get("id"), "id"), self.clock.now_ms())
-        elif name == "move":
-            self.guests.move(_integer(params.get("id"), "id"), _integer(params.get("position"), "position"))
-        else:
-            raise ActionError(f"unknown guest action {name!r}")
-        self._guests_changed()
-        self._follow_in_obs(self.show.snapshot())
+    def add_guest(self, fields: dict[str, Any]) -> None:
+        self.guests.add(self.key, **fields)
+        self._guest_changed_by_producer()
 
-    def _question_action(self, name: str, params: dict[str, Any]) -> None:
-        question_id = _integer(params.get("id"), "id")
+    def update_guest(self, guest_id: int, fields: dict[str, Any]) -> None:
+        self.guests.update(guest_id, **fields)
+        self._guest_changed_by_producer()
+
+    def set_guest_status(self, guest_id: int, status: str) -> None:
+        self.guests.set_status(guest_id, status, self.clock.now_ms())
+        self._guest_changed_by_producer()
+
+    def check_in_guest(self, guest_id: int) -> None:
+        self.guests.check_in(guest_id, self.clock.now_ms())
+        self._guest_changed_by_producer()
+
+    def move_guest(self, guest_id: int, position: int) -> None:
+        self.guests.move(guest_id, position)
+        self._guest_changed_by_producer()
+
+    def moderate_question(self, action: str, question_id: int) -> None:
         details: dict[str, Any] = {}
-        if name == "answer":
+        if action == "answer":
             on_air = self.guests.on_air(self.key)
             details = {"segment": self.show.current, "guest": on_air["name"] if on_air else None}
-        self.questions.act(name, question_id, **details)  # its change listener refreshes our view
+        self.questions.act(action, question_id, **details)  # its change listener refreshes our view
 
-
-def _integer(value: Any, name: str) -> int:
-    if isinstance(value, bool):
-        raise ActionError(f"{name} must be a whole number")
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        raise ActionError(f"{name} must be a whole number, got {value!r}") from None
-
-
-def _milliseconds(value: Any) -> int:
-    """Seconds as a number, or a duration such as ``30s`` / ``1m``."""
-    if isinstance(value, bool):
-        raise ActionError("seconds must be a number")
-    if isinstance(value, int | float):
-        if not math.isfinite(value):
-            raise ActionError("seconds must be a finite number")
-        ms = round(value * 1000)
-    else:
-        try:
-            ms = parse_duration(str(value))
-        except (ValueError, GreenroomError) as error:
-            raise ActionError(f"not a duration: {value!r} ({error})") from None
-    if ms <= 0:
-        raise ActionError("the amount must be positive")
-    if ms > MAX_ADJUST_MS:
-        raise ActionError("a segment can be changed by at most 24 hours at a time")
-    return ms
+    def _guest_changed_by_producer(self) -> None:
+        """The lower third in OBS follows the queue at once."""
+        self._guests_changed()
+        self._follow_in_obs(self.show.snapshot())
 
 
 def _jsonable(value: Any) -> Any:

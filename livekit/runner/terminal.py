@@ -11,7 +11,7 @@ import contextlib
 import sys
 import termios
 import tty
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any, TextIO
 
 from rich.console import Group
@@ -36,7 +36,7 @@ def is_interactive(stdin: TextIO = sys.stdin, stdout: TextIO = sys.stdout) -> bo
     return stdin.isatty() and stdout.isatty()
 
 
-def render(state: dict[str, Any], urls: dict[str, str]) -> Group:
+def render(state: Mapping[str, Any], urls: dict[str, str]) -> Group:
     """The live view of one state: big countdown, prompt, next, over/under, OBS and the web pages."""
     show = state["show"]
     status = show["status"]

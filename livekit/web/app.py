@@ -22,7 +22,8 @@ from aiohttp import WSCloseCode, WSMsgType, web
 from greenroom.errors import GreenroomError
 from greenroom.templates import default_templates_dir
 from livekit.core.clock import wall_clock_ms
-from livekit.runner.port import LiveShowPort
+from livekit.runner.actions import ACTIONS, Action, HttpRoute, action_names, public_description
+from livekit.runner.port import LiveShowPort, ShowState
 from livekit.web.security import (
     OriginPolicy,
     add_security_headers,
@@ -36,13 +37,12 @@ log = logging.getLogger(__name__)
 PORT_KEY = web.AppKey("live_show_port", LiveShowPort)
 TOKEN_KEY = web.AppKey("control_token", str)
 POLICY_KEY = web.AppKey("origin_policy", OriginPolicy)
-SOCKETS_KEY = web.AppKey("open_websockets", weakref.WeakSet)
-CLOCK_KEY = web.AppKey("server_clock", Callable)
-DIRS_KEY = web.AppKey("page_dirs", dict)
-CACHE_KEY = web.AppKey("view_cache", dict)
+SOCKETS_KEY: web.AppKey[weakref.WeakSet[web.WebSocketResponse]] = web.AppKey("open_websockets")
+CLOCK_KEY: web.AppKey[Callable[[], int]] = web.AppKey("server_clock")
+DIRS_KEY: web.AppKey[dict[str, Path]] = web.AppKey("page_dirs")
+#: Per view, the last state and its JSON text.
+CACHE_KEY: web.AppKey[dict[str, tuple[ShowState, str]]] = web.AppKey("view_cache")
 
-SHOW_ACTIONS = ("start", "next", "back", "hold", "resume", "extend", "shorten", "jump", "skip", "end")
-QUESTION_ACTIONS = ("approve", "reject", "show", "hide", "answer")
 PAGES = {"control": ("web", "control.html"), "presenter": ("web", "presenter.html"), "overlay": ("overlay", "overlay.html")}
 STATIC_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*\.(js|css|png|svg|woff2)$")
 AUTH_TIMEOUT_S = 10
@@ -51,7 +51,6 @@ MAX_WS_MESSAGE = 64 * 1024
 WS_CLOSE_UNAUTHORISED = 4401
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
-
 
 
 def create_app(
@@ -88,22 +87,14 @@ def create_app(
             web.get("/overlay", _page("overlay")),
             web.get("/static/{folder:web|overlay}/{name}", _static_file),
             web.get("/ws/{view}", _websocket),
-            web.get("/api/state", _authorised(_api_state)),
-            web.get("/api/guests", _authorised(_api_guests)),
-            web.post("/api/action", _authorised(_api_action)),
-            web.post("/api/show/{action}", _authorised(_api_show)),
-            web.post("/api/message", _authorised(_api_message_set)),
-            web.delete("/api/message", _authorised(_api_message_clear)),
-            web.post("/api/message/clear", _authorised(_api_message_clear)),
-            web.post("/api/guests", _authorised(_api_guest_add)),
-            web.patch("/api/guests/{id}", _authorised(_api_guest_update)),
-            web.post("/api/guests/{id}", _authorised(_api_guest_update)),
-            web.post("/api/guests/{id}/status", _authorised(_api_guest_status)),
-            web.post("/api/guests/{id}/check-in", _authorised(_api_guest_check_in)),
-            web.post("/api/guests/{id}/move", _authorised(_api_guest_move)),
-            web.post("/api/questions/{id}/{action}", _authorised(_api_question)),
         ]
     )
+    app.add_routes([web.route(method, path, _authorised(handler)) for method, path, handler, _ in API_ROUTES])
+    app.add_routes([web.route(route.method, route.path, _authorised(_action_handler(action, route)))
+                    for action in ACTIONS for route in action.routes])
+    # After the table's routes: a misspelt action on a Stream Deck button gets a JSON 404 naming the choices.
+    app.add_routes([web.post("/api/show/{action}", _authorised(_unknown_action("show"))),
+                    web.post("/api/questions/{id}/{action}", _authorised(_unknown_action("questions")))])
     return app
 
 
@@ -169,7 +160,7 @@ async def _static_file(request: web.Request) -> web.StreamResponse:
 # -- websocket ---------------------------------------------------------------------------------------
 
 
-def _serialised(app: web.Application, state: dict[str, Any], view: str) -> str:
+def _serialised(app: web.Application, state: ShowState, view: str) -> str:
     """Each state is filtered and encoded once per view, however many pages show it."""
     cache = app[CACHE_KEY]
     cached = cache.get(view)
@@ -190,7 +181,7 @@ class _Connection:
         self.authorised = view != "control"
         self.send_lock = asyncio.Lock()
         self.pusher: asyncio.Task[None] | None = None
-        self.queue: asyncio.Queue[dict[str, Any]] | None = None
+        self.queue: asyncio.Queue[ShowState] | None = None
 
     async def send(self, text: str) -> None:
         async with self.send_lock:
@@ -205,7 +196,7 @@ class _Connection:
         self.queue = port.subscribe()
         self.pusher = asyncio.ensure_future(self._push(port.state()))
 
-    async def _push(self, first: dict[str, Any]) -> None:
+    async def _push(self, first: ShowState) -> None:
         assert self.queue is not None
         state = first
         try:
@@ -303,14 +294,13 @@ async def _websocket(request: web.Request) -> web.StreamResponse:
 
 async def _close_websockets(app: web.Application) -> None:
     """On shutdown every page is told at once (it then shows 'disconnected' and retries)."""
-    for ws in list(app[SOCKETS_KEY]):
+    sockets = app[SOCKETS_KEY]
+    for ws in list(sockets):
         with contextlib.suppress(Exception):
             await ws.close(code=WSCloseCode.GOING_AWAY, message=b"server shutting down")
 
 
 # -- HTTP automation API -----------------------------------------------------------------------------
-
-INTEGER_PARAMS = ("seconds", "segment", "position", "id")
 
 
 async def _params(request: web.Request) -> dict[str, Any]:
@@ -320,27 +310,13 @@ async def _params(request: web.Request) -> dict[str, Any]:
         try:
             body = await request.json()
         except ValueError:
-            raise web.HTTPBadRequest(
-                text=json.dumps({"ok": False, "error": "the body must be a JSON object"}),
-                content_type="application/json",
-            ) from None
+            body = None
         if not isinstance(body, dict):
             raise web.HTTPBadRequest(
                 text=json.dumps({"ok": False, "error": "the body must be a JSON object"}),
                 content_type="application/json",
             )
         params.update(body)
-    for key in INTEGER_PARAMS:
-        if isinstance(params.get(key), str):
-            try:
-                params[key] = int(params[key])
-            except ValueError:
-                raise web.HTTPBadRequest(
-                    text=json.dumps({"ok": False, "error": f"{key} must be a whole number"}),
-                    content_type="application/json",
-                ) from None
-    if isinstance(params.get("blink"), str):
-        params["blink"] = params["blink"].lower() in ("1", "true", "yes", "on")
     return params
 
 
@@ -356,11 +332,22 @@ def _dumps(data: Any) -> str:
     return json.dumps(data, default=str, ensure_ascii=False)
 
 
-def _path_id(request: web.Request) -> int:
-    try:
-        return int(request.match_info["id"])
-    except ValueError:
-        raise web.HTTPNotFound() from None
+def _action_handler(action: Action[Any], route: HttpRoute) -> Handler:
+    """One route of the action table: path placeholders, then body and query, then the route's defaults."""
+
+    async def handler(request: web.Request) -> web.StreamResponse:
+        params = {**route.defaults, **await _params(request), **request.match_info}
+        return await _perform(request, action.name, params)
+
+    return handler
+
+
+def _unknown_action(family: str) -> Handler:
+    async def handler(request: web.Request) -> web.StreamResponse:
+        names = [name.partition(".")[2] for name in action_names(family)]
+        return _error(404, f"unknown {family} action {request.match_info['action']!r}; use {', '.join(names)}")
+
+    return handler
 
 
 async def _api_state(request: web.Request) -> web.Response:
@@ -368,7 +355,11 @@ async def _api_state(request: web.Request) -> web.Response:
 
 
 async def _api_guests(request: web.Request) -> web.Response:
-    return web.json_response(request.app[PORT_KEY].state().get("guests") or [], dumps=_dumps)
+    return web.json_response(request.app[PORT_KEY].state()["guests"], dumps=_dumps)
+
+
+async def _api_actions(request: web.Request) -> web.Response:
+    return web.json_response({"actions": public_description()}, dumps=_dumps)
 
 
 async def _api_action(request: web.Request) -> web.Response:
@@ -379,51 +370,10 @@ async def _api_action(request: web.Request) -> web.Response:
     return await _perform(request, action, params)
 
 
-async def _api_show(request: web.Request) -> web.Response:
-    action = request.match_info["action"]
-    if action not in SHOW_ACTIONS:
-        return _error(404, f"unknown show action {action!r}; use {', '.join(SHOW_ACTIONS)}")
-    params = await _params(request)
-    if action in ("extend", "shorten"):
-        params.setdefault("seconds", 60)
-    return await _perform(request, f"show.{action}", params)
-
-
-async def _api_message_set(request: web.Request) -> web.Response:
-    params = await _params(request)
-    return await _perform(request, "message.set", {"text": params.get("text", ""), "blink": bool(params.get("blink"))})
-
-
-async def _api_message_clear(request: web.Request) -> web.Response:
-    return await _perform(request, "message.clear", {})
-
-
-async def _api_guest_add(request: web.Request) -> web.Response:
-    return await _perform(request, "guests.add", await _params(request))
-
-
-async def _api_guest_update(request: web.Request) -> web.Response:
-    params = await _params(request)
-    params["id"] = _path_id(request)
-    return await _perform(request, "guests.update", params)
-
-
-async def _api_guest_status(request: web.Request) -> web.Response:
-    params = await _params(request)
-    return await _perform(request, "guests.status", {"id": _path_id(request), "status": params.get("status")})
-
-
-async def _api_guest_check_in(request: web.Request) -> web.Response:
-    return await _perform(request, "guests.status", {"id": _path_id(request), "status": "in_green_room"})
-
-
-async def _api_guest_move(request: web.Request) -> web.Response:
-    params = await _params(request)
-    return await _perform(request, "guests.move", {"id": _path_id(request), "position": params.get("position")})
-
-
-async def _api_question(request: web.Request) -> web.Response:
-    action = request.match_info["action"]
-    if action not in QUESTION_ACTIONS:
-        return _error(404, f"unknown question action {action!r}; use {', '.join(QUESTION_ACTIONS)}")
-    return await _perform(request, f"questions.{action}", {"id": _path_id(request)})
+#: The API's routes besides the action table's: (method, path, handler, what it does) for the README.
+API_ROUTES: tuple[tuple[str, str, Handler, str], ...] = (
+    ("GET", "/api/state", _api_state, "full state (it holds private notes, hence the token)"),
+    ("GET", "/api/guests", _api_guests, "the guest queue"),
+    ("GET", "/api/actions", _api_actions, "this table as JSON: every action, its parameters and routes"),
+    ("POST", "/api/action", _api_action, 'any action: `{"action": "show.next", "params": {}}`'),
+)
