@@ -378,8 +378,7 @@ class Show:
                 planned_start_ms=planned_starts[i],
                 planned_duration_ms=segment.duration_ms,
                 allotted_ms=self.allotted_ms(i),
-                actual_start_ms=None if self._first_start[i] is None or started is None
-                else self._first_start[i] - started,
+                actual_start_ms=_offset(self._first_start[i], started),
                 actual_duration_ms=self.elapsed_ms(i, now),
                 skipped=self._skipped[i],
             )
@@ -493,7 +492,7 @@ class Show:
 
     def _valid_index(self, index: Any) -> int:
         self._check_index(index, "replay an event on")
-        return index
+        return int(index)
 
     @staticmethod
     def _check_amount(ms: int) -> None:
@@ -564,3 +563,8 @@ class Show:
         candidates += [allotted - self.warning_ms, allotted]
         later = [offset for offset in candidates if offset > elapsed]
         return None if not later else now + min(later) - elapsed
+
+
+def _offset(at_ms: int | None, origin_ms: int | None) -> int | None:
+    """``at_ms`` measured from ``origin_ms``; None when either is unknown."""
+    return None if at_ms is None or origin_ms is None else at_ms - origin_ms

@@ -10,9 +10,10 @@ ones as *confirmed*.
 
 from __future__ import annotations
 
+import builtins
 import json
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import Any, cast
 
 import sqlite_utils
 
@@ -49,7 +50,7 @@ class GuestQueue:
             raise GuestError(f"no guest with id {guest_id}")
         return rows[0]
 
-    def list(self, show: str | None) -> list[dict[str, Any]]:
+    def list(self, show: str | None) -> builtins.list[dict[str, Any]]:
         """Guests of one show (``None``: booked for the next show) in queue order."""
         return self._guests("SELECT * FROM guests WHERE show IS ? ORDER BY position, id", [show])
 
@@ -73,9 +74,10 @@ class GuestQueue:
         guest: str | None = None,
         since_ms: int | None = None,
         until_ms: int | None = None,
-    ) -> list[dict[str, Any]]:
+    ) -> builtins.list[dict[str, Any]]:
         """The permanent appearance log, oldest first; ``guest`` matches a name, case-insensitively."""
-        clauses, params = [], []
+        clauses: builtins.list[str] = []
+        params: builtins.list[Any] = []
         if show is not None:
             clauses.append("show = ?")
             params.append(show)
@@ -132,7 +134,7 @@ class GuestQueue:
                 f"INSERT INTO guests ({columns}) VALUES ({marks})",  # noqa: S608 - columns are ours
                 list(row.values()),
             )
-        return self.get(cursor.lastrowid)
+        return self.get(cast(int, cursor.lastrowid))  # a successful INSERT always has a rowid
 
     def update(self, guest_id: int, **fields: Any) -> dict[str, Any]:
         """Change a guest's details (not the status: see :meth:`set_status`)."""
@@ -188,7 +190,7 @@ class GuestQueue:
         """The guest has arrived: they wait in the green room."""
         return self.set_status(guest_id, GuestStatus.IN_GREEN_ROOM, at_ms)
 
-    def move(self, guest_id: int, position: int) -> list[dict[str, Any]]:
+    def move(self, guest_id: int, position: int) -> builtins.list[dict[str, Any]]:
         """Put a guest at ``position`` (0-based) in their show's queue; returns the new queue."""
         show = self.get(guest_id)["show"]
         ids = [guest["id"] for guest in self.list(show)]
@@ -216,7 +218,7 @@ class GuestQueue:
         if cursor.rowcount == 0:
             raise GuestError(f"no guest appearance with id {appearance_id}")
 
-    def claim_for_show(self, show: str) -> list[dict[str, Any]]:
+    def claim_for_show(self, show: str) -> builtins.list[dict[str, Any]]:
         """Move guests booked for "the next show" (and still coming) into ``show``; returns its queue."""
         waiting = [guest for guest in self.list(None) if guest["status"] in ACTIVE_STATUSES]
         with self.db.atomic():
@@ -228,13 +230,13 @@ class GuestQueue:
                 )
         return self.list(show)
 
-    def ensure_rundown_guests(self, show: str, names: Iterable[str]) -> list[dict[str, Any]]:
+    def ensure_rundown_guests(self, show: str, names: Iterable[str]) -> builtins.list[dict[str, Any]]:
         """Match a rundown's guest names to the show's queue, adding missing ones as confirmed.
 
         Returns the matched guests in rundown order (each name once).
         """
         by_name = {normalise_name(guest["name"]): guest for guest in self.list(show)}
-        matched: list[dict[str, Any]] = []
+        matched: builtins.list[dict[str, Any]] = []
         seen: set[str] = set()
         for name in names:
             key = normalise_name(name or "")
@@ -254,7 +256,7 @@ class GuestQueue:
         row = self.db.execute("SELECT MAX(position) FROM guests WHERE show IS ?", [show]).fetchone()
         return 0 if row[0] is None else row[0] + 1
 
-    def _guests(self, sql: str, params: list[Any]) -> list[dict[str, Any]]:
+    def _guests(self, sql: str, params: builtins.list[Any]) -> builtins.list[dict[str, Any]]:
         cursor = self.db.execute(sql, params)
         columns = [column[0] for column in cursor.description]
         guests = []

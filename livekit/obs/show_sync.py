@@ -366,7 +366,8 @@ class ObsShowSync:
                     start()
                 elif not wanted and active:
                     stop()
-                applied.state = dataclasses.replace(applied.state, **{field_name: wanted})
+                change: dict[str, Any] = {field_name: wanted}
+                applied.state = dataclasses.replace(applied.state, **change)
             except ObsConnectionError:
                 raise
             except ObsError as error:

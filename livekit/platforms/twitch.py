@@ -149,10 +149,11 @@ class TwitchSession:
             raise AuthError(f"no Twitch token for {self.settings.broadcaster}; run `livekit auth twitch`")
         apply_twitch_endpoints(self.settings)
         session = self
+        owner: dict[str, Any] = broadcaster  # checked above; the nested class below cannot see that narrowing
 
         class Client(twitchio.Client):
             async def load_tokens(self, path: str | None = None) -> None:
-                await session._add_tokens(self, broadcaster, bot)
+                await session._add_tokens(self, owner, bot)
 
             async def save_tokens(self, path: str | None = None) -> None:
                 """Tokens are stored as soon as they change (see ``_on_token_refreshed``), never here."""

@@ -6,8 +6,9 @@ never shows a question the database does not have.
 
 from __future__ import annotations
 
+import builtins
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
 import sqlite_utils
 
@@ -31,7 +32,10 @@ _COLUMNS = (
 
 
 def _question(row: tuple[Any, ...]) -> Question:
-    return Question(*row[:8], QuestionStatus(row[8]), *row[9:])  # type: ignore[arg-type]
+    (question_id, show, platform, message_id, author_id, author_name, text, received_ms, status, changed_ms,
+     answered_segment, answered_guest) = row
+    return Question(question_id, show, platform, message_id, author_id, author_name, text, received_ms,
+                    QuestionStatus(status), changed_ms, answered_segment, answered_guest)
 
 
 class QuestionQueue:
@@ -136,7 +140,7 @@ class QuestionQueue:
                 )
                 stored.append(
                     Question(
-                        id=cursor.lastrowid,
+                        id=cast(int, cursor.lastrowid),  # a new row (rowcount 1) always has a rowid
                         show=self.show,
                         platform=message.platform,
                         message_id=message.message_id,
@@ -162,7 +166,7 @@ class QuestionQueue:
             raise QuestionError(f"no question {question_id} in show {self.show!r}")
         return _question(row)
 
-    def list(self, status: QuestionStatus | str | None = None) -> list[Question]:
+    def list(self, status: QuestionStatus | str | None = None) -> builtins.list[Question]:
         """Questions in arrival order, optionally only those in one status."""
         questions = self._loaded().values()
         if status is None:
@@ -170,7 +174,7 @@ class QuestionQueue:
         wanted = QuestionStatus(status)
         return [question for question in questions if question.status is wanted]
 
-    def as_dicts(self) -> list[dict[str, Any]]:
+    def as_dicts(self) -> builtins.list[dict[str, Any]]:
         """``[q.to_dict() for q in self.list()]``, kept up to date incrementally (cheap after every change).
 
         The dicts are shared: read them, do not modify them.
@@ -214,7 +218,7 @@ class QuestionQueue:
 
     def _apply(self, question_id: int, action: str, **details: Any) -> Question:
         now = self.clock.now_ms()
-        changed: list[Question] = []
+        changed: builtins.list[Question] = []
         with self.db.conn:
             self.db.execute("BEGIN IMMEDIATE")
             question = self.get(question_id)

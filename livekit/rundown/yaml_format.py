@@ -161,9 +161,10 @@ class _Reader:
                 self.problem(_line(item), f"{where}: prompt has no text")
             at = 0
             if "at" in keys:
-                at = self.duration(keys["at"], f"{where}, prompt")
-                if at is None:
+                given = self.duration(keys["at"], f"{where}, prompt")
+                if given is None:
                     continue
+                at = given
                 if duration_ms is not None and at >= duration_ms:
                     self.problem(
                         _line(keys["at"][1]),

@@ -65,8 +65,8 @@ def send(ctx: click.Context, once: bool, dry_run: bool, as_of: datetime | None) 
         click.echo(f"dry run: {len(report.queued)} email(s) would be queued; nothing was sent or recorded.")
     else:
         click.echo(describe_tick(report))
-    for error in report.errors:
-        click.secho(f"not queued: {error}", fg="yellow", err=True)
+    for problem in report.errors:
+        click.secho(f"not queued: {problem}", fg="yellow", err=True)
     if report.transport_error:
         ctx.exit(3)
 

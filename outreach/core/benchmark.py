@@ -58,11 +58,12 @@ class BenchmarkRow:
 
     @property
     def growth_percent(self) -> float | None:
-        parts = [p for p in (self.youtube, self.twitch) if p.gained is not None and p.audience is not None]
-        base = sum(p.audience - p.gained for p in parts)
-        if not parts or base <= 0:
+        known = [(p.audience, p.gained) for p in (self.youtube, self.twitch)
+                 if p.gained is not None and p.audience is not None]
+        base = sum(audience - gained for audience, gained in known)
+        if not known or base <= 0:
             return None
-        return round(sum(p.gained for p in parts) * 100.0 / base, 2)
+        return round(sum(gained for _, gained in known) * 100.0 / base, 2)
 
     def flat(self) -> dict[str, object]:
         """One flat record (for csv, json and tables)."""

@@ -149,12 +149,12 @@ class _LineLoader(yaml.SafeLoader):
     """Keeps the line of every mapping key so validation can point at it."""
 
 
-class _Mapping(dict):
+class _Mapping(dict[str, Any]):
     lines: dict[str, int]
     line: int
 
 
-class _Sequence(list):
+class _Sequence(list[Any]):
     lines: list[int]
     line: int
 

@@ -111,7 +111,9 @@ def _path_parts(value: str, platform: str) -> list[str] | None:
     if "/" not in value and "." not in value:
         return None
     match = _URL.match(value)
-    host = match.group(1).lower().rsplit("@", 1)[-1].split(":")[0].removeprefix("www.") if match else ""
+    if match is None:
+        return None
+    host = match.group(1).lower().rsplit("@", 1)[-1].split(":")[0].removeprefix("www.")
     if host not in _HOSTS[platform]:
         if "://" in value or "/" in value:
             raise InvalidValue(f"{value!r} is not a {platform} address")
@@ -281,10 +283,10 @@ class Person:
 
     def display_name(self) -> str:
         if self.fields.get("name"):
-            return self.fields["name"]
+            return str(self.fields["name"])
         for platform in PLATFORMS:
             if self.fields.get(platform):
-                return self.fields[platform]
+                return str(self.fields[platform])
         return self.emails[0].split("@")[0] if self.emails else "?"
 
 
@@ -448,7 +450,7 @@ def growth_percent(snapshots: Sequence[Snapshot], now: datetime, days: int) -> f
         if not series or not baseline:
             continue
         first, last = baseline[-1], series[-1]
-        if last is first:
+        if last is first or first.followers is None or last.followers is None:
             continue
         gained += last.followers - first.followers
         base += first.followers

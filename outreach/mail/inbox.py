@@ -52,7 +52,7 @@ class Classified:
 
 
 def parse(raw: bytes) -> EmailMessage:
-    return message_from_bytes(raw, policy=policy.default)  # type: ignore[return-value]
+    return message_from_bytes(raw, policy=policy.default)
 
 
 def _ids(value: str | None) -> list[str]:

@@ -170,7 +170,7 @@ def _text_size(value: Any, limit: int = MAX_VALUE_CHARS) -> int:
     if isinstance(value, str):
         return len(value)
     if isinstance(value, Namespace):
-        value = value._Namespace__attrs  # type: ignore[attr-defined]
+        value = value._Namespace__attrs
     if isinstance(value, Mapping):
         total = 2
         for key, item in value.items():
@@ -587,8 +587,8 @@ class LintLibrary(TemplateLibrary):
     """Renders with missing variables recorded instead of raised (``outreach lint``)."""
 
     def __init__(self, dirs: list[Path]) -> None:
-        recorder = type("_Recorder", (_RecordingUndefined,), {"sink": []})
-        self._sink: list[str] = recorder.sink
+        self._sink: list[str] = []
+        recorder = type("_Recorder", (_RecordingUndefined,), {"sink": self._sink})
         super().__init__(dirs, undefined=recorder)
 
     def missing_variables(self, name: str, variables: Mapping[str, Any], *, need_subject: bool = True) -> list[str]:
