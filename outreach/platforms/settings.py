@@ -6,9 +6,10 @@ A platform without credentials gives ``None`` plus the reason, so a refresh stil
 from __future__ import annotations
 
 from greenroom.errors import ConfigError
+from greenroom.quota import DEFAULT_DAILY_QUOTA
 from greenroom.workspace import Workspace
 from outreach.platforms.twitch import API_BASE, ID_BASE, TwitchHelixClient
-from outreach.platforms.youtube import DEFAULT_DAILY_QUOTA, YouTubeStatsClient
+from outreach.platforms.youtube import YouTubeStatsClient
 
 YOUTUBE_API_KEY_ENV = "YOUTUBE_API_KEY"
 TWITCH_CLIENT_ID_ENV = "TWITCH_CLIENT_ID"
