@@ -14,7 +14,6 @@ import click
 
 from greenroom.cli import get_workspace
 from greenroom.errors import GreenroomError
-from livekit.storage.shows import ShowStore
 from outreach.cli.numbers import COUNT, LIMIT
 from outreach.cli.output import FORMATS, print_records, safe_text
 from outreach.core.influencer import FIELDS, KINDS, STAGES
@@ -183,7 +182,7 @@ def book_command(ctx: click.Context, reference: str, show: str | None, topic: st
     """
     workspace = get_workspace(ctx)
     db = workspace.database()
-    guest, created = book_influencer(db, reference, show=ShowStore(db).show_key_for(show), topic=topic,
+    guest, created = book_influencer(db, reference, show=show, topic=topic,
                                      talking_points=talking_points, booked_by=booked_by)
     where = guest["show"] or "the next show"
     verb = "booked" if created else "already booked"
