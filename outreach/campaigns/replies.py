@@ -5,6 +5,7 @@ are only noted. Each IMAP message (mailbox, UIDVALIDITY, UID) and each Message-I
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -17,7 +18,7 @@ from greenroom.workspace import Workspace
 from outreach.campaigns.settings import imap_settings
 from outreach.campaigns.store import suppress, timestamp
 from outreach.mail.inbox import Classified, ImapReader, classify, parse
-from outreach.storage.influencers import record_activity
+from outreach.storage.influencers import record_activity, utc_now
 
 _OUTCOME = {"reply": "replied", "unsubscribe": "opted_out", "bounce": "bounced"}
 
@@ -130,11 +131,9 @@ def process_message(
 class InboxSession:
     """Polls the ``[imap]`` mailbox; owns its DB connection, so use it from one worker thread."""
 
-    def __init__(self, workspace: Workspace, clock: Any = None) -> None:
-        from outreach.service import utc_now
-
+    def __init__(self, workspace: Workspace, clock: Callable[[], datetime] = utc_now) -> None:
         self.workspace = workspace
-        self.clock = clock or utc_now
+        self.clock = clock
         self._db: sqlite_utils.Database | None = None
 
     def poll(self) -> InboxSummary:
