@@ -13,17 +13,12 @@ from typing import Any
 import sqlite_utils
 
 from greenroom.errors import GreenroomError
+from outreach.storage.influencers import timestamp as _ts
 
 STATES = ("queued", "sending", "sent", "failed", "bounced", "uncertain", "cancelled")
 #: Delays before retrying a temporary (4xx) failure; after the last one the message fails.
 RETRY_DELAYS = (timedelta(minutes=1), timedelta(minutes=5), timedelta(minutes=30), timedelta(hours=2),
                 timedelta(hours=6))
-
-
-def _ts(moment: datetime) -> str:
-    from outreach.campaigns.store import timestamp
-
-    return timestamp(moment)
 
 
 def due_rows(
