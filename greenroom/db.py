@@ -13,7 +13,6 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Callable
 from functools import cache
-from importlib.metadata import entry_points
 from pathlib import Path
 
 import sqlite_utils
@@ -30,6 +29,8 @@ MIGRATIONS_ENTRY_POINT = "greenroom.migrations"
 @cache
 def migration_sets() -> tuple[Migrations, ...]:
     """greenroom's own sets, then each registered tool's, in a fixed order (loaded once per process)."""
+    from importlib.metadata import entry_points  # only when a database is opened
+
     registered = sorted(entry_points(group=MIGRATIONS_ENTRY_POINT), key=lambda point: point.name)
     if not registered:
         raise GreenroomError(

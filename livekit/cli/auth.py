@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-
 import click
 
 from greenroom.cli import get_workspace
@@ -59,6 +57,8 @@ def twitch(ctx: click.Context, account: str) -> None:
         click.echo(f"Log in to twitch.tv as {expected!r}, then open {url}")
         click.echo(f"and enter the code: {code}")
         click.echo("Waiting for you to approve...")
+
+    import asyncio  # the event loop machinery loads only for commands that need it
 
     granted = asyncio.run(twitch_device_login(settings, account, show_code=show_code))
     click.echo(

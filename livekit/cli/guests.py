@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
-from rich.table import Table
-from rich.text import Text
 
 from greenroom.cli import get_workspace
 from greenroom.errors import GreenroomError
@@ -18,6 +17,9 @@ from livekit.guests.export import log_csv, log_json, log_rows
 from livekit.rundown import write_text_atomically
 from livekit.storage.shows import ShowStore
 
+if TYPE_CHECKING:
+    from rich.text import Text
+
 SHOW_HELP = (
     "Which show: its id from `livekit shows` (e.g. 12 or '#12'), or its full key as shown by "
     "`livekit guests list` (e.g. '#12 Launch AMA'). Default: the next show that `livekit run` starts."
@@ -26,6 +28,8 @@ SHOW_HELP = (
 
 def _cells(*values: object) -> list[Text]:
     """Plain text cells: a name like ``[red]Jo`` is shown as typed, never read as rich markup."""
+    from rich.text import Text
+
     return [Text(str(value)) for value in values]
 
 
@@ -78,6 +82,8 @@ def list_guests(ctx: click.Context, show: str | None) -> None:
     if not rows:
         click.echo(f"no guests for {key or 'the next show'}")
         return
+    from rich.table import Table
+
     table = Table(title=f"Guests of {key or 'the next show'}")
     for column in ("id", "#", "guest", "status", "topic", "booked by", "talking points"):
         table.add_column(column)
@@ -119,6 +125,8 @@ def log(ctx: click.Context, show: str | None, guest: str | None, since: datetime
         if not entries:
             click.echo("no guest appearances logged yet")
             return
+        from rich.table import Table
+
         table = Table(title="Guest appearances")
         for column in ("id", "show", "guest", "title", "on air (UTC)", "off air (UTC)", "min", "booked by", "notes"):
             table.add_column(column)

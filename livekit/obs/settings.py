@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from greenroom.errors import ConfigError
 from greenroom.workspace import Workspace
-from livekit.obs.adapter import Backoff, ObsAdapter
+
+if TYPE_CHECKING:
+    from livekit.obs.adapter import Backoff, ObsAdapter
 
 PASSWORD_ENV = "OBS_WEBSOCKET_PASSWORD"
 DEFAULT_PROMPT_SOURCE = "Greenroom Prompt"
@@ -51,5 +54,7 @@ class ObsSettings:
         return cls(host=host, port=port, password=password, timeout=timeout, **sources)
 
     def adapter(self, backoff: Backoff | None = None) -> ObsAdapter:
-        """A new, not yet connected adapter for these settings."""
+        """A new, not yet connected adapter for these settings (obs-websocket loads here, not with the settings)."""
+        from livekit.obs.adapter import ObsAdapter
+
         return ObsAdapter(self.host, self.port, self.password, timeout=self.timeout, backoff=backoff)

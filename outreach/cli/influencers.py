@@ -17,7 +17,6 @@ from greenroom.errors import GreenroomError
 from outreach.cli.numbers import COUNT, LIMIT
 from outreach.cli.output import FORMATS, print_records, safe_text
 from outreach.core.influencer import FIELDS, KINDS, STAGES
-from outreach.guest_booking import book_influencer
 from outreach.storage.influencers import (
     EXPORT_COLUMNS,
     LIST_COLUMNS,
@@ -180,6 +179,8 @@ def book_command(ctx: click.Context, reference: str, show: str | None, topic: st
     "booked by"), records "booked as guest" in their history and moves their stage to agreed. Running it
     again for the same show shows the existing booking. Declined and do-not-contact people are refused.
     """
+    from outreach.guest_booking import book_influencer  # livekit's booking API loads only for booking
+
     workspace = get_workspace(ctx)
     db = workspace.database()
     guest, created = book_influencer(db, reference, show=show, topic=topic,

@@ -14,9 +14,6 @@ from collections.abc import Sequence
 from typing import Any
 
 import click
-from rich.console import Console
-from rich.table import Table
-from rich.text import Text
 
 FORMATS = ("table", "csv", "json")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
@@ -65,6 +62,10 @@ def print_records(records: Sequence[dict[str, Any]], columns: Sequence[str], out
         for record in records:
             writer.writerow([csv_cell(record.get(c)) for c in columns])
     else:
+        from rich.console import Console  # only tables need rich
+        from rich.table import Table
+        from rich.text import Text
+
         table = Table(title=title, show_lines=False)
         for column in columns:
             numeric = any(isinstance(r.get(column), int | float) and not isinstance(r.get(column), bool)
@@ -73,4 +74,5 @@ def print_records(records: Sequence[dict[str, Any]], columns: Sequence[str], out
             table.add_column(column, justify=justify, overflow="fold")
         for record in records:
             table.add_row(*(Text(safe_text(cell(record.get(c)))) for c in columns))
-        Console(soft_wrap=False, width=None if sys.stdout.isatty() else 200).print(table)
+        # emoji=False: our column names have no :emoji: codes, and rich then skips loading its emoji table.
+        Console(soft_wrap=False, width=None if sys.stdout.isatty() else 200, emoji=False).print(table)
