@@ -7,7 +7,22 @@ does not import obs-websocket.
 from __future__ import annotations
 
 import importlib
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # type checkers see the real names
+    from livekit.obs.adapter import (
+        Backoff,
+        ObsAdapter,
+        ObsAuthError,
+        ObsConnectionError,
+        ObsError,
+        ObsEvent,
+        ObsKickedError,
+        ObsRequestError,
+        ObsVersion,
+        OutputStatus,
+    )
+    from livekit.obs.settings import ObsSettings
 
 _EXPORTS = {
     "Backoff": "livekit.obs.adapter",
@@ -23,7 +38,19 @@ _EXPORTS = {
     "OutputStatus": "livekit.obs.adapter",
 }
 
-__all__ = sorted(_EXPORTS)
+__all__ = [
+    "Backoff",
+    "ObsAdapter",
+    "ObsAuthError",
+    "ObsConnectionError",
+    "ObsError",
+    "ObsEvent",
+    "ObsKickedError",
+    "ObsRequestError",
+    "ObsSettings",
+    "ObsVersion",
+    "OutputStatus",
+]
 
 
 def __getattr__(name: str) -> Any:
