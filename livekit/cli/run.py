@@ -14,7 +14,6 @@ from livekit.cli.output import console_for_output
 from livekit.core.clock import wall_clock_ms
 from livekit.core.durations import format_clock
 from livekit.obs.settings import ObsSettings
-from livekit.rundown.files import load_rundown
 from livekit.storage.shows import ShowRecord, ShowStore
 
 
@@ -74,6 +73,7 @@ def run(ctx: click.Context, rundown_path: str, auto: bool, resume: bool | None, 
     """
     # The runner brings OBS, Twitch, YouTube and the web server (aiohttp): only `livekit run` loads them.
     from livekit.report import build_report, report_table
+    from livekit.rundown.files import load_rundown
     from livekit.runner.session import RunOptions, WebOptions, run_show
     from livekit.runner.terminal import is_interactive
 
