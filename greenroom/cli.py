@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import importlib
 import logging
 import os
 import sys
 import traceback
+from collections.abc import Mapping
 from typing import Any
 
 import click
@@ -42,6 +44,31 @@ class GreenroomGroup(click.Group):
             sys.exit(1)
 
 
+class LazyGroup(GreenroomGroup):
+    """A group whose subcommands are imported only when used: ``outreach influencers list`` loads the
+    influencer commands, not the scheduler, the mail templates or the HTTP clients of the others.
+
+    ``lazy_commands`` maps a command name to ``"module:attribute"``. ``--help`` still loads every command
+    module to show its summary, so command modules keep their heavy imports inside the commands.
+    """
+
+    def __init__(self, *args: Any, lazy_commands: Mapping[str, str] | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.lazy_commands = dict(lazy_commands or {})
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *self.lazy_commands})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name in self.lazy_commands and cmd_name not in self.commands:
+            module_name, attribute = self.lazy_commands[cmd_name].split(":")
+            command = getattr(importlib.import_module(module_name), attribute)
+            if not isinstance(command, click.Command):
+                raise TypeError(f"{self.lazy_commands[cmd_name]} is not a click command")
+            self.add_command(command, cmd_name)
+        return super().get_command(ctx, cmd_name)
+
+
 def workspace_option(function: Any) -> Any:
     return click.option(
         "--workspace",
@@ -73,10 +100,11 @@ def get_workspace(ctx: click.Context) -> Workspace:
     return workspace
 
 
-def tool_group(name: str, help_text: str) -> GreenroomGroup:
-    """The top-level group of a tool: `--workspace`, `--verbose`, and `init`."""
+def tool_group(name: str, help_text: str, lazy_commands: Mapping[str, str] | None = None) -> LazyGroup:
+    """The top-level group of a tool: `--workspace`, `--verbose`, `init`, and ``lazy_commands`` (name →
+    ``"module:attribute"``, imported when used, see :class:`LazyGroup`)."""
 
-    @click.group(name=name, cls=GreenroomGroup, help=help_text)
+    @click.group(name=name, cls=LazyGroup, help=help_text, lazy_commands=lazy_commands)
     @workspace_option
     @click.option("--verbose", "-v", is_flag=True, help="Log what happens (secrets are never logged).")
     @click.version_option(package_name="greenroom")

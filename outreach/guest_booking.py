@@ -1,5 +1,8 @@
 """Where outreach meets livekit: an influencer who said yes is booked as a guest of a show.
 
+Only through livekit's public booking API (:mod:`livekit.guests.booking`): outreach never touches livekit's
+tables or storage classes itself.
+
 The guest row keeps the influencer's id, the influencer's history records the booking and their
 pipeline stage becomes `agreed`. Booking the same person twice for the same show returns the first
 booking, so re-running a command never creates duplicate guests.
@@ -14,8 +17,7 @@ from typing import Any
 import sqlite_utils
 
 from greenroom.errors import GreenroomError
-from livekit.guests.core import GuestStatus
-from livekit.guests.queue import GuestQueue
+from livekit.guests.booking import GuestBooking, book_guest, resolve_show
 from outreach.storage.influencers import find_influencer, get_influencer, record_activity
 
 BOOKED_ACTIVITY = "booked as guest"
@@ -46,25 +48,21 @@ def book_influencer(
     booked_by: str | None = None,
     at: datetime | None = None,
 ) -> tuple[dict[str, Any], bool]:
-    """Book the influencer for ``show`` (None: the next show). Returns (guest, newly booked)."""
+    """Book the influencer for ``show`` (a show id, ``#id`` or key; None: the next show).
+    Returns (guest, newly booked)."""
     influencer_id = find_influencer(db, reference)
     influencer = get_influencer(db, influencer_id)
     if influencer["stage"] in UNBOOKABLE_STAGES:
         raise BookingError(f"#{influencer_id} {influencer['name']} is {influencer['stage']}: not booked")
-    queue = GuestQueue(db)
-    existing = db.execute(
-        "SELECT id FROM guests WHERE influencer_id = ? AND show IS ? AND status NOT IN ('done', 'no_show')",
-        [influencer_id, show],
-    ).fetchone()
-    if existing is not None:
-        return queue.get(existing[0]), False
+    show_key = resolve_show(db, show)
+    booking = GuestBooking(
+        influencer_id=influencer_id, name=influencer["name"], title_or_handle=lower_third_title(influencer),
+        contact=influencer.get("email") or "", topic=topic, talking_points=tuple(talking_points),
+        booked_by=booked_by or influencer.get("owner") or "",
+    )
     with db.atomic():
-        guest = queue.add(
-            show, status=GuestStatus.CONFIRMED, name=influencer["name"],
-            title_or_handle=lower_third_title(influencer), contact=influencer.get("email") or "",
-            topic=topic, talking_points=list(talking_points), booked_by=booked_by or influencer.get("owner") or "",
-        )
-        db.execute("UPDATE guests SET influencer_id = ? WHERE id = ?", [influencer_id, guest["id"]])
-        where = show or "the next show"
-        record_activity(db, influencer_id, BOOKED_ACTIVITY, f"guest #{guest['id']} of {where}", at)
-    return queue.get(guest["id"]), True
+        guest, created = book_guest(db, booking, show=show_key)
+        if created:
+            where = show_key or "the next show"
+            record_activity(db, influencer_id, BOOKED_ACTIVITY, f"guest #{guest['id']} of {where}", at)
+    return guest, created

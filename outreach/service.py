@@ -18,15 +18,16 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 import sqlite_utils
-from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
+from greenroom.clock import utc_now
 from greenroom.db import open_database
 from greenroom.errors import GreenroomError
 from greenroom.workspace import Workspace
+from outreach.campaigns.replies import InboxSession
 from outreach.campaigns.sending import TickReport, run_tick
 from outreach.campaigns.settings import imap_settings, outreach_settings, smtp_settings
 from outreach.mail.transport import EmlTransport, SmtpTransport, Transport
@@ -34,10 +35,6 @@ from outreach.storage import outbox
 
 log = logging.getLogger(__name__)
 LOCK_NAME = ".outreach-sender.lock"
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 def open_transport(workspace: Workspace) -> Transport:
@@ -139,7 +136,7 @@ class OutreachService:
         self._smtp_worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="outreach-smtp")
         self._imap_worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="outreach-imap")
         self._session = SendSession(workspace)
-        self._inbox: Any = None
+        self._inbox: InboxSession | None = None
         self._reads_inbox = False
         self._stopping = asyncio.Event()
 
@@ -163,8 +160,6 @@ class OutreachService:
             self.report(describe_tick(report))
 
     async def poll_inbox(self) -> None:
-        from outreach.campaigns.replies import InboxSession
-
         if self._inbox is None:
             self._inbox = InboxSession(self.workspace)
         try:
@@ -188,6 +183,8 @@ class OutreachService:
         loop = asyncio.get_running_loop()
         for signum in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(signum, self._stopping.set)
+        from apscheduler.schedulers.asyncio import AsyncIOScheduler  # only `outreach run` needs the scheduler
+
         scheduler = AsyncIOScheduler(event_loop=loop)
         job_defaults = {"max_instances": 1, "coalesce": True, "misfire_grace_time": 3600}
         scheduler.add_job(self.send_tick, "interval", seconds=self.send_every, next_run_time=utc_now(),

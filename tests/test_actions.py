@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from greenroom.templates import default_templates_dir
-from livekit.runner.actions import (
+from livekit.control.actions import (
     ACTIONS,
     GUEST_DETAILS,
     GuestFields,
@@ -16,7 +16,7 @@ from livekit.runner.actions import (
     action_names,
     find_action,
 )
-from livekit.runner.port import ActionError
+from livekit.control.port import ActionError
 from livekit.runner.show_runner import ShowRunner
 
 WEB = default_templates_dir() / "web"

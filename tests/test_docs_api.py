@@ -3,7 +3,7 @@
 import re
 from pathlib import Path
 
-from livekit.runner.actions import ACTIONS
+from livekit.control.actions import ACTIONS
 from livekit.web import create_app
 from livekit.web.api_table import api_table
 

@@ -2,7 +2,10 @@
 
 import pytest
 
+from livekit.core import Rundown, Segment
+from livekit.guests.booking import GuestBooking, ShowNotFound, book_guest, resolve_show
 from livekit.guests.queue import GuestQueue
+from livekit.storage.shows import ShowStore
 from outreach.guest_booking import BookingError, book_influencer
 from outreach.importing import import_file
 from outreach.storage.influencers import activity, get_influencer, set_fields
@@ -55,3 +58,28 @@ def test_book_command_says_what_it_did(db_with_people, outreach_cli):
     assert "booked: guest 1 Ana Lopez — @anaplaysretro (confirmed) for the next show" in result.output
     again = outreach_cli("influencers", "book", 1)
     assert "already booked: guest 1" in again.output
+
+
+def test_booking_for_a_show_id_stores_the_guest_under_that_show_s_key(db_with_people):
+    show_id = ShowStore(db_with_people).create_show(Rundown("Launch AMA", (Segment("Intro", 60_000),)))
+    guest, _ = book_influencer(db_with_people, 1, show=str(show_id))
+    assert guest["show"] == f"#{show_id} Launch AMA"
+    assert f"of #{show_id} Launch AMA" in activity(db_with_people, 1)[-1]["detail"]
+
+
+def test_booking_for_an_unknown_show_id_books_nobody(db_with_people):
+    with pytest.raises(ShowNotFound, match="no show 7"):
+        book_influencer(db_with_people, 1, show="#7")
+    assert GuestQueue(db_with_people).list(None) == []
+
+
+def test_the_public_booking_api_links_the_guest_to_the_person_it_came_from(workspace):
+    db = workspace.database()
+    guest, created = book_guest(db, GuestBooking(influencer_id=42, name="Cy Diaz", topic="Mods"), show=None)
+    assert created and (guest["status"], guest["topic"]) == ("confirmed", "Mods")
+    assert db.execute("SELECT influencer_id FROM guests WHERE id = ?", [guest["id"]]).fetchone()[0] == 42
+
+
+def test_show_keys_that_are_not_ids_are_taken_as_they_are(workspace):
+    db = workspace.database()
+    assert (resolve_show(db, None), resolve_show(db, "Friday stream")) == (None, "Friday stream")

@@ -10,12 +10,12 @@ import pytest
 from rich.console import Console
 
 from greenroom.errors import GreenroomError
+from livekit.control.port import ActionError
 from livekit.core.clock import SystemClock
 from livekit.core.rundown import Rundown, Segment
 from livekit.guests.queue import GuestQueue
 from livekit.questions.core import ChatMessage
 from livekit.questions.storage import QuestionQueue
-from livekit.runner.port import ActionError
 from livekit.runner.session import RunOptions, WebOptions, run_show
 from livekit.runner.show_runner import ShowRunner
 from livekit.runner.terminal import render

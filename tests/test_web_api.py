@@ -5,7 +5,7 @@ import json
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
-from livekit.runner.actions import ACTIONS
+from livekit.control.actions import ACTIONS
 from livekit.web import create_app
 from tests.fixtures.live_show import ask
 

@@ -3,12 +3,9 @@
 from datetime import UTC, datetime
 
 from livekit.platforms.rules import (
-    QuotaLedger,
     chat_poll_interval_ms,
     describe_with_chapters,
-    ms_until_quota_reset,
     quota_cost,
-    quota_day,
 )
 
 
@@ -22,20 +19,6 @@ def test_estimated_costs_per_call():
     assert quota_cost("liveBroadcasts.insert") == 50
     assert quota_cost("liveBroadcasts.transition") == 50
     assert quota_cost("liveBroadcasts.bind") == 50
-
-
-def test_the_quota_day_turns_at_midnight_pacific():
-    assert quota_day(ms("2026-03-10T07:59:59")) == "2026-03-09"
-    assert quota_day(ms("2026-03-10T08:00:00")) == "2026-03-10"
-    assert ms_until_quota_reset(ms("2026-03-10T07:59:00")) == 60_000
-
-
-def test_the_ledger_starts_again_on_a_new_quota_day():
-    ledger = QuotaLedger(quota_day(ms("2026-03-10T07:00:00")))
-    ledger.charge("liveBroadcasts.insert", ms("2026-03-10T07:00:00"))
-    assert ledger.used == 50
-    ledger.charge("liveChatMessages.list", ms("2026-03-10T09:00:00"))
-    assert (ledger.used, ledger.remaining()) == (5, 9_995)
 
 
 def test_polling_never_goes_faster_than_youtube_asks():

@@ -1,12 +1,10 @@
-"""The `livekit` command: a thin click layer over the livekit library."""
+"""The `livekit` command: a thin click layer over the livekit library.
+
+Each subcommand's module is imported only when that command runs (see ``greenroom.cli.LazyGroup``), so
+``livekit guests list`` does not pay for OBS, Twitch, YouTube or the web server.
+"""
 
 from greenroom.cli import tool_group
-from livekit.cli.auth import auth
-from livekit.cli.check import check, rundown
-from livekit.cli.guests import guests
-from livekit.cli.obs import obs
-from livekit.cli.report import report, shows
-from livekit.cli.run import run
 
 main = tool_group(
     "livekit",
@@ -14,12 +12,14 @@ main = tool_group(
 
     Settings live in greenroom.toml in the workspace (see `livekit init`).
     """,
+    lazy_commands={
+        "run": "livekit.cli.run:run",
+        "obs": "livekit.cli.obs:obs",
+        "check": "livekit.cli.check:check",
+        "rundown": "livekit.cli.check:rundown",
+        "report": "livekit.cli.report:report",
+        "shows": "livekit.cli.report:shows",
+        "guests": "livekit.cli.guests:guests",
+        "auth": "livekit.cli.auth:auth",
+    },
 )
-main.add_command(run)
-main.add_command(obs)
-main.add_command(check)
-main.add_command(rundown)
-main.add_command(report)
-main.add_command(shows)
-main.add_command(guests)
-main.add_command(auth)

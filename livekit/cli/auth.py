@@ -2,22 +2,9 @@
 
 from __future__ import annotations
 
-import asyncio
-
 import click
 
 from greenroom.cli import get_workspace
-from livekit.platforms.auth import (
-    AuthError,
-    TwitchTokenStore,
-    load_youtube_credentials,
-    missing_youtube_scopes,
-    required_twitch_scopes,
-    twitch_auth_command,
-    twitch_device_login,
-    youtube_installed_app_login,
-)
-from livekit.platforms.settings import TwitchSettings, YouTubeSettings
 
 
 @click.group("auth")
@@ -51,6 +38,10 @@ def twitch(ctx: click.Context, account: str) -> None:
 
     Nothing is stored unless the login succeeds with the right account and every scope.
     """
+    # The platform settings and OAuth flows load only in the auth commands.
+    from livekit.platforms.auth import twitch_device_login
+    from livekit.platforms.settings import TwitchSettings
+
     workspace = get_workspace(ctx)
     settings = TwitchSettings.from_workspace(workspace)
     expected = settings.broadcaster if account == "broadcaster" else settings.bot
@@ -59,6 +50,8 @@ def twitch(ctx: click.Context, account: str) -> None:
         click.echo(f"Log in to twitch.tv as {expected!r}, then open {url}")
         click.echo(f"and enter the code: {code}")
         click.echo("Waiting for you to approve...")
+
+    import asyncio  # the event loop machinery loads only for commands that need it
 
     granted = asyncio.run(twitch_device_login(settings, account, show_code=show_code))
     click.echo(
@@ -81,6 +74,9 @@ def youtube(ctx: click.Context, no_browser: bool) -> None:
     Needs [youtube] client_secrets: the OAuth client JSON (type "Desktop app") from Google Cloud Console.
     Nothing is stored unless the login succeeds and grants the scope.
     """
+    from livekit.platforms.auth import youtube_installed_app_login
+    from livekit.platforms.settings import YouTubeSettings
+
     workspace = get_workspace(ctx)
     settings = YouTubeSettings.from_workspace(workspace)
     scopes = youtube_installed_app_login(settings, open_browser=not no_browser)
@@ -94,6 +90,16 @@ def status(ctx: click.Context) -> None:
 
     Exits with status 1 when something needs `livekit auth ...` again.
     """
+    from livekit.platforms.auth import (
+        AuthError,
+        TwitchTokenStore,
+        load_youtube_credentials,
+        missing_youtube_scopes,
+        required_twitch_scopes,
+        twitch_auth_command,
+    )
+    from livekit.platforms.settings import TwitchSettings, YouTubeSettings
+
     workspace = get_workspace(ctx)
     problems = 0
     config = workspace.config

@@ -12,13 +12,6 @@ from greenroom.errors import GreenroomError
 from greenroom.files import write_atomically
 from livekit.cli.obs import obs_connection_options
 from livekit.core.durations import format_clock
-from livekit.rundown import (
-    load_rundown,
-    rundown_to_csv,
-    rundown_to_yaml,
-    scene_problems,
-    validate_rundown,
-)
 
 
 def obs_scene_names(ctx: click.Context, host: str | None, port: int | None, password: str | None,
@@ -60,6 +53,8 @@ def check(ctx: click.Context, rundown_file: Path, use_obs: bool, obs_timeout: fl
 
     Exit status: 0 when the rundown is usable, 1 when it has problems (all listed, nothing changed).
     """
+    from livekit.rundown import scene_problems, validate_rundown  # YAML parsing loads only when used
+
     rundown, problems = validate_rundown(rundown_file)
     if rundown is not None and use_obs:
         scenes, reason = obs_scene_names(ctx, obs_host, obs_port, obs_password, obs_timeout)
@@ -111,6 +106,8 @@ _FORCE = click.option("--force", is_flag=True, help="Replace OUTPUT if it exists
 @_FORCE
 def export_csv(rundown_file: Path, output: str, force: bool) -> None:
     """Write a YAML rundown as CSV. Nothing is written if the rundown has any problem (all are listed)."""
+    from livekit.rundown import load_rundown, rundown_to_csv
+
     _write(output, rundown_to_csv(load_rundown(rundown_file)), force)
 
 
@@ -121,6 +118,8 @@ def export_csv(rundown_file: Path, output: str, force: bool) -> None:
 @_FORCE
 def import_csv(csv_file: Path, output: str, force: bool) -> None:
     """Turn a CSV rundown into YAML. Nothing is written if the CSV has any problem (all are listed)."""
+    from livekit.rundown import load_rundown, rundown_to_yaml
+
     if csv_file.suffix.lower() != ".csv":
         raise GreenroomError(f"{csv_file}: expected a .csv file")
     _write(output, rundown_to_yaml(load_rundown(csv_file)), force)

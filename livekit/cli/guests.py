@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
-from rich.table import Table
-from rich.text import Text
 
 from greenroom.cli import get_workspace
 from greenroom.errors import GreenroomError
@@ -16,6 +15,9 @@ from livekit.guests import GuestQueue
 from livekit.guests.core import GuestStatus
 from livekit.guests.export import log_csv, log_json, log_rows
 from livekit.storage.shows import ShowStore
+
+if TYPE_CHECKING:
+    from rich.text import Text
 
 SHOW_HELP = (
     "Which show: its id from `livekit shows` (e.g. 12 or '#12'), or its full key as shown by "
@@ -78,6 +80,8 @@ def list_guests(ctx: click.Context, show: str | None) -> None:
     if not rows:
         click.echo(f"no guests for {key or 'the next show'}")
         return
+    from rich.table import Table
+
     table = Table(title=text_cell(f"Guests of {key or 'the next show'}"))
     for column in ("id", "#", "guest", "status", "topic", "booked by", "talking points"):
         table.add_column(column)
@@ -119,6 +123,8 @@ def log(ctx: click.Context, show: str | None, guest: str | None, since: datetime
         if not entries:
             click.echo("no guest appearances logged yet")
             return
+        from rich.table import Table
+
         table = Table(title="Guest appearances")
         for column in ("id", "show", "guest", "title", "on air (UTC)", "off air (UTC)", "min", "booked by", "notes"):
             table.add_column(column)

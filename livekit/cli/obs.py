@@ -6,7 +6,6 @@ import click
 
 from greenroom.cli import get_workspace
 from greenroom.text import terminal_safe
-from livekit.obs.adapter import ObsAdapter
 from livekit.obs.settings import PASSWORD_ENV, ObsSettings
 
 
@@ -41,6 +40,8 @@ def status(ctx: click.Context, obs_host: str | None, obs_port: int | None, obs_p
     (default 5) if OBS does not answer; exits with status 2 and one line saying why (OBS not running,
     wrong password, request refused).
     """
+    from livekit.obs.adapter import ObsAdapter  # obs-websocket loads only for the commands that talk to OBS
+
     settings = ObsSettings.from_workspace(get_workspace(ctx), host=obs_host, port=obs_port, password=obs_password)
     with ObsAdapter(settings.host, settings.port, settings.password, timeout=settings.timeout) as adapter:
         version = adapter.version()

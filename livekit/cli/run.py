@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import sys
 from pathlib import Path
 
@@ -15,10 +14,6 @@ from greenroom.workspace import Workspace
 from livekit.core.clock import wall_clock_ms
 from livekit.core.durations import format_clock
 from livekit.obs.settings import ObsSettings
-from livekit.report import build_report, report_table
-from livekit.rundown.files import load_rundown
-from livekit.runner.session import RunOptions, WebOptions, run_show
-from livekit.runner.terminal import is_interactive
 from livekit.storage.shows import ShowRecord, ShowStore
 
 
@@ -76,6 +71,12 @@ def run(ctx: click.Context, rundown_path: str, auto: bool, resume: bool | None, 
     third in OBS and the overlay) and back to the green room when it ends (done at the end of the
     show). Every appearance is logged (`livekit guests log`).
     """
+    # The runner brings OBS, Twitch, YouTube and the web server (aiohttp): only `livekit run` loads them.
+    from livekit.report import build_report, report_table
+    from livekit.rundown.files import load_rundown
+    from livekit.runner.session import RunOptions, WebOptions, run_show
+    from livekit.runner.terminal import is_interactive
+
     workspace = get_workspace(ctx)
     rundown = load_rundown(rundown_path)
     config = workspace.config
@@ -95,6 +96,8 @@ def run(ctx: click.Context, rundown_path: str, auto: bool, resume: bool | None, 
                          interactive=interactive, platforms=use_platforms, category=category,
                          print_token=sys.stdout.isatty())
     ask = _ask_resume if interactive else None
+    import asyncio  # the event loop machinery loads only for commands that need it
+
     result = asyncio.run(run_show(workspace, rundown, options, echo=click.echo, ask_resume=ask))
     if result.ended:
         store = ShowStore(workspace.database())

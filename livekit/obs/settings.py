@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 from greenroom.backoff import Backoff
 from greenroom.errors import ConfigError
 from greenroom.workspace import Workspace
-from livekit.obs.adapter import ObsAdapter
+
+if TYPE_CHECKING:
+    from livekit.obs.adapter import ObsAdapter
 
 PASSWORD_ENV = "OBS_WEBSOCKET_PASSWORD"
 DEFAULT_PROMPT_SOURCE = "Greenroom Prompt"
@@ -77,5 +80,7 @@ class ObsSettings:
         return cls(host=host, port=port, password=password, timeout=timeout, lower_third=lower_third, **names)
 
     def adapter(self, backoff: Backoff | None = None) -> ObsAdapter:
-        """A new, not yet connected adapter for these settings."""
+        """A new, not yet connected adapter for these settings (obs-websocket loads here, not with the settings)."""
+        from livekit.obs.adapter import ObsAdapter
+
         return ObsAdapter(self.host, self.port, self.password, timeout=self.timeout, backoff=backoff)

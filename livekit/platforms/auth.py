@@ -14,7 +14,8 @@ from pathlib import Path
 from typing import Any
 
 from greenroom.errors import GreenroomError
-from greenroom.secrets import require_private, write_private_file
+from greenroom.platform_tokens import load_youtube_credentials as load_google_tokens
+from greenroom.platform_tokens import read_private_json, write_private_json
 from livekit.platforms.settings import YOUTUBE_SCOPES, TwitchSettings, YouTubeSettings
 
 
@@ -53,22 +54,7 @@ def twitch_auth_command(role: str) -> str:
 
 
 def _read_private_json(path: Path, what: str) -> dict[str, Any]:
-    if not path.exists():
-        return {}
-    require_private(path, AuthError)
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (json.JSONDecodeError, UnicodeDecodeError) as error:
-        raise AuthError(f"{path}: not a valid {what} token file ({error.__class__.__name__}); run the auth command again") from None
-    if not isinstance(data, dict):
-        raise AuthError(f"{path}: not a valid {what} token file; run the auth command again")
-    return data
-
-
-def _write_private_json(path: Path, data: dict[str, Any]) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    os.chmod(path.parent, 0o700)
-    write_private_file(path, json.dumps(data, indent=2, sort_keys=True) + "\n")
+    return read_private_json(path, what, AuthError)
 
 
 class TwitchTokenStore:
@@ -86,7 +72,7 @@ class TwitchTokenStore:
     def save_account(self, role: str, record: dict[str, Any]) -> None:
         data = self.load()
         data[role] = record
-        _write_private_json(self.path, data)
+        write_private_json(self.path, data)
 
     def replace_tokens(self, user_id: str, access_token: str, refresh_token: str) -> None:
         """After a refresh, store the new pair for every role held by that user."""
@@ -97,7 +83,7 @@ class TwitchTokenStore:
                 record["access_token"], record["refresh_token"] = access_token, refresh_token
                 changed = True
         if changed:
-            _write_private_json(self.path, data)
+            write_private_json(self.path, data)
 
 
 def apply_twitch_endpoints(settings: TwitchSettings) -> None:
@@ -173,30 +159,12 @@ def _twitch_reason(error: Any) -> str:
 
 
 def load_youtube_credentials(settings: YouTubeSettings) -> Any:
-    """The stored Google credentials, or None when `livekit auth youtube` was never run.
-
-    Built directly (not ``from_authorized_user_file``) so an overridden ``[youtube] token_uri`` is kept.
-    """
-    from google.oauth2.credentials import Credentials
-
-    data = _read_private_json(settings.tokens_path, "YouTube")
-    if not data:
-        return None
-    try:
-        return Credentials(
-            token=data.get("token"),
-            refresh_token=data["refresh_token"],
-            token_uri=settings.token_uri or data.get("token_uri") or "https://oauth2.googleapis.com/token",
-            client_id=data["client_id"],
-            client_secret=data.get("client_secret"),
-            scopes=data.get("scopes"),
-        )
-    except KeyError as error:
-        raise AuthError(f"{settings.tokens_path}: missing {error.args[0]}; run `livekit auth youtube` again") from None
+    """The stored Google credentials, or None when `livekit auth youtube` was never run."""
+    return load_google_tokens(settings.tokens_path, settings.token_uri, AuthError)
 
 
 def save_youtube_credentials(settings: YouTubeSettings, credentials: Any) -> None:
-    _write_private_json(settings.tokens_path, json.loads(credentials.to_json()))
+    write_private_json(settings.tokens_path, json.loads(credentials.to_json()))
 
 
 def missing_youtube_scopes(credentials: Any, granted_scopes: list[str] | None = None) -> list[str]:

@@ -1,11 +1,9 @@
-"""Pure rules of the platform sessions (no I/O, clock injected): chat rate limit, YouTube quota budget, and
-the VOD description's chapter block. Kept apart so they are tested exactly and quickly. (Retry delays are
-:class:`greenroom.backoff.Backoff`.)"""
+"""Pure rules of the platform sessions (no I/O, clock injected): chat rate limit, YouTube call costs and
+chat polling budget, and the VOD description's chapter block. Kept apart so they are tested exactly and
+quickly. Retry delays are :class:`greenroom.backoff.Backoff`; the quota day and ledger both tools share
+live in :mod:`greenroom.quota`."""
 
 from __future__ import annotations
-
-from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta, timezone
 
 
 class TokenBucket:
@@ -49,9 +47,6 @@ YOUTUBE_QUOTA_COSTS = {
     "transition": 50,
     "videos.update": 50,
 }
-YOUTUBE_DAILY_QUOTA = 10_000
-#: YouTube's quota day starts at midnight Pacific Time; a fixed -8 h offset errs on the safe side in summer.
-_PACIFIC = timezone(timedelta(hours=-8))
 
 
 def quota_cost(call: str) -> int:
@@ -59,39 +54,6 @@ def quota_cost(call: str) -> int:
     if call in YOUTUBE_QUOTA_COSTS:
         return YOUTUBE_QUOTA_COSTS[call]
     return YOUTUBE_QUOTA_COSTS.get(call.rsplit(".", 1)[-1], 50)
-
-
-def quota_day(now_ms: int) -> str:
-    """The quota day (``YYYY-MM-DD`` in Pacific time) an instant counts against."""
-    return datetime.fromtimestamp(now_ms / 1000, UTC).astimezone(_PACIFIC).date().isoformat()
-
-
-def ms_until_quota_reset(now_ms: int) -> int:
-    """Milliseconds until the next quota day starts (midnight Pacific, fixed UTC-8)."""
-    day_ms, offset_ms = 86_400_000, 8 * 3_600_000
-    return day_ms - (now_ms - offset_ms) % day_ms
-
-
-@dataclass
-class QuotaLedger:
-    """Estimated units used today; the estimate persists in the database so restarts keep counting."""
-
-    day: str
-    used: int = 0
-    daily_limit: int = YOUTUBE_DAILY_QUOTA
-    calls: dict[str, int] = field(default_factory=dict)
-
-    def charge(self, call: str, now_ms: int) -> int:
-        today = quota_day(now_ms)
-        if today != self.day:
-            self.day, self.used, self.calls = today, 0, {}
-        cost = quota_cost(call)
-        self.used += cost
-        self.calls[call] = self.calls.get(call, 0) + 1
-        return cost
-
-    def remaining(self) -> int:
-        return max(0, self.daily_limit - self.used)
 
 
 #: Units kept back for the end of the show (transition complete + description update) and a few retries.

@@ -21,6 +21,7 @@ import sqlite_utils
 
 from greenroom.backoff import Backoff
 from greenroom.db import open_database
+from greenroom.quota import QuotaLedger, QuotaStore, ms_until_quota_reset, quota_day
 from livekit.core.chapters import youtube_chapters
 from livekit.core.clock import Clock, SystemClock
 from livekit.platforms.auth import (
@@ -32,12 +33,9 @@ from livekit.platforms.auth import (
 )
 from livekit.platforms.base import BackgroundTasks, SessionStatus, retrying
 from livekit.platforms.rules import (
-    QuotaLedger,
     chat_poll_interval_ms,
     describe_with_chapters,
-    ms_until_quota_reset,
     quota_cost,
-    quota_day,
 )
 from livekit.platforms.settings import YouTubeSettings
 from livekit.questions.core import ChatMessage
@@ -126,6 +124,7 @@ class YouTubeSession:
         self._service: Any = None
         self._credentials: Any = None
         self._db: sqlite_utils.Database | None = None
+        self._quota: QuotaStore | None = None
         self.ledger = QuotaLedger(quota_day(self.clock.now_ms()), daily_limit=settings.daily_quota)
         # Loop state.
         self.stream: dict[str, Any] | None = None
@@ -175,19 +174,12 @@ class YouTubeSession:
         return self._service
 
     def _charge(self, name: str) -> None:
-        if self._db is None:
+        if self._quota is None:
             self._db = open_database(self._database_path)
-            row = self._db.execute(
-                "SELECT units FROM platform_quota WHERE platform = 'youtube' AND day = ?", [self.ledger.day]
-            ).fetchone()
-            self.ledger.used += row[0] if row else 0
-        now = self.clock.now_ms()
-        cost = self.ledger.charge(name, now)
-        self._db.execute(
-            "INSERT INTO platform_quota (platform, day, units) VALUES ('youtube', ?, ?) "
-            "ON CONFLICT (platform, day) DO UPDATE SET units = units + excluded.units",
-            [quota_day(now), cost],
-        )
+            self._quota = QuotaStore(self._db)
+            self.ledger.used += self._quota.used(self.ledger.day)
+        cost = self.ledger.charge(name, quota_cost(name), self.clock.now_ms())
+        self._quota.add(self.ledger.day, cost)
 
     # ------------------------------------------------------------------ lifecycle
     async def start(self) -> None:
@@ -281,7 +273,7 @@ class YouTubeSession:
         def close_worker() -> None:
             if self._db is not None:
                 self._db.conn.close()
-                self._db = None
+                self._db, self._quota = None, None
             if self._service is not None:
                 self._service.close()
                 self._service = None

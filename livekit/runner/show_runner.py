@@ -18,6 +18,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from greenroom.errors import GreenroomError
+from livekit.control.actions import find_action
+from livekit.control.port import ActionError, HostMessage, ShowState
 from livekit.core.clock import Clock
 from livekit.core.show import Show, ShowEvent, ShowSnapshot, ShowStatus
 from livekit.guests.core import GuestStatus, normalise_name
@@ -25,8 +27,6 @@ from livekit.guests.queue import GuestQueue
 from livekit.obs.show_sync import ObsHealth, ObsShowSync
 from livekit.platforms.base import PlatformSession
 from livekit.questions.storage import QuestionQueue
-from livekit.runner.actions import find_action
-from livekit.runner.port import ActionError, HostMessage, ShowState
 from livekit.storage.shows import DatabaseBusy, show_key
 
 log = logging.getLogger(__name__)
@@ -55,7 +55,7 @@ class OutputPlan:
 
 
 class ShowRunner:
-    """Runs one show; implements :class:`livekit.runner.port.LiveShowPort` for the transports."""
+    """Runs one show; implements :class:`livekit.control.port.LiveShowPort` for the transports."""
 
     def __init__(
         self,
@@ -418,7 +418,7 @@ class ShowRunner:
         health: ObsHealth = self.obs.health
         return {"enabled": True, **_jsonable(dataclasses.asdict(health))}
 
-    # -- what actions do (livekit.runner.actions.ShowControls) --------------------------------------
+    # -- what actions do (livekit.control.actions.ShowControls) --------------------------------------
 
     def cue(self, operation: Callable[[Show], ShowEvent]) -> None:
         self._journaled(lambda: operation(self.show))

@@ -124,17 +124,8 @@ def shows_create_shows_and_events(db):
 
 @MIGRATIONS(name="questions_platform_quota_usage")
 def questions_platform_quota_usage(db):
-    """Estimated API quota units used per platform and quota day, so a restarted runner keeps its budget."""
-    db.execute(
-        """
-        CREATE TABLE platform_quota (
-            platform TEXT NOT NULL,
-            day TEXT NOT NULL,
-            units INTEGER NOT NULL DEFAULT 0,
-            PRIMARY KEY (platform, day)
-        )
-        """
-    )
+    """Nothing any more: ``platform_quota`` is written by both tools, so greenroom's own migration set creates
+    it (``greenroom.quota``). The step stays so databases that ran it keep the same history."""
 
 
 @MIGRATIONS(name="guests_link_influencer")

@@ -34,6 +34,23 @@ class ShowNotFound(GreenroomError):
     """No show with that id in this workspace."""
 
 
+def show_key_for(db: sqlite_utils.Database, reference: str | None) -> str | None:
+    """A user's show reference as guests and questions store it: ``None`` is "the next show", an id
+    (``12`` or ``#12``) becomes that show's key (``#12 Launch AMA``), anything else is taken as a key.
+
+    Read-only, so it needs no :class:`ShowStore` (which makes its connection fsync every commit)."""
+    if reference is None:
+        return None
+    match = re.fullmatch(r"#?(\d+)", reference.strip())
+    if not match:
+        return reference
+    show_id = int(match.group(1))
+    row = db.execute("SELECT title FROM shows WHERE id = ?", [show_id]).fetchone()
+    if row is None:
+        raise ShowNotFound(f"no show {show_id} in this workspace (see `livekit shows`)")
+    return show_key(show_id, row[0])
+
+
 @dataclass(frozen=True)
 class ShowRecord:
     """One row of ``shows``. Times are epoch ms; ``planned_ms`` is the rundown's total."""
@@ -175,15 +192,8 @@ class ShowStore:
         return journal
 
     def show_key_for(self, reference: str | None) -> str | None:
-        """A user's show reference as guests and questions store it: ``None`` is "the next show", an id
-        (``12`` or ``#12``) becomes that show's key (``#12 Launch AMA``), anything else is taken as a key."""
-        if reference is None:
-            return None
-        match = re.fullmatch(r"#?(\d+)", reference.strip())
-        if match:
-            show_id = int(match.group(1))
-            return show_key(show_id, self.get(show_id).title)
-        return reference
+        """See the module function :func:`show_key_for`."""
+        return show_key_for(self.db, reference)
 
     def get(self, show_id: int) -> ShowRecord:
         row = self.db.execute(f"SELECT {_COLUMNS} FROM shows WHERE id = ?", [show_id]).fetchone()  # noqa: S608

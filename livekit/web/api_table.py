@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 
-from livekit.runner.actions import ACTIONS, Action, ParamInfo
+from livekit.control.actions import ACTIONS, Action, ParamInfo
 from livekit.web.app import API_ROUTES
 
 HEADER = ("| method + path | action | what it does | parameters |", "|---|---|---|---|")

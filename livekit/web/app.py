@@ -21,9 +21,9 @@ from aiohttp import WSCloseCode, WSMsgType, web
 
 from greenroom.errors import GreenroomError
 from greenroom.templates import default_templates_dir
+from livekit.control.actions import ACTIONS, Action, HttpRoute, action_names, public_description
+from livekit.control.port import LiveShowPort, ShowState
 from livekit.core.clock import wall_clock_ms
-from livekit.runner.actions import ACTIONS, Action, HttpRoute, action_names, public_description
-from livekit.runner.port import LiveShowPort, ShowState
 from livekit.web.security import (
     OriginPolicy,
     add_security_headers,

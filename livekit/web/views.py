@@ -12,8 +12,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any, TypedDict, TypeVar, cast
 
+from livekit.control.port import HostMessage, ShowState
 from livekit.guests.core import lower_third_text
-from livekit.runner.port import HostMessage, ShowState
 
 VIEWS = ("control", "presenter", "overlay")
 

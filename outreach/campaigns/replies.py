@@ -5,12 +5,14 @@ are only noted. Each IMAP message (mailbox, UIDVALIDITY, UID) and each Message-I
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 import sqlite_utils
 
+from greenroom.clock import utc_now
 from greenroom.db import open_database
 from greenroom.errors import GreenroomError
 from greenroom.workspace import Workspace
@@ -130,11 +132,9 @@ def process_message(
 class InboxSession:
     """Polls the ``[imap]`` mailbox; owns its DB connection, so use it from one worker thread."""
 
-    def __init__(self, workspace: Workspace, clock: Any = None) -> None:
-        from outreach.service import utc_now
-
+    def __init__(self, workspace: Workspace, clock: Callable[[], datetime] = utc_now) -> None:
         self.workspace = workspace
-        self.clock = clock or utc_now
+        self.clock = clock
         self._db: sqlite_utils.Database | None = None
 
     def poll(self) -> InboxSummary:

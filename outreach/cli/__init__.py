@@ -1,17 +1,10 @@
-"""The `outreach` command: a thin click layer over the outreach library."""
+"""The `outreach` command: a thin click layer over the outreach library.
+
+Each subcommand's module is imported only when that command runs (see ``greenroom.cli.LazyGroup``), so a
+quick ``outreach influencers list`` does not pay for the scheduler, mail templates or HTTP clients.
+"""
 
 from greenroom.cli import tool_group
-from outreach.cli.campaign import campaign
-from outreach.cli.discover import discover_command
-from outreach.cli.importing import import_command
-from outreach.cli.inbox import inbox
-from outreach.cli.influencers import influencers
-from outreach.cli.preview import lint, preview
-from outreach.cli.refresh import refresh
-from outreach.cli.report import report
-from outreach.cli.reports import benchmark_command
-from outreach.cli.send import outbox, run, send
-from outreach.cli.suppress import suppress
 
 main = tool_group(
     "outreach",
@@ -19,18 +12,19 @@ main = tool_group(
 
     Settings live in greenroom.toml in the workspace (see `outreach init`).
     """,
+    lazy_commands={
+        "import": "outreach.cli.importing:import_command",
+        "influencers": "outreach.cli.influencers:influencers",
+        "refresh": "outreach.cli.refresh:refresh",
+        "discover": "outreach.cli.discover:discover_command",
+        "campaign": "outreach.cli.campaign:campaign",
+        "preview": "outreach.cli.preview:preview",
+        "lint": "outreach.cli.preview:lint",
+        "send": "outreach.cli.send:send",
+        "run": "outreach.cli.send:run",
+        "outbox": "outreach.cli.send:outbox",
+        "suppress": "outreach.cli.suppress:suppress",
+        "inbox": "outreach.cli.inbox:inbox",
+        "report": "outreach.cli.report:report",
+    },
 )
-main.add_command(import_command)
-main.add_command(influencers)
-main.add_command(refresh)
-main.add_command(discover_command)
-main.add_command(campaign)
-main.add_command(preview)
-main.add_command(lint)
-main.add_command(send)
-main.add_command(run)
-main.add_command(outbox)
-main.add_command(suppress)
-main.add_command(inbox)
-main.add_command(report)
-report.add_command(benchmark_command)

@@ -7,8 +7,7 @@ from pathlib import Path
 import click
 
 from greenroom.cli import get_workspace
-from outreach.campaigns.store import set_status, start_campaign, status_rows
-from outreach.service import utc_now
+from greenroom.clock import utc_now
 
 
 @click.group("campaign")
@@ -27,6 +26,8 @@ def start(ctx: click.Context, file: Path, dry_run: bool) -> None:
     active in another campaign; prints who was left out and why. All or nothing: if the file is invalid or
     any template misses a variable for any recipient, nothing is enrolled.
     """
+    from outreach.campaigns.store import start_campaign  # Jinja2 and Markdown load only when needed
+
     workspace = get_workspace(ctx)
     result = start_campaign(workspace.database(), file, workspace.root, utc_now(), dry_run=dry_run)
     for pid, name, reason in result.left_out:
@@ -40,6 +41,8 @@ def _status_command(name: str, status: str, help_text: str) -> click.Command:
     @click.argument("campaign_name")
     @click.pass_context
     def command(ctx: click.Context, campaign_name: str) -> None:
+        from outreach.campaigns.store import set_status
+
         stored = set_status(get_workspace(ctx).database(), campaign_name, status, utc_now())
         click.echo(f"campaign {stored.name} is {stored.status}")
 
@@ -57,6 +60,8 @@ campaign.add_command(_status_command(
 @click.pass_context
 def status(ctx: click.Context, campaign_name: str | None) -> None:
     """Enrollments by status and outbox by state, for one campaign or all."""
+    from outreach.campaigns.store import status_rows
+
     rows = status_rows(get_workspace(ctx).database(), campaign_name)
     for row in rows:
         enrolled = ", ".join(f"{k} {v}" for k, v in sorted(row["enrollments"].items())) or "nobody"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 from dataclasses import asdict
 
@@ -71,6 +70,8 @@ def discover_command(ctx: click.Context, youtube_keywords: str | None, twitch_ca
     if not youtube_keywords and not twitch_category:
         raise GreenroomError("give --youtube KEYWORDS and/or --twitch-category NAME")
     workspace = get_workspace(ctx)
+    import asyncio  # the event loop machinery loads only for commands that need it
+
     candidates = asyncio.run(run_discovery(workspace, youtube_keywords, twitch_category, limit))
     chosen: list[Candidate] = []
     if pick:

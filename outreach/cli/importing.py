@@ -6,13 +6,10 @@ import sys
 from pathlib import Path
 
 import click
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from greenroom.cli import get_workspace
 from greenroom.text import terminal_safe
 from outreach.core.influencer import FIELDS, KINDS
-from outreach.importing import import_file
 
 #: Below this many rows every row is listed; above it only merged, skipped and invalid rows are.
 LIST_EVERY_ROW_UP_TO = 100
@@ -41,8 +38,13 @@ def import_command(ctx: click.Context, file: Path, mapping: tuple[str, ...], kin
     never overwritten. Everything is written in one transaction: on any error nothing is imported.
     Rows are listed with what happened and why (for files over 100 rows, only merged/skipped/invalid).
     """
+    from outreach.importing import import_file  # the readers load only when importing
+
     db = get_workspace(ctx).database()
     if sys.stderr.isatty():
+        from rich.console import Console
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
         with Progress(TextColumn("importing"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
                       console=Console(stderr=True), transient=True) as bar:
             task = bar.add_task("import", total=None)

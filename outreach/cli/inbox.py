@@ -5,7 +5,6 @@ from __future__ import annotations
 import click
 
 from greenroom.cli import get_workspace
-from outreach.campaigns.replies import InboxSession
 
 
 @click.command("inbox")
@@ -19,6 +18,8 @@ def inbox(ctx: click.Context, once: bool) -> None:
     (tracked by UIDVALIDITY and UID); messages stay unread. If the server fails mid-way, what was
     processed stays processed and the rest is read next time.
     """
+    from outreach.campaigns.replies import InboxSession  # IMAP and the campaign store load only here
+
     session = InboxSession(get_workspace(ctx))
     try:
         click.echo(session.poll().describe())

@@ -15,10 +15,8 @@ from greenroom.cli import get_workspace
 from greenroom.errors import GreenroomError
 from greenroom.output import FORMATS, print_records, write_output
 from greenroom.text import terminal_safe
-from livekit.storage.shows import ShowStore
 from outreach.cli.numbers import COUNT, LIMIT
 from outreach.core.influencer import FIELDS, KINDS, STAGES
-from outreach.guest_booking import book_influencer
 from outreach.storage.influencers import (
     EXPORT_COLUMNS,
     LIST_COLUMNS,
@@ -181,9 +179,11 @@ def book_command(ctx: click.Context, reference: str, show: str | None, topic: st
     "booked by"), records "booked as guest" in their history and moves their stage to agreed. Running it
     again for the same show shows the existing booking. Declined and do-not-contact people are refused.
     """
+    from outreach.guest_booking import book_influencer  # livekit's booking API loads only for booking
+
     workspace = get_workspace(ctx)
     db = workspace.database()
-    guest, created = book_influencer(db, reference, show=ShowStore(db).show_key_for(show), topic=topic,
+    guest, created = book_influencer(db, reference, show=show, topic=topic,
                                      talking_points=talking_points, booked_by=booked_by)
     where = guest["show"] or "the next show"
     verb = "booked" if created else "already booked"

@@ -7,12 +7,9 @@ import random
 import click
 
 from greenroom.cli import get_workspace
-from outreach.campaigns.preview import find_target
-from outreach.campaigns.preview import preview as render_preview
+from greenroom.clock import utc_now
 from outreach.campaigns.settings import outreach_settings
-from outreach.campaigns.store import lint_campaign
 from outreach.cli.numbers import ROW_ID
-from outreach.service import utc_now
 
 
 @click.command("preview")
@@ -27,6 +24,9 @@ def preview(ctx: click.Context, campaign: str, person_id: int | None, sample: in
 
     Default: the first recipient. Nothing is stored or sent; Message-IDs and dates shown are examples.
     """
+    from outreach.campaigns.preview import find_target  # Jinja2 and Markdown load only when rendering
+    from outreach.campaigns.preview import preview as render_preview
+
     workspace = get_workspace(ctx)
     db = workspace.database()
     target = find_target(db, campaign)
@@ -53,6 +53,9 @@ def lint(ctx: click.Context, campaign: str) -> None:
 
     Exits 1 if anything is missing (nothing is sent either way).
     """
+    from outreach.campaigns.preview import find_target  # Jinja2 and Markdown load only when rendering
+    from outreach.campaigns.store import lint_campaign
+
     workspace = get_workspace(ctx)
     db = workspace.database()
     target = find_target(db, campaign)

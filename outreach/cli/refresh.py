@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import sys
 from dataclasses import asdict
@@ -39,6 +38,8 @@ def refresh(ctx: click.Context, references: tuple[str, ...], platforms: tuple[st
     workspace = get_workspace(ctx)
     db = workspace.database()
     ids = [find_influencer(db, reference) for reference in references] or None
+    import asyncio  # the event loop machinery loads only for commands that need it
+
     report = asyncio.run(refresh_workspace(workspace, db=db, influencer_ids=ids,
                                            platforms=platforms or ("youtube", "twitch")))
     rows = [asdict(line) for line in report.lines]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from greenroom.cli import get_workspace
-from outreach.campaigns.report import campaign_report, format_report
+from outreach.cli.reports import benchmark_command
 
 
 @click.group("report")
@@ -19,4 +19,9 @@ def report() -> None:
 def campaign(ctx: click.Context, name: str) -> None:
     """Per step and template of campaign NAME: queued, sent, replied, bounced, opted out, reply rate, median
     time to reply; overall reply rate against the campaign's goal and the baseline of earlier campaigns."""
+    from outreach.campaigns.report import campaign_report, format_report  # the campaign store loads Jinja2
+
     click.echo(format_report(campaign_report(get_workspace(ctx).database(), name)))
+
+
+report.add_command(benchmark_command)

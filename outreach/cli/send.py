@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
-import asyncio
 from datetime import UTC, datetime
 
 import click
 
 from greenroom.cli import get_workspace
+from greenroom.clock import utc_now
 from greenroom.errors import GreenroomError
-from outreach.campaigns.replies import InboxSession
-from outreach.campaigns.sending import resolve
 from outreach.campaigns.settings import imap_settings, smtp_settings
 from outreach.cli.numbers import LIMIT, ROW_ID
-from outreach.service import OutreachService, describe_tick, send_once, sender_lock, utc_now
 from outreach.storage import outbox as outbox_store
 
 
@@ -40,6 +37,10 @@ def send(ctx: click.Context, once: bool, dry_run: bool, as_of: datetime | None) 
     WORKSPACE/outbox/*.eml instead. With [imap], the inbox is read first so waiting replies stop their
     follow-ups (if it cannot be read, a warning is printed and sending goes on).
     """
+    # Sending, IMAP and the templates load only in the commands that send.
+    from outreach.campaigns.replies import InboxSession
+    from outreach.service import describe_tick, send_once
+
     workspace = get_workspace(ctx)
     clock = utc_now
     if as_of is not None:
@@ -85,9 +86,13 @@ def run(ctx: click.Context, send_every: float, poll_every: float) -> None:
     message being delivered finishes and is recorded first. Failures of one tick are reported and the next
     tick tries again; state lives in the database, so restarting never repeats a send.
     """
+    from outreach.service import OutreachService, sender_lock
+
     workspace = get_workspace(ctx)
     with sender_lock(workspace):
         service = OutreachService(workspace, send_every, poll_every, report=lambda line: click.echo(line))
+        import asyncio  # the event loop machinery loads only for commands that need it
+
         asyncio.run(service.run())
     click.echo("stopped.")
 
@@ -122,5 +127,7 @@ def outbox_resolve(ctx: click.Context, message_id: int, decision: str | None) ->
     """Decide an `uncertain` message (one whose delivery was interrupted): --sent or --retry."""
     if decision is None:
         raise click.UsageError("say what happened: --sent or --retry")
+    from outreach.campaigns.sending import resolve
+
     row = resolve(get_workspace(ctx).database(), message_id, decision == "sent", utc_now())
     click.echo(f"outbox #{message_id} is now {row['state']}")

@@ -5,9 +5,7 @@ from __future__ import annotations
 import click
 
 from greenroom.cli import get_workspace
-from outreach.campaigns.store import suppress as add_suppression
-from outreach.campaigns.store import suppression_list, unsuppress
-from outreach.service import utc_now
+from greenroom.clock import utc_now
 
 
 @click.group("suppress")
@@ -21,6 +19,8 @@ def suppress() -> None:
 @click.pass_context
 def add(ctx: click.Context, emails: tuple[str, ...], reason: str) -> None:
     """Suppress EMAILS now: their active sequences stop and queued emails to them are cancelled."""
+    from outreach.campaigns.store import suppress as add_suppression  # Jinja2 loads only when needed
+
     db = get_workspace(ctx).database()
     for email in emails:
         added = add_suppression(db, email, reason, "cli", utc_now())
@@ -31,6 +31,8 @@ def add(ctx: click.Context, emails: tuple[str, ...], reason: str) -> None:
 @click.pass_context
 def list_(ctx: click.Context) -> None:
     """Show the suppression list."""
+    from outreach.campaigns.store import suppression_list
+
     rows = suppression_list(get_workspace(ctx).database())
     for row in rows:
         click.echo(f"{row['email']}\t{row['reason']}\t{row['source'] or ''}\t{row['created_at']}")
@@ -43,6 +45,8 @@ def list_(ctx: click.Context) -> None:
 @click.pass_context
 def remove(ctx: click.Context, emails: tuple[str, ...]) -> None:
     """Take EMAILS off the list (stopped sequences are not restarted)."""
+    from outreach.campaigns.store import unsuppress
+
     db = get_workspace(ctx).database()
     for email in emails:
         click.echo(f"{email.strip().lower()}: {'removed' if unsuppress(db, email) else 'was not suppressed'}")

@@ -6,9 +6,11 @@ A platform without credentials gives ``None`` plus the reason, so a refresh stil
 from __future__ import annotations
 
 from greenroom.errors import ConfigError
+from greenroom.platform_tokens import YOUTUBE_TOKENS, load_youtube_credentials
+from greenroom.quota import DEFAULT_DAILY_QUOTA
 from greenroom.workspace import Workspace
 from outreach.platforms.twitch import API_BASE, ID_BASE, TwitchHelixClient
-from outreach.platforms.youtube import DEFAULT_DAILY_QUOTA, YouTubeStatsClient
+from outreach.platforms.youtube import YouTubeStatsClient
 
 YOUTUBE_API_KEY_ENV = "YOUTUBE_API_KEY"
 TWITCH_CLIENT_ID_ENV = "TWITCH_CLIENT_ID"
@@ -26,10 +28,8 @@ def youtube_stats_client(workspace: Workspace) -> YouTubeStatsClient | None:
     api_key = workspace.secrets.get("youtube", "api_key", env=YOUTUBE_API_KEY_ENV)
     if api_key:
         return YouTubeStatsClient(api_key=api_key, api_endpoint=endpoint, daily_quota=daily_quota)
-    from livekit.platforms.auth import load_youtube_credentials
-    from livekit.platforms.settings import YouTubeSettings
-
-    credentials = load_youtube_credentials(YouTubeSettings.from_workspace(workspace))
+    token_uri = config.get("youtube", "token_uri", str, "") or None
+    credentials = load_youtube_credentials(workspace.path(YOUTUBE_TOKENS), token_uri)
     if credentials is None:
         return None
     return YouTubeStatsClient(credentials=credentials, api_endpoint=endpoint, daily_quota=daily_quota)

@@ -2,7 +2,7 @@
 
 googleapiclient blocks and is not thread-safe, so every call runs on this client's single worker thread;
 the asyncio loop only awaits it. Each call is charged against the day's quota *before* it is sent, in the
-``platform_quota`` table shared with livekit (same API project, same Pacific-time quota day).
+quota store shared with livekit (``greenroom.quota``: same API project, same Pacific-time quota day).
 """
 
 from __future__ import annotations
@@ -18,12 +18,11 @@ from typing import Any
 import sqlite_utils
 
 from greenroom.errors import GreenroomError
-from livekit.platforms.rules import quota_day
+from greenroom.quota import DEFAULT_DAILY_QUOTA, YOUTUBE, QuotaExceeded, QuotaStore
 
 #: Units per call (https://developers.google.com/youtube/v3/determine_quota_cost).
 CHANNELS_LIST_COST = 1
 SEARCH_LIST_COST = 100
-DEFAULT_DAILY_QUOTA = 10_000
 #: channels.list accepts at most 50 ids per call.
 CHANNELS_PER_CALL = 50
 
@@ -47,31 +46,21 @@ class ChannelStats:
 
 
 class QuotaBudget:
-    """Units used today, persisted per quota day; refuses a call that would go over the daily limit."""
+    """A batch job's share of the day's YouTube quota: each charge is checked against the total every process
+    has spent (:class:`greenroom.quota.QuotaStore`) and refused if it would go over, so a job stops early
+    instead of being cut off by YouTube half way."""
 
     def __init__(self, db: sqlite_utils.Database, daily_limit: int, now: datetime) -> None:
-        self.db = db
-        self.daily_limit = daily_limit
-        self.day = quota_day(int(now.timestamp() * 1000))
+        self._now_ms = int(now.timestamp() * 1000)
+        self._store = QuotaStore(db, YOUTUBE)
+        self.ledger = self._store.ledger(self._now_ms, daily_limit)
         self.spent_here = 0
 
-    @property
-    def used(self) -> int:
-        row = self.db.execute("SELECT units FROM platform_quota WHERE platform = 'youtube' AND day = ?",
-                              [self.day]).fetchone()
-        return row[0] if row else 0
-
-    def remaining(self) -> int:
-        return max(0, self.daily_limit - self.used)
-
     def charge(self, units: int, what: str) -> None:
-        if units > self.remaining():
-            raise PlatformError(
-                f"YouTube quota for {self.day} would be exceeded by {what} ({units} units, "
-                f"{self.remaining()} of {self.daily_limit} left; resets at midnight Pacific time)", quota=True)
-        self.db.execute(
-            "INSERT INTO platform_quota (platform, day, units) VALUES ('youtube', ?, ?) "
-            "ON CONFLICT (platform, day) DO UPDATE SET units = units + excluded.units", [self.day, units])
+        try:
+            self._store.spend_within_limit(self.ledger, what, units, self._now_ms)
+        except QuotaExceeded as error:
+            raise PlatformError(str(error), quota=True) from None
         self.spent_here += units
 
 

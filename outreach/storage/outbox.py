@@ -14,18 +14,13 @@ import sqlite_utils
 
 from greenroom.errors import GreenroomError
 from outreach.core.campaign import OutboxState
+from outreach.storage.influencers import timestamp as _ts
 
 #: The states as plain text, for choices on the command line (the type is :class:`OutboxState`).
 STATES: tuple[str, ...] = tuple(state.value for state in OutboxState)
 #: Delays before retrying a temporary (4xx) failure; after the last one the message fails.
 RETRY_DELAYS = (timedelta(minutes=1), timedelta(minutes=5), timedelta(minutes=30), timedelta(hours=2),
                 timedelta(hours=6))
-
-
-def _ts(moment: datetime) -> str:
-    from outreach.campaigns.store import timestamp
-
-    return timestamp(moment)
 
 
 def due_rows(

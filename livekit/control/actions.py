@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any, Generic, Protocol, TypeVar
 
 from greenroom.errors import GreenroomError
+from livekit.control.port import ActionError
 from livekit.core.durations import DURATION_HELP, parse_duration
 from livekit.core.show import Show, ShowEvent
 from livekit.guests.core import (
@@ -28,7 +29,6 @@ from livekit.guests.core import (
     GuestStatus,
     clean_talking_points,
 )
-from livekit.runner.port import ActionError
 
 #: Raw parameters as a client sent them (JSON object, query string, path placeholders).
 RawParams = Mapping[str, object]

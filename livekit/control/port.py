@@ -3,7 +3,7 @@
 The runner is the single source of truth and of time; transports only read its state, subscribe to
 changes and submit actions. Keeping this contract small lets the web, a Stream Deck or a test drive the
 show the same way. The actions themselves (names, parameters, routes) are listed once, in
-:mod:`livekit.runner.actions`.
+:mod:`livekit.control.actions`.
 """
 
 from __future__ import annotations
@@ -59,7 +59,7 @@ class LiveShowPort(Protocol):
     def unsubscribe(self, queue: asyncio.Queue[ShowState]) -> None: ...
 
     async def act(self, action: str, params: Mapping[str, object]) -> ShowState:
-        """Perform one producer action of :data:`livekit.runner.actions.ACTIONS` and return the new state.
+        """Perform one producer action of :data:`livekit.control.actions.ACTIONS` and return the new state.
 
         ``params`` are as a client sent them (JSON values or text); the action's table entry parses them.
         Raises :class:`ActionError` when refused (unknown action, bad parameter, not allowed now); nothing
