@@ -10,6 +10,7 @@ and chat polling is slowed so the quota lasts for the show's planned length.
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -306,7 +307,7 @@ class YouTubeSession:
         if not await self._retry(self._wait_for_video, "broadcast", attempts=1):
             return
         for target in ("testing", "live"):
-            if not await self._retry(lambda target=target: self._transition(target), "broadcast"):
+            if not await self._retry(functools.partial(self._transition, target), "broadcast"):
                 return
 
     async def _ensure_broadcast(self, title: str) -> None:
@@ -335,11 +336,13 @@ class YouTubeSession:
                 ),
             )
         broadcast = self.broadcast
-        if broadcast["contentDetails"].get("boundStreamId") != self.stream["id"]:
+        assert self.stream is not None, "the stream is prepared before the broadcast"
+        stream_id = self.stream["id"]
+        if broadcast["contentDetails"].get("boundStreamId") != stream_id:
             self.broadcast = await self.call(
                 "liveBroadcasts.bind",
                 lambda yt: yt.liveBroadcasts().bind(
-                    id=broadcast["id"], part="id,snippet,status,contentDetails", streamId=self.stream["id"]
+                    id=broadcast["id"], part="id,snippet,status,contentDetails", streamId=stream_id
                 ),
             )
         self._status.update(
@@ -352,10 +355,11 @@ class YouTubeSession:
     async def _wait_for_video(self) -> None:
         """Poll the stream's status (1 unit each, every ``video_poll_ms``) until OBS's video arrives."""
         assert self.stream is not None
+        stream_id = self.stream["id"]
         deadline = self.clock.now_ms() + self._stream_wait_ms
         while True:
             found = await self.call(
-                "liveStreams.list", lambda yt: yt.liveStreams().list(part="id,status", id=self.stream["id"])
+                "liveStreams.list", lambda yt: yt.liveStreams().list(part="id,status", id=stream_id)
             )
             items = found.get("items", [])
             if items and items[0]["status"]["streamStatus"] == "active":
@@ -463,9 +467,7 @@ class YouTubeSession:
             try:
                 response = await self.call(
                     "liveChatMessages.list",
-                    lambda yt, token=page_token: yt.liveChatMessages().list(
-                        liveChatId=chat_id, part="id,snippet,authorDetails", pageToken=token, maxResults=2000
-                    ),
+                    functools.partial(_chat_page, chat_id=chat_id, page_token=page_token),
                 )
             except asyncio.CancelledError:
                 raise
@@ -564,3 +566,9 @@ def _iso(ms: int) -> str:
 
 
 __all__ = ["YouTubeSession", "describe_youtube_error", "quota_cost"]
+
+
+def _chat_page(yt: Any, *, chat_id: str, page_token: str | None) -> Any:
+    """The ``liveChatMessages.list`` request for one page (up to 2,000 messages) after ``page_token``."""
+    return yt.liveChatMessages().list(liveChatId=chat_id, part="id,snippet,authorDetails", pageToken=page_token,
+                                      maxResults=2000)

@@ -12,6 +12,7 @@ import json
 import re
 import sqlite3
 from dataclasses import dataclass
+from typing import cast
 
 import sqlite_utils
 
@@ -102,7 +103,7 @@ class ShowStore:
                 self.clock.now_ms(),
             ],
         )
-        return int(cursor.lastrowid)
+        return cast(int, cursor.lastrowid)  # a successful INSERT always has a rowid
 
     def append_event(self, show_id: int, event: ShowEvent) -> int:
         """Append one event and update the show's status, in one committed transaction; returns its seq."""

@@ -118,7 +118,7 @@ def process_message(
         seen = found.message_id and db.execute(
             "SELECT 1 FROM inbox_messages WHERE message_id = ?", [found.message_id]).fetchone()
         outbox_id, influencer_id = (None, None) if seen else apply(db, found, now)
-        db["inbox_messages"].insert({
+        db.table("inbox_messages").insert({
             "mailbox": mailbox, "uidvalidity": uidvalidity, "uid": uid, "kind": found.kind,
             "message_id": found.message_id, "from_address": found.from_address, "subject": found.subject[:300],
             "outbox_id": outbox_id, "influencer_id": influencer_id, "processed_at": timestamp(now),

@@ -7,6 +7,7 @@ import asyncio
 import json
 from collections.abc import Sequence
 from datetime import datetime
+from typing import cast
 
 import sqlite_utils
 
@@ -82,12 +83,12 @@ def add_prospects(db: sqlite_utils.Database, candidates: Sequence[Candidate], ni
         for candidate in candidates:
             if candidate.tracked:
                 continue
-            influencer_id = db["influencers"].insert({
+            influencer_id = cast(int, db.table("influencers").insert({
                 "name": candidate.name or candidate.handle, candidate.platform: candidate.handle,
                 "niches": json.dumps(normalise_niches(niche), ensure_ascii=False),
                 "stage": "prospect", "kind": "influencer",
                 "custom": "{}", "hand_edited": "[]", "created_at": moment, "updated_at": moment,
-            }).last_pk
+            }).last_pk)  # a new row's rowid
             add_snapshot(db, influencer_id, candidate.platform, candidate.handle, followers=candidate.followers,
                          views=candidate.views, videos=candidate.videos, taken_at=now)
             update_audience(db, influencer_id, now)

@@ -97,7 +97,7 @@ async def _refresh_youtube(db: sqlite_utils.Database, client: YouTubeStatsClient
             continue
         for row in batch:
             stats = found.get(row["handle"])
-            _record(db, lines[row["id"]], stats and (stats.subscribers, stats.views, stats.videos), now,
+            _record(db, lines[row["id"]], None if stats is None else (stats.subscribers, stats.views, stats.videos), now,
                     "no such YouTube channel")
     for row in by_handle:
         if stopped:
@@ -109,7 +109,7 @@ async def _refresh_youtube(db: sqlite_utils.Database, client: YouTubeStatsClient
             lines[row["id"]].error = str(error)
             stopped = f"not refreshed: {error}" if error.quota else None
             continue
-        _record(db, lines[row["id"]], stats and (stats.subscribers, stats.views, stats.videos), now,
+        _record(db, lines[row["id"]], None if stats is None else (stats.subscribers, stats.views, stats.videos), now,
                 f"no YouTube channel with handle @{row['handle']}")
     report.youtube_units += budget.spent_here
 
@@ -160,10 +160,10 @@ async def _refresh_twitch(db: sqlite_utils.Database, client: TwitchHelixClient |
                 return None, None, str(error)
 
     results = await asyncio.gather(*(one(row) for row in rows))
-    for row, (followers, broadcasts, error) in zip(rows, results, strict=True):
+    for row, (followers, broadcasts, problem) in zip(rows, results, strict=True):
         line = lines[row["id"]]
-        if error:
-            line.error = error
+        if problem:
+            line.error = problem
             continue
         line.followers, line.videos = followers, broadcasts
         add_snapshot(db, line.influencer_id, "twitch", line.handle, followers=followers, videos=broadcasts,

@@ -8,6 +8,7 @@ quota store shared with livekit (``greenroom.quota``: same API project, same Pac
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -147,8 +148,7 @@ class YouTubeStatsClient:
         for start in range(0, len(channel_ids), CHANNELS_PER_CALL):
             batch = list(channel_ids[start:start + CHANNELS_PER_CALL])
             response = await self._call(CHANNELS_LIST_COST, f"channels.list of {len(batch)} channels",
-                                        lambda service, ids=batch: service.channels().list(
-                                            part="snippet,statistics", id=",".join(ids), maxResults=50))
+                                        functools.partial(_channels_page, ids=batch))
             for item in response.get("items", []):
                 stats = _stats(item)
                 found[stats.channel_id] = stats
@@ -171,3 +171,8 @@ class YouTubeStatsClient:
 
     def close(self) -> None:
         self._executor.shutdown(wait=True)
+
+
+def _channels_page(service: Any, *, ids: list[str]) -> Any:
+    """The ``channels.list`` request for up to 50 channel ids."""
+    return service.channels().list(part="snippet,statistics", id=",".join(ids), maxResults=50)
