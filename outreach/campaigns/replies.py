@@ -17,9 +17,9 @@ from greenroom.db import open_database
 from greenroom.errors import GreenroomError
 from greenroom.workspace import Workspace
 from outreach.campaigns.settings import imap_settings
-from outreach.campaigns.store import suppress, timestamp
+from outreach.campaigns.store import suppress
 from outreach.mail.inbox import Classified, ImapReader, classify, parse
-from outreach.storage.influencers import record_activity
+from outreach.storage.influencers import record_activity, timestamp
 
 _OUTCOME = {"reply": "replied", "unsubscribe": "opted_out", "bounce": "bounced"}
 

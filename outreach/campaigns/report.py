@@ -9,7 +9,8 @@ from datetime import timedelta
 
 import sqlite_utils
 
-from outreach.campaigns.store import get_campaign, parse_timestamp
+from outreach.campaigns.store import get_campaign
+from outreach.storage.influencers import parse_timestamp
 
 
 @dataclass

@@ -23,10 +23,8 @@ from outreach.campaigns.store import (
     StoredCampaign,
     campaigns_by_id,
     load_people,
-    parse_timestamp,
     suppress,
     template_variables,
-    timestamp,
 )
 from outreach.core.planner import DueStep, MailboxBudget, TickPlan, plan_tick
 from outreach.core.sendwindow import add_business_days, local_day_start
@@ -41,7 +39,7 @@ from outreach.mail.message import (
 from outreach.mail.template import EmailTemplateError, TemplateLibrary, template_dirs
 from outreach.mail.transport import Transport, TransportUnavailable
 from outreach.storage import outbox
-from outreach.storage.influencers import record_activity
+from outreach.storage.influencers import parse_timestamp, record_activity, timestamp
 
 
 class _DryRun(Exception):

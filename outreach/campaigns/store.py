@@ -25,6 +25,7 @@ from outreach.core.campaign import (
 )
 from outreach.core.influencer import Stage
 from outreach.mail.template import EmailTemplateError, LintLibrary, Record, TemplateLibrary, template_dirs
+from outreach.storage.influencers import timestamp
 
 #: Stages that mean "leave this person alone" at enrolment.
 EXCLUDED_STAGES = (Stage.DO_NOT_CONTACT, Stage.DECLINED)
@@ -32,15 +33,6 @@ EXCLUDED_STAGES = (Stage.DO_NOT_CONTACT, Stage.DECLINED)
 
 class CampaignNotFound(GreenroomError):
     """No campaign by that name."""
-
-
-def timestamp(moment: datetime) -> str:
-    """UTC ISO-8601 to the second: text order is time order (same format as the influencer store)."""
-    return moment.astimezone(UTC).isoformat(timespec="seconds")
-
-
-def parse_timestamp(text: str) -> datetime:
-    return datetime.fromisoformat(text)
 
 
 def read_campaign_file(path: Path) -> tuple[Campaign, str]:

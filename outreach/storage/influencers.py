@@ -60,8 +60,14 @@ def known_timezones() -> frozenset[str]:
 
 
 def timestamp(moment: datetime) -> str:
-    """Stored timestamps are UTC ISO-8601 with seconds, so text order is time order."""
+    """Outreach stores times as UTC ISO-8601 text to the second, so text order is time order (CONTRIBUTING.md:
+    one convention for time); every outreach table goes through this pair."""
     return moment.astimezone(UTC).isoformat(timespec="seconds")
+
+
+def parse_timestamp(text: str) -> datetime:
+    """The aware datetime back from :func:`timestamp`'s text."""
+    return datetime.fromisoformat(text)
 
 
 # ------------------------------------------------------------------------------------------ reading
