@@ -5,6 +5,7 @@ import json
 import pytest
 
 from livekit.core import FakeClock, Phase, Prompt, Rundown, Segment, Show, ShowError, ShowEvent, ShowStatus
+from livekit.core.durations import display_seconds, format_clock, format_countdown
 from livekit.core.show import UNDO_WINDOW_MS, SegmentState
 
 S = 1000
@@ -479,3 +480,15 @@ def test_a_log_with_an_undo_replays_to_the_same_show(live, clock):
 def test_an_undo_with_nothing_to_undo_cannot_be_replayed(clock):
     with pytest.raises(ShowError, match="nothing to undo"):
         Show.replay(RUNDOWN, [ShowEvent("start", 0, 1000), ShowEvent("undo", 0, 2000)], clock)
+
+
+def test_half_a_second_into_the_last_thirty_shows_0_30_left_and_0_30_elapsed(live, clock):
+    clock.advance(30_500)
+    snapshot = live.snapshot()
+    assert (display_seconds(snapshot.remaining_ms), format_countdown(snapshot.remaining_ms)) == (30, "0:30")
+    assert format_clock(snapshot.elapsed_ms) == "0:30"
+
+
+def test_half_a_second_into_overtime_shows_plus_zero_never_minus_zero(live, clock):
+    clock.advance(60_500)
+    assert format_countdown(live.snapshot().remaining_ms) == "+0:00"
