@@ -3,6 +3,20 @@
 Built from a :class:`~livekit.core.show.Show` (usually rebuilt from storage with
 ``ShowStore.load_show``), so it is the same whether the show ended cleanly or crashed and resumed.
 Times are relative to the show's start; all user text is escaped for the chosen format.
+
+The report follows what actually aired, by these rules:
+
+- Every stay on a segment is an *airing* (start, end). A segment you came back to has several: the
+  "actual start" column lists each airing's start, and its *actual* time (compared with the plan) is
+  its total time on air over all its airings, holds excluded. An undone move (``undo``) never aired.
+- A segment that aired is "aired" even when it was left with ``skip``; "skipped" is only for a segment
+  dropped before it ever aired.
+- Chapters (:func:`livekit.core.chapters.aired_chapters`) give each airing its own chapter in the order
+  they aired, ``Title (part 2)`` for a return to a segment; airings of the same segment that touch
+  merge, airings of no length are left out.
+- Totals: the show's length is the sum of the segments' on-air time plus the time on hold, each counted
+  once. The CSV has a ``hold`` row before the ``total`` row, so its ``actual_s`` column adds up to the
+  total (the hold is not also hidden inside the segments' times).
 """
 
 from __future__ import annotations
@@ -18,7 +32,7 @@ from rich.text import Text
 
 from greenroom.output import markdown_table, text_cell
 from greenroom.text import markdown_escape, spreadsheet_safe
-from livekit.core.chapters import youtube_chapters
+from livekit.core.chapters import aired_chapters, youtube_chapters
 from livekit.core.durations import format_clock, format_signed
 from livekit.core.show import SegmentState, Show, ShowStatus
 
@@ -35,6 +49,7 @@ class ReportRow:
     planned_ms: int
     actual_ms: int
     delta_ms: int | None  # actual − planned; None when the segment never aired
+    airings: tuple[tuple[int, int | None], ...] = ()  # each (start, end) on air; end None while on air
 
 
 @dataclass(frozen=True)
@@ -56,13 +71,13 @@ def build_report(show: Show, *, show_id: int | None = None, now_ms: int | None =
     snapshot = show.snapshot(now_ms)
     rows = []
     for status in snapshot.segments:
-        aired = status.actual_start_ms is not None
+        aired = bool(status.airings)
         if status.state is SegmentState.CURRENT:
             label = "on air"
-        elif status.skipped:
-            label = "skipped"
+        elif aired:
+            label = "aired"
         else:
-            label = "aired" if aired else "not reached"
+            label = "skipped" if status.skipped else "not reached"
         rows.append(
             ReportRow(
                 number=status.index + 1,
@@ -73,6 +88,7 @@ def build_report(show: Show, *, show_id: int | None = None, now_ms: int | None =
                 planned_ms=status.planned_duration_ms,
                 actual_ms=status.actual_duration_ms,
                 delta_ms=status.actual_duration_ms - status.planned_duration_ms if aired else None,
+                airings=status.airings,
             )
         )
     return ShowReport(
@@ -92,8 +108,9 @@ def build_report(show: Show, *, show_id: int | None = None, now_ms: int | None =
     )
 
 
-def _optional_clock(ms: int | None) -> str:
-    return "" if ms is None else format_clock(ms)
+def _starts(row: ReportRow) -> str:
+    """Each airing's start, so a revisited segment shows every time it went on air."""
+    return ", ".join(format_clock(start) for start, _ in row.airings)
 
 
 def _optional_signed(ms: int | None) -> str:
@@ -118,7 +135,7 @@ def report_table(report: ShowReport) -> Table:
             text_cell(row.title),
             row.status,
             format_clock(row.planned_start_ms),
-            _optional_clock(row.actual_start_ms),
+            _starts(row),
             format_clock(row.planned_ms),
             format_clock(row.actual_ms) if row.actual_start_ms is not None else "",
             delta,
@@ -129,7 +146,7 @@ def report_table(report: ShowReport) -> Table:
 
 
 _CSV_COLUMNS = (
-    "number", "title", "status", "planned_start_s", "actual_start_s", "planned_s", "actual_s", "delta_s",
+    "number", "title", "status", "planned_start_s", "actual_start_s", "planned_s", "actual_s", "delta_s", "airings_s",
 )
 
 
@@ -137,8 +154,16 @@ def _seconds(ms: int | None) -> str:
     return "" if ms is None else f"{ms / 1000:.3f}".rstrip("0").rstrip(".")
 
 
+def _csv_airings(row: ReportRow) -> str:
+    """``start-end`` in seconds per airing, space-separated (``start-`` while on air)."""
+    return " ".join(f"{_seconds(start)}-{_seconds(end)}" for start, end in row.airings)
+
+
 def report_csv(report: ShowReport) -> str:
-    """One row per segment, times in seconds, then a ``total`` row."""
+    """One row per segment, times in seconds, then a ``hold`` and a ``total`` row.
+
+    The ``actual_s`` column adds up: the segments' on-air times plus the hold make the total length.
+    """
     output = io.StringIO(newline="")
     writer = csv.writer(output, lineterminator="\n")
     writer.writerow(_CSV_COLUMNS)
@@ -153,11 +178,13 @@ def report_csv(report: ShowReport) -> str:
                 _seconds(row.planned_ms),
                 _seconds(row.actual_ms) if row.actual_start_ms is not None else "",
                 _seconds(row.delta_ms),
+                _csv_airings(row),
             ]
         )
+    writer.writerow(["", "hold", "", "", "", "0", _seconds(report.held_ms), _seconds(report.held_ms), ""])
     writer.writerow(
         ["", "total", report.status, "0", "0", _seconds(report.planned_total_ms), _seconds(report.length_ms),
-         _seconds(report.delta_ms)]
+         _seconds(report.delta_ms), ""]
     )
     return output.getvalue()
 
@@ -181,7 +208,7 @@ def report_markdown(report: ShowReport) -> str:
     ]
     rows = [
         [str(row.number), markdown_escape(row.title), row.status, format_clock(row.planned_start_ms),
-         _optional_clock(row.actual_start_ms), format_clock(row.planned_ms),
+         _starts(row), format_clock(row.planned_ms),
          format_clock(row.actual_ms) if row.actual_start_ms is not None else "", _optional_signed(row.delta_ms)]
         for row in report.rows
     ]
@@ -192,12 +219,12 @@ def report_markdown(report: ShowReport) -> str:
 
 
 def report_chapters(report: ShowReport) -> tuple[str, list[str]]:
-    """YouTube chapters from the actual start times, and warnings when YouTube would ignore them.
+    """YouTube chapters from what aired, and warnings when YouTube would ignore them.
 
-    Segments that never aired are left out; the first chapter is always ``00:00``.
+    One chapter per airing (see the module docstring); segments that never aired are left out; the first
+    chapter is always ``00:00``.
     """
-    aired = [(row.actual_start_ms, row.title) for row in report.rows
-             if row.actual_start_ms is not None and row.actual_ms > 0]
+    aired = aired_chapters((row.title, row.airings) for row in report.rows)
     if not aired:
         return "", ["no segment has aired: there are no chapters"]
     lines, warnings = youtube_chapters(aired, end_ms=report.length_ms)

@@ -1,6 +1,6 @@
 """YouTube chapters from actual starts: one builder for the report and the VOD description."""
 
-from livekit.core.chapters import youtube_chapters
+from livekit.core.chapters import aired_chapters, youtube_chapters
 
 S = 1000
 
@@ -28,3 +28,13 @@ def test_the_last_chapter_is_checked_only_when_the_show_length_is_known():
     starts = [(0, "A"), (60 * S, "B"), (120 * S, "C")]
     assert youtube_chapters(starts)[1] == []
     assert youtube_chapters(starts, end_ms=125 * S)[1] == ["chapter 'C' lasts 0:05; YouTube needs at least 10 seconds"]
+
+
+def test_chapters_follow_the_airings_and_a_revisited_segment_gets_a_part_2():
+    segments = [("Intro", [(0, 60 * S), (180 * S, 240 * S)]), ("Talk", [(60 * S, 180 * S)]), ("Outro", [])]
+    assert aired_chapters(segments) == [(0, "Intro"), (60 * S, "Talk"), (180 * S, "Intro (part 2)")]
+
+
+def test_airings_of_no_length_are_left_out_and_what_then_touches_merges():
+    segments = [("Intro", [(0, 60 * S), (60 * S, 90 * S)]), ("Talk", [(60 * S, 60 * S), (90 * S, None)])]
+    assert aired_chapters(segments) == [(0, "Intro"), (90 * S, "Talk")]

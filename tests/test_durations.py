@@ -4,7 +4,14 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from livekit.core.durations import format_clock, format_duration, format_signed, parse_duration
+from livekit.core.durations import (
+    display_seconds,
+    format_clock,
+    format_countdown,
+    format_duration,
+    format_signed,
+    parse_duration,
+)
 
 
 @pytest.mark.parametrize(
@@ -73,3 +80,32 @@ def test_offsets_carry_their_sign():
     assert format_signed(65_000) == "+1:05"
     assert format_signed(-30_000) == "-0:30"
     assert format_signed(0) == "0:00"
+
+
+@pytest.mark.parametrize(
+    ("ms", "seconds"),
+    [(30_000, 30), (29_500, 30), (29_001, 30), (29_000, 29), (1, 1), (0, 0), (-1, 0), (-999, 0), (-1_000, -1),
+     (-1_500, -1)],
+)
+def test_a_countdown_rounds_up_so_thirty_seconds_show_until_they_have_passed(ms, seconds):
+    assert display_seconds(ms) == seconds
+
+
+@pytest.mark.parametrize(
+    ("ms", "text"),
+    [(30_000, "0:30"), (29_500, "0:30"), (29_000, "0:29"), (1, "0:01"), (0, "+0:00"), (-500, "+0:00"),
+     (-1_000, "+0:01"), (-61_000, "+1:01")],
+)
+def test_a_countdown_prints_time_left_then_overtime_never_minus_zero(ms, text):
+    assert format_countdown(ms) == text
+
+
+@given(st.integers(min_value=0, max_value=4 * 3_600_000), st.integers(min_value=0, max_value=3_600) )
+def test_elapsed_rounded_down_and_remaining_rounded_up_add_up_to_the_allotted_time(elapsed, allotted_s):
+    allotted = allotted_s * 1000
+    assert elapsed // 1000 + display_seconds(allotted - elapsed) == allotted_s
+
+
+@pytest.mark.parametrize("ms", [-1, -500, -999, 1, 999])
+def test_less_than_a_second_either_way_never_shows_a_signed_zero(ms):
+    assert (format_clock(ms), format_signed(ms)) == ("0:00", "0:00")

@@ -64,12 +64,19 @@ def test_totals_compare_the_show_length_with_the_plan(result):
     )
 
 
-def test_csv_has_a_row_per_segment_and_a_total_in_seconds(result):
+def test_csv_has_a_row_per_segment_then_hold_and_total_in_seconds(result):
     rows = list(csv.reader(io.StringIO(report_csv(result))))
-    assert rows[0] == ["number", "title", "status", "planned_start_s", "actual_start_s", "planned_s", "actual_s", "delta_s"]
-    assert rows[1] == ["1", "Intro", "aired", "0", "0", "60", "70", "10"]
-    assert rows[3] == ["3", "Games", "skipped", "180", "", "60", "", ""]
-    assert rows[-1] == ["", "total", "ended", "0", "0", "270", "220", "-50"]
+    assert rows[0] == ["number", "title", "status", "planned_start_s", "actual_start_s", "planned_s", "actual_s",
+                       "delta_s", "airings_s"]
+    assert rows[1] == ["1", "Intro", "aired", "0", "0", "60", "70", "10", "0-70"]
+    assert rows[3] == ["3", "Games", "skipped", "180", "", "60", "", "", ""]
+    assert rows[-2] == ["", "hold", "", "", "", "0", "20", "20", ""]
+    assert rows[-1] == ["", "total", "ended", "0", "0", "270", "220", "-50", ""]
+
+
+def test_the_csv_actual_column_adds_up_to_the_total_counting_the_hold_once(result):
+    *rows, total = list(csv.DictReader(io.StringIO(report_csv(result))))
+    assert sum(float(row["actual_s"] or 0) for row in rows) == float(total["actual_s"]) == 220
 
 
 def test_csv_titles_cannot_run_as_spreadsheet_formulas():
@@ -191,3 +198,55 @@ def test_report_without_any_show_says_so_in_one_line(livekit_cli):
 def test_report_of_an_unknown_show_names_it(livekit_cli):
     outcome = livekit_cli("report", 42)
     assert outcome.stderr == "Error: no show 42 in this workspace (see `livekit shows`)\n"
+
+
+def revisited_show(clock):
+    """Intro 60 s, Interview 100 s, back to Intro for 40 s, Interview again 20 s, then Outro 30 s."""
+    show = Show(RUNDOWN, clock)
+    show.start()
+    for wait, move in ((60, "next"), (100, "back"), (40, "next"), (20, "skip_games"), (30, "end")):
+        clock.advance(wait * S)
+        if move == "skip_games":
+            show.skip(2)
+            show.next()
+        else:
+            getattr(show, move)()
+    return show
+
+
+def test_a_revisited_segment_lists_each_airing_and_counts_its_total_time_on_air():
+    report = build_report(revisited_show(FakeClock()))
+    intro, interview = report.rows[0], report.rows[1]
+    assert (intro.actual_start_ms, intro.actual_ms, intro.delta_ms) == (0, 100 * S, 40 * S)
+    assert intro.airings == ((0, 60 * S), (160 * S, 200 * S))
+    assert (interview.actual_ms, interview.airings) == (120 * S, ((60 * S, 160 * S), (200 * S, 220 * S)))
+    assert "| 1 | Intro | aired | 0:00 | 0:00, 2:40 | 1:00 | 1:40 | +0:40 |" in report_markdown(report)
+
+
+def test_a_revisited_segment_gets_a_chapter_at_each_airing():
+    text, warnings = report_chapters(build_report(revisited_show(FakeClock())))
+    assert text == "00:00 Intro\n01:00 Interview\n02:40 Intro (part 2)\n03:20 Interview (part 2)\n03:40 Outro\n"
+    assert warnings == []
+
+
+def test_a_segment_left_with_skip_after_it_aired_is_reported_as_aired():
+    clock = FakeClock()
+    show = Show(RUNDOWN, clock)
+    show.start()
+    clock.advance(15 * S)
+    show.skip()
+    assert build_report(show).rows[0].status == "aired"
+
+
+def test_an_undone_skip_leaves_no_trace_in_the_report_or_the_chapters():
+    clock = FakeClock()
+    show = Show(RUNDOWN, clock)
+    show.start()
+    clock.advance(15 * S)
+    show.skip()
+    clock.advance(3 * S)
+    show.undo()
+    clock.advance(42 * S)
+    report = build_report(show)
+    assert [(row.status, row.actual_ms) for row in report.rows[:2]] == [("on air", 60 * S), ("not reached", 0)]
+    assert report_chapters(report)[0] == "00:00 Intro\n"

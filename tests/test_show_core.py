@@ -5,7 +5,8 @@ import json
 import pytest
 
 from livekit.core import FakeClock, Phase, Prompt, Rundown, Segment, Show, ShowError, ShowEvent, ShowStatus
-from livekit.core.show import SegmentState
+from livekit.core.durations import display_seconds, format_clock, format_countdown
+from livekit.core.show import UNDO_WINDOW_MS, SegmentState
 
 S = 1000
 RUNDOWN = Rundown(
@@ -93,6 +94,26 @@ def test_back_returns_to_the_previous_segment_and_continues_its_timer(live, cloc
 def test_back_on_the_first_segment_is_refused(live):
     with pytest.raises(ShowError, match="already at the first segment"):
         live.back()
+
+
+def test_skip_then_back_returns_to_the_segment_skipped_from_not_two_back(live, clock):
+    live.next()
+    clock.advance(10 * S)
+    live.skip()
+    event = live.back()
+    assert (event.segment, live.snapshot().guest) == (1, "Ada")
+    assert live.snapshot().segments[1].state is SegmentState.CURRENT
+
+
+def test_back_after_a_jump_returns_to_where_the_jump_came_from(live):
+    live.jump(2)
+    assert live.back().segment == 0
+
+
+def test_back_pressed_again_walks_further_back_along_the_moves(live):
+    live.next()
+    live.jump(2)
+    assert [live.back().segment, live.back().segment] == [1, 0]
 
 
 def test_jump_makes_any_segment_current(live):
@@ -209,12 +230,18 @@ def test_extend_needs_a_positive_whole_number_of_milliseconds(live, amount):
         live.extend(amount)
 
 
-def test_skip_marks_the_current_segment_skipped_and_moves_on(live, clock):
+def test_skip_leaves_the_current_segment_and_moves_on(live, clock):
     clock.advance(5 * S)
     event = live.skip()
     assert (event.type, event.segment, event.payload) == ("skip", 0, {"then": 1})
     assert live.current == 1
-    assert live.snapshot().segments[0].state is SegmentState.SKIPPED
+
+
+def test_a_segment_that_aired_and_was_skipped_is_shown_done_not_skipped(live, clock):
+    clock.advance(5 * S)
+    live.skip()
+    intro = live.snapshot().segments[0]
+    assert (intro.state, intro.skipped, intro.actual_duration_ms) == (SegmentState.DONE, False, 5 * S)
 
 
 def test_skipping_a_later_segment_makes_next_pass_it_and_the_show_run_early(live, clock):
@@ -356,3 +383,112 @@ def test_a_log_out_of_time_order_cannot_be_replayed(clock):
 def test_a_log_with_an_impossible_event_cannot_be_replayed(clock):
     with pytest.raises(ShowError, match="has not started"):
         Show.replay(RUNDOWN, [ShowEvent("next", 1, 1000)], clock)
+
+
+def test_each_stay_on_a_segment_is_an_airing_relative_to_the_show_start(live, clock):
+    clock.advance(40 * S)
+    live.next()
+    clock.advance(20 * S)
+    live.back()
+    clock.advance(10 * S)
+    segments = live.snapshot().segments
+    assert segments[0].airings == ((0, 40 * S), (60 * S, None))
+    assert segments[1].airings == ((40 * S, 60 * S),)
+    assert segments[2].airings == ()
+
+
+def test_undo_within_the_window_reverts_a_skip_and_the_time_counts_for_the_segment(live, clock):
+    clock.advance(10 * S)
+    live.skip()
+    clock.advance(5 * S)
+    event = live.undo()
+    snapshot = live.snapshot()
+    assert (event.type, event.segment, event.payload) == ("undo", 0, {"undoes": "skip"})
+    assert (snapshot.current, snapshot.elapsed_ms, snapshot.segments[0].skipped) == (0, 15 * S, False)
+    assert snapshot.segments[0].airings == ((0, None),)
+    assert snapshot.segments[1].airings == ()
+
+
+def test_undo_of_a_next_goes_back_and_keeps_the_hold_the_next_ended(live, clock):
+    live.hold()
+    clock.advance(5 * S)
+    live.next()
+    live.undo()
+    assert (live.current, live.held) == (0, True)
+
+
+def test_undo_after_the_window_is_refused_and_changes_nothing(live, clock):
+    live.next()
+    clock.advance(UNDO_WINDOW_MS + 1)
+    with pytest.raises(ShowError, match="too late to undo: the next was 0:30 ago"):
+        live.undo()
+    assert (live.current, len(live.events)) == (1, 2)
+
+
+def test_undo_at_the_last_millisecond_of_the_window_is_accepted(live, clock):
+    live.next()
+    clock.advance(UNDO_WINDOW_MS)
+    assert live.undo().segment == 0
+
+
+@pytest.mark.parametrize("action", ["hold", "extend"])
+def test_only_moves_can_be_undone(live, action):
+    live.hold() if action == "hold" else live.extend(S)
+    with pytest.raises(ShowError, match=f"nothing to undo: .* the last action was {action}"):
+        live.undo()
+
+
+def test_the_start_cannot_be_undone(live):
+    with pytest.raises(ShowError, match="nothing to undo"):
+        live.undo()
+
+
+def test_an_undo_is_not_undone_by_a_second_press(live):
+    live.next()
+    live.next()
+    live.undo()
+    with pytest.raises(ShowError, match="already undone"):
+        live.undo()
+    assert live.current == 1
+
+
+def test_the_end_cannot_be_undone(live):
+    live.end()
+    with pytest.raises(ShowError, match="has ended"):
+        live.undo()
+
+
+def test_undo_until_tells_how_long_the_last_move_stays_undoable(live, clock):
+    assert live.snapshot().undo_until_ms is None
+    live.next()
+    assert live.snapshot().undo_until_ms == clock.now_ms() + UNDO_WINDOW_MS
+    clock.advance(UNDO_WINDOW_MS + 1)
+    assert live.snapshot().undo_until_ms is None
+
+
+def test_a_log_with_an_undo_replays_to_the_same_show(live, clock):
+    clock.advance(10 * S)
+    live.skip()
+    clock.advance(2 * S)
+    live.undo()
+    clock.advance(3 * S)
+    replayed = Show.replay(RUNDOWN, [ShowEvent.from_dict(e.to_dict()) for e in live.events], clock)
+    assert replayed.snapshot() == live.snapshot()
+    assert replayed.current == 0
+
+
+def test_an_undo_with_nothing_to_undo_cannot_be_replayed(clock):
+    with pytest.raises(ShowError, match="nothing to undo"):
+        Show.replay(RUNDOWN, [ShowEvent("start", 0, 1000), ShowEvent("undo", 0, 2000)], clock)
+
+
+def test_half_a_second_into_the_last_thirty_shows_0_30_left_and_0_30_elapsed(live, clock):
+    clock.advance(30_500)
+    snapshot = live.snapshot()
+    assert (display_seconds(snapshot.remaining_ms), format_countdown(snapshot.remaining_ms)) == (30, "0:30")
+    assert format_clock(snapshot.elapsed_ms) == "0:30"
+
+
+def test_half_a_second_into_overtime_shows_plus_zero_never_minus_zero(live, clock):
+    clock.advance(60_500)
+    assert format_countdown(live.snapshot().remaining_ms) == "+0:00"

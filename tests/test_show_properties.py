@@ -1,5 +1,7 @@
 """Properties that hold for any sequence of operations, and a four-hour show without drift."""
 
+import dataclasses
+
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -10,9 +12,10 @@ S = 1000
 
 OPERATIONS = st.lists(
     st.tuples(
-        st.sampled_from(["next", "back", "jump", "hold", "resume", "extend", "shorten", "skip", "skip_later", "end"]),
+        st.sampled_from(["next", "back", "jump", "hold", "resume", "extend", "shorten", "skip", "skip_later", "end",
+                         "undo"]),
         st.integers(min_value=0, max_value=7),
-        st.integers(min_value=0, max_value=200_000),
+        st.one_of(st.integers(min_value=0, max_value=40_000), st.integers(min_value=0, max_value=200_000)),
     ),
     max_size=40,
 )
@@ -55,6 +58,34 @@ def test_replaying_the_event_log_gives_the_identical_snapshot(durations, operati
     show, clock = run(durations, operations)
     events = [ShowEvent.from_dict(event.to_dict()) for event in show.events]
     assert Show.replay(show.rundown, events, clock, default_warning_ms=5 * S).snapshot() == show.snapshot()
+
+
+@settings(max_examples=200, deadline=None)
+@given(DURATIONS, OPERATIONS)
+def test_a_segment_that_aired_is_never_shown_skipped_and_its_airings_add_up(durations, operations):
+    show, _ = run(durations, operations)
+    snapshot = show.snapshot()
+    for segment in snapshot.segments:
+        assert not (segment.skipped and segment.airings)
+        wall_clock = sum((snapshot.show_elapsed_ms if end is None else end) - start for start, end in segment.airings)
+        assert wall_clock >= segment.actual_duration_ms
+
+
+@settings(max_examples=200, deadline=None)
+@given(DURATIONS, OPERATIONS, st.sampled_from(["next", "back", "skip"]), st.integers(min_value=0, max_value=30_000))
+def test_an_undone_move_leaves_the_show_as_if_it_never_happened(durations, operations, move, wait):
+    show, clock = run(durations, operations)
+    untouched = Show.replay(show.rundown, show.events, clock, default_warning_ms=5 * S)
+    try:
+        getattr(show, move)()
+    except ShowError:
+        return
+    if show.status is ShowStatus.ENDED:
+        return
+    clock.advance(wait)
+    show.undo()
+    expected = dataclasses.replace(untouched.snapshot(), undo_until_ms=None)
+    assert show.snapshot() == expected
 
 
 @settings(max_examples=200, deadline=None)

@@ -91,6 +91,20 @@ def test_loading_a_show_replays_it_to_the_same_state(store, clock):
     assert store.load_show(show_id).snapshot() == show.snapshot()
 
 
+def test_an_undone_skip_is_stored_and_replayed_after_a_crash(store, clock):
+    show_id, show = store.new_show(RUNDOWN)
+    show.start()
+    clock.advance(20 * S)
+    show.skip()
+    clock.advance(4 * S)
+    show.undo()
+    clock.advance(6 * S)
+    resumed = store.load_show(show_id)
+    assert [event.type for event in store.events(show_id)] == ["start", "skip", "undo"]
+    assert (resumed.current, resumed.snapshot().elapsed_ms) == (0, 30 * S)
+    assert resumed.snapshot() == show.snapshot()
+
+
 def test_a_loaded_show_keeps_journalling_into_the_store(store, clock):
     show_id, show = store.new_show(RUNDOWN)
     show.start()

@@ -28,8 +28,8 @@ from livekit.storage.shows import ShowStore
 @click.argument("show_id", metavar="[SHOW_ID]", type=int, required=False)
 @click.option("--format", "-f", "output_format", type=click.Choice(FORMATS), default="table", show_default=True,
               help="table: for the terminal; csv/json/md: planned vs actual per segment with totals; "
-                   "chapters: YouTube chapter list from the actual start times (warns on stderr when YouTube "
-                   "would ignore it: fewer than 3 chapters or one shorter than 10 s).")
+                   "chapters: YouTube chapter list, one chapter per airing of a segment (a return is 'Title (part 2)'; "
+                   "warns on stderr when YouTube would ignore it: fewer than 3 chapters or one shorter than 10 s).")
 @click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Write to this file (replaced atomically) instead of standard output.")
 @click.pass_context

@@ -4,7 +4,14 @@ Everything works in integer milliseconds so that a four-hour show accumulates no
 """
 
 from livekit.core.clock import Clock, FakeClock, SystemClock
-from livekit.core.durations import format_clock, format_duration, format_signed, parse_duration
+from livekit.core.durations import (
+    display_seconds,
+    format_clock,
+    format_countdown,
+    format_duration,
+    format_signed,
+    parse_duration,
+)
 from livekit.core.rundown import Prompt, Rundown, Segment
 from livekit.core.show import (
     Phase,
@@ -30,7 +37,9 @@ __all__ = [
     "ShowSnapshot",
     "ShowStatus",
     "SystemClock",
+    "display_seconds",
     "format_clock",
+    "format_countdown",
     "format_duration",
     "format_signed",
     "parse_duration",

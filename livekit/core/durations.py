@@ -1,6 +1,19 @@
 """Durations as people write them in rundowns (``90s``, ``2m``, ``1h5m``, ``1:30``, ``1:02:03``, ``90``).
 
 Parsed into integer milliseconds: integers never drift, floats would over a long show.
+
+One rounding rule for every view (terminal, control room, presenter, reports), so no two screens ever
+disagree by a second:
+
+- Time *counting down* (remaining time, time to the next prompt) rounds **up**
+  (:func:`display_seconds`): ``0:30`` shows until thirty seconds have really passed and ``0:00`` only
+  when the time is up, like a kitchen timer.
+- Time *counting up* (elapsed, show time, overtime, chapter starts, durations in reports) rounds
+  **down** (:func:`format_clock`), like a stopwatch. Because ``floor(elapsed) + ceil(remaining)`` is
+  the allotted time, the two always add up on screen; overtime is ``-display_seconds(remaining)``, so
+  it counts up from ``+0:00`` the moment the countdown reaches ``0:00``.
+- Nothing is ever shown as ``-0:00``: a value that rounds to zero seconds has no sign, and over/under
+  (:func:`format_signed`) below one second is ``0:00``.
 """
 
 from __future__ import annotations
@@ -78,11 +91,30 @@ def format_duration(ms: int) -> str:
     return "".join(parts)
 
 
+def display_seconds(ms: int) -> int:
+    """The whole seconds a countdown shows for ``ms`` left: rounded up, so ``29_001`` ms is 30 and
+    ``30_000`` is 30. Negative values (overtime) round up too, toward zero: ``-999`` is 0 (never a
+    "-0"), ``-1_000`` is -1. The pages (templates/web/common.js) apply exactly this rule."""
+    return -(-ms // 1000)
+
+
+def format_countdown(ms: int) -> str:
+    """A countdown for ``ms`` left: ``m:ss`` rounded up while time remains, then ``+m:ss`` of overtime
+    (``+0:00`` at the instant it runs out), as the control room and presenter pages print it."""
+    seconds = display_seconds(ms)
+    if ms > 0:
+        return format_clock(seconds * 1000)
+    return "+" + format_clock(-seconds * 1000)
+
+
 def format_clock(ms: int, *, always_hours: bool = False) -> str:
-    """``m:ss`` or ``h:mm:ss`` (whole seconds, rounded down) for tables, timers and chapters."""
-    if ms < 0:
+    """``m:ss`` or ``h:mm:ss`` (whole seconds, rounded down) for tables, timers and chapters.
+
+    A negative value is rounded toward zero and signed, and one that rounds to zero seconds is ``0:00``.
+    """
+    if ms <= -1000:
         return "-" + format_clock(-ms, always_hours=always_hours)
-    total_seconds = ms // 1000
+    total_seconds = max(0, ms) // 1000
     hours, rest = divmod(total_seconds, 3600)
     minutes, seconds = divmod(rest, 60)
     if hours or always_hours:
@@ -91,7 +123,8 @@ def format_clock(ms: int, *, always_hours: bool = False) -> str:
 
 
 def format_signed(ms: int) -> str:
-    """An offset with its sign (``+1:05`` late, ``-0:30`` early, ``0:00`` on time)."""
-    if ms == 0:
+    """An offset with its sign (``+1:05`` late, ``-0:30`` early, ``0:00`` on time: under one second
+    either way, so never ``+0:00`` or ``-0:00``)."""
+    if abs(ms) < 1000:
         return "0:00"
     return ("+" if ms > 0 else "-") + format_clock(abs(ms))

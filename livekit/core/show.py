@@ -1,7 +1,7 @@
 """The show state machine: ready → live (segment n, maybe held) → ended. No I/O; time from a Clock.
 
 Event sourcing keeps it crash-safe. Each operation (``start``, ``next``, ``back``, ``jump``, ``hold``,
-``resume``, ``extend``, ``shorten``, ``skip``, ``end``) first *decides* a :class:`ShowEvent` against
+``resume``, ``extend``, ``shorten``, ``skip``, ``end``, ``undo``) first *decides* a :class:`ShowEvent` against
 the current state (raising :class:`ShowError` when it makes no sense), hands it to the ``journal``
 callable (storage commits it there), and only then *applies* it. A crashed show is rebuilt with
 :meth:`Show.replay` from the stored events and their epoch timestamps.
@@ -19,6 +19,22 @@ Timing rules (as ontime does):
   are treated as dropped.
 - Phases: ``normal``, ``warning`` (the last ``warning_ms`` of the allotted time), ``overtime`` (elapsed
   ≥ allotted).
+
+Navigation forgives slips:
+
+- ``back`` returns to the segment you were on before the last move (a trail like a browser's history):
+  after ``skip`` it is the segment you skipped from, after ``jump`` the one you jumped from; pressed
+  again it walks further back. Only with no trail left (the segment the show started on) does it fall
+  back to the previous segment in the rundown.
+- ``undo`` reverts the last event when it is a navigation (``next``, ``back``, ``jump``, ``skip``) made
+  less than :data:`UNDO_WINDOW_MS` ago: the show is as if that event never happened, and the time since
+  it counts for the segment you return to (the host kept talking through the slip). ``start`` and
+  ``end`` (and a skip that ended the show) are not undoable, and an undo is not undone by another.
+  The undo is itself an event in the journal, so a crash after it replays to the same state.
+
+Every stay on a segment is an *airing* ``(start, end)``, wall-clock ms from the show's start (holds
+included, ``end`` None while on air); a segment that aired is ``done``, never ``skipped``, even when it
+was left with ``skip``.
 """
 
 from __future__ import annotations
@@ -31,11 +47,20 @@ from typing import Any
 
 from greenroom.errors import GreenroomError
 from livekit.core.clock import Clock
+from livekit.core.durations import format_clock
 from livekit.core.rundown import Rundown
 
 DEFAULT_WARNING_MS = 30_000
 
-EVENT_TYPES = ("start", "next", "back", "jump", "hold", "resume", "extend", "shorten", "skip", "end")
+EVENT_TYPES = ("start", "next", "back", "jump", "hold", "resume", "extend", "shorten", "skip", "end", "undo")
+
+#: Events ``undo`` can revert: the moves a slip of the finger makes.
+UNDOABLE_TYPES = ("next", "back", "jump", "skip")
+
+#: How long after a move it can still be undone (30 s: long enough to notice a slip on air).
+UNDO_WINDOW_MS = 30_000
+
+Airing = tuple[int, int | None]
 
 
 class ShowError(GreenroomError):
@@ -66,7 +91,9 @@ class ShowEvent:
     """One thing that happened, at epoch ``at_ms``; ``segment`` is the segment it moved to or acted on.
 
     ``payload``: ``{"ms": n}`` for extend/shorten; for a skip of the current segment ``{"then": index}``
-    (the segment that follows, None = the show ends), empty for a skip of a segment still to come.
+    (the segment that follows, None = the show ends), empty for a skip of a segment still to come; for
+    an undo ``{"undoes": type}`` (the type of the event it reverts); ``segment`` is then the segment
+    current after the undo (None before the start).
     """
 
     type: str
@@ -89,7 +116,12 @@ class ShowEvent:
 
 @dataclass(frozen=True)
 class SegmentStatus:
-    """Planned vs actual for one segment; times relative to the show's (planned or actual) start."""
+    """Planned vs actual for one segment; times relative to the show's (planned or actual) start.
+
+    ``actual_start_ms`` is the first airing's start; ``actual_duration_ms`` the time on air over every
+    airing (holds excluded); ``airings`` each stay on the segment, ``(start, end)`` (end None while on
+    air); ``skipped`` is True only for a segment dropped without ever airing.
+    """
 
     index: int
     title: str
@@ -100,6 +132,7 @@ class SegmentStatus:
     actual_start_ms: int | None
     actual_duration_ms: int
     skipped: bool
+    airings: tuple[Airing, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -135,6 +168,8 @@ class ShowSnapshot:
     warning_ms: int
     next_change_at_ms: int | None
     segments: tuple[SegmentStatus, ...]
+    #: Until when (epoch ms) the last move can be undone; None when there is nothing to undo.
+    undo_until_ms: int | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
@@ -161,7 +196,16 @@ class Show:
         #: Called with each event before it is applied; if it raises, the show does not change.
         self.journal = journal
         self.warning_ms = rundown.warning_ms if rundown.warning_ms is not None else default_warning_ms
-        count = len(rundown.segments)
+        self._last_at: int | None = None
+        #: The whole log as journalled, undos and the events they reverted included.
+        self._events: list[ShowEvent] = []
+        #: The events that shape the state now: the log minus what was undone (an undo rebuilds from these).
+        self._effective: list[ShowEvent] = []
+        self._reset()
+
+    def _reset(self) -> None:
+        """The state of a show that has not started (before the effective events are applied)."""
+        count = len(self.rundown.segments)
         self._status = ShowStatus.READY
         self._started_at: int | None = None
         self._ended_at: int | None = None
@@ -171,10 +215,10 @@ class Show:
         self._held_total = 0
         self._accrued = [0] * count
         self._adjust = [0] * count
-        self._first_start: list[int | None] = [None] * count
+        self._airings: list[list[Airing]] = [[] for _ in range(count)]
         self._skipped = [False] * count
-        self._last_at: int | None = None
-        self._events: list[ShowEvent] = []
+        #: The segments left by each move, most recent last: where ``back`` goes.
+        self._trail: list[int] = []
 
     @classmethod
     def replay(
@@ -247,9 +291,13 @@ class Show:
         return self._record(ShowEvent("next", following, self._now()))
 
     def back(self) -> ShowEvent:
-        """Return to the previous segment that is not skipped; its elapsed time continues."""
+        """Return to the segment you were on before the last move (the one you skipped or jumped from);
+        its elapsed time continues. With no move to retrace, the previous segment that is not skipped."""
         current = self._live_segment("go back")
-        previous = next((i for i in range(current - 1, -1, -1) if not self._skipped[i]), None)
+        if self._trail:
+            previous: int | None = self._trail[-1]
+        else:
+            previous = next((i for i in range(current - 1, -1, -1) if not self._skipped[i]), None)
         if previous is None:
             raise ShowError("already at the first segment: there is nothing to go back to")
         return self._record(ShowEvent("back", previous, self._now()))
@@ -302,13 +350,38 @@ class Show:
             raise ShowError(f"segment {index} ({self.rundown.segments[index].title}) is already skipped")
         if index == self._current:
             return self._record(ShowEvent("skip", index, self._now(), {"then": self._following(index)}))
-        if self._first_start[index] is not None:
+        if self._airings[index]:
             raise ShowError(f"segment {index} ({self.rundown.segments[index].title}) has already aired")
         return self._record(ShowEvent("skip", index, self._now()))
 
     def end(self) -> ShowEvent:
         current = self._live_segment("end the show")
         return self._record(ShowEvent("end", current, self._now()))
+
+    def undo(self) -> ShowEvent:
+        """Revert the last move (next, back, jump or skip) if it was made less than UNDO_WINDOW_MS ago."""
+        if self._status is ShowStatus.ENDED:
+            raise ShowError("cannot undo: the show has ended")
+        last = self._undoable_event()
+        now = self._now()
+        if now - last.at_ms > UNDO_WINDOW_MS:
+            raise ShowError(
+                f"too late to undo: the {last.type} was {format_clock(now - last.at_ms)} ago "
+                f"and a move can only be undone within {format_clock(UNDO_WINDOW_MS)}"
+            )
+        restored = Show.replay(self.rundown, self._effective[:-1], self.clock, default_warning_ms=self.warning_ms)
+        return self._record(ShowEvent("undo", restored.current, now, {"undoes": last.type}))
+
+    def undo_until_ms(self, now_ms: int | None = None) -> int | None:
+        """Until when (epoch ms) :meth:`undo` will accept; None when, as of ``now_ms``, it would refuse."""
+        if self._status is ShowStatus.ENDED:
+            return None
+        try:
+            last = self._undoable_event()
+        except ShowError:
+            return None
+        until = last.at_ms + UNDO_WINDOW_MS
+        return until if self._at_or_after_last(now_ms) <= until else None
 
     # ----- applying events -----
 
@@ -318,6 +391,28 @@ class Show:
             raise ShowError(f"unknown show event type {event.type!r}")
         if self._last_at is not None and event.at_ms < self._last_at:
             raise ShowError(f"show event {event.type!r} at {event.at_ms} is older than the previous one")
+        if event.type == "undo":
+            self._apply_undo(event)
+        else:
+            self._apply_effect(event)
+            self._effective.append(event)
+        self._last_at = event.at_ms
+        self._events.append(event)
+
+    def _apply_undo(self, event: ShowEvent) -> None:
+        """Rebuild the state from the effective events without the one undone; time goes on from there."""
+        if self._status is ShowStatus.ENDED:
+            raise ShowError("cannot undo: the show has ended")
+        undone = self._undoable_event()
+        expected = event.payload.get("undoes")
+        if expected is not None and expected != undone.type:
+            raise ShowError(f"an undo of {expected!r} does not match the last event ({undone.type!r})")
+        self._effective.pop()
+        self._reset()
+        for kept in self._effective:
+            self._apply_effect(kept)
+
+    def _apply_effect(self, event: ShowEvent) -> None:
         if event.type == "start":
             self._require(ShowStatus.READY, "start")
         elif event.type == "skip" and self._status is ShowStatus.READY:
@@ -331,8 +426,10 @@ class Show:
             self._started_at = at
             self._enter(self._valid_index(event.segment), at)
         elif kind in ("next", "back", "jump"):
+            target = self._valid_index(event.segment)
+            self._move_trail(kind, target)
             self._leave(at)
-            self._enter(self._valid_index(event.segment), at)
+            self._enter(target, at)
         elif kind == "hold":
             self._accrue(at)
             self._running_since = None
@@ -350,6 +447,7 @@ class Show:
             index = self._valid_index(event.segment)
             self._skipped[index] = True
             if index == self._current:
+                self._trail.append(index)
                 self._leave(at)
                 then = event.payload.get("then")
                 if then is None:
@@ -359,8 +457,14 @@ class Show:
         elif kind == "end":
             self._leave(at)
             self._finish(at)
-        self._last_at = at
-        self._events.append(event)
+
+    def _move_trail(self, kind: str, target: int) -> None:
+        """``back`` retraces the last move; every other move leaves the current segment on the trail."""
+        if kind == "back":
+            if self._trail and self._trail[-1] == target:
+                self._trail.pop()
+        elif self._current is not None:
+            self._trail.append(self._current)
 
     # ----- views -----
 
@@ -378,9 +482,10 @@ class Show:
                 planned_start_ms=planned_starts[i],
                 planned_duration_ms=segment.duration_ms,
                 allotted_ms=self.allotted_ms(i),
-                actual_start_ms=_offset(self._first_start[i], started),
+                actual_start_ms=_offset(self._airings[i][0][0], started) if self._airings[i] else None,
                 actual_duration_ms=self.elapsed_ms(i, now),
-                skipped=self._skipped[i],
+                skipped=self._skipped[i] and not self._airings[i],
+                airings=tuple(self._relative_airings(i)),
             )
             for i, segment in enumerate(segments)
         )
@@ -406,6 +511,7 @@ class Show:
             offset_ms=offset,
             warning_ms=self.warning_ms,
             segments=statuses,
+            undo_until_ms=self.undo_until_ms(now),
         )
         if current is None:
             upcoming = self._following(-1) if self._status is ShowStatus.READY else None
@@ -508,6 +614,9 @@ class Show:
             self._running_since = at
 
     def _leave(self, at: int) -> None:
+        if self._current is not None:
+            start, _ = self._airings[self._current][-1]
+            self._airings[self._current][-1] = (start, at)
         self._accrue(at)
         if self._held_since is not None:
             self._held_total += at - self._held_since
@@ -517,8 +626,7 @@ class Show:
     def _enter(self, index: int, at: int) -> None:
         self._current = index
         self._skipped[index] = False
-        if self._first_start[index] is None:
-            self._first_start[index] = at
+        self._airings[index].append((at, None))
         self._running_since = at
 
     def _finish(self, at: int) -> None:
@@ -527,13 +635,29 @@ class Show:
         self._current = None
 
     def _state_of(self, index: int) -> SegmentState:
-        if self._skipped[index]:
-            return SegmentState.SKIPPED
         if index == self._current:
             return SegmentState.CURRENT
-        if self._first_start[index] is not None:
+        if self._airings[index]:
             return SegmentState.DONE
+        if self._skipped[index]:
+            return SegmentState.SKIPPED
         return SegmentState.UPCOMING
+
+    def _relative_airings(self, index: int) -> list[Airing]:
+        origin = self._started_at or 0
+        return [(start - origin, None if end is None else end - origin) for start, end in self._airings[index]]
+
+    def _undoable_event(self) -> ShowEvent:
+        """The last event if ``undo`` may revert it, else ShowError saying why not."""
+        if not self._events:
+            raise ShowError("nothing to undo: the show has not started")
+        last = self._events[-1]
+        if last.type == "undo":
+            raise ShowError("nothing to undo: the last move was already undone")
+        if last.type not in UNDOABLE_TYPES or last.ends_show:
+            raise ShowError(f"nothing to undo: only a move (next, back, jump or skip) can be undone, "
+                            f"and the last action was {last.type}")
+        return last
 
     def _phase(self, elapsed: int, allotted: int) -> Phase:
         if elapsed >= allotted:
