@@ -14,8 +14,10 @@ protocol pieces (authentication, request and event classes, event dispatch) and 
   keepalive);
 - a malformed message (not JSON, nested too deeply, wrong types, missing fields) raises one
   :class:`ObsProtocolError` line naming what was wrong, never an AttributeError/TypeError/RecursionError;
-- :meth:`ObsAdapter.areconnect` retries with backoff, except after close code 4011 (another client
-  kicked us: retrying would fight it) or a rejected password; status 207 (not ready) is retried briefly.
+- :meth:`ObsAdapter.areconnect` notices a restarted OBS within a tenth of a second (it probes the closed
+  port cheaply) and backs off only when OBS answers and still fails; it gives up after close code 4011
+  (another client kicked us: retrying would fight it) or a rejected password; status 207 (not ready) is
+  retried briefly.
 """
 
 from __future__ import annotations
@@ -90,6 +92,10 @@ STATUS_NAMES = {
 #: How long a request answered with 207 (OBS not ready yet) is retried.
 NOT_READY_RETRY_SECONDS = 3.0
 
+#: While OBS's port refuses connections it is probed this often: a refused TCP connect costs next to
+#: nothing, and a restarted OBS is then noticed within this time of accepting connections.
+PORT_PROBE_INTERVAL = 0.1
+
 
 class ObsError(GreenroomError):
     """Anything that went wrong talking to OBS."""
@@ -97,6 +103,10 @@ class ObsError(GreenroomError):
 
 class ObsConnectionError(ObsError):
     """OBS cannot be reached, or the connection was lost; retrying later may help."""
+
+
+class ObsUnreachableError(ObsConnectionError):
+    """Nothing accepts connections on OBS's port (OBS not running, still starting, or the host is down)."""
 
 
 class ObsAuthError(ObsError):
@@ -176,7 +186,7 @@ class _Client(obsws):
         try:
             sock = socket.create_connection((self.host, self.port), timeout=self.timeout)
         except OSError as error:
-            raise ObsConnectionError(
+            raise ObsUnreachableError(
                 f"cannot connect to OBS at {self.host}:{self.port}: {_reason(error)} "
                 "(is OBS running with its WebSocket server enabled?)"
             ) from None
@@ -484,25 +494,54 @@ class ObsAdapter:
         log.info("connected to OBS at %s:%s", self.host, self.port)
 
     async def areconnect(self, stop: asyncio.Event | None = None) -> None:
-        """Connect, retrying with backoff; raises once ``stop`` is set or when OBS kicked us (close code 4011).
+        """Connect, retrying until it works; raises once ``stop`` is set, when OBS kicked us (close code
+        4011) or rejected the password.
 
-        The waits between attempts happen on the event loop, so a reconnecting show stays responsive.
+        When to retry, the one rule: while nothing accepts connections on OBS's port, the port is probed
+        every :data:`PORT_PROBE_INTERVAL` seconds (a refused TCP connect costs next to nothing) and a full
+        connect follows as soon as it accepts, so a restarted OBS is back in well under a second. Once an
+        attempt has reached OBS and still failed (handshake refused or too slow), the next one waits
+        :attr:`backoff` (250 ms doubling to 5 s by default) so a struggling OBS is not hammered; that
+        series starts again from its first delay whenever the port is seen closed. The waits happen on
+        the event loop, so a reconnecting show stays responsive.
         """
-        for delay_ms in self.backoff.delays_ms():
-            delay = delay_ms / 1000
+        failed_after_reaching_obs = 0
+        while True:
             self.raise_if_kicked()
             try:
                 await self.arun(self._connect)
                 return
-            except ObsConnectionError:
-                log.info("OBS not reachable; retrying in %.2f s", delay)
-            if stop is None:
-                await asyncio.sleep(delay)
-            else:
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(stop.wait(), delay)
-                if stop.is_set():
-                    raise ObsConnectionError("stopped while reconnecting to OBS")
+            except ObsUnreachableError:
+                failed_after_reaching_obs = 0
+                await self._wait_until_port_accepts(stop)
+            except ObsConnectionError as error:
+                delay = self.backoff.delay_ms(failed_after_reaching_obs) / 1000
+                failed_after_reaching_obs += 1
+                log.info("OBS answered but the connection failed (%s); retrying in %.2f s", error, delay)
+                await self._pause(delay, stop)
+
+    async def _wait_until_port_accepts(self, stop: asyncio.Event | None) -> None:
+        """Return as soon as OBS's port accepts a TCP connection (closed again at once)."""
+        while True:
+            try:
+                _, writer = await asyncio.wait_for(asyncio.open_connection(self.host, self.port),
+                                                   max(self.timeout, PORT_PROBE_INTERVAL))
+            except (OSError, TimeoutError):
+                await self._pause(PORT_PROBE_INTERVAL, stop)
+                continue
+            writer.close()
+            with contextlib.suppress(OSError):
+                await writer.wait_closed()
+            return
+
+    async def _pause(self, seconds: float, stop: asyncio.Event | None) -> None:
+        if stop is None:
+            await asyncio.sleep(seconds)
+            return
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), seconds)
+        if stop.is_set():
+            raise ObsConnectionError("stopped while reconnecting to OBS")
 
     def raise_if_kicked(self) -> None:
         if self.last_close_code == CLOSE_KICKED:
