@@ -1,7 +1,12 @@
 """Hand-written files used as attacks: YAML alias bombs, huge files, spreadsheet formulas, terminal escapes."""
 
+import contextlib
 import csv
 import io
+import os
+import pty
+import subprocess
+import sys
 
 import pytest
 
@@ -136,3 +141,30 @@ def test_a_rundown_file_with_problems_still_yields_its_scenes_for_the_scene_chec
     ]
     with pytest.raises(RundownError):
         load_rundown(rundown)
+
+
+@pytest.mark.subprocess
+def test_rundown_export_to_a_terminal_shows_escape_sequences_harmlessly(tmp_path):
+    rundown = tmp_path / "escapes.yaml"
+    rundown.write_text(f'title: T\nsegments:\n  - title: "{ESCAPE.encode("unicode_escape").decode()}Intro"\n'
+                       "    duration: 1m\n")
+    controller, terminal = pty.openpty()
+    with subprocess.Popen([sys.executable, "-m", "livekit.cli", "--workspace", str(tmp_path / "ws"), "rundown",
+                           "export", str(rundown), "--csv", "-"], stdout=terminal, stderr=subprocess.DEVNULL) as run:
+        os.close(terminal)
+        shown = b""
+        with contextlib.suppress(OSError):  # the terminal reports EIO once the command has exited
+            while chunk := os.read(controller, 4096):
+                shown += chunk
+        assert run.wait(timeout=30) == 0
+    os.close(controller)
+    assert b"\x1b" not in shown and b"\\x1b]0;pwned\\x07\\x1b[2JIntro" in shown
+
+
+def test_rundown_export_into_a_pipe_or_file_keeps_the_text_exactly(tmp_path, livekit_cli):
+    rundown = tmp_path / "escapes.yaml"
+    rundown.write_text(f'title: T\nsegments:\n  - title: "{ESCAPE.encode("unicode_escape").decode()}Intro"\n'
+                       "    duration: 1m\n")
+    outcome = livekit_cli("rundown", "export", rundown, "--csv", "-")
+    assert outcome.exit_code == 0
+    assert f"{ESCAPE}Intro,1m" in outcome.stdout
