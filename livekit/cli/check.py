@@ -83,14 +83,16 @@ def rundown() -> None:
     CSV layout: '# title: Show title' (and optional '# warning: 30s', '# stream: true', '# record: true')
     lines first, then a header row title,duration,scene,guest,notes,talking_points,prompts and one row per
     segment. List cells are joined by ' | '; a timed prompt is written OFFSET=text, e.g. '1m30s=Plug'.
+    A cell a spreadsheet would run as a formula (starting with = + - @) is exported with a leading ' and
+    imported without it, so what was typed round-trips.
     """
 
 
 def _write(output: str, text: str, force: bool) -> None:
     if output == "-":
         # On a terminal the text is for reading: escape sequences in titles are shown, not run. Into a
-        # pipe or file it is data and stays exactly as written.
-        click.echo(terminal_safe(text) if sys.stdout.isatty() else text, nl=False)
+        # pipe or file it is data and stays exactly as written (color=True: click must not strip it).
+        click.echo(terminal_safe(text) if sys.stdout.isatty() else text, nl=False, color=True)
         return
     path = Path(output)
     if path.exists() and not force:
