@@ -13,6 +13,7 @@ from typing import Any
 import click
 
 from greenroom.errors import GreenroomError
+from greenroom.text import terminal_safe
 from greenroom.workspace import WORKSPACE_ENV, Workspace
 
 DEBUG_ENV = "GREENROOM_DEBUG"
@@ -25,7 +26,7 @@ class GreenroomGroup(click.Group):
         try:
             return super().invoke(ctx)
         except GreenroomError as error:
-            click.secho(f"Error: {error}", fg="red", err=True)
+            click.secho(terminal_safe(f"Error: {error}"), fg="red", err=True)  # messages quote user data
             sys.exit(error.exit_code)
         except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException, SystemExit):
             raise

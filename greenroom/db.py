@@ -10,7 +10,9 @@ they must run. greenroom's own set (the shared quota table) runs first, then the
 
 from __future__ import annotations
 
+import os
 import sqlite3
+import stat
 from collections.abc import Callable
 from functools import cache
 from pathlib import Path
@@ -20,6 +22,7 @@ from sqlite_utils import Migrations
 
 from greenroom import quota
 from greenroom.errors import GreenroomError
+from greenroom.files import PRIVATE_MODE
 
 #: Entry-point group of the tools' migration sets: ``tool = "package.module:function"``, the function
 #: returning that tool's :class:`~sqlite_utils.Migrations` in order.
@@ -44,8 +47,40 @@ def migration_sets() -> tuple[Migrations, ...]:
     return tuple(sets)
 
 
+#: Files SQLite keeps next to the database; they hold the same data (recent writes, shared memory index).
+SIDE_FILE_SUFFIXES = ("-wal", "-shm", "-journal")
+
+
+def make_database_private(path: Path) -> None:
+    """Create ``path`` 0600 if it does not exist yet, and take group/other access away from it and from its
+    ``-wal``/``-shm``/``-journal`` files if they have any.
+
+    The database holds contacts, guest notes and show logs: nobody but its owner should read it. SQLite
+    creates the WAL and SHM files later with the database file's own permissions, so a private database
+    file keeps them private too; files left by an older version are tightened here. No umask change: the
+    umask is process-wide and other threads may be creating files at the same moment. A file owned by
+    someone else (a shared workspace) is left as it is.
+    """
+    try:
+        os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, PRIVATE_MODE))
+    except FileExistsError:
+        pass
+    except OSError:
+        return  # connect reports an unusable path in its own words
+    for candidate in (path, *(path.with_name(path.name + suffix) for suffix in SIDE_FILE_SUFFIXES)):
+        try:
+            mode = stat.S_IMODE(candidate.stat().st_mode)
+            if mode & 0o077:
+                candidate.chmod(mode & ~0o077)
+        except (FileNotFoundError, PermissionError):
+            continue
+
+
 def open_database(path: Path | str, *, migrate: bool = True) -> sqlite_utils.Database:
-    """Open (creating if needed) the workspace DB for this thread; sqlite3 connections are per-thread."""
+    """Open (creating if needed, private to its owner) the workspace DB for this thread; sqlite3
+    connections are per-thread."""
+    if str(path) != ":memory:":
+        make_database_private(Path(path))
     try:
         connection = sqlite3.connect(str(path), timeout=30, isolation_level=None)
     except sqlite3.OperationalError as error:

@@ -5,6 +5,11 @@ from the prompter scene."""
 
 from __future__ import annotations
 
+import asyncio
+import socket
+import threading
+import time
+
 import pytest
 
 from greenroom.backoff import Backoff
@@ -155,6 +160,55 @@ async def test_after_obs_crashes_and_restarts_scene_texts_and_layout_are_resynce
         transform = fresh.call("GetSceneItemTransform", sceneName="Questions",
                                sceneItemId=lower_third["sceneItemId"])["sceneItemTransform"]
         assert transform["boundsType"] != "OBS_BOUNDS_NONE"
+
+
+class PortWatcher:
+    """Notes the moment a port starts accepting TCP connections again (checked every 10 ms)."""
+
+    def __init__(self, host: str, port: int) -> None:
+        self.accepting_at: float | None = None
+        self._address = (host, port)
+        self._thread = threading.Thread(target=self._watch, daemon=True)
+        self._thread.start()
+
+    def _watch(self) -> None:
+        while self.accepting_at is None:
+            try:
+                socket.create_connection(self._address, timeout=0.05).close()
+            except OSError:
+                time.sleep(0.01)
+                continue
+            self.accepting_at = time.monotonic()
+
+
+async def test_a_restarted_obs_gets_scene_texts_and_outputs_back_within_a_second_of_accepting(obs_factory, sources):
+    server = obs_factory()
+    # The backoff `livekit run` uses (250 ms doubling to 5 s): after a long outage the old reconnect loop
+    # slept up to 5 s more after OBS was back.
+    adapter = ObsAdapter(server.host, server.port, server.password, timeout=2)
+    resynced_at: list[float] = []
+    async with ObsShowSync(adapter, health_interval=0.5, lower_third="text", **sources) as sync:
+        sync.add_health_listener(lambda health: resynced_at.append(time.monotonic()) if health.resyncs == 2 else None)
+        await eventually(lambda: sync.health.connected, CONNECT_TIMEOUT)
+        await sync.apply(program_scene="Questions", prompt_text="Q1: pricing?", lower_third_text="Grace Hopper",
+                         recording=True)
+
+        server.kill_obs()
+        await eventually(lambda: not sync.health.connected, 5, describe="the sync did not notice OBS died")
+        await sync.apply(prompt_text="Q2: roadmap?")
+        await asyncio.sleep(8)  # a long outage: the old backoff had grown to its 5 s cap by now
+        watcher = PortWatcher(server.host, server.port)
+        await asyncio.to_thread(server.restart_obs)
+        await eventually(lambda: sync.health.resyncs >= 2, 15, describe=lambda: sync.health)
+
+        assert watcher.accepting_at is not None
+        assert resynced_at[0] - watcher.accepting_at <= 1.0, sync.health
+        with ObsAdapter(server.host, server.port, server.password) as fresh:
+            assert fresh.current_program_scene() == "Questions"
+            assert fresh.get_text(sources["prompt_source"]) == "Q2: roadmap?"
+            assert fresh.get_text(sources["lower_third_source"]) == "Grace Hopper"
+            assert fresh.record_status().active
+        await sync.apply(recording=False)
 
 
 async def test_a_show_can_start_before_obs_is_up(obs_factory, sources):

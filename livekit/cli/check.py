@@ -10,6 +10,7 @@ import click
 from greenroom.cli import get_workspace
 from greenroom.errors import GreenroomError
 from greenroom.files import write_atomically
+from greenroom.text import terminal_safe
 from livekit.cli.obs import obs_connection_options
 from livekit.core.durations import format_clock
 
@@ -53,24 +54,26 @@ def check(ctx: click.Context, rundown_file: Path, use_obs: bool, obs_timeout: fl
 
     Exit status: 0 when the rundown is usable, 1 when it has problems (all listed, nothing changed).
     """
-    from livekit.rundown import scene_problems, validate_rundown  # YAML parsing loads only when used
+    from livekit.rundown import check_rundown_file, scene_problems  # YAML parsing loads only when used
 
-    rundown, problems = validate_rundown(rundown_file)
-    if rundown is not None and use_obs:
+    checked = check_rundown_file(rundown_file)
+    rundown, problems = checked.rundown, list(checked.problems)
+    if checked.scene_uses and use_obs:
         scenes, reason = obs_scene_names(ctx, obs_host, obs_port, obs_password, obs_timeout)
         if scenes is None:
-            click.echo(f"OBS not reachable: scenes not checked ({reason})", err=True)
+            click.echo(terminal_safe(f"OBS not reachable: scenes not checked ({reason})"), err=True)
         else:
-            problems = scene_problems(rundown, scenes, prompter_scene=prompter_scene_name(ctx))
+            found = scene_problems(checked.scene_uses, scenes, prompter_scene=prompter_scene_name(ctx))
+            problems = sorted([*problems, *found], key=lambda problem: problem.line or 0)
     for problem in problems:
-        click.echo(str(problem))
+        click.echo(terminal_safe(str(problem)))  # titles and scene names are user data
     if problems:
-        click.secho(f"{len(problems)} problem{'s' if len(problems) != 1 else ''} in {rundown_file}", fg="red",
-                    err=True)
+        click.secho(terminal_safe(f"{len(problems)} problem{'s' if len(problems) != 1 else ''} in {rundown_file}"),
+                    fg="red", err=True)
         sys.exit(1)
     assert rundown is not None
-    click.echo(f"{rundown_file}: OK: {rundown.title!r}, {len(rundown.segments)} segments, "
-               f"{format_clock(rundown.planned_total_ms)} planned")
+    click.echo(terminal_safe(f"{rundown_file}: OK: {rundown.title!r}, {len(rundown.segments)} segments, "
+                             f"{format_clock(rundown.planned_total_ms)} planned"))
 
 
 @click.group("rundown")
@@ -80,12 +83,16 @@ def rundown() -> None:
     CSV layout: '# title: Show title' (and optional '# warning: 30s', '# stream: true', '# record: true')
     lines first, then a header row title,duration,scene,guest,notes,talking_points,prompts and one row per
     segment. List cells are joined by ' | '; a timed prompt is written OFFSET=text, e.g. '1m30s=Plug'.
+    A cell a spreadsheet would run as a formula (starting with = + - @) is exported with a leading ' and
+    imported without it, so what was typed round-trips.
     """
 
 
 def _write(output: str, text: str, force: bool) -> None:
     if output == "-":
-        click.echo(text, nl=False)
+        # On a terminal the text is for reading: escape sequences in titles are shown, not run. Into a
+        # pipe or file it is data and stays exactly as written (color=True: click must not strip it).
+        click.echo(terminal_safe(text) if sys.stdout.isatty() else text, nl=False, color=True)
         return
     path = Path(output)
     if path.exists() and not force:

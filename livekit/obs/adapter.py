@@ -7,10 +7,17 @@ protocol pieces (authentication, request and event classes, event dispatch) and 
 - every request runs on the adapter's single worker thread, so calls are serialised and never made
   from the receive thread; asyncio code awaits them with :meth:`ObsAdapter.acall` / :meth:`ObsAdapter.arun`;
 - a failed request raises :class:`ObsRequestError` with the request name, status code and comment;
-- connecting gives up after ``timeout`` seconds; a wrong password raises :class:`ObsAuthError`;
-- a request that gets no answer marks the connection dead (OBS sends no keepalive);
-- :meth:`ObsAdapter.areconnect` retries with backoff, except after close code 4011 (another client
-  kicked us: retrying would fight it) or a rejected password; status 207 (not ready) is retried briefly.
+- connecting gives up after ``timeout`` seconds in all (TCP connect, HTTP upgrade and Hello/Identify
+  together: a server that trickles one byte at a time cannot hold it longer); a wrong password raises
+  :class:`ObsAuthError`;
+- a request that gets no answer within ``timeout`` seconds in all marks the connection dead (OBS sends no
+  keepalive);
+- a malformed message (not JSON, nested too deeply, wrong types, missing fields) raises one
+  :class:`ObsProtocolError` line naming what was wrong, never an AttributeError/TypeError/RecursionError;
+- :meth:`ObsAdapter.areconnect` notices a restarted OBS within a tenth of a second (it probes the closed
+  port cheaply) and backs off only when OBS answers and still fails; it gives up after close code 4011
+  (another client kicked us: retrying would fight it) or a rejected password; status 207 (not ready) is
+  retried briefly.
 """
 
 from __future__ import annotations
@@ -85,6 +92,10 @@ STATUS_NAMES = {
 #: How long a request answered with 207 (OBS not ready yet) is retried.
 NOT_READY_RETRY_SECONDS = 3.0
 
+#: While OBS's port refuses connections it is probed this often: a refused TCP connect costs next to
+#: nothing, and a restarted OBS is then noticed within this time of accepting connections.
+PORT_PROBE_INTERVAL = 0.1
+
 
 class ObsError(GreenroomError):
     """Anything that went wrong talking to OBS."""
@@ -94,12 +105,20 @@ class ObsConnectionError(ObsError):
     """OBS cannot be reached, or the connection was lost; retrying later may help."""
 
 
+class ObsUnreachableError(ObsConnectionError):
+    """Nothing accepts connections on OBS's port (OBS not running, still starting, or the host is down)."""
+
+
 class ObsAuthError(ObsError):
     """OBS refused our password; retrying with the same password cannot help."""
 
 
 class ObsKickedError(ObsError):
     """OBS closed our session with code 4011 (kicked by the user or another client): do not reconnect."""
+
+
+class ObsProtocolError(ObsError):
+    """OBS (or whatever listens on its port) sent a message that is not what obs-websocket v5 sends."""
 
 
 class ObsRequestError(ObsError):
@@ -162,19 +181,38 @@ class _Client(obsws):
         self.alive = False
 
     def connect(self) -> None:
+        """Connect and identify within ``timeout`` seconds overall, whatever the server does."""
         url = f"ws://{self.host}:{self.port}"
         try:
-            ws = websocket.create_connection(url, timeout=self.timeout, enable_multithread=True)
-        except (OSError, websocket.WebSocketException) as error:
-            raise ObsConnectionError(
+            sock = socket.create_connection((self.host, self.port), timeout=self.timeout)
+        except OSError as error:
+            raise ObsUnreachableError(
                 f"cannot connect to OBS at {self.host}:{self.port}: {_reason(error)} "
                 "(is OBS running with its WebSocket server enabled?)"
             ) from None
+        # The socket timeout bounds each read; the deadline bounds them all: when it passes, the socket
+        # is shut down, which ends whichever read is waiting.
+        deadline = _Deadline(sock, self.timeout)
+        ws: websocket.WebSocket | None = None
         try:
+            ws = websocket.create_connection(url, timeout=self.timeout, socket=sock, enable_multithread=True)
             self._identify(ws)
-        except BaseException:
+            if not deadline.disarm():
+                raise ObsConnectionError("deadline passed")
+        except BaseException as error:
+            deadline.disarm()
             with contextlib.suppress(Exception):
-                ws.close(timeout=0.2)
+                (ws.close(timeout=0.2) if ws is not None else sock.close())
+            if deadline.expired:
+                raise ObsConnectionError(
+                    f"cannot connect to OBS at {self.host}:{self.port}: timed out "
+                    f"(no complete handshake within {self.timeout:g} s)"
+                ) from None
+            if isinstance(error, OSError | websocket.WebSocketException):
+                raise ObsConnectionError(
+                    f"cannot connect to OBS at {self.host}:{self.port}: {_reason(error)} "
+                    "(is OBS running with its WebSocket server enabled?)"
+                ) from None
             raise
         ws.settimeout(None)
         self.ws = ws
@@ -190,11 +228,16 @@ class _Client(obsws):
             hello = _json_message(ws)
             if hello.get("op") != 0:
                 raise ObsConnectionError(f"OBS at {self.host}:{self.port} did not say Hello: is it obs-websocket v5?")
-            self.server_version = hello["d"].get("obsWebSocketVersion")
-            challenge = hello["d"].get("authentication")
+            hello_data = _mapping(hello.get("d"), "Hello")
+            self.server_version = hello_data.get("obsWebSocketVersion")
+            challenge = hello_data.get("authentication")
             identify: dict[str, Any] = {"rpcVersion": 1, "eventSubscriptions": 1023}
             if challenge:
-                identify["authentication"] = self._build_auth_string(challenge["salt"], challenge["challenge"])
+                challenge = _mapping(challenge, "Hello authentication")
+                identify["authentication"] = self._build_auth_string(
+                    _text(challenge, "salt", "Hello authentication"),
+                    _text(challenge, "challenge", "Hello authentication"),
+                )
             ws.send(json.dumps({"op": 1, "d": identify}))
             identified = _json_message(ws)
         except _Closed as closed:
@@ -205,10 +248,8 @@ class _Client(obsws):
                 f"OBS at {self.host}:{self.port} closed the connection during the handshake "
                 f"(code {closed.code}: {closed.reason or 'no reason given'})"
             ) from None
-        except (OSError, websocket.WebSocketException, ValueError, KeyError) as error:
-            raise ObsConnectionError(
-                f"handshake with OBS at {self.host}:{self.port} failed: {_reason(error)}"
-            ) from None
+        except ObsProtocolError as error:
+            raise ObsConnectionError(f"handshake with OBS at {self.host}:{self.port} failed: {error}") from None
         if identified.get("op") != 2:
             raise ObsConnectionError(f"OBS at {self.host}:{self.port} did not confirm the handshake")
 
@@ -225,13 +266,16 @@ class _Client(obsws):
             except (OSError, websocket.WebSocketException) as error:
                 reason = _reason(error)
                 break
-            except ValueError:
-                log.warning("ignored a malformed message from OBS")
+            except ObsProtocolError as error:
+                log.warning("ignored a malformed message from OBS: %s", error)
                 continue
-            op, payload = message.get("op"), message.get("d") or {}
+            op, payload = message.get("op"), message.get("d")
+            if not isinstance(payload, dict):
+                log.warning("ignored a message from OBS whose d is not an object")
+                continue
             if op == 7:
                 request_id = payload.get("requestId")
-                waiter = self.events.get(request_id)
+                waiter = self.events.get(request_id) if isinstance(request_id, str) else None
                 if waiter is not None:
                     self.answers[request_id] = payload
                     waiter.set()
@@ -309,18 +353,72 @@ class _Closed(Exception):
         self.reason = reason
 
 
+class _Deadline:
+    """Shuts ``sock`` down after ``seconds`` unless disarmed first (the lock settles a tie)."""
+
+    def __init__(self, sock: socket.socket, seconds: float) -> None:
+        self._sock = sock
+        self._lock = threading.Lock()
+        self._settled = False
+        self.expired = False
+        self._timer = threading.Timer(seconds, self._expire)
+        self._timer.daemon = True
+        self._timer.start()
+
+    def _expire(self) -> None:
+        with self._lock:
+            if self._settled:
+                return
+            self._settled = self.expired = True
+        with contextlib.suppress(OSError):
+            self._sock.shutdown(socket.SHUT_RDWR)
+
+    def disarm(self) -> bool:
+        """Stop the timer; False when it had already expired."""
+        self._timer.cancel()
+        with self._lock:
+            self._settled = True
+            return not self.expired
+
+
 def _json_message(ws: websocket.WebSocket) -> dict[str, Any]:
-    """The next text message as JSON; raises :class:`_Closed` on a close frame."""
+    """The next text message as a JSON object; raises :class:`_Closed` on a close frame and
+    :class:`ObsProtocolError` when the message is not JSON, nested too deeply or not an object."""
     while True:
         opcode, data = ws.recv_data()
         if opcode == websocket.ABNF.OPCODE_CLOSE:
             code = struct.unpack("!H", data[:2])[0] if len(data) >= 2 else None
             raise _Closed(code, data[2:].decode("utf-8", "replace"))
         if opcode in (websocket.ABNF.OPCODE_TEXT, websocket.ABNF.OPCODE_BINARY):
-            message = json.loads(data)
+            try:
+                message = json.loads(data)
+            except RecursionError:  # json's C decoder stops cleanly at the interpreter's recursion limit
+                raise ObsProtocolError("message is nested too deeply") from None
+            except ValueError:
+                raise ObsProtocolError("message is not JSON") from None
             if not isinstance(message, dict):
-                raise ValueError("message is not a JSON object")
+                raise ObsProtocolError("message is not a JSON object")
             return message
+
+
+def _mapping(value: Any, what: str) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise ObsProtocolError(f"{what} is not a JSON object")
+    return value
+
+
+def _text(data: dict[str, Any], key: str, what: str) -> str:
+    value = data.get(key)
+    if not isinstance(value, str):
+        raise ObsProtocolError(f"{what}: {key} is {'missing' if value is None else 'not text'}")
+    return value
+
+
+def _number(data: dict[str, Any], key: str, what: str, default: int = 0) -> int:
+    value = data.get(key, default)
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ObsProtocolError(f"{what}: {key} is not a number")
+    return int(value)
 
 
 def _reason(error: BaseException) -> str:
@@ -396,25 +494,54 @@ class ObsAdapter:
         log.info("connected to OBS at %s:%s", self.host, self.port)
 
     async def areconnect(self, stop: asyncio.Event | None = None) -> None:
-        """Connect, retrying with backoff; raises once ``stop`` is set or when OBS kicked us (close code 4011).
+        """Connect, retrying until it works; raises once ``stop`` is set, when OBS kicked us (close code
+        4011) or rejected the password.
 
-        The waits between attempts happen on the event loop, so a reconnecting show stays responsive.
+        When to retry, the one rule: while nothing accepts connections on OBS's port, the port is probed
+        every :data:`PORT_PROBE_INTERVAL` seconds (a refused TCP connect costs next to nothing) and a full
+        connect follows as soon as it accepts, so a restarted OBS is back in well under a second. Once an
+        attempt has reached OBS and still failed (handshake refused or too slow), the next one waits
+        :attr:`backoff` (250 ms doubling to 5 s by default) so a struggling OBS is not hammered; that
+        series starts again from its first delay whenever the port is seen closed. The waits happen on
+        the event loop, so a reconnecting show stays responsive.
         """
-        for delay_ms in self.backoff.delays_ms():
-            delay = delay_ms / 1000
+        failed_after_reaching_obs = 0
+        while True:
             self.raise_if_kicked()
             try:
                 await self.arun(self._connect)
                 return
-            except ObsConnectionError:
-                log.info("OBS not reachable; retrying in %.2f s", delay)
-            if stop is None:
-                await asyncio.sleep(delay)
-            else:
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(stop.wait(), delay)
-                if stop.is_set():
-                    raise ObsConnectionError("stopped while reconnecting to OBS")
+            except ObsUnreachableError:
+                failed_after_reaching_obs = 0
+                await self._wait_until_port_accepts(stop)
+            except ObsConnectionError as error:
+                delay = self.backoff.delay_ms(failed_after_reaching_obs) / 1000
+                failed_after_reaching_obs += 1
+                log.info("OBS answered but the connection failed (%s); retrying in %.2f s", error, delay)
+                await self._pause(delay, stop)
+
+    async def _wait_until_port_accepts(self, stop: asyncio.Event | None) -> None:
+        """Return as soon as OBS's port accepts a TCP connection (closed again at once)."""
+        while True:
+            try:
+                _, writer = await asyncio.wait_for(asyncio.open_connection(self.host, self.port),
+                                                   max(self.timeout, PORT_PROBE_INTERVAL))
+            except (OSError, TimeoutError):
+                await self._pause(PORT_PROBE_INTERVAL, stop)
+                continue
+            writer.close()
+            with contextlib.suppress(OSError):
+                await writer.wait_closed()
+            return
+
+    async def _pause(self, seconds: float, stop: asyncio.Event | None) -> None:
+        if stop is None:
+            await asyncio.sleep(seconds)
+            return
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), seconds)
+        if stop.is_set():
+            raise ObsConnectionError("stopped while reconnecting to OBS")
 
     def raise_if_kicked(self) -> None:
         if self.last_close_code == CLOSE_KICKED:
@@ -503,56 +630,66 @@ class ObsAdapter:
         give_up = time.monotonic() + NOT_READY_RETRY_SECONDS
         while True:
             answer = self._client.request(name, payload, self.timeout)
-            status = answer.get("requestStatus") or {}
-            code = int(status.get("code", 0))
-            result = answer.get("responseData") or {}
+            what = f"OBS's answer to {name}"
+            status = _mapping(answer.get("requestStatus"), f"{what}: requestStatus")
+            code = _number(status, "code", what)
+            succeeded = status.get("result")
+            if not isinstance(succeeded, bool):
+                raise ObsProtocolError(f"{what}: requestStatus.result is not true or false")
+            result = _mapping(answer.get("responseData") or {}, f"{what}: responseData")
             if isinstance(request, Baserequests):
-                request.input(result, bool(status.get("result")))
-            if status.get("result"):
+                request.input(result, succeeded)
+            if succeeded:
                 return result
             if code == STATUS_NOT_READY and time.monotonic() < give_up:
                 time.sleep(0.1)
                 continue
-            raise ObsRequestError(name, code, status.get("comment"))
+            comment = status.get("comment")
+            raise ObsRequestError(name, code, comment if isinstance(comment, str) else None)
 
     # -- what Greenroom needs --------------------------------------------------------------------
 
     def version(self) -> ObsVersion:
         data = self.call("GetVersion")
-        return ObsVersion(data.get("obsVersion", "?"), data.get("obsWebSocketVersion", "?"),
-                          data.get("platformDescription") or data.get("platform", "?"))
+        return ObsVersion(str(data.get("obsVersion", "?")), str(data.get("obsWebSocketVersion", "?")),
+                          str(data.get("platformDescription") or data.get("platform", "?")))
 
     def current_program_scene(self) -> str:
-        return self.call("GetCurrentProgramScene")["currentProgramSceneName"]
+        return _text(self.call("GetCurrentProgramScene"), "currentProgramSceneName", "GetCurrentProgramScene")
 
     def set_program_scene(self, name: str) -> None:
         self.call("SetCurrentProgramScene", sceneName=name)
 
     def scene_names(self) -> list[str]:
         """Scene names in the order OBS shows them (top first)."""
+        what = "OBS's answer to GetSceneList"
         scenes = self.call("GetSceneList").get("scenes", [])
-        return [scene["sceneName"] for scene in sorted(scenes, key=lambda s: -s.get("sceneIndex", 0))]
+        if not isinstance(scenes, list):
+            raise ObsProtocolError(f"{what}: scenes is not a list")
+        listed = [(_number(_mapping(scene, f"{what}: a scene"), "sceneIndex", what),
+                   _text(scene, "sceneName", what)) for scene in scenes]
+        return [name for _, name in sorted(listed, key=lambda pair: -pair[0])]
 
     def stream_status(self) -> OutputStatus:
-        data = self.call("GetStreamStatus")
+        data, what = self.call("GetStreamStatus"), "OBS's answer to GetStreamStatus"
         return OutputStatus(
             active=bool(data.get("outputActive")),
             reconnecting=bool(data.get("outputReconnecting")),
-            timecode=data.get("outputTimecode", "00:00:00.000"),
-            duration_ms=int(data.get("outputDuration", 0)),
-            bytes=int(data.get("outputBytes", 0)),
-            skipped_frames=int(data.get("outputSkippedFrames", 0)),
-            total_frames=int(data.get("outputTotalFrames", 0)),
+            timecode=str(data.get("outputTimecode", "00:00:00.000")),
+            duration_ms=_number(data, "outputDuration", what),
+            bytes=_number(data, "outputBytes", what),
+            skipped_frames=_number(data, "outputSkippedFrames", what),
+            total_frames=_number(data, "outputTotalFrames", what),
         )
 
     def record_status(self) -> OutputStatus:
-        data = self.call("GetRecordStatus")
+        data, what = self.call("GetRecordStatus"), "OBS's answer to GetRecordStatus"
         return OutputStatus(
             active=bool(data.get("outputActive")),
             paused=bool(data.get("outputPaused")),
-            timecode=data.get("outputTimecode", "00:00:00.000"),
-            duration_ms=int(data.get("outputDuration", 0)),
-            bytes=int(data.get("outputBytes", 0)),
+            timecode=str(data.get("outputTimecode", "00:00:00.000")),
+            duration_ms=_number(data, "outputDuration", what),
+            bytes=_number(data, "outputBytes", what),
         )
 
     def start_stream(self) -> None:
@@ -569,7 +706,7 @@ class ObsAdapter:
         return self._on_worker(self._stop_record)
 
     def _stop_record(self) -> str:
-        path = self._call("StopRecord", {}).get("outputPath", "")
+        path = str(self._call("StopRecord", {}).get("outputPath", ""))
         deadline = time.monotonic() + self.timeout
         while self._call("GetRecordStatus", {}).get("outputActive") and time.monotonic() < deadline:
             time.sleep(0.05)
@@ -582,11 +719,12 @@ class ObsAdapter:
 
     def stream_destination(self) -> tuple[str, str]:
         """(server, key) OBS streams to; the key is a secret: never log it."""
-        settings = self.call("GetStreamServiceSettings").get("streamServiceSettings", {})
-        return settings.get("server", ""), settings.get("key", "")
+        what = "OBS's answer to GetStreamServiceSettings"
+        settings = _mapping(self.call("GetStreamServiceSettings").get("streamServiceSettings", {}), what)
+        return str(settings.get("server", "")), str(settings.get("key", ""))
 
     def record_directory(self) -> str:
-        return self.call("GetRecordDirectory")["recordDirectory"]
+        return _text(self.call("GetRecordDirectory"), "recordDirectory", "OBS's answer to GetRecordDirectory")
 
     def get_stats(self) -> dict[str, Any]:
         """OBS performance figures (fps, CPU, render/output skipped frames, memory)."""
@@ -622,4 +760,9 @@ class ObsAdapter:
         self.call("SetInputSettings", inputName=source_name, inputSettings={"text": text}, overlay=True)
 
     def get_text(self, source_name: str) -> str:
-        return self.call("GetInputSettings", inputName=source_name).get("inputSettings", {}).get("text", "")
+        what = "OBS's answer to GetInputSettings"
+        settings = _mapping(self.call("GetInputSettings", inputName=source_name).get("inputSettings", {}), what)
+        text = settings.get("text", "")
+        if not isinstance(text, str):
+            raise ObsProtocolError(f"{what}: text is not text")
+        return text

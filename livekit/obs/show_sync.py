@@ -3,9 +3,11 @@
 The show runner (asyncio) calls :meth:`ObsShowSync.apply` with the state it wants: program scene,
 prompt text, lower-third text, streaming/recording. Only what differs from what OBS last acknowledged
 is sent. The wanted state is remembered, so when OBS disappears (crash, restart, network) nothing is
-lost: a background task reconnects with backoff and, once OBS is back, pushes the whole state again
-(scene, texts, the layout below, outputs). The same task polls stream health every few seconds into
-:attr:`ObsShowSync.health`.
+lost: a background task reconnects and, as soon as OBS is back, pushes the whole state again (scene,
+texts, the layout below, outputs; counted in ``health.resyncs``). "As soon as" is the rule of
+:meth:`livekit.obs.adapter.ObsAdapter.areconnect`: a closed port is probed every 0.1 s and connected to the
+moment it accepts (a restarted OBS is resynced within a second), while an OBS that answers and still fails
+is retried with backoff. The same task polls stream health every few seconds into :attr:`ObsShowSync.health`.
 
 Nothing private reaches program output, by construction:
 

@@ -14,6 +14,13 @@ or pads them with empty cells is fine). List cells are joined by `` | ``; a prom
 from the segment's start) or ``OFFSET=text`` such as ``1m30s=Plug the newsletter``. Because of that,
 exported text may not contain `` | ``, and a start-of-segment prompt that itself looks like
 ``OFFSET=...`` is written as ``0s=...``.
+
+Spreadsheet formulas: a cell that starts with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return is run as
+a formula when the CSV is opened in Excel, LibreOffice or Google Sheets, so export writes such a cell with a
+leading ``'`` (:func:`greenroom.text.spreadsheet_safe`), which spreadsheets show as text; so does a cell
+that is such text behind ``'`` already. Import removes that one ``'`` again, so what the user typed round-trips: ``=SUM(A1)`` is exported as ``'=SUM(A1)`` and imported
+as ``=SUM(A1)``; a cell the user typed as ``'=x`` is exported as ``''=x`` and imported as ``'=x``. A ``'``
+before anything else (``'Tis the season``) is kept as typed both ways.
 """
 
 from __future__ import annotations
@@ -21,15 +28,32 @@ from __future__ import annotations
 import csv
 import io
 
+from greenroom.text import spreadsheet_safe
 from livekit.core.durations import format_duration, parse_duration
 from livekit.core.rundown import Prompt, Rundown, Segment
-from livekit.rundown.problems import Problem, Problems, RundownError, did_you_mean
+from livekit.rundown.problems import Problem, Problems, RundownError, SceneUse, did_you_mean
 
 COLUMNS = ("title", "duration", "scene", "guest", "notes", "talking_points", "prompts")
 REQUIRED_COLUMNS = ("title", "duration")
 SETTINGS = ("title", "warning", "stream", "record")
 SEPARATOR = " | "
 _FLAGS = {"true": True, "yes": True, "on": True, "false": False, "no": False, "off": False}
+
+
+def _formula_after_quotes(text: str) -> bool:
+    """Whether ``text`` is, after any leading ``'``, something a spreadsheet would run as a formula."""
+    unquoted = text.lstrip("'")
+    return spreadsheet_safe(unquoted) != unquoted
+
+
+def _export_cell(text: str) -> str:
+    """``text`` as a cell no spreadsheet runs as a formula, and that :func:`_typed` reads back unchanged."""
+    return "'" + text if _formula_after_quotes(text) else text
+
+
+def _typed(cell: str) -> str:
+    """What the user typed, from a cell written by :func:`_export_cell` (the inverse of it)."""
+    return cell[1:] if cell.startswith("'") and _formula_after_quotes(cell) else cell
 
 
 def _split(cell: str) -> list[str]:
@@ -56,6 +80,7 @@ def parse_rundown_csv(text: str, source: str = "<rundown.csv>") -> Rundown:
     header: list[str] | None = None
     header_line = 0
     segments: list[Segment] = []
+    scene_uses: list[SceneUse] = []
     rows_read = 0
     previous_line = 0
     try:
@@ -73,7 +98,9 @@ def parse_rundown_csv(text: str, source: str = "<rundown.csv>") -> Rundown:
                     break
                 continue
             rows_read += 1
-            values = dict(zip(header, cells, strict=False))
+            values = {name: _typed(cell) for name, cell in zip(header, cells, strict=False)}
+            if values.get("scene"):
+                scene_uses.append(SceneUse(source, line, rows_read, values.get("title") or None, values["scene"]))
             segment = _read_segment(values, rows_read, line, cells, header, problem)
             if segment is not None:
                 segments.append(segment)
@@ -97,7 +124,8 @@ def parse_rundown_csv(text: str, source: str = "<rundown.csv>") -> Rundown:
         flags[key] = None if value is None else _FLAGS.get(value.lower())
         if value is not None and flags[key] is None:
             problem(None, f"{key} must be true or false, found {value!r}")
-    problems.raise_if_any(RundownError)
+    if problems:
+        raise RundownError(problems.in_line_order(), scene_uses)
     return Rundown(
         title=settings["title"],
         segments=tuple(segments),
@@ -212,13 +240,13 @@ def rundown_to_csv(rundown: Rundown) -> str:
                 prompts.append(prompt.text)
         writer.writerow(
             [
-                segment.title,
+                _export_cell(segment.title),
                 format_duration(segment.duration_ms),
-                segment.scene or "",
-                segment.guest or "",
-                segment.notes or "",
-                SEPARATOR.join(segment.talking_points),
-                SEPARATOR.join(prompts),
+                _export_cell(segment.scene or ""),
+                _export_cell(segment.guest or ""),
+                _export_cell(segment.notes or ""),
+                _export_cell(SEPARATOR.join(segment.talking_points)),
+                _export_cell(SEPARATOR.join(prompts)),
             ]
         )
     if problems:

@@ -25,14 +25,17 @@ from typing import Any
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
+from greenroom.yaml_guard import NoAliasSafeLoader, YamlAliasError, alias_problem, size_problem
 from livekit.core.durations import format_duration, parse_duration
 from livekit.core.rundown import Prompt, Rundown, Segment
-from livekit.rundown.problems import Problem, Problems, RundownError, did_you_mean
+from livekit.rundown.problems import Problem, Problems, RundownError, SceneUse, did_you_mean
 
 SHOW_KEYS = ("title", "warning", "stream", "record", "segments")
 SEGMENT_KEYS = ("title", "duration", "scene", "guest", "talking_points", "prompts", "notes")
 PROMPT_KEYS = ("at", "text")
 MAX_SEGMENTS = 10_000
+#: Rundowns are small; a longer text is a mistake (or an attack on the parser). Files are also capped in bytes.
+MAX_RUNDOWN_CHARS = 1_000_000
 
 _NULL = "tag:yaml.org,2002:null"
 _BOOL = "tag:yaml.org,2002:bool"
@@ -57,6 +60,7 @@ class _Reader:
     def __init__(self, source: str) -> None:
         self.source = source
         self.problems = Problems(source)
+        self.scene_uses: list[SceneUse] = []
 
     def problem(self, line: int | None, message: str) -> None:
         self.problems.add(line, message)
@@ -193,6 +197,8 @@ class _Reader:
                 self.problem(_line(keys["duration"][1]), f"{where}: duration must be more than zero")
                 duration = None
         scene = self.text(keys.get("scene"), where)
+        if scene is not None:
+            self.scene_uses.append(SceneUse(self.source, _line(keys["scene"][1]), number, title, scene))
         segment = Segment(
             title=title or "",
             duration_ms=duration or 0,
@@ -246,9 +252,18 @@ class _Reader:
 
 
 def parse_rundown_yaml(text: str, source: str = "<rundown>") -> Rundown:
-    """Parse and validate; raises :class:`RundownError` listing every problem with its line."""
+    """Parse and validate; raises :class:`RundownError` listing every problem with its line.
+
+    Anchors and aliases are refused (:mod:`greenroom.yaml_guard`): nested aliases expand a small file
+    into gigabytes when the rundown is walked.
+    """
+    too_long = size_problem(text, source, MAX_RUNDOWN_CHARS, "rundown")
+    if too_long is not None:
+        raise RundownError([too_long])
     try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
+        root = yaml.compose(text, Loader=NoAliasSafeLoader)
+    except YamlAliasError as error:
+        raise RundownError([alias_problem(error, source)]) from None
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         line = None if mark is None else mark.line + 1
@@ -259,7 +274,7 @@ def parse_rundown_yaml(text: str, source: str = "<rundown>") -> Rundown:
     reader = _Reader(source)
     rundown = reader.rundown(root)
     if reader.problems or rundown is None:
-        raise RundownError(reader.problems.in_line_order())
+        raise RundownError(reader.problems.in_line_order(), reader.scene_uses)
     return rundown
 
 

@@ -14,11 +14,14 @@ import yaml
 
 from greenroom.errors import GreenroomError
 from greenroom.problems import Problem, Problems, ProblemsError
+from greenroom.yaml_guard import NoAliasSafeLoader, YamlAliasError, alias_problem, size_problem
 from outreach.core.sendwindow import WEEKDAYS, SendWindow
 
 STOP_RULES = ("reply", "bounce", "opt_out", "stage_change")
 #: A follow-up further away than a year of working days is a typo (and the date arithmetic would overflow).
 MAX_BUSINESS_DAYS = 365
+#: A campaign is a page of settings; a longer text is a mistake (or an attack on the parser).
+MAX_CAMPAIGN_CHARS = 1_000_000
 _NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 _.-]{0,79}$")
 _AUDIENCE_KEYS = ("niche", "stage", "tags", "kind", "owner", "ids")
 _TOP_KEYS = {
@@ -145,8 +148,9 @@ class Campaign:
     goal_reply_rate: float | None = None
 
 
-class _LineLoader(yaml.SafeLoader):
-    """Keeps the line of every mapping key so validation can point at it."""
+class _LineLoader(NoAliasSafeLoader):
+    """Keeps the line of every mapping key so validation can point at it; refuses anchors and aliases
+    (:mod:`greenroom.yaml_guard`: nested aliases make a small file expand into gigabytes)."""
 
 
 class _Mapping(dict[str, Any]):
@@ -240,8 +244,13 @@ class _Checker:
 def parse_campaign(text: str, source: str) -> Campaign:
     """Parse and validate a campaign; raises :class:`CampaignError` listing every problem as ``source:line:``."""
     check = _Checker(source)
+    too_long = size_problem(text, source, MAX_CAMPAIGN_CHARS, "campaign file")
+    if too_long is not None:
+        raise CampaignError([too_long])
     try:
         data = yaml.load(text, Loader=_LineLoader)  # noqa: S506 - SafeLoader subclass
+    except YamlAliasError as error:
+        raise CampaignError([alias_problem(error, source)]) from None
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         line = mark.line + 1 if mark else 1
