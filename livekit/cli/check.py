@@ -13,6 +13,7 @@ from greenroom.files import write_atomically
 from greenroom.text import terminal_safe
 from livekit.cli.obs import obs_connection_options
 from livekit.core.durations import format_clock
+from livekit.core.wording import counted
 
 
 def obs_scene_names(ctx: click.Context, host: str | None, port: int | None, password: str | None,
@@ -68,11 +69,11 @@ def check(ctx: click.Context, rundown_file: Path, use_obs: bool, obs_timeout: fl
     for problem in problems:
         click.echo(terminal_safe(str(problem)))  # titles and scene names are user data
     if problems:
-        click.secho(terminal_safe(f"{len(problems)} problem{'s' if len(problems) != 1 else ''} in {rundown_file}"),
+        click.secho(terminal_safe(f"{counted(len(problems), 'problem')} in {rundown_file}"),
                     fg="red", err=True)
         sys.exit(1)
     assert rundown is not None
-    click.echo(terminal_safe(f"{rundown_file}: OK: {rundown.title!r}, {len(rundown.segments)} segments, "
+    click.echo(terminal_safe(f"{rundown_file}: OK: {rundown.title!r}, {counted(len(rundown.segments), 'segment')}, "
                              f"{format_clock(rundown.planned_total_ms)} planned"))
 
 
