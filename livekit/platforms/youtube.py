@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
+import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
@@ -23,14 +24,17 @@ import sqlite_utils
 from greenroom.backoff import Backoff
 from greenroom.db import open_database
 from greenroom.quota import QuotaLedger, QuotaStore, ms_until_quota_reset, quota_day
+from greenroom.workspace import Workspace
 from livekit.core.chapters import description_with_chapters, youtube_chapter_plan
 from livekit.core.clock import Clock, SystemClock
 from livekit.platforms.auth import (
     AuthError,
     load_youtube_credentials,
+    mark_youtube_token_refused,
     missing_scope_message,
     missing_youtube_scopes,
     save_youtube_credentials,
+    youtube_token_report,
 )
 from livekit.platforms.base import BackgroundTasks, SessionStatus, retrying
 from livekit.platforms.rules import chat_poll_interval_ms, quota_cost
@@ -180,11 +184,18 @@ class YouTubeSession:
         """Execute one API request on the worker thread, charging its estimated quota."""
 
         def work() -> Any:
+            from google.auth.exceptions import RefreshError
+
             service = self._ensure_service()
             token_before = self._credentials.token
             self._charge(name)
             try:
                 return make_request(service).execute(num_retries=0)
+            except RefreshError as error:
+                if not getattr(error, "retryable", False):
+                    reason = str(error.args[0]).split(":", 1)[0] if error.args else "refused"
+                    mark_youtube_token_refused(self.settings, reason, self.clock.now_ms())
+                raise
             finally:
                 if self._credentials.token != token_before:
                     save_youtube_credentials(self.settings, self._credentials)
@@ -714,6 +725,19 @@ class YouTubeSession:
         return status
 
 
+def token_problems(workspace: Workspace) -> list[str]:
+    """Why the stored YouTube token cannot work, each with its fix (empty: usable, or YouTube is off).
+
+    For `livekit run`, to refuse starting the YouTube session on a token known to be dead; see
+    :func:`livekit.platforms.auth.youtube_token_report` (which also gives the warnings `livekit auth status`
+    prints)."""
+    settings = YouTubeSettings.from_workspace(workspace)
+    if not settings.enabled:
+        return []
+    problems, _ = youtube_token_report(settings, int(time.time() * 1000))
+    return [f"youtube: {problem}" for problem in problems]
+
+
 def _iso(ms: int) -> str:
     return datetime.fromtimestamp(ms / 1000, UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z")
 
@@ -725,7 +749,7 @@ def _parse_time(text: str | None) -> int | None:
     return int(datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp() * 1000)
 
 
-__all__ = ["YouTubeSession", "describe_youtube_error", "quota_cost"]
+__all__ = ["YouTubeSession", "describe_youtube_error", "quota_cost", "token_problems"]
 
 
 def _chat_page(yt: Any, *, chat_id: str, page_token: str | None) -> Any:
