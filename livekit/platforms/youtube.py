@@ -552,8 +552,11 @@ class YouTubeSession:
         live = video.get("liveStreamingDetails", {})
         first_frame_ms = _parse_time(live.get("actualStartTime") or self.broadcast["snippet"].get("actualStartTime"))
         notes: list[str] = []
-        if first_frame_ms is None or show_started_ms is None:
+        if first_frame_ms is None:
             notes.append("YouTube reported no actualStartTime: chapters count from the show's start")
+            shift = 0
+        elif show_started_ms is None:
+            notes.append("the show's start is unknown: chapters count from YouTube's first frame")
             shift = 0
         else:
             shift = show_started_ms - first_frame_ms
