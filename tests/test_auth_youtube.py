@@ -10,13 +10,18 @@ import re
 import stat
 import subprocess
 import sys
+import time
 import urllib.request
 from pathlib import Path
 
 import pytest
 
+from greenroom.platform_tokens import read_private_json, write_private_json
+from livekit.platforms.youtube import token_problems
 from tests.fakes.youtube import CLIENT_ID, YOUTUBE_SCOPE
-from tests.fixtures.platforms import youtube_config
+from tests.fixtures.platforms import authorise_youtube, youtube_config
+
+DAY_MS = 24 * 3_600_000
 
 LIVEKIT = str(Path(sys.executable).with_name("livekit"))
 
@@ -62,6 +67,7 @@ def test_installed_app_login_stores_credentials_privately(workspace, fake_youtub
     stored = json.loads(path.read_text())
     assert stored["client_id"] == CLIENT_ID
     assert stored["refresh_token"] in fake_youtube.refresh_tokens
+    assert abs(stored["issued_ms"] - time.time() * 1000) < 60_000  # when the 7-day clock of a Testing app starts
     assert stored["token"] not in output
     assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
 
@@ -98,11 +104,85 @@ def test_a_missing_client_secrets_file_is_named(workspace, fake_youtube, livekit
 
 
 def test_auth_status_reports_youtube(workspace, fake_youtube, livekit_cli):
-    from tests.fixtures.platforms import authorise_youtube
-
     workspace.config_path.write_text(youtube_config(fake_youtube), encoding="utf-8")
     result = livekit_cli("auth", "status")
     assert "youtube: not authorised; run `livekit auth youtube`" in result.output
     assert result.exit_code == 1
     authorise_youtube(workspace, fake_youtube, scopes=[YOUTUBE_SCOPE])
     assert "youtube: authorised (ok)" in livekit_cli("auth", "status").output
+
+
+def issued_days_ago(workspace, days):
+    path = workspace.path("tokens/youtube.json")
+    record = read_private_json(path, "YouTube")
+    write_private_json(path, record | {"issued_ms": int(time.time() * 1000) - int(days * DAY_MS)})
+
+
+@pytest.mark.subprocess
+def test_an_abandoned_consent_screen_times_out_with_a_clear_message(workspace, fake_youtube):
+    configure(workspace, fake_youtube)
+    env = os.environ | {"OAUTHLIB_INSECURE_TRANSPORT": "1", "GREENROOM_WORKSPACE": str(workspace.root)}
+    result = subprocess.run([LIVEKIT, "auth", "youtube", "--no-browser", "--timeout", "1"], capture_output=True,
+                            text=True, env=env, timeout=30)
+    assert result.returncode == 2
+    assert ("no answer from the browser within 1 s: the Google consent was not completed; run `livekit auth "
+            "youtube` again (--timeout SECONDS to wait longer)") in result.stdout + result.stderr
+    assert not workspace.path("tokens/youtube.json").exists()
+
+
+def test_auth_status_warns_before_a_testing_apps_token_expires(workspace, fake_youtube, livekit_cli):
+    workspace.config_path.write_text(youtube_config(fake_youtube), encoding="utf-8")
+    authorise_youtube(workspace, fake_youtube)
+    issued_days_ago(workspace, 6)
+    result = livekit_cli("auth", "status")
+    assert result.exit_code == 0
+    assert "youtube: authorised (ok)" in result.output
+    assert "youtube: warning: the YouTube token expires on " in result.output
+    assert "the Google app is in Testing, its tokens last 7 days); run `livekit auth youtube` before the show" in (
+        result.output)
+    assert token_problems(workspace) == []
+
+
+def test_a_testing_apps_token_older_than_seven_days_is_dead(workspace, fake_youtube, livekit_cli):
+    workspace.config_path.write_text(youtube_config(fake_youtube), encoding="utf-8")
+    authorise_youtube(workspace, fake_youtube)
+    issued_days_ago(workspace, 8)
+    result = livekit_cli("auth", "status")
+    assert result.exit_code == 1
+    assert "youtube: the YouTube token expired on " in result.output
+    [problem] = token_problems(workspace)
+    assert problem.startswith("youtube: the YouTube token expired on ")
+    assert problem.endswith("(the Google app is in Testing: its tokens last 7 days); run `livekit auth youtube`")
+
+
+def test_a_published_apps_token_does_not_expire_after_seven_days(workspace, fake_youtube, livekit_cli):
+    config = youtube_config(fake_youtube, oauth_app_status="production")
+    workspace.config_path.write_text(config, encoding="utf-8")
+    authorise_youtube(workspace, fake_youtube)
+    issued_days_ago(workspace, 30)
+    result = livekit_cli("auth", "status")
+    assert (result.exit_code, "warning" in result.output) == (0, False)
+    assert token_problems(workspace) == []
+
+
+def test_a_token_of_unknown_age_gets_a_warning(workspace, fake_youtube, livekit_cli):
+    workspace.config_path.write_text(youtube_config(fake_youtube), encoding="utf-8")
+    authorise_youtube(workspace, fake_youtube)  # written without the issue date, as before it was recorded
+    result = livekit_cli("auth", "status")
+    assert result.exit_code == 0
+    assert "youtube: warning: the YouTube token's issue date is unknown" in result.output
+
+
+async def test_a_token_google_refused_during_a_show_is_known_dead_afterwards(workspace, fake_youtube, livekit_cli):
+    from tests.test_youtube_session import make_session
+
+    workspace.config_path.write_text(youtube_config(fake_youtube), encoding="utf-8")
+    access, refresh = authorise_youtube(workspace, fake_youtube)
+    fake_youtube.revoke_refresh(refresh)
+    session, _ = make_session(workspace)
+    await session.start()
+    await session.close()
+    [problem] = token_problems(workspace)
+    assert problem.startswith("youtube: Google refused the YouTube token on ")
+    assert problem.endswith("(invalid_grant); run `livekit auth youtube`")
+    assert "youtube: Google refused the YouTube token" in livekit_cli("auth", "status").output

@@ -156,3 +156,18 @@ def test_an_unknown_action_is_refused_with_the_known_ones():
 def test_answering_records_segment_and_guest():
     answered = moderate(question(QuestionStatus.ON_SCREEN), "answer", 9_000, segment=2, guest="Jane Doe")
     assert (answered.answered_segment, answered.answered_guest) == (2, "Jane Doe")
+
+
+def test_a_paid_message_is_a_question_without_the_command():
+    paid = ChatMessage("youtube", "sc1", "u1", "Ann", "  will you ship  on Linux? ", 1_000, paid=True, amount="$5.00")
+    assert evaluate(paid, IntakeRules(), IntakeMemory()) == (IntakeOutcome.ACCEPTED, "will you ship on Linux?")
+
+
+def test_a_paid_message_with_the_command_loses_the_command():
+    paid = ChatMessage("youtube", "sc1", "u1", "Ann", "!ask why?", 1_000, paid=True, amount="$2.00")
+    assert evaluate(paid, IntakeRules(), IntakeMemory()) == (IntakeOutcome.ACCEPTED, "why?")
+
+
+def test_a_paid_message_without_words_is_empty():
+    paid = ChatMessage("youtube", "sc1", "u1", "Ann", "", 1_000, paid=True, amount="$2.00")
+    assert evaluate(paid, IntakeRules(), IntakeMemory())[0] is IntakeOutcome.EMPTY

@@ -45,6 +45,8 @@ def test_an_accepted_question_is_stored_pending_with_platform_author_and_time(qu
         "changed_ms": None,
         "answered_segment": None,
         "answered_guest": None,
+        "paid": False,
+        "amount": None,
     }
 
 
@@ -206,3 +208,15 @@ def test_a_question_that_arrives_out_of_order_is_still_listed_in_arrival_order(q
 def test_a_new_queue_reads_what_an_earlier_one_stored(workspace, clock):
     QuestionIntake(QuestionQueue(workspace.database(), "show-1", clock=clock)).receive(chat("!ask kept", "m1"))
     assert [q["text"] for q in QuestionQueue(workspace.database(), "show-1", clock=clock).as_dicts()] == ["kept"]
+
+
+def test_a_paid_question_keeps_its_flag_and_amount_across_a_restart(workspace, clock):
+    intake = QuestionIntake(QuestionQueue(workspace.database(), "show-1", clock=clock))
+    paid = ChatMessage("youtube", "sc1", "u1", "Ann", "ship it?", 1_000, paid=True, amount="$5.00")
+    intake.receive(paid)
+    intake.receive(chat("!ask free one", "m2"))
+    reopened = QuestionQueue(workspace.database(), "show-1", clock=clock)
+    assert [(q.text, q.paid, q.amount) for q in reopened.list()] == [("ship it?", True, "$5.00"),
+                                                                      ("free one", False, None)]
+    assert reopened.as_dicts()[0]["paid"] is True
+    assert reopened.as_dicts()[0]["amount"] == "$5.00"

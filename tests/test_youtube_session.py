@@ -4,9 +4,12 @@ import json
 import os
 import stat
 import threading
+import time
+from datetime import UTC, datetime
 
 import pytest
 
+from livekit.core.chapters import CHAPTERS_MARKER
 from livekit.platforms.settings import YouTubeSettings
 from livekit.platforms.youtube import YouTubeSession
 from livekit.questions import QuestionIntake, QuestionQueue
@@ -43,6 +46,15 @@ async def live(session, fake, title="Launch Q&A"):
     await session.drain()
     broadcast = next(iter(fake.broadcasts.values()))
     return broadcast
+
+
+def went_live_long_ago(broadcast, hours=2):
+    """Pretend YouTube's first frame of ``broadcast`` was ``hours`` ago (the fake runs in real time); returns it
+    in epoch ms, so a test can place the show's segments around it."""
+    first_frame_ms = int(time.time() * 1000) - hours * 3_600_000
+    broadcast["snippet"]["actualStartTime"] = datetime.fromtimestamp(first_frame_ms / 1000, UTC).strftime(
+        "%Y-%m-%dT%H:%M:%S.%fZ")
+    return first_frame_ms
 
 
 async def test_start_creates_a_reusable_stream_and_exposes_its_ingest_settings(session, fake_youtube):
@@ -183,9 +195,12 @@ async def test_the_channel_owners_own_chat_lines_are_ignored(session, fake_youtu
 
 async def test_show_end_completes_the_broadcast_and_writes_chapters(session, fake_youtube):
     broadcast = await live(session, fake_youtube)
+    first_frame = went_live_long_ago(broadcast)
+    session.show_started_at(first_frame)
     await session.on_show_end([(0, "Intro"), (305, "Q&A with Jane"), (3_725, "Wrap-up")])
     assert broadcast["status"]["lifeCycleStatus"] == "complete"
-    assert broadcast["snippet"]["description"] == "Chapters:\n00:00 Intro\n05:05 Q&A with Jane\n1:02:05 Wrap-up"
+    assert broadcast["snippet"]["description"] == (
+        f"{CHAPTERS_MARKER}\n00:00 Intro\n05:05 Q&A with Jane\n1:02:05 Wrap-up")
     assert session.status()["chapter_warnings"] == []
 
 

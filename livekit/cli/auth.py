@@ -67,8 +67,15 @@ def twitch(ctx: click.Context, account: str) -> None:
     help="Print the authorisation URL instead of opening a browser; open it on this machine (the redirect "
     "goes to a one-shot server on 127.0.0.1).",
 )
+@click.option(
+    "--timeout",
+    type=click.IntRange(min=1),
+    default=300,
+    show_default=True,
+    help="Give up after this many seconds without an answer from the browser (an abandoned consent screen).",
+)
 @click.pass_context
-def youtube(ctx: click.Context, no_browser: bool) -> None:
+def youtube(ctx: click.Context, no_browser: bool, timeout: int) -> None:
     """Log in to YouTube with Google's installed-app flow (scope: youtube, to manage live broadcasts).
 
     Needs [youtube] client_secrets: the OAuth client JSON (type "Desktop app") from Google Cloud Console.
@@ -79,7 +86,7 @@ def youtube(ctx: click.Context, no_browser: bool) -> None:
 
     workspace = get_workspace(ctx)
     settings = YouTubeSettings.from_workspace(workspace)
-    scopes = youtube_installed_app_login(settings, open_browser=not no_browser)
+    scopes = youtube_installed_app_login(settings, open_browser=not no_browser, timeout_s=timeout)
     click.echo(f"YouTube authorised (scopes: {', '.join(scopes)}); credentials saved to {settings.tokens_path}")
 
 
@@ -90,13 +97,13 @@ def status(ctx: click.Context) -> None:
 
     Exits with status 1 when something needs `livekit auth ...` again.
     """
+    import time
+
     from livekit.platforms.auth import (
-        AuthError,
         TwitchTokenStore,
-        load_youtube_credentials,
-        missing_youtube_scopes,
         required_twitch_scopes,
         twitch_auth_command,
+        youtube_token_report,
     )
     from livekit.platforms.settings import TwitchSettings, YouTubeSettings
 
@@ -127,17 +134,13 @@ def status(ctx: click.Context) -> None:
     if not youtube_settings.enabled:
         click.echo("youtube: disabled ([youtube] enabled = false)")
     else:
-        try:
-            credentials = load_youtube_credentials(youtube_settings)
-        except AuthError as error:
-            raise click.ClickException(str(error)) from None
-        if credentials is None:
-            problems += 1
-            click.echo("youtube: not authorised; run `livekit auth youtube`")
-        elif missing := missing_youtube_scopes(credentials):
-            problems += 1
-            click.echo(f"youtube: missing scope {', '.join(missing)}; run `livekit auth youtube`")
-        else:
+        youtube_problems, youtube_warnings = youtube_token_report(youtube_settings, int(time.time() * 1000))
+        problems += len(youtube_problems)
+        for message in youtube_problems:
+            click.echo(f"youtube: {message}")
+        if not youtube_problems:
             click.echo("youtube: authorised (ok)")
+        for message in youtube_warnings:
+            click.echo(f"youtube: warning: {message}")
     if problems:
         ctx.exit(1)

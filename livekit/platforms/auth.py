@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -163,8 +164,70 @@ def load_youtube_credentials(settings: YouTubeSettings) -> Any:
     return load_google_tokens(settings.tokens_path, settings.token_uri, AuthError)
 
 
-def save_youtube_credentials(settings: YouTubeSettings, credentials: Any) -> None:
-    write_private_json(settings.tokens_path, json.loads(credentials.to_json()))
+#: A Google app in "Testing" gets refresh tokens that expire this long after they are issued.
+TESTING_REFRESH_TOKEN_MS = 7 * 24 * 3_600_000
+#: ``livekit auth status`` warns this long before such a token expires (a show should not start on it).
+TOKEN_EXPIRY_WARNING_MS = 2 * 24 * 3_600_000
+YOUTUBE_AUTH_FIX = "run `livekit auth youtube`"
+
+
+def save_youtube_credentials(settings: YouTubeSettings, credentials: Any, *, issued_ms: int | None = None) -> None:
+    """Store the credentials, keeping when the refresh token was issued (``issued_ms`` for a new login;
+    a refreshed access token keeps the date of the refresh token it came from)."""
+    data = json.loads(credentials.to_json())
+    issued = issued_ms if issued_ms is not None else _read_private_json(settings.tokens_path, "YouTube").get("issued_ms")
+    if issued is not None:
+        data["issued_ms"] = issued
+    write_private_json(settings.tokens_path, data)
+
+
+def mark_youtube_token_refused(settings: YouTubeSettings, reason: str, now_ms: int) -> None:
+    """Remember that Google refused the stored refresh token (revoked, expired), so `livekit auth status`
+    and `livekit run` know it is dead before the next show; a new `livekit auth youtube` clears it."""
+    data = _read_private_json(settings.tokens_path, "YouTube")
+    if data:
+        data["refused_ms"], data["refused_reason"] = now_ms, reason
+        write_private_json(settings.tokens_path, data)
+
+
+def youtube_token_report(settings: YouTubeSettings, now_ms: int) -> tuple[list[str], list[str]]:
+    """(problems, warnings) about the stored YouTube token, without contacting Google.
+
+    Problems mean the token cannot work (a show must not rely on it): missing, unreadable, lacking the
+    scope, refused by Google before, or older than 7 days for an app in "Testing". Warnings: it will expire
+    within two days, or its issue date is unknown. Each message ends with the fix."""
+    try:
+        credentials = load_youtube_credentials(settings)
+    except AuthError as error:
+        return [str(error)], []
+    if credentials is None:
+        return [f"not authorised; {YOUTUBE_AUTH_FIX}"], []
+    if missing := missing_youtube_scopes(credentials):
+        return [f"missing scope {', '.join(missing)}; {YOUTUBE_AUTH_FIX}"], []
+    record = _read_private_json(settings.tokens_path, "YouTube")
+    if "refused_ms" in record:
+        return [f"Google refused the YouTube token on {_day(record['refused_ms'])} "
+                f"({record.get('refused_reason') or 'revoked or expired'}); {YOUTUBE_AUTH_FIX}"], []
+    if settings.oauth_app_status != "testing":
+        return [], []
+    issued = record.get("issued_ms")
+    if not isinstance(issued, int):
+        return [], [f"the YouTube token's issue date is unknown, and a Google app in Testing gets tokens that "
+                    f"expire after 7 days; {YOUTUBE_AUTH_FIX} to renew it (or set [youtube] oauth_app_status "
+                    f"= \"production\" once the app is published)"]
+    expires = issued + TESTING_REFRESH_TOKEN_MS
+    if now_ms >= expires:
+        return [f"the YouTube token expired on {_day(expires)} (the Google app is in Testing: its tokens last "
+                f"7 days); {YOUTUBE_AUTH_FIX}"], []
+    if expires - now_ms <= TOKEN_EXPIRY_WARNING_MS:
+        hours = (expires - now_ms) // 3_600_000
+        return [], [f"the YouTube token expires on {_day(expires)} (in {hours} h: the Google app is in Testing, "
+                    f"its tokens last 7 days); {YOUTUBE_AUTH_FIX} before the show"]
+    return [], []
+
+
+def _day(ms: int) -> str:
+    return datetime.fromtimestamp(ms / 1000, UTC).strftime("%Y-%m-%d %H:%M UTC")
 
 
 def missing_youtube_scopes(credentials: Any, granted_scopes: list[str] | None = None) -> list[str]:
@@ -179,12 +242,18 @@ def youtube_installed_app_login(
     *,
     open_browser: bool,
     prompt: str = "Open this URL in your browser to authorise Greenroom on YouTube:\n{url}",
+    timeout_s: int = 300,
+    now_ms: Callable[[], int] | None = None,
 ) -> list[str]:
-    """Installed-app flow: a one-shot server on 127.0.0.1 receives the redirect; stores the credentials.
+    """Installed-app flow: a one-shot server on 127.0.0.1 receives the redirect; stores the credentials
+    with when they were issued (see :func:`youtube_token_report`).
 
-    Returns the granted scopes. Refuses a login that does not grant YouTube management.
+    Returns the granted scopes. Refuses a login that does not grant YouTube management, and gives up after
+    ``timeout_s`` seconds without an answer from the browser (an abandoned consent screen).
     """
-    from google_auth_oauthlib.flow import InstalledAppFlow
+    import time
+
+    from google_auth_oauthlib.flow import InstalledAppFlow, WSGITimeoutError
 
     if settings.client_secrets_file is None:
         raise AuthError(
@@ -207,12 +276,19 @@ def youtube_installed_app_login(
             open_browser=open_browser,
             authorization_prompt_message=prompt,
             success_message="Greenroom is authorised. You can close this tab.",
+            timeout_seconds=timeout_s,
         )
+    except WSGITimeoutError:
+        raise AuthError(
+            f"no answer from the browser within {timeout_s} s: the Google consent was not completed; "
+            "run `livekit auth youtube` again (--timeout SECONDS to wait longer)"
+        ) from None
     except Exception as error:
         raise AuthError(f"YouTube login did not complete: {type(error).__name__}") from None
     granted = list(credentials.granted_scopes or flow.oauth2session.scope or credentials.scopes or [])
     missing = missing_youtube_scopes(credentials, granted)
     if missing:
         raise AuthError(missing_scope_message("YouTube", "account", missing, "livekit auth youtube"))
-    save_youtube_credentials(settings, credentials)
+    issued = now_ms() if now_ms is not None else int(time.time() * 1000)
+    save_youtube_credentials(settings, credentials, issued_ms=issued)
     return sorted(granted)

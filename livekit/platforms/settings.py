@@ -12,6 +12,9 @@ from livekit.questions.core import IntakeRules
 TWITCH_CLIENT_SECRET_ENV = "TWITCH_CLIENT_SECRET"
 YOUTUBE_SCOPES = ("https://www.googleapis.com/auth/youtube",)
 PRIVACY_CHOICES = ("private", "unlisted", "public")
+#: The Google Cloud OAuth consent screen's publishing status: an app in "Testing" gets refresh tokens that
+#: expire 7 days after they are issued (https://developers.google.com/identity/protocols/oauth2#expiration).
+OAUTH_APP_STATUSES = ("testing", "production")
 
 
 @dataclass(frozen=True)
@@ -68,6 +71,7 @@ class YouTubeSettings:
     token_uri: str | None
     daily_quota: int
     tokens_path: Path
+    oauth_app_status: str = "testing"
 
     @classmethod
     def from_workspace(cls, workspace: Workspace) -> YouTubeSettings:
@@ -84,6 +88,7 @@ class YouTubeSettings:
             token_uri=config.get("youtube", "token_uri", str, "") or None,
             daily_quota=daily_quota,
             tokens_path=workspace.path("tokens/youtube.json"),
+            oauth_app_status=config.choice("youtube", "oauth_app_status", OAUTH_APP_STATUSES, "testing"),
         )
 
 

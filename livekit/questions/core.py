@@ -42,7 +42,12 @@ class IntakeOutcome(StrEnum):
 
 @dataclass(frozen=True)
 class ChatMessage:
-    """One chat line as a platform delivered it; ``message_id`` is the platform's id (redeliveries repeat it)."""
+    """One chat line as a platform delivered it; ``message_id`` is the platform's id (redeliveries repeat it).
+
+    ``paid`` marks a line the viewer paid to have seen (a YouTube Super Chat, a member's milestone message);
+    ``amount`` is the platform's own text for it (``"$5.00"``, ``"Member, 6 months"``). A paid line is a
+    question without the command: the viewer paid for the moderator to see it.
+    """
 
     platform: str
     message_id: str
@@ -50,6 +55,8 @@ class ChatMessage:
     author_name: str
     text: str
     received_ms: int
+    paid: bool = False
+    amount: str | None = None
 
 
 @dataclass(frozen=True)
@@ -88,6 +95,8 @@ class Question:
     changed_ms: int | None = None
     answered_segment: int | None = None
     answered_guest: str | None = None
+    paid: bool = False
+    amount: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready, as the control room and the runner's state show it (the text is user data: escape it)."""
@@ -101,6 +110,8 @@ class Question:
             "changed_ms": self.changed_ms,
             "answered_segment": self.answered_segment,
             "answered_guest": self.answered_guest,
+            "paid": self.paid,
+            "amount": self.amount,
         }
 
 
@@ -150,9 +161,12 @@ class IntakeMemory:
 def evaluate(message: ChatMessage, rules: IntakeRules, memory: IntakeMemory) -> tuple[IntakeOutcome, str]:
     """Decide whether ``message`` is a new question; returns the outcome and the cleaned question text.
 
-    Order matters: a redelivered message is a duplicate even when its author has since hit the limit.
+    Order matters: a redelivered message is a duplicate even when its author has since hit the limit. A paid
+    message needs no command (see :class:`ChatMessage`); the other rules apply to it as to any question.
     """
     text = question_text(message.text, rules.command)
+    if text is None and message.paid:
+        text = clean(message.text)
     if text is None:
         return IntakeOutcome.NOT_A_QUESTION, ""
     if (message.platform, message.author_id) in rules.own_author_ids:

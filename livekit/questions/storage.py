@@ -27,15 +27,15 @@ ChangeListener = Callable[[Question], None]
 
 _COLUMNS = (
     "id, show, platform, message_id, author_id, author_name, text, received_ms, status, changed_ms, "
-    "answered_segment, answered_guest"
+    "answered_segment, answered_guest, paid, amount"
 )
 
 
 def _question(row: tuple[Any, ...]) -> Question:
     (question_id, show, platform, message_id, author_id, author_name, text, received_ms, status, changed_ms,
-     answered_segment, answered_guest) = row
+     answered_segment, answered_guest, paid, amount) = row
     return Question(question_id, show, platform, message_id, author_id, author_name, text, received_ms,
-                    QuestionStatus(status), changed_ms, answered_segment, answered_guest)
+                    QuestionStatus(status), changed_ms, answered_segment, answered_guest, bool(paid), amount)
 
 
 class QuestionQueue:
@@ -126,7 +126,7 @@ class QuestionQueue:
             for message, text in accepted:
                 cursor = self.db.execute(
                     "INSERT OR IGNORE INTO questions (show, platform, message_id, author_id, author_name, text, "
-                    "normalised, received_ms, status) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'pending')",
+                    "normalised, received_ms, status, paid, amount) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?)",
                     [
                         self.show,
                         message.platform,
@@ -136,6 +136,8 @@ class QuestionQueue:
                         text,
                         normalise(text),
                         message.received_ms,
+                        int(message.paid),
+                        message.amount,
                     ],
                 )
                 stored.append(
@@ -148,6 +150,8 @@ class QuestionQueue:
                         author_name=message.author_name,
                         text=text,
                         received_ms=message.received_ms,
+                        paid=message.paid,
+                        amount=message.amount,
                     )
                     if cursor.rowcount == 1
                     else None

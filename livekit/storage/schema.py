@@ -134,3 +134,11 @@ def guests_link_influencer(db):
     tables are another migration set, and a guest must survive the influencer being deleted)."""
     db.execute("ALTER TABLE guests ADD COLUMN influencer_id INTEGER")
     db.execute("CREATE INDEX guests_by_influencer ON guests (influencer_id)")
+
+
+@MIGRATIONS(name="questions_paid_flag_and_amount")
+def questions_paid_flag_and_amount(db):
+    """A question the viewer paid for (YouTube Super Chat, member milestone) is flagged, with the platform's
+    text for the amount, so moderation can show it first."""
+    db.execute("ALTER TABLE questions ADD COLUMN paid INTEGER NOT NULL DEFAULT 0")
+    db.execute("ALTER TABLE questions ADD COLUMN amount TEXT")

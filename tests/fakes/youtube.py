@@ -5,10 +5,27 @@ refresh and discovery). Point googleapiclient at it with ``client_options={"api_
 Resource and error shapes follow the official references:
 
 - liveBroadcasts (list, insert, update, bind, transition):
-  https://developers.google.com/youtube/v3/live/docs/liveBroadcasts
-- liveStreams (list, insert): https://developers.google.com/youtube/v3/live/docs/liveStreams
-- liveChatMessages.list (``nextPageToken``, ``pollingIntervalMillis``, ``offlineAt``):
-  https://developers.google.com/youtube/v3/live/docs/liveChatMessages/list
+  https://developers.google.com/youtube/v3/live/docs/liveBroadcasts ; ``snippet.actualStartTime`` is set when
+  the broadcast goes live, ``snippet.liveChatId`` is absent when the broadcast has no live chat.
+- liveBroadcasts.transition: ``testing`` only when ``contentDetails.monitorStream.enableMonitorStream`` is true
+  (otherwise ``invalidTransition``), ``testing``/``live`` only when the bound stream's ``status.streamStatus``
+  is ``active`` (``errorStreamInactive``), ``redundantTransition`` to the current status:
+  https://developers.google.com/youtube/v3/live/docs/liveBroadcasts/transition#errors
+- liveStreams (list, insert): https://developers.google.com/youtube/v3/live/docs/liveStreams ;
+  ``status.streamStatus`` goes ``ready`` → ``active`` (video arrives) → ``inactive`` (video stops), with
+  ``status.healthStatus.status`` ``good``/``ok``/``bad`` while active and ``noData`` otherwise
+  (https://developers.google.com/youtube/v3/live/docs/liveStreams#status.streamStatus).
+- liveChatMessages.list (``nextPageToken``, ``pollingIntervalMillis``, ``offlineAt``; errors
+  ``liveChatDisabled`` 403, ``liveChatEnded`` 403, ``liveChatNotFound`` 404, ``rateLimitExceeded`` 403 when polled
+  too soon — transient): https://developers.google.com/youtube/v3/live/docs/liveChatMessages/list#errors
+- liveChatMessage types ``textMessageEvent``, ``superChatEvent`` (``superChatDetails``: ``amountMicros``,
+  ``currency``, ``amountDisplayString``, ``userComment``, ``tier``), ``newSponsorEvent`` (``newSponsorDetails``)
+  and ``memberMilestoneChatEvent`` (``memberMilestoneChatDetails``: ``userComment``, ``memberMonth``,
+  ``memberLevelName``): https://developers.google.com/youtube/v3/live/docs/liveChatMessages#resource
+- videos.list (``liveStreamingDetails.actualStartTime``) and videos.update (``snippet.title`` and
+  ``snippet.categoryId`` required with ``part=snippet``; a description containing ``<`` or ``>`` is refused with
+  ``invalidDescription``): https://developers.google.com/youtube/v3/docs/videos/update#errors and
+  https://developers.google.com/youtube/v3/docs/videos#snippet.description
 - channels.list (``id`` up to 50 comma-separated, ``forHandle``; counts are JSON strings; unknown ids are
   simply left out): https://developers.google.com/youtube/v3/docs/channels/list and
   https://developers.google.com/youtube/v3/docs/channels#resource
@@ -17,8 +34,11 @@ Resource and error shapes follow the official references:
   ``quotaExceeded``, ``liveChatEnded``, ``errorStreamInactive``, ``invalidTransition``, invalid API key):
   https://developers.google.com/youtube/v3/docs/errors and
   https://developers.google.com/youtube/v3/live/docs/liveBroadcasts/transition#errors
-- quota costs (channels.list 1 unit, search.list 100; only these two are metered here, the live endpoints
-  are refused wholesale with ``quota_exceeded``): https://developers.google.com/youtube/v3/determine_quota_cost
+- quota costs, charged on every call including refused ones ("All API requests, including invalid requests,
+  incur a quota cost of at least one point"): list 1, liveChatMessages.list 5, insert/update/bind/transition
+  50, search.list 100; ``quotaExceeded`` once the day's units are spent:
+  https://developers.google.com/youtube/v3/determine_quota_cost and
+  https://developers.google.com/youtube/v3/live/docs/liveChatMessages/list (5 units)
 - OAuth 2.0 for installed apps (authorization code + refresh token grants):
   https://developers.google.com/identity/protocols/oauth2/native-app
 
@@ -44,8 +64,18 @@ CHANNEL_ID = "UCfakeChannel000000000000"
 YOUTUBE_SCOPE = "https://www.googleapis.com/auth/youtube"
 #: The API key public reads (channels, search) accept instead of an OAuth token (``?key=``).
 API_KEY = "fake-youtube-api-key"
-#: Quota units per metered resource.
-COSTS = {"channels": 1, "search": 100}
+#: Quota units per call (determine_quota_cost); any other list is 1 unit, any other write 50.
+COSTS = {"channels": 1, "search": 100, "liveChatMessages.list": 5}
+#: The resources a public API key may read (everything else needs an OAuth token).
+PUBLIC_RESOURCES = ("channels", "search")
+
+
+def call_cost(call: str) -> int:
+    """Units one call costs, e.g. ``liveBroadcasts.transition`` → 50, ``videos.list`` → 1."""
+    if call in COSTS:
+        return COSTS[call]
+    resource, _, method = call.partition(".")
+    return COSTS.get(resource, 1 if method == "list" else 50)
 
 
 def _now() -> str:
@@ -83,6 +113,8 @@ class FakeYouTube(ThreadedApp):
         app.router.add_get(f"{base}/liveStreams", self._list_streams)
         app.router.add_post(f"{base}/liveStreams", self._insert_stream)
         app.router.add_get(f"{base}/liveChat/messages", self._chat_messages)
+        app.router.add_get(f"{base}/videos", self._list_videos)
+        app.router.add_put(f"{base}/videos", self._update_video)
         app.router.add_get(f"{base}/channels", self._channels)
         app.router.add_get(f"{base}/search", self._search)
         app.router.add_get("/o/oauth2/auth", self._authorize)
@@ -130,9 +162,21 @@ class FakeYouTube(ThreadedApp):
             self.channels: dict[str, dict[str, Any]] = {}
             #: channels.list answers 500 when asked for any of these ids.
             self.failing_ids: set[str] = set()
+            #: Whether OBS's video reaches the stream; while it does, ``stream_health`` is its healthStatus.
             self.stream_active = True
+            self.stream_health = "good"
             self.polling_interval_ms = 50
             self.chat_ended: set[str] = set()
+            #: Chats whose owner turned chat off during the broadcast (liveChatDisabled).
+            self.chat_disabled: set[str] = set()
+            #: When False, new broadcasts have no live chat (no ``snippet.liveChatId``), as when chat is off.
+            self.new_broadcasts_have_chat = True
+            #: Chats that stopped for good mid-show (liveChatEnded), and the video snippet fields the live
+            #: API does not show (videos resource: categoryId, tags) per broadcast id.
+            self.chat_closed: set[str] = set()
+            self.video_extras: dict[str, dict[str, Any]] = {}
+            #: Quota units charged per call name (``liveChatMessages.list`` ...), refused calls included.
+            self.units_by_call: dict[str, int] = {}
             #: Like YouTube, a transition to testing/live first reports testStarting/liveStarting; it settles
             #: after this many liveBroadcasts.list requests for the broadcast (0: at once).
             self.settle_polls = 0
@@ -166,6 +210,32 @@ class FakeYouTube(ThreadedApp):
             self.failures.extend([(method.upper(), path, status, body)] * times)
 
     def post_chat(self, live_chat_id: str, channel_id: str, name: str, text: str, *, owner: bool = False) -> str:
+        """A viewer's ordinary chat line (``textMessageEvent``)."""
+        return self._post(live_chat_id, channel_id, name, "textMessageEvent", text,
+                          {"textMessageDetails": {"messageText": text}}, owner=owner)
+
+    def post_super_chat(self, live_chat_id: str, channel_id: str, name: str, comment: str, *,
+                        amount_micros: int = 5_000_000, currency: str = "USD", display: str = "$5.00") -> str:
+        """A paid ``superChatEvent``; ``displayMessage`` is YouTube's summary, the viewer's words are ``userComment``."""
+        details = {"amountMicros": str(amount_micros), "currency": currency, "amountDisplayString": display,
+                   "userComment": comment, "tier": 2}
+        return self._post(live_chat_id, channel_id, name, "superChatEvent",
+                          f"{display} from {name}: \"{comment}\"", {"superChatDetails": details})
+
+    def post_new_member(self, live_chat_id: str, channel_id: str, name: str, level: str = "Member") -> str:
+        """A ``newSponsorEvent``: someone just joined the channel's membership (no words of their own)."""
+        return self._post(live_chat_id, channel_id, name, "newSponsorEvent", f"Welcome to {level}!",
+                          {"newSponsorDetails": {"memberLevelName": level, "isUpgrade": False}})
+
+    def post_member_milestone(self, live_chat_id: str, channel_id: str, name: str, comment: str, *,
+                              months: int = 6, level: str = "Member") -> str:
+        """A ``memberMilestoneChatEvent``: a member celebrating ``months`` of membership, with a comment."""
+        details = {"userComment": comment, "memberMonth": months, "memberLevelName": level}
+        return self._post(live_chat_id, channel_id, name, "memberMilestoneChatEvent", comment,
+                          {"memberMilestoneChatDetails": details}, sponsor=True)
+
+    def _post(self, live_chat_id: str, channel_id: str, name: str, kind: str, display: str,
+              details: dict[str, Any], *, owner: bool = False, sponsor: bool = False) -> str:
         message_id = f"LCC.{secrets.token_hex(10)}"
         with self._lock:
             self.chat.setdefault(live_chat_id, []).append(
@@ -174,13 +244,13 @@ class FakeYouTube(ThreadedApp):
                     "etag": secrets.token_hex(6),
                     "id": message_id,
                     "snippet": {
-                        "type": "textMessageEvent",
+                        "type": kind,
                         "liveChatId": live_chat_id,
                         "authorChannelId": channel_id,
                         "publishedAt": _now(),
                         "hasDisplayContent": True,
-                        "displayMessage": text,
-                        "textMessageDetails": {"messageText": text},
+                        "displayMessage": display,
+                        **details,
                     },
                     "authorDetails": {
                         "channelId": channel_id,
@@ -189,12 +259,34 @@ class FakeYouTube(ThreadedApp):
                         "profileImageUrl": "https://yt3.ggpht.com/x.jpg",
                         "isVerified": False,
                         "isChatOwner": owner,
-                        "isChatSponsor": False,
+                        "isChatSponsor": sponsor,
                         "isChatModerator": owner,
                     },
                 }
             )
         return message_id
+
+    def disable_chat(self, live_chat_id: str) -> None:
+        """The owner turns chat off mid-broadcast: liveChatMessages.list answers 403 liveChatDisabled."""
+        with self._lock:
+            self.chat_disabled.add(live_chat_id)
+
+    def close_chat(self, live_chat_id: str) -> None:
+        """The chat stops being live: liveChatMessages.list answers 403 liveChatEnded."""
+        with self._lock:
+            self.chat_closed.add(live_chat_id)
+
+    def delete_chat(self, live_chat_id: str) -> None:
+        """The owner deletes the chat: liveChatMessages.list answers 404 liveChatNotFound."""
+        with self._lock:
+            for broadcast in self.broadcasts.values():
+                if broadcast["snippet"].get("liveChatId") == live_chat_id:
+                    broadcast["snippet"]["deletedLiveChatId"] = broadcast["snippet"].pop("liveChatId")
+
+    def edit_description(self, video_id: str, description: str) -> None:
+        """What the team types into YouTube Studio during the show (the description is the video's)."""
+        with self._lock:
+            self.broadcasts[video_id]["snippet"]["description"] = description
 
     def add_channel(self, channel_id: str, title: str, *, handle: str | None = None, subscribers: int = 0,
                     views: int = 0, videos: int = 0, hidden: bool = False, keywords: str = "") -> None:
@@ -220,10 +312,12 @@ class FakeYouTube(ThreadedApp):
         return [query for m, p, query in self.requests if m == method and p == path]
 
     # ---------------------------------------------------------------- plumbing
-    def _check(self, request: web.Request, resource: str = "") -> web.Response | None:
-        """Record the request, then refuse it as YouTube would: bad credentials, used-up quota, scripted failure.
+    def _check(self, request: web.Request, call: str) -> web.Response | None:
+        """Record the request and charge its quota (``call`` like ``liveBroadcasts.list``), then refuse it as
+        YouTube would: bad credentials, used-up quota, scripted failure.
 
-        Only the public reads (``resource`` in COSTS) accept an API key; all calls accept an OAuth token."""
+        Only the public reads (PUBLIC_RESOURCES) accept an API key; all calls accept an OAuth token."""
+        resource = call.partition(".")[0]
         with self._lock:
             self.requests.append((request.method, request.path, dict(request.query)))
             token = request.headers.get("Authorization", "").removeprefix("Bearer ")
@@ -231,7 +325,7 @@ class FakeYouTube(ThreadedApp):
             if key is not None and key != API_KEY and token not in self.tokens:
                 message = "API key not valid. Please pass a valid API key."
                 return web.json_response(error_body(400, "badRequest", message, "global"), status=400)
-            if token not in self.tokens and not (resource in COSTS and key == API_KEY):
+            if token not in self.tokens and not (resource in PUBLIC_RESOURCES and key == API_KEY):
                 return web.json_response(
                     {
                         "error": {
@@ -251,10 +345,11 @@ class FakeYouTube(ThreadedApp):
                     },
                     status=401,
                 )
-            cost = COSTS.get(resource, 0)
+            cost = call_cost(call)
             if self.quota_exceeded or self.units_used + cost > self.quota_limit:
                 return web.json_response(QUOTA_EXCEEDED, status=403)
             self.units_used += cost
+            self.units_by_call[call] = self.units_by_call.get(call, 0) + cost
             for index, (method, path, status, body) in enumerate(self.failures):
                 if method == request.method and request.path.endswith(path):
                     del self.failures[index]
@@ -278,7 +373,7 @@ class FakeYouTube(ThreadedApp):
 
     # ---------------------------------------------------------------- liveBroadcasts
     async def _list_broadcasts(self, request: web.Request) -> web.Response:
-        if failure := self._check(request):
+        if failure := self._check(request, "liveBroadcasts.list"):
             return failure
         query = request.query
         items = list(self.broadcasts.values())
@@ -291,6 +386,8 @@ class FakeYouTube(ThreadedApp):
                     pending[1] -= 1
                     if pending[1] <= 0:
                         item["status"]["lifeCycleStatus"] = pending[0]
+                        if pending[0] == "live":
+                            item["snippet"]["actualStartTime"] = _now()
                         del self.settling[item["id"]]
         status = query.get("broadcastStatus")
         if status == "upcoming":
@@ -302,7 +399,7 @@ class FakeYouTube(ThreadedApp):
         return self._list("liveBroadcast", items)
 
     async def _insert_broadcast(self, request: web.Request) -> web.Response:
-        if failure := self._check(request):
+        if failure := self._check(request, "liveBroadcasts.insert"):
             return failure
         body = await request.json()
         snippet = body.get("snippet", {})
@@ -325,7 +422,7 @@ class FakeYouTube(ThreadedApp):
                 "thumbnails": {},
                 "scheduledStartTime": snippet["scheduledStartTime"],
                 "isDefaultBroadcast": False,
-                "liveChatId": f"chat-{broadcast_id}",
+                **({"liveChatId": f"chat-{broadcast_id}"} if self.new_broadcasts_have_chat else {}),
             },
             "status": {
                 "lifeCycleStatus": "created",
@@ -345,7 +442,7 @@ class FakeYouTube(ThreadedApp):
         return web.json_response(broadcast)
 
     async def _update_broadcast(self, request: web.Request) -> web.Response:
-        if failure := self._check(request):
+        if failure := self._check(request, "liveBroadcasts.update"):
             return failure
         body = await request.json()
         broadcast = self.broadcasts.get(body.get("id", ""))
@@ -361,7 +458,7 @@ class FakeYouTube(ThreadedApp):
         return web.json_response(broadcast)
 
     async def _bind(self, request: web.Request) -> web.Response:
-        if failure := self._check(request):
+        if failure := self._check(request, "liveBroadcasts.bind"):
             return failure
         broadcast = self.broadcasts.get(request.query.get("id", ""))
         if broadcast is None:
@@ -375,7 +472,7 @@ class FakeYouTube(ThreadedApp):
         return web.json_response(broadcast)
 
     async def _transition(self, request: web.Request) -> web.Response:
-        if failure := self._check(request):
+        if failure := self._check(request, "liveBroadcasts.transition"):
             return failure
         broadcast = self.broadcasts.get(request.query.get("id", ""))
         if broadcast is None:
@@ -389,6 +486,10 @@ class FakeYouTube(ThreadedApp):
         }
         if target == current:
             return web.json_response(error_body(403, "redundantTransition", "The broadcast is already in that status"), status=403)
+        monitored = broadcast["contentDetails"]["monitorStream"]["enableMonitorStream"]
+        if target == "testing" and not monitored:
+            message = "The broadcast cannot go to testing: its monitor stream is disabled (monitorStream.enableMonitorStream)"
+            return web.json_response(error_body(403, "invalidTransition", message), status=403)
         if target not in allowed or current not in allowed[target]:
             return web.json_response(error_body(403, "invalidTransition", f"Cannot go from {current} to {target}"), status=403)
         if target in ("testing", "live") and not self.stream_active:
@@ -402,23 +503,30 @@ class FakeYouTube(ThreadedApp):
             broadcast["snippet"]["actualStartTime"] = _now()
         if target == "complete":
             broadcast["snippet"]["actualEndTime"] = _now()
-            self.chat_ended.add(broadcast["snippet"]["liveChatId"])
+            if "liveChatId" in broadcast["snippet"]:
+                self.chat_ended.add(broadcast["snippet"]["liveChatId"])
         return web.json_response(broadcast)
 
     # ---------------------------------------------------------------- liveStreams
     async def _list_streams(self, request: web.Request) -> web.Response:
-        if failure := self._check(request):
+        if failure := self._check(request, "liveStreams.list"):
             return failure
         items = list(self.streams.values())
         if "id" in request.query:
             ids = request.query["id"].split(",")
             items = [item for item in items if item["id"] in ids]
         for item in items:
-            item["status"]["streamStatus"] = "active" if self.stream_active else "inactive"
+            status = item["status"]
+            if self.stream_active:
+                status["streamStatus"], status["healthStatus"] = "active", {"status": self.stream_health}
+            else:
+                # ready until video first arrives, inactive once it has stopped
+                was_live = status["streamStatus"] in ("active", "inactive")
+                status["streamStatus"], status["healthStatus"] = ("inactive" if was_live else "ready"), {"status": "noData"}
         return self._list("liveStream", items)
 
     async def _insert_stream(self, request: web.Request) -> web.Response:
-        if failure := self._check(request):
+        if failure := self._check(request, "liveStreams.insert"):
             return failure
         body = await request.json()
         stream_id = self._new_id("stream")
@@ -453,11 +561,18 @@ class FakeYouTube(ThreadedApp):
 
     # ---------------------------------------------------------------- liveChatMessages
     async def _chat_messages(self, request: web.Request) -> web.Response:
-        if failure := self._check(request):
+        if failure := self._check(request, "liveChatMessages.list"):
             return failure
         chat_id = request.query.get("liveChatId", "")
-        if not any(b["snippet"]["liveChatId"] == chat_id for b in self.broadcasts.values()):
-            return web.json_response(error_body(404, "liveChatNotFound", "The live chat was not found", "youtube.liveChat"), status=404)
+        if not any(b["snippet"].get("liveChatId") == chat_id for b in self.broadcasts.values()):
+            message = "The live chat that you are trying to retrieve cannot be found."
+            return web.json_response(error_body(404, "liveChatNotFound", message, "youtube.liveChat"), status=404)
+        if chat_id in self.chat_disabled:
+            message = "The live chat is disabled."
+            return web.json_response(error_body(403, "liveChatDisabled", message, "youtube.liveChat"), status=403)
+        if chat_id in self.chat_closed:
+            message = "The live chat is no longer live."
+            return web.json_response(error_body(403, "liveChatEnded", message, "youtube.liveChat"), status=403)
         messages = self.chat.get(chat_id, [])
         start = int(request.query.get("pageToken") or 0)
         page = messages[start : start + 2000]
@@ -466,9 +581,63 @@ class FakeYouTube(ThreadedApp):
             extra["offlineAt"] = _now()
         return self._list("liveChatMessage", page, **extra)
 
+    # ---------------------------------------------------------------- videos (a broadcast is a video)
+    def _video(self, broadcast: dict[str, Any]) -> dict[str, Any]:
+        snippet = broadcast["snippet"]
+        extras = self.video_extras.setdefault(broadcast["id"], {"categoryId": "22", "tags": ["greenroom"]})
+        live_details = {key: snippet[key] for key in ("actualStartTime", "actualEndTime", "scheduledStartTime")
+                        if key in snippet}
+        if "liveChatId" in snippet and broadcast["status"]["lifeCycleStatus"] != "complete":
+            live_details["activeLiveChatId"] = snippet["liveChatId"]
+        return {
+            "kind": "youtube#video",
+            "etag": secrets.token_hex(6),
+            "id": broadcast["id"],
+            "snippet": {
+                "publishedAt": snippet["publishedAt"],
+                "channelId": snippet["channelId"],
+                "title": snippet["title"],
+                "description": snippet.get("description", ""),
+                "channelTitle": "Fake channel",
+                "liveBroadcastContent": "live" if broadcast["status"]["lifeCycleStatus"] == "live" else "none",
+                **extras,
+            },
+            "liveStreamingDetails": live_details,
+        }
+
+    async def _list_videos(self, request: web.Request) -> web.Response:
+        if failure := self._check(request, "videos.list"):
+            return failure
+        ids = request.query.get("id", "").split(",")
+        with self._lock:
+            items = [self._video(self.broadcasts[i]) for i in ids if i in self.broadcasts]
+        return self._list("video", items)
+
+    async def _update_video(self, request: web.Request) -> web.Response:
+        if failure := self._check(request, "videos.update"):
+            return failure
+        body = await request.json()
+        with self._lock:
+            broadcast = self.broadcasts.get(body.get("id", ""))
+            if broadcast is None:
+                return web.json_response(error_body(404, "videoNotFound", "The video cannot be found.", "youtube.video"), status=404)
+            snippet = body.get("snippet", {})
+            if "snippet" in request.query.get("part", ""):
+                if not snippet.get("title"):
+                    return web.json_response(error_body(400, "invalidTitle", "The video title is empty.", "youtube.video"), status=400)
+                if not snippet.get("categoryId"):
+                    return web.json_response(error_body(400, "invalidCategoryId", "The video category is missing.", "youtube.video"), status=400)
+                description = snippet.get("description", "")
+                if "<" in description or ">" in description:
+                    message = "The request metadata specifies an invalid video description."
+                    return web.json_response(error_body(400, "invalidDescription", message, "youtube.video"), status=400)
+                broadcast["snippet"].update(title=snippet["title"], description=description)
+                self.video_extras[broadcast["id"]] = {"categoryId": snippet["categoryId"], "tags": snippet.get("tags", [])}
+            return web.json_response(self._video(broadcast))
+
     # ---------------------------------------------------------------- channels and search (public data)
     async def _channels(self, request: web.Request) -> web.Response:
-        if failure := self._check(request, "channels"):
+        if failure := self._check(request, "channels.list"):
             return failure
         parts = set(request.query.get("part", "").split(",")) - {""}
         if not parts:
@@ -493,7 +662,7 @@ class FakeYouTube(ThreadedApp):
         return self._list("channel", items)
 
     async def _search(self, request: web.Request) -> web.Response:
-        if failure := self._check(request, "search"):
+        if failure := self._check(request, "search.list"):
             return failure
         words = request.query.get("q", "").lower().split()
         limit = int(request.query.get("maxResults", "5"))
