@@ -426,7 +426,8 @@ class ShowRunner:
         self._journaled(lambda: operation(self.show))
 
     def undo(self) -> None:
-        self._journaled(self.show.undo)
+        """Revert the last move (the core decides what and until when); journaled first like every cue."""
+        self._journaled(self.show.undo)  # type: ignore[attr-defined]  # Show.undo comes with the core's part of issue 11
 
     def set_message(self, text: str | None, blink: bool = False) -> None:
         self.message = None if text is None else {"text": text, "blink": blink, "at_ms": self.clock.now_ms()}
