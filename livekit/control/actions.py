@@ -508,8 +508,8 @@ def _next(show: Show) -> ShowEvent:
         return show.start()
     if show.status is ShowStatus.LIVE and show.current is not None and _following(show, show.current) is None:
         raise ConfirmationNeeded(
-            f"{segment_name(show, show.current)} is the last segment: to end the show (and stop the recording) "
-            "send show.end with confirm=true", "show.end")
+            f"{segment_name(show, show.current)} is the last segment: Next does not end the show; "
+            "end it with End (e in the terminal, or show.end with confirm=true)", "show.end")
     return show.next()
 
 
@@ -517,8 +517,8 @@ def _end(presses: Presses, confirm: bool) -> Operation:
     def end(show: Show) -> ShowEvent:
         if show.status is ShowStatus.LIVE and not confirm and not presses.confirmed("show.end"):
             raise ConfirmationNeeded(
-                f"end the show and stop the recording? Press End again within {CONFIRM_WINDOW_MS // 1000} s, "
-                "or send confirm=true", "show.end")
+                f"end the show and stop the recording? Press End again within {CONFIRM_WINDOW_MS // 1000} s "
+                "(or send confirm=true)", "show.end")
         presses.cancel("show.end")
         return show.end()
 
