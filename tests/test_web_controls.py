@@ -332,3 +332,19 @@ async def receive_until(ws, kind):
         message = json.loads((await ws.receive()).data)
         if message["type"] == kind:
             return message
+
+
+async def test_the_last_segment_is_the_last_one_not_skipped(client, port, clock):
+    await started(client, clock)
+    await post(client, "/api/show/skip?segment=3")
+    await post(client, "/api/show/jump", {"segment": 2})
+    status, body = await post(client, "/api/show/next")
+    assert (status, body["confirm"], port.show.status) == (409, "show.end", "live")
+    assert body["error"].startswith("segment 3 (Questions) is the last segment")
+
+
+async def test_skipping_the_last_segment_asks_for_show_end_too(client, port, clock):
+    await started(client, clock)
+    await post(client, "/api/show/jump", {"segment": 3})
+    status, body = await post(client, "/api/show/skip")
+    assert (status, body["confirm"], port.show.status, port.show.current) == (409, "show.end", "live", 3)

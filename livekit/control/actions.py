@@ -497,19 +497,26 @@ def _guarded(operation: Operation, expect: int | str | None, presses: Presses | 
     return guarded
 
 
-def _following(show: Show, index: int) -> int | None:
-    segments = show.snapshot().segments
-    return next((i for i in range(index + 1, len(segments)) if not segments[i].skipped), None)
+def _would_end(show: Show, operation: Operation) -> bool:
+    """Whether ``operation`` would end the show, asked of a copy rebuilt from the events (no journal), so
+    the core's own rule decides which segments are still to come."""
+    probe = Show.replay(show.rundown, show.events, show.clock, default_warning_ms=show.warning_ms)
+    return operation(probe).ends_show
+
+
+def _last_segment(show: Show, action: str) -> ConfirmationNeeded:
+    current = show.current if show.current is not None else 0
+    return ConfirmationNeeded(
+        f"{segment_name(show, current)} is the last segment: {action} does not end the show; "
+        "end it with End (e in the terminal, or show.end with confirm=true)", "show.end")
 
 
 def _next(show: Show) -> ShowEvent:
     """Start a ready show; never end one: after the last segment the producer must say ``show.end``."""
     if show.status is ShowStatus.READY:
         return show.start()
-    if show.status is ShowStatus.LIVE and show.current is not None and _following(show, show.current) is None:
-        raise ConfirmationNeeded(
-            f"{segment_name(show, show.current)} is the last segment: Next does not end the show; "
-            "end it with End (e in the terminal, or show.end with confirm=true)", "show.end")
+    if show.status is ShowStatus.LIVE and _would_end(show, Show.next):
+        raise _last_segment(show, "Next")
     return show.next()
 
 
@@ -565,6 +572,9 @@ def _skip(index: int | None) -> Operation:
                 raise ActionError(f"{segment_name(show, index)} is already skipped")
             if index != show.current and state.actual_start_ms is not None:
                 raise ActionError(f"{segment_name(show, index)} has already aired")
+        if show.status is ShowStatus.LIVE and (index is None or index == show.current) \
+                and _would_end(show, lambda probe: probe.skip(index)):
+            raise _last_segment(show, "Skip")
         return show.skip(index)
 
     return skip
@@ -634,7 +644,8 @@ ACTIONS: tuple[Action[Any], ...] = (
     _adjust("extend", "give the current segment more time", +1),
     _adjust("shorten", "take time off the current segment", -1),
     Action("show.jump", "go to a segment", JumpParams, _jump_handler, (_post("/api/show/jump"),)),
-    Action("show.skip", "skip a segment (the current one by default, or `?segment=` for one still to come)",
+    Action("show.skip", "skip a segment (the current one by default, or `?segment=` for one still to come); "
+           "like next, it never ends the show",
            SkipParams, _skip_handler, (_post("/api/show/skip"),)),
     Action("show.undo", "undo the last navigation (next, back, jump, skip) within 30 s of it", ShowParams,
            _undo_handler, (_post("/api/show/undo"),)),
