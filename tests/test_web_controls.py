@@ -348,3 +348,10 @@ async def test_skipping_the_last_segment_asks_for_show_end_too(client, port, clo
     await post(client, "/api/show/jump", {"segment": 3})
     status, body = await post(client, "/api/show/skip")
     assert (status, body["confirm"], port.show.status, port.show.current) == (409, "show.end", "live", 3)
+
+
+async def test_jumps_to_two_different_segments_at_once_are_two_presses(client, port, clock):
+    await started(client, clock)
+    await post(client, "/api/show/jump", {"segment": 2})
+    assert (await post(client, "/api/show/jump", {"segment": 3}))[0] == 200
+    assert port.show.current == 3

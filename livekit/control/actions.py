@@ -480,13 +480,14 @@ def _check_expected(show: Show, expect: int | str) -> None:
 def _guarded(operation: Operation, expect: int | str | None, presses: Presses | None = None,
              action: str = "") -> Operation:
     """``operation`` after the stale-press checks: ``expect`` when given, else (for navigation, which
-    passes ``presses``) the double-press rule: the same action again within :data:`DOUBLE_PRESS_MS`."""
+    passes ``presses``) the double-press rule: the same action again within :data:`DOUBLE_PRESS_MS`.
+    ``action`` names the press: ``show.jump:3`` (a jump to another segment is another press)."""
 
     def guarded(show: Show) -> ShowEvent:
         if expect is not None:
             _check_expected(show, expect)
         elif presses is not None and presses.is_double_press(action):
-            label = action.partition(".")[2].capitalize()
+            label = action.partition(".")[2].partition(":")[0].capitalize()
             raise StaleAction(f"{label} was pressed twice within {DOUBLE_PRESS_MS // 1000} s: the second press "
                               "was ignored (send expect to act again at once)")
         event = operation(show)
@@ -543,19 +544,16 @@ def _shorten(ms: int) -> Operation:
     return shorten
 
 
-def _in_rundown(index: int | None, verb: str) -> Callable[[Show], None]:
-    def check(show: Show) -> None:
-        count = len(show.rundown.segments)
-        if index is not None and index >= count:
-            raise ActionError(f"cannot {verb} segment {index} (0-based): this rundown has {count} segment"
-                              f"{'' if count == 1 else 's'}, numbered 0 to {count - 1}")
-
-    return check
+def _check_in_rundown(show: Show, index: int | None, verb: str) -> None:
+    count = len(show.rundown.segments)
+    if index is not None and index >= count:
+        raise ActionError(f"cannot {verb} segment {index} (0-based): this rundown has {count} segment"
+                          f"{'' if count == 1 else 's'}, numbered 0 to {count - 1}")
 
 
 def _jump(index: int) -> Operation:
     def jump(show: Show) -> ShowEvent:
-        _in_rundown(index, "jump to")(show)
+        _check_in_rundown(show, index, "jump to")
         if show.status is ShowStatus.LIVE and show.current == index:
             raise ActionError(f"already on {segment_name(show, index)}")
         return show.jump(index)
@@ -565,7 +563,7 @@ def _jump(index: int) -> Operation:
 
 def _skip(index: int | None) -> Operation:
     def skip(show: Show) -> ShowEvent:
-        _in_rundown(index, "skip")(show)
+        _check_in_rundown(show, index, "skip")
         if index is not None:
             state = show.snapshot().segments[index]
             if state.skipped:
@@ -598,11 +596,12 @@ def _adjust(name: str, description: str, sign: int) -> Action[AdjustParams]:
 
 
 def _jump_handler(controls: ShowControls, params: JumpParams) -> None:
-    controls.cue(_guarded(_jump(params.segment), params.expect, controls.presses, "show.jump"))
+    controls.cue(_guarded(_jump(params.segment), params.expect, controls.presses, f"show.jump:{params.segment}"))
 
 
 def _skip_handler(controls: ShowControls, params: SkipParams) -> None:
-    controls.cue(_guarded(_skip(params.segment), params.expect, controls.presses, "show.skip"))
+    press = "show.skip" if params.segment is None else f"show.skip:{params.segment}"
+    controls.cue(_guarded(_skip(params.segment), params.expect, controls.presses, press))
 
 
 def _end_handler(controls: ShowControls, params: EndParams) -> None:
