@@ -17,6 +17,7 @@ from livekit.control.actions import (
     find_action,
 )
 from livekit.control.port import ActionError
+from livekit.control.presses import CONFIRM_WINDOW_MS, DOUBLE_PRESS_MS, Presses
 from livekit.runner.show_runner import ShowRunner
 
 WEB = default_templates_dir() / "web"
@@ -145,3 +146,56 @@ def test_every_action_of_the_terminal_keys_is_in_the_table():
     source = (Path(__file__).resolve().parent.parent / "livekit" / "runner" / "terminal.py").read_text()
     used = set(re.findall(r'"((?:show|message|guests|questions)\.[a-z_-]+)"', source))
     assert used and used <= set(action_names())
+
+
+# -- presses: confirmations and double presses, on an injected clock ----------------------------------
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 1_000_000
+
+    def __call__(self) -> int:
+        return self.now
+
+
+def test_a_first_press_asks_for_a_confirmation_and_a_second_within_the_window_gives_it():
+    clock = Clock()
+    presses = Presses(clock)
+    assert presses.confirmed("show.end") is False
+    clock.now += CONFIRM_WINDOW_MS
+    assert presses.confirmed("show.end") is True
+
+
+def test_a_confirmation_expires_and_the_late_press_asks_again():
+    clock = Clock()
+    presses = Presses(clock)
+    presses.confirmed("show.end")
+    clock.now += CONFIRM_WINDOW_MS + 1
+    assert (presses.confirmed("show.end"), presses.pending("show.end")) == (False, True)
+
+
+def test_a_confirmation_is_used_up_once_given():
+    clock = Clock()
+    presses = Presses(clock)
+    presses.confirmed("show.end")
+    presses.confirmed("show.end")
+    assert presses.confirmed("show.end") is False
+
+
+def test_the_same_action_within_the_double_press_window_is_a_double_press():
+    clock = Clock()
+    presses = Presses(clock)
+    presses.done("show.next")
+    clock.now += DOUBLE_PRESS_MS - 1
+    assert presses.is_double_press("show.next") is True
+    assert presses.is_double_press("show.back") is False
+    clock.now += 1
+    assert presses.is_double_press("show.next") is False
+
+
+def test_after_an_undo_no_press_counts_as_a_double_press():
+    presses = Presses(Clock())
+    presses.done("show.next")
+    presses.forget_done()
+    assert presses.is_double_press("show.next") is False

@@ -380,8 +380,9 @@ async def test_the_action_table_is_served_to_token_holders(client):
     response = await client.get("/api/actions", headers=AUTH)
     actions = {action["name"]: action for action in (await response.json())["actions"]}
     assert list(actions) == [action.name for action in ACTIONS]
-    [seconds] = actions["show.extend"]["params"]
+    seconds, expect = actions["show.extend"]["params"]
     assert (seconds["name"], seconds["default"]) == ("seconds", 30)
+    assert (expect["name"], expect["required"]) == ("expect", False)
     assert actions["show.extend"]["routes"] == [{"method": "POST", "path": "/api/show/extend",
                                                  "defaults": {"seconds": 60}}]
 
@@ -403,4 +404,5 @@ async def test_a_bad_websocket_parameter_is_refused_with_its_name(client, port):
         await receive_until(ws, "auth")
         await ws.send_json({"type": "action", "id": 2, "action": "show.jump", "params": {"segment": "two"}})
         result = await receive_until(ws, "result")
-    assert result == {"type": "result", "id": 2, "ok": False, "error": "segment must be a whole number, got 'two'"}
+    assert result == {"type": "result", "id": 2, "ok": False, "code": "refused",
+                      "error": "segment must be a whole number, got 'two'"}

@@ -307,3 +307,76 @@ async def test_keyboard_n_starts_then_advances_the_show_but_not_while_typing(bro
     await control.keyboard.press("n")
     await presenter.wait_for_function(text_is("segment-title", "Interview"))
     assert await control.get_attribute("#btn-next", "title") == "Next (n)"
+
+
+async def test_a_hold_puts_a_banner_across_the_control_room(browser_context, live_web):
+    control = await open_control(browser_context, live_web)
+    await live_web.port.act("show.start", {})
+    assert await control.is_hidden("#hold-banner")
+    await control.click("#btn-hold")
+    await control.wait_for_selector("#hold-banner:not([hidden])")
+    assert "ON HOLD" in await control.text_content("#hold-banner")
+    await control.click("#btn-resume")
+    await control.wait_for_selector("#hold-banner[hidden]", state="attached")
+
+
+async def test_control_ticks_show_time_and_the_actual_column_between_pushes(browser_context, live_web):
+    # The runner's clock task is not running here: after the start nothing is pushed, so what moves is local.
+    control = await open_control(browser_context, live_web)
+    await live_web.port.act("show.start", {})
+    await control.wait_for_function(text_is("segment-title", "Welcome"))
+    await control.wait_for_function(text_is("show-elapsed", "0:02"), timeout=4000)
+    assert await control.text_content("#rundown li.current .actual") in ("0:02", "0:03")
+
+
+async def test_guest_buttons_are_named_after_what_they_do_from_the_guests_status(browser_context, live_web):
+    guest = live_web.port.guests.add(live_web.port.key, name="Jane Doe", status="confirmed")
+    control = await open_control(browser_context, live_web)
+    row = f"tr[data-guest-id='{guest['id']}']"
+    assert await control.text_content(f"{row} button[data-status='in_green_room']") == "Check in"
+    for status in ("in_green_room", "on_air"):
+        await live_web.port.act("guests.status", {"id": guest["id"], "status": status})
+    await control.wait_for_selector(f"{row}.status-on_air")
+    assert await control.text_content(f"{row} button[data-status='in_green_room']") == "Off air (to green room)"
+    assert await control.text_content(f"{row} button[data-status='done']") == "Off air (done)"
+    assert "Check in" not in await control.text_content(f"{row} .actions")
+
+
+async def test_next_on_the_last_segment_asks_before_ending_the_show(browser_context, live_web):
+    control = await open_control(browser_context, live_web)
+    await live_web.port.act("show.start", {})
+    await live_web.port.act("show.jump", {"segment": 3})
+    await control.wait_for_function(text_is("segment-title", "Goodbye"))
+    await control.click("#btn-next")
+    await control.wait_for_selector("#confirm-end:not([hidden])")
+    assert live_web.port.show.status.value == "live"
+    assert "last segment" in await control.text_content("#confirm-end-text")
+    await control.click("#btn-confirm-end")
+    await control.wait_for_function(text_is("countdown", "ended"))
+    assert live_web.port.show.status.value == "ended"
+
+
+async def test_the_presenter_flashes_its_background_in_overtime_and_never_hides_the_countdown(browser_context,
+                                                                                             live_web):
+    presenter = await open_page(browser_context, f"{live_web.url}/presenter")
+    await live_web.port.act("show.start", {})
+    await live_web.port.act("show.shorten", {"seconds": 59})
+    await presenter.wait_for_function("() => document.body.dataset.phase === 'overtime'", timeout=4000)
+    styles = await presenter.evaluate("""() => ({
+        body: getComputedStyle(document.body).animationName,
+        countdown: getComputedStyle(document.getElementById('countdown')).animationName,
+        visibility: getComputedStyle(document.getElementById('countdown')).visibility,
+    })""")
+    assert styles == {"body": "overtime-flash", "countdown": "none", "visibility": "visible"}
+    assert (await presenter.text_content("#countdown")).startswith("+0:0")
+
+
+async def test_control_buttons_say_which_segment_they_were_pressed_for(browser_context, live_web):
+    control = await open_control(browser_context, live_web)
+    await live_web.port.act("show.start", {})
+    await control.wait_for_function(text_is("segment-title", "Welcome"))
+    await control.click("#btn-next")
+    await control.wait_for_function(text_is("segment-title", "Interview"))
+    await control.click("#btn-next")  # a second click at once is a new press for segment 2, not a double press
+    await control.wait_for_function(text_is("segment-title", "Questions"))
+    assert live_web.port.show.current == 2

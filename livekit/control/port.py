@@ -18,6 +18,35 @@ from greenroom.errors import GreenroomError
 class ActionError(GreenroomError):
     """An action was refused (unknown action, bad parameter, not allowed in this state)."""
 
+    #: What clients branch on (the websocket's ``code``); the web app maps it to an HTTP status.
+    code = "refused"
+
+
+class StaleAction(ActionError):
+    """The press was meant for another moment of the show (``expect`` did not match, or a double press).
+
+    Nothing changed: the button was pressed on a page that was behind, or twice.
+    """
+
+    code = "stale"
+
+
+class ConfirmationNeeded(ActionError):
+    """The action would end the show: it happens only when ``confirm`` (another action) says so."""
+
+    code = "confirm"
+
+    def __init__(self, message: str, confirm: str) -> None:
+        super().__init__(message)
+        #: The action to send (with ``confirm=true``) to go ahead.
+        self.confirm = confirm
+
+
+class NotFound(ActionError):
+    """The guest or question the action names does not exist."""
+
+    code = "not_found"
+
 
 class HostMessage(TypedDict):
     """The producer's message to the host."""

@@ -17,6 +17,10 @@ class GuestError(GreenroomError):
     """A guest change was refused: unknown guest, bad field, or a status change that makes no sense."""
 
 
+class UnknownGuest(GuestError, LookupError):
+    """No guest has that id (the web API answers 404, not 400)."""
+
+
 class GuestStatus(StrEnum):
     INVITED = "invited"
     CONFIRMED = "confirmed"

@@ -22,6 +22,7 @@ from livekit.guests.core import (
     ACTIVE_STATUSES,
     GuestError,
     GuestStatus,
+    UnknownGuest,
     check_transition,
     clean_fields,
     lower_third_text,
@@ -47,7 +48,7 @@ class GuestQueue:
     def get(self, guest_id: int) -> dict[str, Any]:
         rows = self._guests("SELECT * FROM guests WHERE id = ?", [guest_id])
         if not rows:
-            raise GuestError(f"no guest with id {guest_id}")
+            raise UnknownGuest(f"no guest with id {guest_id}")
         return rows[0]
 
     def list(self, show: str | None) -> builtins.list[dict[str, Any]]:

@@ -19,6 +19,10 @@ class QuestionError(GreenroomError):
     """A moderation action that is not allowed (unknown question, wrong state)."""
 
 
+class UnknownQuestion(QuestionError, LookupError):
+    """No question of this show has that id (the web API answers 404, not 400)."""
+
+
 class QuestionStatus(StrEnum):
     PENDING = "pending"
     APPROVED = "approved"

@@ -19,6 +19,7 @@ from livekit.questions.core import (
     Question,
     QuestionError,
     QuestionStatus,
+    UnknownQuestion,
     moderate,
     normalise,
 )
@@ -167,7 +168,7 @@ class QuestionQueue:
             [question_id, self.show],
         ).fetchone()
         if row is None:
-            raise QuestionError(f"no question {question_id} in show {self.show!r}")
+            raise UnknownQuestion(f"no question {question_id} in show {self.show!r}")
         return _question(row)
 
     def list(self, status: QuestionStatus | str | None = None) -> builtins.list[Question]:

@@ -20,6 +20,7 @@ from typing import Any
 from greenroom.errors import GreenroomError
 from livekit.control.actions import find_action
 from livekit.control.port import ActionError, HostMessage, ShowState
+from livekit.control.presses import Presses
 from livekit.core.clock import Clock
 from livekit.core.show import Show, ShowEvent, ShowSnapshot, ShowStatus
 from livekit.guests.core import GuestStatus, normalise_name
@@ -87,6 +88,7 @@ class ShowRunner:
         self.resumed = resumed
         self.stream_to_obs = stream_to_obs
         self.message: HostMessage | None = None
+        self.presses = Presses(clock.now_ms)
         self._subscribers: set[asyncio.Queue[ShowState]] = set()
         self._listeners: list[Callable[[ShowSnapshot], None]] = []
         self._wake = asyncio.Event()
@@ -422,6 +424,10 @@ class ShowRunner:
 
     def cue(self, operation: Callable[[Show], ShowEvent]) -> None:
         self._journaled(lambda: operation(self.show))
+
+    def undo(self) -> None:
+        """Revert the last move (the core decides what and until when); journaled first like every cue."""
+        self._journaled(self.show.undo)  # type: ignore[attr-defined]  # Show.undo comes with the core's part of issue 11
 
     def set_message(self, text: str | None, blink: bool = False) -> None:
         self.message = None if text is None else {"text": text, "blink": blink, "at_ms": self.clock.now_ms()}

@@ -21,6 +21,7 @@ from rich.table import Table
 from rich.text import Text
 
 from greenroom.errors import GreenroomError
+from livekit.control.presses import CONFIRM_WINDOW_MS
 from livekit.core.durations import format_clock, format_signed
 from livekit.core.show import ShowSnapshot, ShowStatus
 from livekit.runner.show_runner import ShowRunner
@@ -82,7 +83,6 @@ class TerminalView:
         self._live: Live | None = None
         self._saved_tty: list[Any] | None = None
         self._refresher: asyncio.Task[None] | None = None
-        self._end_armed = False
         self.last_error = ""
 
     async def __aenter__(self) -> TerminalView:
@@ -134,13 +134,12 @@ class TerminalView:
             self.on_quit()
             return None
         if key == "e":
-            if not self._end_armed:
-                self._end_armed = True
-                self.last_error = "press e again to end the show"
+            # The same confirmation rule as the control room's End (livekit.control.presses): it expires.
+            if not self.runner.presses.confirmed("show.end"):
+                self.last_error = f"press e again within {CONFIRM_WINDOW_MS // 1000} s to end the show"
                 return None
-            self._end_armed = False
-            return "show.end", {}
-        self._end_armed = False
+            return "show.end", {"confirm": True}
+        self.runner.presses.cancel("show.end")
         if key in ("n", " "):
             return ("show.start" if snapshot.status is ShowStatus.READY else "show.next"), {}
         if key == "h":

@@ -22,7 +22,14 @@ from aiohttp import WSCloseCode, WSMsgType, web
 from greenroom.errors import GreenroomError
 from greenroom.templates import default_templates_dir
 from livekit.control.actions import ACTIONS, Action, HttpRoute, action_names, public_description
-from livekit.control.port import LiveShowPort, ShowState
+from livekit.control.port import (
+    ActionError,
+    ConfirmationNeeded,
+    LiveShowPort,
+    NotFound,
+    ShowState,
+    StaleAction,
+)
 from livekit.core.clock import wall_clock_ms
 from livekit.web.security import (
     OriginPolicy,
@@ -82,6 +89,7 @@ def create_app(
     app.add_routes(
         [
             web.get("/", _index),
+            web.get("/favicon.ico", _favicon),
             web.get("/control", _page("control")),
             web.get("/presenter", _page("presenter")),
             web.get("/overlay", _page("overlay")),
@@ -124,8 +132,29 @@ def _authorised(handler: Handler) -> Handler:
     return guarded
 
 
-def _error(status: int, message: str) -> web.Response:
-    return web.json_response({"ok": False, "error": message}, status=status)
+def _error(status: int, message: str, **details: object) -> web.Response:
+    return web.json_response({"ok": False, "error": message, **details}, status=status)
+
+
+#: HTTP status per kind of refusal: a stale or unconfirmed press is a conflict with the show's state.
+_STATUS_OF = ((StaleAction, 409), (ConfirmationNeeded, 409), (NotFound, 404))
+
+
+def refusal(error: GreenroomError) -> tuple[int, dict[str, object]]:
+    """The HTTP status and the JSON fields (``error``, ``code``, ``confirm``) that describe a refusal."""
+    status = next((status for kind, status in _STATUS_OF if isinstance(error, kind)), 400)
+    body: dict[str, object] = {"error": str(error), "code": error.code if isinstance(error, ActionError) else "refused"}
+    if isinstance(error, ConfirmationNeeded):
+        body["confirm"] = error.confirm
+    return status, body
+
+
+def _load_json(text: str) -> object:
+    """``json.loads`` for what clients send: JSON nested too deep to parse is refused like bad JSON."""
+    try:
+        return json.loads(text)
+    except RecursionError:
+        raise ValueError("the JSON is nested too deeply") from None
 
 
 # -- pages -------------------------------------------------------------------------------------------
@@ -135,13 +164,29 @@ async def _index(request: web.Request) -> web.StreamResponse:
     raise web.HTTPFound("/presenter")
 
 
+async def _favicon(request: web.Request) -> web.StreamResponse:
+    """Browsers ask for it on every page; a quiet answer keeps the log and the console clean."""
+    path = request.app[DIRS_KEY]["web"] / "favicon.svg"
+    if path.is_file():
+        return web.FileResponse(path, headers={"Content-Type": "image/svg+xml"})
+    return web.Response(status=204)
+
+
+def _inside(folder: Path, path: Path) -> bool:
+    """True when ``path``, symlinks resolved, is a file inside ``folder`` (a link must not lead out)."""
+    try:
+        return path.resolve(strict=True).is_relative_to(folder.resolve(strict=True)) and path.is_file()
+    except (OSError, RuntimeError):
+        return False
+
+
 def _page(name: str) -> Handler:
     folder, filename = PAGES[name]
 
     async def page(request: web.Request) -> web.StreamResponse:
         path = request.app[DIRS_KEY][folder] / filename
-        if not path.is_file():
-            return _error(404, f"page template {path} is missing")
+        if not _inside(request.app[DIRS_KEY][folder], path):
+            return _error(404, f"page template {filename} is missing from its folder")
         return web.FileResponse(path, headers={"Content-Type": "text/html; charset=utf-8"})
 
     return page
@@ -151,8 +196,9 @@ async def _static_file(request: web.Request) -> web.StreamResponse:
     name = request.match_info["name"]
     if not STATIC_NAME.match(name):
         raise web.HTTPNotFound()
-    path = request.app[DIRS_KEY][request.match_info["folder"]] / name
-    if not path.is_file():
+    folder = request.app[DIRS_KEY][request.match_info["folder"]]
+    path = folder / name
+    if not _inside(folder, path):
         raise web.HTTPNotFound()
     return web.FileResponse(path)
 
@@ -248,7 +294,8 @@ class _Connection:
         try:
             await self.app[PORT_KEY].act(action, params)
         except GreenroomError as error:
-            await self.send_json({"type": "result", "id": request_id, "ok": False, "error": str(error)})
+            _status, body = refusal(error)
+            await self.send_json({"type": "result", "id": request_id, "ok": False, **body})
             return
         except Exception:
             log.exception("action %s failed", action)
@@ -278,7 +325,7 @@ async def _websocket(request: web.Request) -> web.StreamResponse:
             if frame.type != WSMsgType.TEXT:
                 continue
             try:
-                message = json.loads(frame.data)
+                message = _load_json(frame.data)
             except ValueError:
                 message = None
             if not isinstance(message, dict):
@@ -308,7 +355,7 @@ async def _params(request: web.Request) -> dict[str, Any]:
     params: dict[str, Any] = dict(request.query)
     if request.can_read_body:
         try:
-            body = await request.json()
+            body = _load_json(await request.text())
         except ValueError:
             body = None
         if not isinstance(body, dict):
@@ -321,11 +368,19 @@ async def _params(request: web.Request) -> dict[str, Any]:
 
 
 async def _perform(request: web.Request, action: str, params: dict[str, Any]) -> web.Response:
+    port = request.app[PORT_KEY]
+    # The runner carries out an action before its first await, so a guest that is new after it is ours.
+    guests_before = {guest["id"] for guest in port.state()["guests"]} if action == "guests.add" else set()
     try:
-        state = await request.app[PORT_KEY].act(action, params)
+        state = await port.act(action, params)
     except GreenroomError as error:
-        return _error(400, str(error))
-    return web.json_response({"ok": True, "state": view_of(state, "control")}, dumps=_dumps)
+        status, body = refusal(error)
+        return web.json_response({"ok": False, **body}, status=status, dumps=_dumps)
+    reply: dict[str, Any] = {"ok": True, "state": view_of(state, "control")}
+    if action == "guests.add":
+        added = [guest["id"] for guest in state["guests"] if guest["id"] not in guests_before]
+        reply["id"] = min(added) if added else None
+    return web.json_response(reply, dumps=_dumps)
 
 
 def _dumps(data: Any) -> str:

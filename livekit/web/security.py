@@ -5,6 +5,7 @@ from __future__ import annotations
 import hmac
 import ipaddress
 import logging
+import re
 from collections.abc import Iterable
 from urllib.parse import urlsplit
 
@@ -70,12 +71,22 @@ class OriginPolicy:
         return origin in own or (self.allow_origin is not None and origin == self.allow_origin)
 
 
+#: A host name or IP address (IPv6 in brackets) and an optional port: nothing that could end a CSP directive.
+_PLAIN_HOST = re.compile(r"(?:[A-Za-z0-9](?:[A-Za-z0-9.-]{0,251}[A-Za-z0-9])?|\[[0-9A-Fa-f:.]{2,45}\])(?::\d{1,5})?")
+
+
 def content_security_policy(request: web.Request) -> str:
-    """Scripts and styles only from our own files (no inline code), websockets only back to us."""
-    host = request.host
+    """Scripts and styles only from our own files (no inline code), websockets only back to us.
+
+    The websocket origin is the request's ``Host`` only when it is a plain host name: the header comes
+    from the client, and one carrying ``;`` or spaces would otherwise write its own policy (the 403 for
+    a refused host still gets these headers).
+    """
+    host = request.headers.get("Host", "")
+    sockets = f" ws://{host} wss://{host}" if _PLAIN_HOST.fullmatch(host) else ""
     return (
         "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-        f"connect-src 'self' ws://{host} wss://{host}; object-src 'none'; base-uri 'none'; "
+        f"connect-src 'self'{sockets}; object-src 'none'; base-uri 'none'; "
         "form-action 'self'; frame-ancestors 'none'"
     )
 

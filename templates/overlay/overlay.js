@@ -7,6 +7,7 @@
   function render(state) {
     const show = state.show || {};
     const live = show.status === "live";
+    G.renderRehearsal(show);
     document.getElementById("segment").hidden = !(live && show.segment_title);
     G.setText("segment-title", live ? show.segment_title : "");
 

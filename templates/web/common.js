@@ -62,10 +62,24 @@
     return hours > 0 ? hours + ":" + pad(minutes) + ":" + pad(seconds) : minutes + ":" + pad(seconds);
   }
 
-  // Countdown text: time left, or "+m:ss" once over time. Rounds up so 0:00 means "now".
+  // The one rounding rule of every view (livekit.core.durations.display_seconds): whole seconds rounded
+  // up, so "0:30" shows until thirty seconds are really left and "0:00" means "now"; never "-0".
+  function displaySeconds(ms) {
+    const seconds = Math.ceil(ms / 1000);
+    return seconds === 0 ? 0 : seconds;
+  }
+
+  // Countdown text: time left, or "+m:ss" once over time (never "-0:00").
   function formatCountdown(ms) {
-    if (ms > 0) return formatClock(Math.ceil(ms / 1000) * 1000);
-    return "+" + formatClock(-ms);
+    const seconds = displaySeconds(ms);
+    if (seconds > 0) return formatClock(seconds * 1000);
+    return "+" + formatClock(-seconds * 1000);
+  }
+
+  // Every page says so while the show is a rehearsal (the banner is in each page's HTML).
+  function renderRehearsal(show) {
+    const banner = document.getElementById("rehearsal");
+    if (banner) banner.hidden = !(show && show.rehearsal === true);
   }
 
   // Over/under of the whole show: positive offset = running late.
@@ -74,10 +88,12 @@
     return (ms > 0 ? "+" : "-") + formatClock(ms) + (ms > 0 ? " late" : " early");
   }
 
-  // The live numbers of a show snapshot at the current server time.
+  // The live numbers of a show snapshot at the current server time: the snapshot was true at now_ms,
+  // the clock on segments runs unless held, the show's own clock runs until it ends.
   function liveTiming(show) {
     if (!show) return null;
     const since = show.status === "live" && !show.held ? Math.max(0, serverNow() - show.now_ms) : 0;
+    const wallSince = show.status === "live" ? Math.max(0, serverNow() - show.now_ms) : 0;
     const remaining = show.remaining_ms - since;
     const overtimeGrowth = Math.max(0, since - Math.max(0, show.remaining_ms));
     const heldGrowth = show.status === "live" && show.held ? Math.max(0, serverNow() - show.now_ms) : 0;
@@ -88,6 +104,8 @@
     return {
       remaining: remaining,
       elapsed: show.elapsed_ms + since,
+      segmentSince: since,
+      showElapsed: (show.show_elapsed_ms || 0) + wallSince,
       offset: show.offset_ms + overtimeGrowth + heldGrowth,
       phase: phase,
     };
@@ -200,6 +218,8 @@
     replaceChildren: replaceChildren,
     formatClock: formatClock,
     formatCountdown: formatCountdown,
+    displaySeconds: displaySeconds,
+    renderRehearsal: renderRehearsal,
     formatOffset: formatOffset,
     liveTiming: liveTiming,
   };

@@ -4,14 +4,20 @@
 (function () {
   const G = window.Greenroom;
   const TOKEN_KEY = "greenroom-control-token";
-  const GUEST_STATUS_LABELS = {
-    invited: "Invited",
-    confirmed: "Confirm",
-    in_green_room: "Check in",
-    on_air: "On air",
-    done: "Done",
-    no_show: "No-show",
+  // A guest button is named after what it does from the guest's current status: "Check in" must never be
+  // the button that takes an on-air guest off air. The steps offered are the server's (next_statuses).
+  const GUEST_STEP_LABELS = {
+    invited: { default: "Back to invited" },
+    confirmed: { default: "Confirm", no_show: "Arrived late: confirm", in_green_room: "Back to confirmed" },
+    in_green_room: { default: "Check in", on_air: "Off air (to green room)", done: "Back to green room",
+      no_show: "Arrived: check in" },
+    on_air: { default: "Put on air", done: "Back on air (encore)" },
+    done: { default: "Done", on_air: "Off air (done)" },
+    no_show: { default: "No-show" },
   };
+  const NAVIGATION = ["show.start", "show.next", "show.back", "show.skip", "show.jump", "show.undo", "show.end",
+    "show.hold", "show.resume", "show.extend", "show.shorten"];
+  const CONFIRM_SHOWN_MS = 5000;
   // Mirrors livekit.questions.core: which moderation steps each status allows.
   const QUESTION_ACTIONS = {
     pending: ["approve", "show", "answer", "reject"],
@@ -44,9 +50,44 @@
     G.setText("action-error", message || "");
   }
 
+  function guestStepLabel(from, to) {
+    const labels = GUEST_STEP_LABELS[to] || {};
+    return labels[from] || labels.default || to;
+  }
+
+  // Where this page believes the show is: a show action says so (expect), and the server refuses it
+  // (409, nothing changes) if the show has moved on meanwhile, so a lagging page can never skip twice.
+  function expected() {
+    const show = (state && state.show) || {};
+    if (show.status === "ready") return "ready";
+    return show.current === null || show.current === undefined ? null : show.current;
+  }
+
+  let confirmTimer = null;
+
+  function askToConfirm(result) {
+    const bar = document.getElementById("confirm-end");
+    G.setText("confirm-end-text", result.error || "End the show?");
+    bar.hidden = false;
+    clearTimeout(confirmTimer);
+    confirmTimer = setTimeout(hideConfirm, CONFIRM_SHOWN_MS);
+  }
+
+  function hideConfirm() {
+    clearTimeout(confirmTimer);
+    document.getElementById("confirm-end").hidden = true;
+  }
+
   async function act(action, params) {
-    const result = await connection.act(action, params);
-    showError(result.ok ? "" : result.error);
+    const sent = Object.assign({}, params || {});
+    if (NAVIGATION.indexOf(action) >= 0 && sent.expect === undefined && expected() !== null) sent.expect = expected();
+    const result = await connection.act(action, sent);
+    if (!result.ok && result.code === "confirm") {
+      showError("");
+      askToConfirm(result);
+    } else {
+      showError(result.ok ? "" : result.error);
+    }
     return result;
   }
 
@@ -67,16 +108,23 @@
     }
     countdown.setAttribute("data-phase", timing.phase || "none");
     G.setText("offset", show.status === "ready" ? "—" : G.formatOffset(timing.offset));
+    // Derived numbers tick here between pushes, like the countdown.
+    G.setText("show-elapsed", G.formatClock(timing.showElapsed));
+    renderActuals(show.segments || [], show.current, timing.segmentSince);
+    const undo = document.getElementById("btn-undo");
+    const undoable = typeof show.undo_until_ms === "number" && show.undo_until_ms > G.serverNow();
+    if (undo.disabled === undoable) undo.disabled = !undoable;
   }
 
   function renderShow() {
     const show = state.show || {};
     G.setText("show-title", show.title || "Control room");
     G.setText("show-status", (show.status || "") + (show.held ? " · on hold" : ""));
+    document.getElementById("hold-banner").hidden = !(show.held && show.status === "live");
+    G.renderRehearsal(show);
     G.setText("segment-title", show.segment_title || "");
     G.setText("next-segment", show.next_segment_title || "—");
     G.setText("prompt", show.prompt || "—");
-    G.setText("show-elapsed", G.formatClock(show.show_elapsed_ms || 0));
     document.getElementById("btn-hold").hidden = Boolean(show.held);
     document.getElementById("btn-resume").hidden = !show.held;
     renderRundown(show.segments || []);
@@ -111,9 +159,14 @@
         ]);
       }));
     }
-    const actuals = list.querySelectorAll(".actual");
+  }
+
+  // The actual column: the segment on air keeps counting between pushes (holds excluded).
+  function renderActuals(segments, current, segmentSince) {
+    const actuals = document.getElementById("rundown").querySelectorAll(".actual");
     segments.forEach(function (segment, index) {
-      const text = G.formatClock(segment.actual_duration_ms);
+      const running = segment.index === current ? segmentSince : 0;
+      const text = G.formatClock(segment.actual_duration_ms + running);
       if (actuals[index] && actuals[index].textContent !== text) actuals[index].textContent = text;
     });
   }
@@ -128,6 +181,8 @@
     const obs = state.obs || {};
     let obsText = "OBS off";
     let obsOk = "none";
+    // While OBS is down nobody knows whether it still records or streams: say so, never show a stale "● REC".
+    const unknown = obs.enabled !== false && !obs.connected;
     if (obs.enabled !== false) {
       obsOk = obs.connected ? "yes" : "no";
       obsText = obs.connected ? "OBS connected" : "OBS disconnected" + (obs.error ? ": " + obs.error : "");
@@ -137,8 +192,9 @@
     G.setText("obs-health", obsText).setAttribute("data-ok", obsOk);
 
     const parts = [];
-    const stream = obs.stream;
-    const record = obs.record;
+    const stream = unknown ? null : obs.stream;
+    const record = unknown ? null : obs.record;
+    if (unknown) parts.push("stream unknown", "rec unknown");
     if (stream) {
       if (stream.reconnecting) parts.push("stream reconnecting");
       else parts.push(stream.active ? "● LIVE " + (stream.timecode || "").split(".")[0] : "stream off");
@@ -150,7 +206,8 @@
     if (obs.output_skipped_frames || obs.render_skipped_frames) {
       parts.push("skipped " + (obs.output_skipped_frames || 0) + "/" + (obs.render_skipped_frames || 0));
     }
-    const streamOk = stream && stream.reconnecting ? "no" : stream && stream.active ? "yes" : "none";
+    let streamOk = stream && stream.reconnecting ? "no" : stream && stream.active ? "yes" : "none";
+    if (unknown) streamOk = "unknown";
     G.setText("stream-health", parts.join(" · ") || "stream —").setAttribute("data-ok", streamOk);
 
     const platforms = state.platforms || {};
@@ -168,7 +225,7 @@
     // Only the steps the guest rules allow from this status (the server lists them).
     const buttons = (guest.next_statuses || []).map(function (status) {
       return G.el("button", {
-        text: GUEST_STATUS_LABELS[status] || status,
+        text: guestStepLabel(guest.status, status),
         attrs: { "data-status": status },
         onClick: function () { act("guests.status", { id: guest.id, status: status }); },
       });
@@ -390,6 +447,11 @@
       const input = document.getElementById("message-input");
       act("message.set", { text: input.value, blink: document.getElementById("message-blink").checked });
     });
+    document.getElementById("btn-confirm-end").addEventListener("click", function () {
+      hideConfirm();
+      act("show.end", { confirm: true });
+    });
+    document.getElementById("btn-cancel-end").addEventListener("click", hideConfirm);
     document.getElementById("message-clear").addEventListener("click", function () {
       act("message.clear", {});
     });

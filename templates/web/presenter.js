@@ -45,6 +45,7 @@
     G.setText("prompt", show.prompt || "");
     G.setText("next-segment", show.next_segment_title || "—");
     document.getElementById("held").hidden = !show.held;
+    G.renderRehearsal(show);
     fillList("talking-points", show.talking_points);
 
     const guest = state.guest_on_air;
