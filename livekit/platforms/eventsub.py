@@ -121,8 +121,12 @@ class EventSubReader:
                 except asyncio.CancelledError:
                     raise
                 except Exception as error:  # every outage ends here and is retried
-                    reason = str(error) if isinstance(error, ConnectionLost) else self._describe(error)[0]
-                    self._on_state("recovering", reason)
+                    if isinstance(error, ConnectionLost):
+                        self._on_state("recovering", str(error))
+                    else:
+                        reason, retry = self._describe(error)
+                        # Still retried (the user may fix it meanwhile), but shown as needing them.
+                        self._on_state("recovering" if retry else "failed", reason)
                 self.session_id = None
                 await asyncio.sleep(self._backoff.next_delay_ms() / 1000)
 

@@ -300,6 +300,9 @@ class TwitchSession:
             self._status.resolved("chat")
         elif state == "recovering":
             self._status.problem("chat", f"{reason} (recovering)", recovering=True)
+        elif state == "failed":
+            fix = twitch_auth_command("bot" if self.settings.bot else "broadcaster")
+            self._status.problem("chat", f"cannot subscribe to chat: {reason}", fix=fix if "livekit auth" in reason else None)
         else:
             fix = twitch_auth_command("bot" if self.settings.bot else "broadcaster")
             if reason == "moderator_removed":

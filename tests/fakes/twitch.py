@@ -13,7 +13,8 @@ client (stats refresh, discovery) run against it. JSON shapes follow the officia
   Message, Create EventSub Subscription, Search Categories); every call needs ``Client-Id`` and
   ``Authorization: Bearer``; errors are ``{"error", "status", "message"}``
 - EventSub websocket messages (session_welcome, session_keepalive, notification, session_reconnect,
-  revocation) and close codes (4003 connection unused, 4004 reconnect grace time expired):
+  revocation) and close codes (4003 connection unused, 4004 reconnect grace time expired, 4007 invalid
+  reconnect):
   https://dev.twitch.tv/docs/eventsub/handling-websocket-events/ ,
   https://dev.twitch.tv/docs/eventsub/websocket-reference/ and the ``channel.chat.message`` event (replies,
   cheers, shared chat): https://dev.twitch.tv/docs/eventsub/eventsub-subscription-types/#channelchatmessage ,
@@ -754,6 +755,11 @@ class FakeTwitch(ThreadedApp):
         keepalive = int(request.query.get("keepalive_timeout_seconds", "10"))
         session = _Session(f"session-{secrets.token_hex(8)}", socket, keepalive)
         moved_from = self.sessions.get(request.query.get("from", ""))
+        if "from" in request.query and (moved_from is None or moved_from.socket.closed):
+            # 4007 "Invalid reconnect": the session to move from no longer exists.
+            self.close_codes.append(4007)
+            await socket.close(code=4007)
+            return socket
         assert self._welcome_gate is not None
         async with self._welcome_gate:
             if moved_from is not None:
