@@ -17,6 +17,11 @@ async def chat(twitch_workspace, fake_twitch):
     await session.close()
 
 
+def moved(fake, before):
+    """The client is on exactly one session, a new one."""
+    return len(fake.open_sessions()) == 1 and fake.open_sessions() != before
+
+
 def asked(intake):
     return sorted(question.text for question in intake.queue.list())
 
@@ -35,7 +40,7 @@ async def test_after_a_reconnect_the_client_closes_the_old_socket_before_the_gra
     fake_twitch.reconnect_grace_seconds = 3
     before = fake_twitch.open_sessions()
     fake_twitch.send_reconnect()
-    await eventually(lambda: len(fake_twitch.open_sessions()) == 1 and fake_twitch.open_sessions() != before)
+    await eventually(lambda: moved(fake_twitch, before))
     assert 4004 not in fake_twitch.close_codes
     assert len(fake_twitch.chat_subscriptions()) == 1
     assert session.status()["chat_subscriptions"] == 1
@@ -114,7 +119,7 @@ async def test_exactly_one_subscription_across_reconnects_and_drops(chat, fake_t
     for _ in range(2):
         before = fake_twitch.open_sessions()
         fake_twitch.send_reconnect()
-        await eventually(lambda: len(fake_twitch.open_sessions()) == 1 and fake_twitch.open_sessions() != before)
+        await eventually(lambda b=before: moved(fake_twitch, b))
         fake_twitch.drop_connections()
         await eventually(lambda: len(fake_twitch.chat_subscriptions()) == 1 and session.status()["health"] == "ok")
     fake_twitch.send_chat(BROADCASTER_ID, "501", "ann", "!ask one copy?")
