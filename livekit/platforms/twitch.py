@@ -217,11 +217,13 @@ class TwitchSession:
             except twitchio.InvalidTokenException as error:
                 if error.status == 429 or error.status >= 500:
                     raise TwitchUnavailable(f"HTTP {error.status}") from None
+                self._store.mark_refused(record["user_id"], _twitch_reason(error))
                 raise AuthError(
                     f"Twitch token of the {role} account was revoked or expired; "
                     f"run `{twitch_auth_command(role)}`"
                 ) from None
             self._granted[role] = {str(scope) for scope in validated.scopes}
+            self._store.mark_used(record["user_id"])
 
     def _check_scopes(self) -> None:
         if self.bot_id is None:

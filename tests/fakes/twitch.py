@@ -142,6 +142,7 @@ class FakeTwitch(ThreadedApp):
         self.rate_limit_reset = int(time.time()) + 60
         self.close_codes: list[int] = []
         self._welcome_gate: asyncio.Lock | None = None
+        self._timers: set[asyncio.Task[None]] = set()
 
     # ---------------------------------------------------------------- life cycle
     def routes(self, app: web.Application) -> None:
@@ -168,6 +169,8 @@ class FakeTwitch(ThreadedApp):
     async def on_stopping(self) -> None:
         if self._keepalive_task:
             self._keepalive_task.cancel()
+        for timer in list(self._timers):
+            timer.cancel()
         for session in list(self.sessions.values()):
             await session.socket.close()
 
@@ -784,7 +787,7 @@ class FakeTwitch(ThreadedApp):
                 },
             )
         if moved_from is None:
-            asyncio.get_running_loop().create_task(self._close_if_unused(session))
+            self._timer(self._close_if_unused(session))
         async for message in socket:
             if message.type == WSMsgType.TEXT:
                 # Twitch closes with 4001 when a client sends anything.
@@ -792,6 +795,11 @@ class FakeTwitch(ThreadedApp):
         if self.sessions.get(session.id) is session:
             del self.sessions[session.id]
         return socket
+
+    def _timer(self, coroutine: Any) -> None:
+        timer = asyncio.get_running_loop().create_task(coroutine)
+        self._timers.add(timer)
+        timer.add_done_callback(self._timers.discard)
 
     async def _close_if_unused(self, session: _Session) -> None:
         """4003 "Connection unused": no subscription within the subscribe window after the welcome."""
@@ -848,7 +856,7 @@ class FakeTwitch(ThreadedApp):
             if session.socket.closed or session.reconnecting:
                 continue
             session.reconnecting = True
-            asyncio.get_running_loop().create_task(self._close_after_grace(session))
+            self._timer(self._close_after_grace(session))
             url = f"{self.eventsub_url}?from={session.id}&keepalive_timeout_seconds={session.keepalive_seconds}"
             await self._send(
                 session,
