@@ -105,11 +105,20 @@ class TwitchTokenStore:
 
     def mark_used(self, user_id: str, now: datetime | None = None) -> None:
         """Twitch accepted this user's tokens (validated or refreshed): the 30-day clock starts again."""
-        self._mark(user_id, lambda record: (record.__setitem__("last_used", _now_iso(now)), record.pop("refused", None)))
+
+        def used(record: dict[str, Any]) -> None:
+            record["last_used"] = _now_iso(now)
+            record.pop("refused", None)
+
+        self._mark(user_id, used)
 
     def mark_refused(self, user_id: str, reason: str, now: datetime | None = None) -> None:
         """Twitch refused this user's tokens: `livekit auth status` and `livekit run` know it is dead."""
-        self._mark(user_id, lambda record: record.__setitem__("refused", {"at": _now_iso(now), "reason": reason}))
+
+        def refused(record: dict[str, Any]) -> None:
+            record["refused"] = {"at": _now_iso(now), "reason": reason}
+
+        self._mark(user_id, refused)
 
     def _mark(self, user_id: str, change: Callable[[dict[str, Any]], Any]) -> None:
         data = self.load()
@@ -217,7 +226,7 @@ async def twitch_device_login(
     try:
         device = await oauth.device_code_flow()
         show_code(device["verification_uri"], device["user_code"])
-        token = await _poll_device_token(settings, list(needed), device, sleep)
+        token = await _poll_device_token(settings, list(needed), dict(device), sleep)
         validated = await oauth.validate_token(token["access_token"])
     except twitchio.HTTPException as error:
         raise AuthError(f"Twitch refused the login: {_twitch_reason(error)}") from None

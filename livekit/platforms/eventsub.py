@@ -221,6 +221,7 @@ class EventSubReader:
         moving_to: _Socket | None = None
         silence_s = keepalive + max(2.0, keepalive * 0.2)
         while True:
+            source: _Socket
             try:
                 async with asyncio.timeout(silence_s):
                     source, message = await queue.get()
@@ -241,7 +242,7 @@ class EventSubReader:
                 url = body["payload"]["session"]["reconnect_url"]
                 moving_to = await self._open(http, url, queue, sockets)
                 self.reconnects += 1
-            elif kind == "session_welcome" and source is moving_to:
+            elif kind == "session_welcome" and moving_to is not None and source is moving_to:
                 old, current, moving_to = current, moving_to, None
                 current.session_id = body["payload"]["session"]["id"]
                 self.session_id = current.session_id

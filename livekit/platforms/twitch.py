@@ -44,8 +44,8 @@ logging.getLogger("twitchio.client").addFilter(lambda record: "StarletteAdapter"
 TITLE_MAX = 140
 MARKER_MAX = 140
 CHAT_MAX = 500
-#: Search Categories follows ``pagination.cursor``: read at most this many results (5 pages of 20).
-CATEGORY_SEARCH_MAX_RESULTS = 100
+#: Search Categories follows ``pagination.cursor``: read at most this many pages (of 20).
+CATEGORY_SEARCH_MAX_PAGES = 5
 
 
 class StreamNotLive(Exception):
@@ -397,17 +397,26 @@ class TwitchSession:
         self._status.update(title=title, category=category)
 
     async def _category_id(self, client: Any, name: str) -> str:
-        found = [
-            game
-            async for game in client.search_categories(
-                name, token_for=self.broadcaster_id, first=20, max_results=CATEGORY_SEARCH_MAX_RESULTS
+        """Search Categories, reading ``pagination.cursor`` for at most ``CATEGORY_SEARCH_MAX_PAGES`` pages and
+        stopping at the first exact match (twitchio's iterator would follow the cursor without a page bound)."""
+        from twitchio.http import Route
+
+        first_found: str | None = None
+        cursor: str | None = None
+        for _ in range(CATEGORY_SEARCH_MAX_PAGES):
+            params: dict[str, str] = {"query": name, "first": "20"} | ({"after": cursor} if cursor else {})
+            page = await client._http.request_json(
+                Route("GET", "search/categories", params=params, token_for=self.broadcaster_id)
             )
-        ]
-        for game in found:
-            if game.name.casefold() == name.casefold():
-                return game.id
-        if found:
-            return found[0].id
+            for game in page.get("data") or []:
+                if str(game.get("name", "")).casefold() == name.casefold():
+                    return str(game["id"])
+                first_found = first_found or str(game["id"])
+            cursor = (page.get("pagination") or {}).get("cursor")
+            if not cursor or not page.get("data"):
+                break
+        if first_found:
+            return first_found
         raise AuthError(f"no Twitch category matches {name!r} (check [twitch] category or the rundown)")
 
     async def on_segment_start(self, index: int, title: str, guest: str | None) -> None:

@@ -141,6 +141,7 @@ class FakeTwitch(ThreadedApp):
         self.rate_limit_remaining = HELIX_RATE_LIMIT
         self.rate_limit_reset = int(time.time()) + 60
         self.close_codes: list[int] = []
+        self.endless_category_pages = False
         self._welcome_gate: asyncio.Lock | None = None
         self._timers: set[asyncio.Task[None]] = set()
 
@@ -211,6 +212,7 @@ class FakeTwitch(ThreadedApp):
             self.chat_drops.clear()
             self.rate_limit_remaining = HELIX_RATE_LIMIT
             self.close_codes.clear()
+            self.endless_category_pages = False
         for session in list(self.sessions.values()):
             self.call(session.socket.close())
         self.sessions.clear()
@@ -332,6 +334,11 @@ class FakeTwitch(ThreadedApp):
         if not delivered:
             raise AssertionError("no EventSub session is subscribed to channel.chat.message")
         return event["message_id"]
+
+    def deliver_event(self, event: dict[str, Any]) -> None:
+        """Deliver a ``channel.chat.message`` event a test shaped itself (a reply, a cheer, shared chat)."""
+        if not self.call(self._notify(event)):
+            raise AssertionError("no EventSub session is subscribed to channel.chat.message")
 
     def redeliver(self, broadcaster_id: str, chatter_id: str, chatter_login: str, text: str, message_id: str) -> None:
         """EventSub is at-least-once: the same chat message (same ids) delivered again."""
@@ -672,7 +679,9 @@ class FakeTwitch(ThreadedApp):
             for category in self.categories
             if query in category["name"].casefold()
         ]
-        return web.json_response({"data": found, "pagination": {}})
+        # ``endless_category_pages``: every page says there is another (a client must bound its reading).
+        pagination = {"cursor": secrets.token_hex(6)} if self.endless_category_pages else {}
+        return web.json_response({"data": found, "pagination": pagination})
 
     async def _followers(self, request: web.Request) -> web.Response:
         if failure := self._failure(request):
