@@ -25,6 +25,12 @@ both the scene switch and the prompt text, as seen by the runner's loop (``ObsSh
 True for that segment's prompt). Measured twice in the same run with the same producer, observer and probe:
 idle (before the flood) and during the flood (the producer starts 2 s into it). Target: p99 under load at
 most 1.10x the idle p99. ``--cues 0`` skips OBS and this part.
+
+``--failures`` (Twitch): the same kind of flood into TwitchSession → QuestionIntake → SQLite, in one process
+with the fake on its own thread, with an EventSub ``session_reconnect`` in the middle (questions sent on the
+old socket right after it), every tenth question redelivered (EventSub is at-least-once), then a
+``revocation``. Prints whether every question accepted before the revocation is stored exactly once and the
+status the user sees after the revocation; exits 1 when a question is lost or doubled.
 """
 
 from __future__ import annotations
@@ -376,6 +382,92 @@ async def one_run(rate: int, seconds: float, ask_ratio: float, cues: int = 0, cu
         temporary.cleanup()
 
 
+async def failure_run(rate: int, seconds: float) -> dict[str, object]:
+    """The Twitch failure bench (see the module docstring); returns what it found."""
+    from greenroom.backoff import Backoff
+    from greenroom.workspace import Workspace
+    from livekit.platforms.auth import TwitchTokenStore
+    from livekit.platforms.settings import TwitchSettings
+    from livekit.platforms.twitch import TwitchSession
+    from livekit.questions import IntakeRules, QuestionIntake, QuestionQueue
+    from tests.fakes.twitch import CLIENT_ID, FakeTwitch
+
+    fake = FakeTwitch().start()
+    temporary = tempfile.TemporaryDirectory(prefix="bench-chat-failures-")
+    scopes = ["channel:manage:broadcast", "user:read:chat", "user:write:chat"]
+    try:
+        workspace = Workspace.locate(Path(temporary.name) / "ws")
+        workspace.init()
+        workspace.config_path.write_text(
+            "[twitch]\n"
+            f'client_id = "{CLIENT_ID}"\nbroadcaster = "caster"\nbot = "chatbot"\n'
+            f'api_base = "{fake.helix_url}"\nid_base = "{fake.id_url}"\neventsub_url = "{fake.eventsub_url}"\n',
+            encoding="utf-8",
+        )
+        store = TwitchTokenStore(workspace.path("tokens/twitch.json"))
+        for role, user_id, login in (("broadcaster", "1001", "caster"), ("bot", "2002", "chatbot")):
+            access, refresh = fake.add_user(user_id, login, scopes)
+            store.save_account(role, {"user_id": user_id, "login": login, "access_token": access,
+                                      "refresh_token": refresh, "scopes": scopes})
+        queue = QuestionQueue(workspace.database(), "bench")
+        intake = QuestionIntake(queue, IntakeRules(per_person_limit=1_000_000))
+        session = TwitchSession(TwitchSettings.from_workspace(workspace), intake,
+                                reconnect_backoff=Backoff(first_ms=100, max_ms=1_000))
+        await session.start()
+        total = int(rate * seconds)
+        sent: list[str] = []
+        redelivered = 0
+        for number in range(total):
+            text = f"!ask question {number}?"
+            if number == total // 2:
+                sent.append(f"question {number}?")
+                fake.send_reconnect(("1001", str(100_000 + number % 500), f"viewer{number % 500}", text))
+                await asyncio.sleep(0.05)
+                continue
+            message_id = fake.send_chat("1001", str(100_000 + number % 500), f"viewer{number % 500}", text)
+            sent.append(f"question {number}?")
+            if number % 10 == 0:
+                fake.redeliver("1001", str(100_000 + number % 500), f"viewer{number % 500}", text, message_id)
+                redelivered += 1
+            if number % max(1, rate // 100) == 0:
+                await asyncio.sleep(0.01)
+        deadline = time.monotonic() + 30
+        while len(queue.list()) < len(sent) and time.monotonic() < deadline:
+            await asyncio.sleep(0.05)
+        fake.revoke("authorization_revoked")
+        while session.status()["health"] != "failed" and time.monotonic() < deadline:
+            await asyncio.sleep(0.05)
+        stored = [question.text for question in queue.list()]
+        status = session.status()
+        await session.close()
+    finally:
+        fake.stop()
+        temporary.cleanup()
+    return {
+        "sent": len(sent),
+        "redelivered": redelivered,
+        "stored": len(stored),
+        "lost": sorted(set(sent) - set(stored)),
+        "doubled": sorted({text for text in stored if stored.count(text) > 1}),
+        "subscriptions": status.get("chat_subscriptions"),
+        "health": status["health"],
+        "reason": status["reason"],
+    }
+
+
+def report_failures(rate: int, seconds: float) -> None:
+    print(f"twitch failures: {rate} !ask/s for {seconds:g} s, a session_reconnect in the middle, every tenth "
+          "question redelivered, then a revocation")
+    found = asyncio.run(failure_run(rate, seconds))
+    print(f"questions sent {found['sent']}, redelivered {found['redelivered']}, stored {found['stored']}; "
+          f"lost {len(found['lost'])}, doubled {len(found['doubled'])}; chat subscriptions {found['subscriptions']}")
+    print(f"after the revocation: {found['health']}: {found['reason']}")
+    ok = not found["lost"] and not found["doubled"] and found["health"] == "failed"
+    print("no question accepted before the failures was lost or doubled: " + ("yes" if ok else "NO"))
+    if not ok:
+        sys.exit(1)
+
+
 def _percentile(values: list[float], percent: int) -> float:
     if not values:
         return float("nan")
@@ -395,6 +487,9 @@ def main() -> None:
                              f"{WARMUP_CUES} unmeasured ones (default 150; 0 = no OBS, no cue latency)")
     parser.add_argument("--cue-interval", type=float, default=0.1,
                         help="seconds between cues, as in bench_cues.py (default 0.1)")
+    parser.add_argument("--failures", action="store_true",
+                        help="Twitch failure bench instead: flood with a session_reconnect and a revocation in the "
+                             "middle (uses --rate and --seconds; no OBS, no web)")
     parser.add_argument("--fake", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--observe", help=argparse.SUPPRESS)
     parser.add_argument("--produce", help=argparse.SUPPRESS)
@@ -406,6 +501,9 @@ def main() -> None:
     parser.add_argument("--obs-port", type=int, default=0, help=argparse.SUPPRESS)
     parser.add_argument("--one", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.failures:
+        report_failures(args.rate, args.seconds)
+        return
     if args.fake:
         run_fake(args.ask_ratio)
         return

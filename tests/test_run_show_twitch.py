@@ -33,7 +33,7 @@ async def run_while(twitch_workspace, fake_twitch, during):
 
 
 async def test_show_sets_title_category_and_a_marker_per_segment(twitch_workspace, fake_twitch):
-    fake_twitch.live.add(BROADCASTER_ID)
+    fake_twitch.stream_goes_live(BROADCASTER_ID)
 
     async def nothing(_base):
         await asyncio.sleep(0)

@@ -95,14 +95,14 @@ def youtube(ctx: click.Context, no_browser: bool, timeout: int) -> None:
 def status(ctx: click.Context) -> None:
     """Show which accounts are authorised and which scopes are missing, without contacting any platform.
 
-    Exits with status 1 when something needs `livekit auth ...` again.
+    Also warns about a Twitch token Twitch refused during the last show, and about a Twitch refresh token
+    unused for weeks (Twitch expires them after 30 days unused). Exits with status 1 when something needs
+    `livekit auth ...` again.
     """
-    import time
-
+    from greenroom.clock import wall_clock_ms
     from livekit.platforms.auth import (
         TwitchTokenStore,
-        required_twitch_scopes,
-        twitch_auth_command,
+        check_twitch_tokens,
         youtube_token_report,
     )
     from livekit.platforms.settings import TwitchSettings, YouTubeSettings
@@ -113,28 +113,22 @@ def status(ctx: click.Context) -> None:
     if config.section("twitch"):
         settings = TwitchSettings.from_workspace(workspace)
         store = TwitchTokenStore(settings.tokens_path)
+        found = check_twitch_tokens(settings)
         for role in ("broadcaster", "bot"):
-            record = store.account(role)
-            if record is None:
-                problems += 1
-                click.echo(f"twitch {role}: not authorised; run `{twitch_auth_command(role)}`")
-                continue
-            missing = [s for s in required_twitch_scopes(role, settings) if s not in record.get("scopes", [])]
-            if missing:
-                problems += 1
-                click.echo(
-                    f"twitch {role}: {record['login']}, missing scope {', '.join(missing)}; "
-                    f"run `{twitch_auth_command(role)}`"
-                )
-            else:
-                click.echo(f"twitch {role}: {record['login']} (ok)")
+            mine = [problem for problem in found if problem.account == role]
+            for problem in mine:
+                click.echo(f"twitch {role}: {problem.message}; run `{problem.fix}`" + ("" if problem.fatal else " (warning)"))
+            problems += sum(problem.fatal for problem in mine)
+            if not mine:
+                record = store.account(role) or {}
+                click.echo(f"twitch {role}: {record.get('login')} (ok)")
     else:
         click.echo("twitch: not configured ([twitch] section missing)")
     youtube_settings = YouTubeSettings.from_workspace(workspace)
     if not youtube_settings.enabled:
         click.echo("youtube: disabled ([youtube] enabled = false)")
     else:
-        youtube_problems, youtube_warnings = youtube_token_report(youtube_settings, int(time.time() * 1000))
+        youtube_problems, youtube_warnings = youtube_token_report(youtube_settings, wall_clock_ms())
         problems += len(youtube_problems)
         for message in youtube_problems:
             click.echo(f"youtube: {message}")

@@ -7,9 +7,12 @@ Twitch uses the device code flow (no redirect server, works over SSH); YouTube t
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
-from collections.abc import Callable
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -58,8 +61,20 @@ def _read_private_json(path: Path, what: str) -> dict[str, Any]:
     return read_private_json(path, what, AuthError)
 
 
+#: Twitch expires a device-flow (public client) refresh token after 30 days without use
+#: (https://dev.twitch.tv/docs/authentication/refresh-tokens/ , "Device Code Grant Flow" on
+#: https://dev.twitch.tv/docs/authentication/getting-tokens-oauth/): warn a week before.
+TWITCH_REFRESH_UNUSED_DAYS = 30
+TWITCH_REFRESH_WARN_DAYS = 23
+
+
+def _now_iso(now: datetime | None = None) -> str:
+    return (now or datetime.now(UTC)).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
 class TwitchTokenStore:
-    """``tokens/twitch.json``: ``{"broadcaster": {...}, "bot": {...}}`` with user id, login, tokens, scopes."""
+    """``tokens/twitch.json``: ``{"broadcaster": {...}, "bot": {...}}`` with user id, login, tokens, scopes, and
+    when Twitch last accepted them (``last_used``) or refused them (``refused``, with the reason)."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
@@ -82,9 +97,101 @@ class TwitchTokenStore:
         for record in data.values():
             if record.get("user_id") == user_id:
                 record["access_token"], record["refresh_token"] = access_token, refresh_token
+                record["last_used"] = _now_iso()
+                record.pop("refused", None)
                 changed = True
         if changed:
             write_private_json(self.path, data)
+
+    def mark_used(self, user_id: str, now: datetime | None = None) -> None:
+        """Twitch accepted this user's tokens (validated or refreshed): the 30-day clock starts again."""
+
+        def used(record: dict[str, Any]) -> None:
+            record["last_used"] = _now_iso(now)
+            record.pop("refused", None)
+
+        self._mark(user_id, used)
+
+    def mark_refused(self, user_id: str, reason: str, now: datetime | None = None) -> None:
+        """Twitch refused this user's tokens: `livekit auth status` and `livekit run` know it is dead."""
+
+        def refused(record: dict[str, Any]) -> None:
+            record["refused"] = {"at": _now_iso(now), "reason": reason}
+
+        self._mark(user_id, refused)
+
+    def _mark(self, user_id: str, change: Callable[[dict[str, Any]], Any]) -> None:
+        data = self.load()
+        touched = [record for record in data.values() if record.get("user_id") == user_id]
+        for record in touched:
+            change(record)
+        if touched:
+            write_private_json(self.path, data)
+
+
+@dataclass(frozen=True)
+class Problem:
+    """Something wrong with a stored token. ``fatal``: the token is dead and a session must not start with it;
+    otherwise a warning to act on before the show. ``fix`` is the command (or action) that resolves it."""
+
+    platform: str
+    account: str
+    message: str
+    fix: str
+    fatal: bool
+
+    def __str__(self) -> str:
+        return f"{self.platform} {self.account}: {self.message}; run `{self.fix}`"
+
+
+def check_twitch_tokens(settings: TwitchSettings, now: datetime | None = None) -> list[Problem]:
+    """What is known, without contacting Twitch, about the stored Twitch tokens: missing, lacking a scope,
+    refused by Twitch, or a refresh token unused for (nearly) 30 days. ``livekit auth status`` prints these;
+    ``livekit run`` refuses to start the Twitch session while a fatal one remains."""
+    now = now or datetime.now(UTC)
+    store = TwitchTokenStore(settings.tokens_path)
+    problems: list[Problem] = []
+    for role in ("broadcaster", "bot"):
+        fix = twitch_auth_command(role)
+        record = store.account(role)
+        if record is None:
+            problems.append(Problem("twitch", role, "not authorised", fix, True))
+            continue
+        missing = [scope for scope in required_twitch_scopes(role, settings) if scope not in record.get("scopes", [])]
+        if missing:
+            problems.append(Problem("twitch", role, f"{record['login']}, missing scope {', '.join(missing)}", fix, True))
+        refused = record.get("refused")
+        if refused:
+            message = f"{record['login']}: Twitch refused the token on {refused['at'][:10]} ({refused['reason']})"
+            problems.append(Problem("twitch", role, message, fix, True))
+            continue
+        last_used = _parse_iso(record.get("last_used"))
+        if last_used is None:
+            continue
+        idle_days = (now - last_used).days
+        if idle_days >= TWITCH_REFRESH_UNUSED_DAYS:
+            message = (
+                f"{record['login']}: token unused for {idle_days} days; Twitch expires refresh tokens after "
+                f"{TWITCH_REFRESH_UNUSED_DAYS} days unused"
+            )
+            problems.append(Problem("twitch", role, message, fix, True))
+        elif idle_days >= TWITCH_REFRESH_WARN_DAYS:
+            left = TWITCH_REFRESH_UNUSED_DAYS - idle_days
+            message = (
+                f"{record['login']}: token unused for {idle_days} days, Twitch expires it in {left} days unless "
+                "used (a show or `livekit auth twitch` renews it)"
+            )
+            problems.append(Problem("twitch", role, message, fix, False))
+    return problems
+
+
+def _parse_iso(value: Any) -> datetime | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        return datetime.strptime(value, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
+    except ValueError:
+        return None
 
 
 def apply_twitch_endpoints(settings: TwitchSettings) -> None:
@@ -97,11 +204,16 @@ def apply_twitch_endpoints(settings: TwitchSettings) -> None:
     twitchio.eventsub.websockets.WSS = settings.eventsub_url
 
 
+Sleep = Callable[[float], Awaitable[Any]]
+DEVICE_GRANT = "urn:ietf:params:oauth:grant-type:device_code"
+
+
 async def twitch_device_login(
     settings: TwitchSettings,
     role: str,
     *,
     show_code: Callable[[str, str], None],
+    sleep: Sleep = asyncio.sleep,
 ) -> dict[str, Any]:
     """Device code flow for the ``broadcaster`` or ``bot`` account: shows the activation URL and code,
     waits for the user to approve, checks account and scopes, and stores the tokens (0600)."""
@@ -114,15 +226,10 @@ async def twitch_device_login(
     try:
         device = await oauth.device_code_flow()
         show_code(device["verification_uri"], device["user_code"])
-        token = await oauth.device_code_authorization(
-            device_code=device["device_code"], interval=int(device.get("interval", 5))
-        )
+        token = await _poll_device_token(settings, list(needed), dict(device), sleep)
         validated = await oauth.validate_token(token["access_token"])
     except twitchio.HTTPException as error:
         raise AuthError(f"Twitch refused the login: {_twitch_reason(error)}") from None
-    except twitchio.DeviceCodeFlowException as error:
-        reason = getattr(error, "reason", None)
-        raise AuthError(f"Twitch login did not complete: {getattr(reason, 'value', reason) or 'refused'}") from None
     finally:
         await oauth.close()
     expected = settings.broadcaster if role == "broadcaster" else settings.bot
@@ -141,12 +248,56 @@ async def twitch_device_login(
         "access_token": token["access_token"],
         "refresh_token": token["refresh_token"],
         "scopes": granted,
+        "last_used": _now_iso(),
     }
     store = TwitchTokenStore(settings.tokens_path)
     store.save_account(role, record)
     if settings.bot_is_broadcaster:
         store.save_account("bot" if role == "broadcaster" else "broadcaster", record)
     return {key: record[key] for key in ("user_id", "login", "scopes")}
+
+
+async def _poll_device_token(
+    settings: TwitchSettings, scopes: list[str], device: dict[str, Any], sleep: Sleep
+) -> dict[str, Any]:
+    """Poll the token endpoint as RFC 8628 §3.4-3.5 says: ``authorization_pending`` → poll again after the
+    interval; ``slow_down`` → the interval grows by 5 s for this and every later poll; ``expired_token`` or
+    the code's ``expires_in`` passing → stop with a clear message; ``access_denied`` → the user said no.
+    (twitchio 3.3's own loop raises a bare ValueError on ``slow_down`` and ``expired_token``.)"""
+    import aiohttp
+
+    interval = float(device.get("interval") or 5)
+    deadline = time.monotonic() + float(device.get("expires_in") or 1800)
+    url = settings.id_base.rstrip("/") + "/oauth2/token"
+    form = {
+        "client_id": settings.client_id,
+        "scopes": " ".join(scopes),
+        "device_code": device["device_code"],
+        "grant_type": DEVICE_GRANT,
+    }
+    expired = AuthError(
+        "the Twitch activation code expired before it was approved; run "
+        "`livekit auth twitch` again and enter the new code at twitch.tv/activate within "
+        f"{int(float(device.get('expires_in') or 1800)) // 60} minutes"
+    )
+    async with aiohttp.ClientSession() as http:
+        while True:
+            async with http.post(url, data=form) as response:
+                body = await response.json(content_type=None)
+            if response.status == 200:
+                return dict(body)
+            answer = str(body.get("message", "") if isinstance(body, dict) else "").lower()
+            if answer == "slow_down":
+                interval += 5
+            elif answer == "expired_token":
+                raise expired
+            elif answer == "access_denied":
+                raise AuthError("the Twitch login was declined on twitch.tv/activate; run `livekit auth twitch` again")
+            elif answer != "authorization_pending":
+                raise AuthError(f"Twitch refused the login: HTTP {response.status} ({answer or 'no reason given'})")
+            if time.monotonic() + interval > deadline:
+                raise expired
+            await sleep(interval)
 
 
 def _twitch_reason(error: Any) -> str:

@@ -2,6 +2,10 @@
 
 A session never lets a platform outage stop the show: failures turn into ``status()["state"] ==
 "degraded"`` with a human reason, and the session retries in the background with backoff.
+
+``status()`` also says how the user should read it: ``"health"`` is ``"ok"``, ``"recovering"`` (every problem
+is being retried by the session itself), ``"failed"`` (some problem needs the user) or ``"off"``; ``"reason"``
+is the text of the problems and ``"fix"`` the first command or action that fixes a failed one.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ from livekit.core.clock import Clock
 logger = logging.getLogger(__name__)
 
 State = Literal["ok", "degraded", "off"]
+Health = Literal["ok", "recovering", "failed", "off"]
 
 
 class PlatformSession(Protocol):
@@ -52,6 +57,9 @@ class SessionStatus:
     since_ms: int = 0
     extra: dict[str, Any] = field(default_factory=dict)
     problems: dict[str, str] = field(default_factory=dict)
+    #: areas whose problem the session is retrying by itself, and the user's fix for the others.
+    recovering: set[str] = field(default_factory=set)
+    fixes: dict[str, str] = field(default_factory=dict)
     on_change: Callable[[dict[str, Any]], None] | None = None
 
     def set(self, state: State, detail: str) -> None:
@@ -62,14 +70,37 @@ class SessionStatus:
             logger.warning("%s degraded: %s", self.platform, detail)
         self._changed()
 
-    def problem(self, area: str, reason: str) -> None:
-        """Record a failing area (e.g. ``chat``); the session is degraded while any problem remains."""
+    def problem(self, area: str, reason: str, *, recovering: bool = False, fix: str | None = None) -> None:
+        """Record a failing area (e.g. ``chat``); the session is degraded while any problem remains.
+
+        ``recovering``: the session retries this by itself; ``fix``: what the user must do otherwise."""
+        changed = (area in self.recovering) != recovering or self.fixes.get(area) != fix
         self.problems[area] = reason
+        if recovering:
+            self.recovering.add(area)
+        else:
+            self.recovering.discard(area)
+        if fix:
+            self.fixes[area] = fix
+        else:
+            self.fixes.pop(area, None)
         self._recompute()
+        if changed:
+            self._changed()
 
     def resolved(self, area: str) -> None:
+        self.recovering.discard(area)
+        self.fixes.pop(area, None)
         if self.problems.pop(area, None) is not None:
             self._recompute()
+
+    @property
+    def health(self) -> Health:
+        if self.state == "off":
+            return "off"
+        if not self.problems:
+            return "ok"
+        return "recovering" if set(self.problems) <= self.recovering else "failed"
 
     def _recompute(self) -> None:
         if self.state == "off" and not self.problems:
@@ -90,6 +121,9 @@ class SessionStatus:
             "detail": self.detail,
             "since_ms": self.since_ms,
             "quota_used_today": None,
+            "health": self.health,
+            "reason": "; ".join(self.problems.values()),
+            "fix": next(iter(self.fixes.values()), None),
             **self.extra,
         }
 

@@ -1,9 +1,12 @@
 """Pure rules of the platform sessions (no I/O, clock injected): chat rate limit, YouTube call costs and
-chat polling budget, and the VOD description's chapter block. Kept apart so they are tested exactly and
-quickly. Retry delays are :class:`greenroom.backoff.Backoff`; the quota day and ledger both tools share
+chat polling budget, and the VOD description's chapter block; how a Twitch chat event reads as a question.
+Kept apart so they are tested exactly and quickly. Retry delays are :class:`greenroom.backoff.Backoff`; the quota day and ledger both tools share
 live in :mod:`greenroom.quota`."""
 
 from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
 
 
 class TokenBucket:
@@ -89,3 +92,51 @@ def describe_with_chapters(description: str, chapter_lines: list[str], marker: s
         kept = ""
     block = "\n".join([marker, *chapter_lines])
     return f"{kept.rstrip()}\n\n{block}" if kept.strip() else block
+
+
+# ---------------------------------------------------------------------------- Twitch chat events
+
+
+@dataclass(frozen=True)
+class TwitchChatLine:
+    """What a ``channel.chat.message`` event means for question intake."""
+
+    message_id: str
+    author_id: str
+    author_name: str
+    text: str
+
+
+def twitch_chat_line(event: dict[str, Any]) -> TwitchChatLine:
+    """Read one ``channel.chat.message`` event as the EventSub reference describes it
+    (https://dev.twitch.tv/docs/eventsub/eventsub-reference/#channel-chat-message-event):
+
+    - a reply's text starts with a mention of the parent's author, and ``reply.parent_message_body`` is the
+      parent's text: neither is part of the question, only what the viewer wrote;
+    - a cheer's ``Cheer100`` tokens are ``cheermote`` fragments: the question is the text without them;
+    - in a shared chat session a message sent in another channel carries ``source_broadcaster_user_*`` and
+      ``source_message_id``: the source id is the identity (the same line seen through two channels is one
+      question) and the author is shown with the channel it came from.
+    """
+    message = event.get("message") or {}
+    fragments = message.get("fragments") or []
+    if fragments:
+        parts = [fragment for fragment in fragments if fragment.get("type") != "cheermote"]
+        reply = event.get("reply") or {}
+        if reply and parts and parts[0].get("type") == "mention":
+            mentioned = (parts[0].get("mention") or {}).get("user_id")
+            if mentioned is None or mentioned == reply.get("parent_user_id"):
+                parts = parts[1:]
+        text = "".join(str(fragment.get("text", "")) for fragment in parts)
+    else:
+        text = str(message.get("text", ""))
+    chatter_id = str(event.get("chatter_user_id", ""))
+    name = str(event.get("chatter_user_name") or event.get("chatter_user_login") or chatter_id)
+    message_id = str(event.get("message_id", ""))
+    source = event.get("source_broadcaster_user_id")
+    if source and source != event.get("broadcaster_user_id"):
+        channel = event.get("source_broadcaster_user_name") or event.get("source_broadcaster_user_login") or source
+        name = f"{name} (from {channel}'s chat)"
+    if source and event.get("source_message_id"):
+        message_id = str(event["source_message_id"])
+    return TwitchChatLine(message_id, chatter_id, name, " ".join(text.split()))

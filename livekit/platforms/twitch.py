@@ -3,11 +3,16 @@ questions from chat (EventSub ``channel.chat.message`` over a websocket; Twitch 
 
 Everything runs on the runner's asyncio loop (twitchio is asyncio-native). Calls that touch Twitch are
 queued as background tasks so a slow or failing Twitch never delays the show; :meth:`drain` waits for them.
+
+twitchio does login, token refresh and Helix; chat is read by our own EventSub websocket reader
+(:mod:`livekit.platforms.eventsub`, which says why): one reader per session, hence exactly one subscription
+across reconnects, re-login and revocations.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections import deque
 from typing import Any
@@ -26,7 +31,8 @@ from livekit.platforms.auth import (
     twitch_auth_command,
 )
 from livekit.platforms.base import BackgroundTasks, SessionStatus, retrying
-from livekit.platforms.rules import TokenBucket
+from livekit.platforms.eventsub import REVOCATION_REASONS, EventSubReader
+from livekit.platforms.rules import TokenBucket, twitch_chat_line
 from livekit.platforms.settings import TwitchSettings
 from livekit.questions.core import ChatMessage
 from livekit.questions.intake import QuestionIntake
@@ -38,6 +44,12 @@ logging.getLogger("twitchio.client").addFilter(lambda record: "StarletteAdapter"
 TITLE_MAX = 140
 MARKER_MAX = 140
 CHAT_MAX = 500
+#: Search Categories follows ``pagination.cursor``: read at most this many pages (of 20).
+CATEGORY_SEARCH_MAX_PAGES = 5
+
+
+class StreamNotLive(Exception):
+    """Get Streams does not list the channel yet (the go-live delay): a marker must wait."""
 
 
 class TwitchUnavailable(Exception):
@@ -50,6 +62,10 @@ def describe_twitch_error(error: BaseException) -> tuple[str, bool]:
 
     if isinstance(error, AuthError):
         return str(error), False
+    if isinstance(error, twitchio.MessageRejectedError):
+        return f"Twitch dropped the chat notice: {error.message or error.code or 'no reason given'}", False
+    if isinstance(error, StreamNotLive):
+        return str(error), True
     if isinstance(error, TwitchUnavailable):
         return f"Twitch is unavailable ({error}); retrying", True
     if isinstance(error, twitchio.InvalidTokenException):
@@ -68,6 +84,12 @@ def describe_twitch_error(error: BaseException) -> tuple[str, bool]:
     return f"unexpected Twitch failure ({type(error).__name__}); retrying", True
 
 
+def _is_not_live(error: BaseException) -> bool:
+    import twitchio
+
+    return isinstance(error, twitchio.HTTPException) and error.status == 404
+
+
 class TwitchSession:
     """One show's Twitch session. ``intake`` receives every chat line; ``on_status`` every status change."""
 
@@ -82,6 +104,8 @@ class TwitchSession:
         on_status: Any = None,
         reconnect_backoff: Backoff | None = None,
         retry_first_ms: int = 1_000,
+        keepalive_seconds: int = 10,
+        marker_wait_ms: int = 180_000,
     ) -> None:
         self.settings = settings
         self.intake = intake
@@ -95,7 +119,6 @@ class TwitchSession:
         self.broadcaster_id: str | None = None
         self.bot_id: str | None = None
         self._granted: dict[str, set[str]] = {}
-        self._sessions: set[str] = set()
         self._unsaved: deque[ChatMessage] = deque()
         self._flush_scheduled = False
         self._chat_lines = 0
@@ -105,6 +128,11 @@ class TwitchSession:
         self._closed = False
         self._retry_first_ms = retry_first_ms
         self._wanted_channel: tuple[str, str | None] | None = None
+        self._keepalive_seconds = keepalive_seconds
+        self._marker_wait_ms = marker_wait_ms
+        self._reader: EventSubReader | None = None
+        self._reader_task: asyncio.Task[Any] | None = None
+        self._chat_settled = asyncio.Event()
 
     # ------------------------------------------------------------------ lifecycle
     async def start(self) -> None:
@@ -140,7 +168,6 @@ class TwitchSession:
 
     async def _connect(self) -> None:
         import twitchio
-        from twitchio import eventsub
 
         accounts = self._store.load()
         broadcaster = accounts.get("broadcaster")
@@ -169,9 +196,6 @@ class TwitchSession:
         )
         self._client = client
         client.add_listener(self._on_token_refreshed, event="event_token_refreshed")
-        client.add_listener(self._on_chat, event="event_message")
-        client.add_listener(self._on_welcome, event="event_websocket_welcome")
-        client.add_listener(self._on_closed, event="event_websocket_closed")
         app_token = None if self.settings.client_secret else broadcaster["access_token"]
         await client.login(token=app_token, load_tokens=True, save_tokens=False)
         self.broadcaster_id = broadcaster["user_id"]
@@ -180,11 +204,7 @@ class TwitchSession:
         if self.bot_id and self.intake is not None:
             self.intake.ignore_author("twitch", self.bot_id)
         if self.bot_id and "user:read:chat" in self._granted.get("bot", set()):
-            subscription = eventsub.ChatMessageSubscription(
-                broadcaster_user_id=self.broadcaster_id, user_id=self.bot_id
-            )
-            await client.subscribe_websocket(subscription, token_for=self.bot_id)
-            self._status.resolved("chat")
+            await self._start_chat_reader()
         self._status.update(broadcaster=self.settings.broadcaster, bot=self.settings.bot)
 
     async def _add_tokens(self, client: Any, broadcaster: dict[str, Any], bot: dict[str, Any] | None) -> None:
@@ -197,11 +217,13 @@ class TwitchSession:
             except twitchio.InvalidTokenException as error:
                 if error.status == 429 or error.status >= 500:
                     raise TwitchUnavailable(f"HTTP {error.status}") from None
+                self._store.mark_refused(record["user_id"], _twitch_reason(error))
                 raise AuthError(
                     f"Twitch token of the {role} account was revoked or expired; "
                     f"run `{twitch_auth_command(role)}`"
                 ) from None
             self._granted[role] = {str(scope) for scope in validated.scopes}
+            self._store.mark_used(record["user_id"])
 
     def _check_scopes(self) -> None:
         if self.bot_id is None:
@@ -232,36 +254,84 @@ class TwitchSession:
 
     async def drain(self) -> None:
         """Wait until queued Twitch calls (title, markers, notices) are done (tests, clean shutdown)."""
-        while pending := [task for task in self._tasks.pending() if task.get_name() != "twitch-reconnect"]:
+        while pending := [task for task in self._tasks.pending() if not task.get_name().startswith("twitch-reconnect")]:
             await asyncio.gather(*pending, return_exceptions=True)
 
     # ------------------------------------------------------------------ events from twitchio
     async def _on_token_refreshed(self, payload: Any) -> None:
         self._store.replace_tokens(payload.user_id, payload.token, payload.refresh_token)
 
-    async def _on_welcome(self, payload: Any) -> None:
-        self._sessions.add(payload.id)
-        self._status.resolved("chat")
+    async def _start_chat_reader(self) -> None:
+        """One reader for the whole session: a re-login after an outage keeps the running one. Waits (a few
+        seconds at most) for its first outcome, so a started session reports chat as it is."""
+        if self._reader_task is not None and not self._reader_task.done():
+            return
+        self._chat_settled.clear()
+        self._status.problem("chat", "subscribing to chat", recovering=True)
+        self._reader = EventSubReader(
+            self.settings.eventsub_url,
+            subscribe=self._subscribe_chat,
+            on_notification=self._on_notification,
+            on_state=self._on_chat_state,
+            describe=describe_twitch_error,
+            backoff=Backoff(first_ms=self._backoff.first_ms, max_ms=self._backoff.max_ms),
+            keepalive_seconds=self._keepalive_seconds,
+        )
+        self._reader_task = self._tasks.spawn(self._reader.run(), "twitch-reconnect-chat")
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._chat_settled.wait(), timeout=15)
 
-    async def _on_closed(self, payload: Any) -> None:
-        self._sessions.discard(payload.socket.session_id or "")
-        if not self._sessions and not self._closed:
-            self._status.problem("chat", "EventSub connection lost; reconnecting")
+    async def _subscribe_chat(self, session_id: str) -> None:
+        """Create Subscription (Helix) through twitchio's HTTP client, which refreshes the bot's token.
 
-    async def _on_chat(self, payload: Any) -> None:
-        if payload.broadcaster.id != self.broadcaster_id:
+        twitchio only exposes subscribing for its own websocket, so its HTTP layer is used directly."""
+        from twitchio.eventsub.enums import SubscriptionType
+
+        client = self._require_client()
+        await client._http.create_eventsub_subscription(
+            type=SubscriptionType.ChannelChatMessage,
+            version="1",
+            condition={"broadcaster_user_id": self.broadcaster_id, "user_id": self.bot_id},
+            transport={"method": "websocket", "session_id": session_id},
+            token_for=self.bot_id,
+        )
+
+    def _on_chat_state(self, state: str, reason: str) -> None:
+        self._chat_settled.set()
+        if state == "ok":
+            self._status.resolved("chat")
+        elif state == "recovering":
+            self._status.problem("chat", f"{reason} (recovering)", recovering=True)
+        elif state == "failed":
+            fix = twitch_auth_command("bot" if self.settings.bot else "broadcaster")
+            self._status.problem("chat", f"cannot subscribe to chat: {reason}", fix=fix if "livekit auth" in reason else None)
+        else:
+            fix = twitch_auth_command("bot" if self.settings.bot else "broadcaster")
+            if reason == "moderator_removed":
+                fix = f"make {self.settings.bot or self.settings.broadcaster} a moderator of the channel again"
+            elif reason == "version_removed":
+                fix = "update Greenroom"
+            what = REVOCATION_REASONS.get(reason, f"Twitch revoked the chat subscription ({reason})")
+            action = f"run `{fix}`" if fix.startswith("livekit") else fix
+            self._status.problem("chat", f"{what}: {action}, then restart the show's Twitch session", fix=fix)
+
+    def _on_notification(self, metadata: dict[str, Any], event: dict[str, Any]) -> None:
+        if metadata.get("subscription_type") != "channel.chat.message":
+            return
+        if event.get("broadcaster_user_id") != self.broadcaster_id:
             return
         self._chat_lines += 1
-        chatter = payload.chatter
-        message = ChatMessage(
-            platform="twitch",
-            message_id=payload.id,
-            author_id=chatter.id,
-            author_name=chatter.display_name or chatter.name or chatter.id,
-            text=payload.text,
-            received_ms=self.clock.now_ms(),
+        line = twitch_chat_line(event)
+        self.deliver(
+            ChatMessage(
+                platform="twitch",
+                message_id=line.message_id,
+                author_id=line.author_id,
+                author_name=line.author_name,
+                text=line.text,
+                received_ms=self.clock.now_ms(),
+            )
         )
-        self.deliver(message)
 
     def deliver(self, message: ChatMessage) -> None:
         """Queue one chat line for the intake. Lines arriving in the same loop iteration are stored together
@@ -327,38 +397,74 @@ class TwitchSession:
         self._status.update(title=title, category=category)
 
     async def _category_id(self, client: Any, name: str) -> str:
-        found = [game async for game in client.search_categories(name, token_for=self.broadcaster_id, first=20)]
-        for game in found:
-            if game.name.casefold() == name.casefold():
-                return game.id
-        if found:
-            return found[0].id
+        """Search Categories, reading ``pagination.cursor`` for at most ``CATEGORY_SEARCH_MAX_PAGES`` pages and
+        stopping at the first exact match (twitchio's iterator would follow the cursor without a page bound)."""
+        from twitchio.http import Route
+
+        first_found: str | None = None
+        cursor: str | None = None
+        for _ in range(CATEGORY_SEARCH_MAX_PAGES):
+            params: dict[str, str] = {"query": name, "first": "20"} | ({"after": cursor} if cursor else {})
+            page = await client._http.request_json(
+                Route("GET", "search/categories", params=params, token_for=self.broadcaster_id)
+            )
+            for game in page.get("data") or []:
+                if str(game.get("name", "")).casefold() == name.casefold():
+                    return str(game["id"])
+                first_found = first_found or str(game["id"])
+            cursor = (page.get("pagination") or {}).get("cursor")
+            if not cursor or not page.get("data"):
+                break
+        if first_found:
+            return first_found
         raise AuthError(f"no Twitch category matches {name!r} (check [twitch] category or the rundown)")
 
     async def on_segment_start(self, index: int, title: str, guest: str | None) -> None:
-        """A stream marker named after the segment, and (if ``chat_notices``) a chat notice within limits.
-
-        While Twitch is unreachable both are skipped (a late marker would point at the wrong moment)."""
+        """A stream marker named after the segment (see :meth:`create_marker`), and (if ``chat_notices``) a
+        chat notice within limits. While Twitch is unreachable both are skipped (a late marker would point
+        at the wrong moment)."""
         if not self.connected:
             self._status.problem("markers", f"not connected to Twitch: marker {title!r} skipped")
             return
-        self._tasks.spawn(
-            retrying(
-                lambda: self._marker(title),
-                status=self._status,
-                area="markers",
-                describe=describe_twitch_error,
-                attempts=3,
-                backoff=Backoff(first_ms=self._retry_first_ms),
-            ),
-            f"twitch-marker-{index}",
-        )
+        self._tasks.spawn(self.create_marker(title), f"twitch-marker-{index}")
         if self.settings.chat_notices:
             text = f"Now: {title}" + (f" with {guest}" if guest else "")
             self._tasks.spawn(self._notice(" ".join(text.split())[:CHAT_MAX]), f"twitch-notice-{index}")
 
+    async def create_marker(self, title: str) -> bool:
+        """Place a stream marker named ``title`` as soon as Twitch shows the stream live.
+
+        Twitch refuses markers (404) until Get Streams lists the stream, which takes 10-120 s after OBS
+        starts streaming: the marker is retried (status "recovering") until the stream is live, for at most
+        ``marker_wait_ms``, then placed. Returns True once placed. The runner calls this at each segment
+        start (``on_segment_start`` does); the first one may be called as soon as OBS is told to stream."""
+        deadline = self.clock.now_ms() + self._marker_wait_ms
+        backoff = Backoff(first_ms=self._retry_first_ms, max_ms=max(self._retry_first_ms, 5_000))
+        area = "markers"
+        while True:
+            try:
+                await self._marker(title)
+            except asyncio.CancelledError:
+                raise
+            except Exception as error:  # every platform failure degrades the session, none reaches the show
+                reason, retry = describe_twitch_error(error)
+                if isinstance(error, StreamNotLive) or _is_not_live(error):
+                    reason, retry = f"waiting for Twitch to show the stream live to place marker {title!r}", True
+                if not retry or self.clock.now_ms() >= deadline:
+                    if retry:
+                        reason = f"Twitch never showed the stream live: marker {title!r} skipped"
+                    self._status.problem(area, reason)
+                    return False
+                self._status.problem(area, reason, recovering=True)
+                await asyncio.sleep(backoff.next_delay_ms() / 1000)
+                continue
+            self._status.resolved(area)
+            return True
+
     async def _marker(self, title: str) -> None:
         client = self._require_client()
+        if not [stream async for stream in client.fetch_streams(user_ids=[self.broadcaster_id], max_results=1)]:
+            raise StreamNotLive(f"Twitch does not show {self.settings.broadcaster} live yet")
         await client.create_partialuser(self.broadcaster_id).create_stream_marker(
             token_for=self.broadcaster_id, description=" ".join(title.split())[:MARKER_MAX]
         )
@@ -403,6 +509,9 @@ class TwitchSession:
     def status(self) -> dict[str, Any]:
         status = self._status.as_dict()
         status["chat_lines"] = self._chat_lines
+        if self._reader is not None:
+            status["chat_subscriptions"] = self._reader.subscriptions_made
+            status["chat_reconnects"] = self._reader.reconnects
         status["unsaved_questions"] = len(self._unsaved)
         if self.intake is not None:
             status["intake"] = self.intake.stats()

@@ -12,9 +12,23 @@ client (stats refresh, discovery) run against it. JSON shapes follow the officia
   Information, Get Channel Followers (``total``), Get Streams, Get Videos, Create Stream Marker, Send Chat
   Message, Create EventSub Subscription, Search Categories); every call needs ``Client-Id`` and
   ``Authorization: Bearer``; errors are ``{"error", "status", "message"}``
-- EventSub websocket messages (session_welcome, session_keepalive, notification, session_reconnect):
-  https://dev.twitch.tv/docs/eventsub/handling-websocket-events/ and the ``channel.chat.message`` event:
-  https://dev.twitch.tv/docs/eventsub/eventsub-subscription-types/#channelchatmessage
+- EventSub websocket messages (session_welcome, session_keepalive, notification, session_reconnect,
+  revocation) and close codes (4003 connection unused, 4004 reconnect grace time expired, 4007 invalid
+  reconnect):
+  https://dev.twitch.tv/docs/eventsub/handling-websocket-events/ ,
+  https://dev.twitch.tv/docs/eventsub/websocket-reference/ and the ``channel.chat.message`` event (replies,
+  cheers, shared chat): https://dev.twitch.tv/docs/eventsub/eventsub-subscription-types/#channelchatmessage ,
+  https://dev.twitch.tv/docs/eventsub/eventsub-reference/#channel-chat-message-event
+- Helix rate limits (``Ratelimit-Limit/Remaining/Reset`` on every reply, 429 when the bucket is empty):
+  https://dev.twitch.tv/docs/api/guide/#twitch-rate-limits
+- Device code grant errors (``authorization_pending``, ``slow_down``: poll 5 s slower, ``expired_token``):
+  https://dev.twitch.tv/docs/authentication/getting-tokens-oauth/#device-code-grant-flow and RFC 8628 §3.5
+  https://www.rfc-editor.org/rfc/rfc8628#section-3.5
+- Send Chat Message answers 200 with ``is_sent: false`` and a ``drop_reason`` when Twitch drops the message
+  (duplicate, AutoMod, followers-only): https://dev.twitch.tv/docs/api/reference/#send-chat-message
+- Create Stream Marker fails unless the user is live, and Get Streams lists a stream only once it is live:
+  https://dev.twitch.tv/docs/api/reference/#create-stream-marker ,
+  https://dev.twitch.tv/docs/api/reference/#get-streams
 
 The server runs on its own thread and event loop so both sync tests (CLI) and async tests can use it; the
 test-facing methods (``send_chat``, ``fail_next`` ...) are thread-safe.
@@ -78,6 +92,14 @@ class _Session:
     keepalive_seconds: int
     subscriptions: list[dict[str, Any]] = field(default_factory=list)
     last_sent: float = field(default_factory=time.monotonic)
+    #: a silent session sends nothing at all (no keepalive either): a stalled network path.
+    silent: bool = False
+    #: set once ``session_reconnect`` was sent: the client has the grace time to move, then 4004.
+    reconnecting: bool = False
+
+
+#: Helix's default bucket: 800 points per minute (https://dev.twitch.tv/docs/api/guide/#twitch-rate-limits).
+HELIX_RATE_LIMIT = 800
 
 
 class FakeTwitch(ThreadedApp):
@@ -107,9 +129,25 @@ class FakeTwitch(ThreadedApp):
         self._failures: list[tuple[str, str, int, str]] = []
         self._message_counter = itertools.count(1)
         self._keepalive_task: asyncio.Task[None] | None = None
+        #: seconds a new EventSub session has to subscribe before Twitch closes it with 4003 (10 s on Twitch).
+        self.subscribe_window_seconds = 10.0
+        #: seconds a session told to reconnect stays open before Twitch closes it with 4004 (30 s on Twitch).
+        self.reconnect_grace_seconds = 30.0
+        #: what the next device code polls answer instead of the normal outcome (e.g. ``slow_down``).
+        self.device_poll_answers: list[str] = []
+        #: ``(code, message)`` drop reasons for the next Send Chat Message calls (``is_sent: false``).
+        self.chat_drops: list[tuple[str, str]] = []
+        #: Helix rate-limit bucket: points left and when (epoch seconds) it is full again.
+        self.rate_limit_remaining = HELIX_RATE_LIMIT
+        self.rate_limit_reset = int(time.time()) + 60
+        self.close_codes: list[int] = []
+        self.endless_category_pages = False
+        self._welcome_gate: asyncio.Lock | None = None
+        self._timers: set[asyncio.Task[None]] = set()
 
     # ---------------------------------------------------------------- life cycle
     def routes(self, app: web.Application) -> None:
+        app.middlewares.append(self._rate_limit_headers)
         app.router.add_get("/oauth2/validate", self._validate)
         app.router.add_post("/oauth2/token", self._token)
         app.router.add_post("/oauth2/device", self._device)
@@ -126,11 +164,14 @@ class FakeTwitch(ThreadedApp):
         app.router.add_get("/ws", self._websocket)
 
     async def on_started(self) -> None:
+        self._welcome_gate = asyncio.Lock()
         self._keepalive_task = asyncio.get_running_loop().create_task(self._keepalives())
 
     async def on_stopping(self) -> None:
         if self._keepalive_task:
             self._keepalive_task.cancel()
+        for timer in list(self._timers):
+            timer.cancel()
         for session in list(self.sessions.values()):
             await session.socket.close()
 
@@ -165,6 +206,13 @@ class FakeTwitch(ThreadedApp):
             self.device_codes.clear()
             self.subscriptions.clear()
             self._failures.clear()
+            self.subscribe_window_seconds = 10.0
+            self.reconnect_grace_seconds = 30.0
+            self.device_poll_answers.clear()
+            self.chat_drops.clear()
+            self.rate_limit_remaining = HELIX_RATE_LIMIT
+            self.close_codes.clear()
+            self.endless_category_pages = False
         for session in list(self.sessions.values()):
             self.call(session.socket.close())
         self.sessions.clear()
@@ -287,13 +335,79 @@ class FakeTwitch(ThreadedApp):
             raise AssertionError("no EventSub session is subscribed to channel.chat.message")
         return event["message_id"]
 
+    def deliver_event(self, event: dict[str, Any]) -> None:
+        """Deliver a ``channel.chat.message`` event a test shaped itself (a reply, a cheer, shared chat)."""
+        if not self.call(self._notify(event)):
+            raise AssertionError("no EventSub session is subscribed to channel.chat.message")
+
     def redeliver(self, broadcaster_id: str, chatter_id: str, chatter_login: str, text: str, message_id: str) -> None:
         """EventSub is at-least-once: the same chat message (same ids) delivered again."""
         self.send_chat(broadcaster_id, chatter_id, chatter_login, text, message_id)
 
-    def send_reconnect(self) -> None:
-        """Ask every session to move (``session_reconnect``); subscriptions follow to the new session."""
-        self.call(self._reconnect_all())
+    def send_reconnect(self, *chat_on_old_socket: tuple[str, str, str, str]) -> list[str]:
+        """Ask every session to move (``session_reconnect``); subscriptions follow to the new session once it
+        is welcomed. Until then the OLD socket keeps delivering (the reference: "the old connection receives
+        events up until you connect to the new URL and receive the welcome message"), so each
+        ``(broadcaster_id, chatter_id, login, text)`` given here is delivered on the old socket right after
+        the reconnect message, before any new session can be welcomed. Returns their message ids."""
+
+        async def reconnect_then_chat() -> list[str]:
+            assert self._welcome_gate is not None
+            async with self._welcome_gate:  # no new session is welcomed before these went out
+                await self._reconnect_all()
+                ids = []
+                for broadcaster_id, chatter_id, login, text in chat_on_old_socket:
+                    event = self.chat_event(broadcaster_id, chatter_id, login, text)
+                    if not await self._notify(event):
+                        raise AssertionError("no EventSub session is subscribed to channel.chat.message")
+                    ids.append(event["message_id"])
+                return ids
+
+        return list(self.call(reconnect_then_chat()))
+
+    def revoke(self, status: str = "authorization_revoked") -> None:
+        """Revoke every ``channel.chat.message`` subscription with ``status`` (``authorization_revoked``,
+        ``user_removed``, ``moderator_removed``, ``version_removed``): a ``revocation`` message on its session,
+        and the subscription is gone (https://dev.twitch.tv/docs/eventsub/handling-websocket-events/#revocation-message)."""
+
+        async def revoke_all() -> None:
+            for session in list(self.sessions.values()):
+                for subscription in list(session.subscriptions):
+                    revoked = subscription | {"status": status}
+                    session.subscriptions.remove(subscription)
+                    if subscription in self.subscriptions:
+                        self.subscriptions.remove(subscription)
+                    if not session.socket.closed:
+                        await self._send(
+                            session, "revocation", {"subscription": revoked},
+                            subscription_type=subscription["type"], subscription_version=subscription["version"],
+                        )
+
+        self.call(revoke_all())
+
+    def go_silent(self) -> None:
+        """Every open session stops sending anything (no keepalive): the client must notice after its
+        keepalive timeout and reconnect (https://dev.twitch.tv/docs/eventsub/handling-websocket-events/#keepalive-message)."""
+
+        async def silence() -> None:
+            for session in self.sessions.values():
+                session.silent = True
+
+        self.call(silence())
+
+    def open_sessions(self) -> list[str]:
+        """Ids of the sessions whose socket is still open."""
+        return [key for key, session in list(self.sessions.items()) if not session.socket.closed]
+
+    def chat_subscriptions(self) -> list[dict[str, Any]]:
+        """The enabled ``channel.chat.message`` subscriptions, over every open session."""
+        return [
+            subscription
+            for session in list(self.sessions.values())
+            if not session.socket.closed
+            for subscription in session.subscriptions
+            if subscription["type"] == "channel.chat.message"
+        ]
 
     def drop_connections(self) -> None:
         """Close every EventSub socket abruptly, like a network outage (the client must reconnect)."""
@@ -303,6 +417,10 @@ class FakeTwitch(ThreadedApp):
                 await session.socket.close(code=1006)
 
         self.call(drop())
+
+    def stream_goes_live(self, user_id: str, game_id: str = "509658") -> None:
+        """OBS's stream reached Twitch: Get Streams now lists it and markers can be placed."""
+        self.go_live(user_id, game_id, viewers=0)
 
     def wait_for_subscription(self, timeout: float = 10) -> dict[str, Any]:
         """The latest EventSub subscription of a live session, once somebody has subscribed."""
@@ -338,6 +456,31 @@ class FakeTwitch(ThreadedApp):
         return self.submit(self.flood(broadcaster_id, rate, seconds, text_for, chatter_for))
 
     # ---------------------------------------------------------------- helpers
+    @web.middleware
+    async def _rate_limit_headers(self, request: web.Request, handler: Any) -> web.StreamResponse:
+        """Every Helix reply carries the bucket's state; an empty bucket answers 429 until ``Ratelimit-Reset``."""
+        if not request.path.startswith("/helix/"):
+            return await handler(request)
+        with self._lock:
+            now = int(time.time())
+            if now >= self.rate_limit_reset:
+                self.rate_limit_remaining, self.rate_limit_reset = HELIX_RATE_LIMIT, now + 60
+            empty = self.rate_limit_remaining <= 0
+            if not empty:
+                self.rate_limit_remaining -= 1
+            headers = {
+                "Ratelimit-Limit": str(HELIX_RATE_LIMIT),
+                "Ratelimit-Remaining": str(max(0, self.rate_limit_remaining)),
+                "Ratelimit-Reset": str(self.rate_limit_reset),
+            }
+        if empty:
+            self.requests.append((request.method, request.path))
+            return _error(429, "Too Many Requests", headers)
+        response = await handler(request)
+        for key, value in headers.items():
+            response.headers.setdefault(key, value)
+        return response
+
     def _failure(self, request: web.Request) -> web.Response | None:
         self.requests.append((request.method, request.path))
         with self._lock:
@@ -410,6 +553,12 @@ class FakeTwitch(ThreadedApp):
             entry = self.device_codes.get(params.get("device_code", ""))
             if entry is None:
                 return web.json_response({"status": 400, "message": "invalid device code"}, status=400)
+            entry["polls"].append(time.monotonic())
+            if self.device_poll_answers:
+                answer = self.device_poll_answers.pop(0)
+                if answer == "expired_token":
+                    del self.device_codes[params["device_code"]]
+                return web.json_response({"status": 400, "message": answer}, status=400)
             if entry["user_id"] is None:
                 return web.json_response({"status": 400, "message": "authorization_pending"}, status=400)
             access, refresh = f"access-{secrets.token_hex(8)}", f"refresh-{secrets.token_hex(8)}"
@@ -433,7 +582,7 @@ class FakeTwitch(ThreadedApp):
             return web.json_response({"status": 400, "message": "invalid client"}, status=400)
         device_code, user_code = secrets.token_hex(16), secrets.token_hex(4).upper()
         scopes = [scope for scope in params.get("scopes", "").replace("+", " ").split() if scope]
-        self.device_codes[device_code] = {"user_code": user_code, "scopes": scopes, "user_id": None}
+        self.device_codes[device_code] = {"user_code": user_code, "scopes": scopes, "user_id": None, "polls": []}
         return web.json_response(
             {
                 "device_code": device_code,
@@ -511,6 +660,10 @@ class FakeTwitch(ThreadedApp):
         if token is None or token.user_id != body.get("sender_id"):
             return _error(401, "The sender must be the user in the OAuth token")
         message_id = str(uuid.uuid4())
+        if self.chat_drops:
+            code, message = self.chat_drops.pop(0)
+            drop = {"code": code, "message": message}
+            return web.json_response({"data": [{"message_id": message_id, "is_sent": False, "drop_reason": drop}]})
         self.chat_sent.append(body | {"message_id": message_id})
         return web.json_response({"data": [{"message_id": message_id, "is_sent": True, "drop_reason": None}]})
 
@@ -526,7 +679,9 @@ class FakeTwitch(ThreadedApp):
             for category in self.categories
             if query in category["name"].casefold()
         ]
-        return web.json_response({"data": found, "pagination": {}})
+        # ``endless_category_pages``: every page says there is another (a client must bound its reading).
+        pagination = {"cursor": secrets.token_hex(6)} if self.endless_category_pages else {}
+        return web.json_response({"data": found, "pagination": pagination})
 
     async def _followers(self, request: web.Request) -> web.Response:
         if failure := self._failure(request):
@@ -611,28 +766,37 @@ class FakeTwitch(ThreadedApp):
         await socket.prepare(request)
         keepalive = int(request.query.get("keepalive_timeout_seconds", "10"))
         session = _Session(f"session-{secrets.token_hex(8)}", socket, keepalive)
-        moved_from = self.sessions.pop(request.query.get("from", ""), None)
-        if moved_from is not None:
-            session.subscriptions = moved_from.subscriptions
-            for subscription in session.subscriptions:
-                subscription["transport"]["session_id"] = session.id
-        self.sessions[session.id] = session
-        await self._send(
-            session,
-            "session_welcome",
-            {
-                "session": {
-                    "id": session.id,
-                    "status": "connected",
-                    "connected_at": _now_rfc3339(),
-                    "keepalive_timeout_seconds": keepalive,
-                    "reconnect_url": None,
-                    "recovery_url": None,
-                }
-            },
-        )
-        if moved_from is not None:
-            await moved_from.socket.close(code=4004)
+        moved_from = self.sessions.get(request.query.get("from", ""))
+        if "from" in request.query and (moved_from is None or moved_from.socket.closed):
+            # 4007 "Invalid reconnect": the session to move from no longer exists.
+            self.close_codes.append(4007)
+            await socket.close(code=4007)
+            return socket
+        assert self._welcome_gate is not None
+        async with self._welcome_gate:
+            if moved_from is not None:
+                # Subscriptions move to the new session when it is welcomed; the old socket stays open
+                # (silent) until the client closes it or the grace time ends (4004).
+                session.subscriptions, moved_from.subscriptions = moved_from.subscriptions, []
+                for subscription in session.subscriptions:
+                    subscription["transport"]["session_id"] = session.id
+            self.sessions[session.id] = session
+            await self._send(
+                session,
+                "session_welcome",
+                {
+                    "session": {
+                        "id": session.id,
+                        "status": "connected",
+                        "connected_at": _now_rfc3339(),
+                        "keepalive_timeout_seconds": keepalive,
+                        "reconnect_url": None,
+                        "recovery_url": None,
+                    }
+                },
+            )
+        if moved_from is None:
+            self._timer(self._close_if_unused(session))
         async for message in socket:
             if message.type == WSMsgType.TEXT:
                 # Twitch closes with 4001 when a client sends anything.
@@ -640,6 +804,27 @@ class FakeTwitch(ThreadedApp):
         if self.sessions.get(session.id) is session:
             del self.sessions[session.id]
         return socket
+
+    def _timer(self, coroutine: Any) -> None:
+        timer = asyncio.get_running_loop().create_task(coroutine)
+        self._timers.add(timer)
+        timer.add_done_callback(self._timers.discard)
+
+    async def _close_if_unused(self, session: _Session) -> None:
+        """4003 "Connection unused": no subscription within the subscribe window after the welcome."""
+        await asyncio.sleep(self.subscribe_window_seconds)
+        if not session.subscriptions and not session.socket.closed and not session.reconnecting:
+            await self._close(session, 4003)
+
+    async def _close_after_grace(self, session: _Session) -> None:
+        """4004 "Reconnect grace time expired": the client did not close the old socket in time."""
+        await asyncio.sleep(self.reconnect_grace_seconds)
+        if not session.socket.closed:
+            await self._close(session, 4004)
+
+    async def _close(self, session: _Session, code: int) -> None:
+        self.close_codes.append(code)
+        await session.socket.close(code=code)
 
     async def _send(self, session: _Session, message_type: str, payload: dict[str, Any], **metadata: Any) -> None:
         body = {
@@ -651,6 +836,8 @@ class FakeTwitch(ThreadedApp):
             },
             "payload": payload,
         }
+        if session.silent:
+            return
         session.last_sent = time.monotonic()
         await session.socket.send_str(json.dumps(body))
 
@@ -675,6 +862,10 @@ class FakeTwitch(ThreadedApp):
 
     async def _reconnect_all(self) -> None:
         for session in list(self.sessions.values()):
+            if session.socket.closed or session.reconnecting:
+                continue
+            session.reconnecting = True
+            self._timer(self._close_after_grace(session))
             url = f"{self.eventsub_url}?from={session.id}&keepalive_timeout_seconds={session.keepalive_seconds}"
             await self._send(
                 session,
