@@ -1,0 +1,107 @@
+"""The relay's processes: a live test pattern published to the local ingest reaches each platform's
+receiver; a failed push is retried alone with backoff; stop leaves nothing running; keys stay secret.
+(OBS itself streaming through the relay: tests/test_relay_obs.py.)"""
+
+from __future__ import annotations
+
+import os
+import socket
+
+import pytest
+
+from greenroom.backoff import Backoff
+from livekit.relay import Ingest, Relay, RelayError
+from tests.fixtures.relay import video_codec
+from tests.helpers import eventually_blocking
+
+pytestmark = [pytest.mark.subprocess]
+
+FAST_RETRY = Backoff(first_ms=200, max_ms=1_000)
+
+
+def states(relay: Relay) -> dict[str, str]:
+    return {health.platform: health.state for health in relay.health()}
+
+
+@pytest.fixture
+def relay(tmp_path):
+    relay = Relay(tmp_path / "relay", backoff=FAST_RETRY)
+    yield relay
+    relay.stop()
+
+
+def test_the_test_pattern_reaches_both_receivers_and_health_says_pushing(relay, rtmp_receivers, test_pattern):
+    twitch, youtube = rtmp_receivers("twitch"), rtmp_receivers("youtube")
+    ingest = relay.start([Ingest("twitch", twitch.server, twitch.key), Ingest("youtube", youtube.server, youtube.key)])
+    test_pattern(ingest.url)
+
+    eventually_blocking(lambda: states(relay) == {"twitch": "pushing", "youtube": "pushing"}, timeout=20,
+                        describe=lambda: relay.health())
+    assert eventually_blocking(lambda: video_codec(twitch.recording), timeout=10) == "h264"
+    assert eventually_blocking(lambda: video_codec(youtube.recording), timeout=10) == "h264"
+
+
+def test_a_push_whose_receiver_is_down_fails_with_a_reason_and_recovers_when_it_returns(
+        relay, rtmp_receivers, test_pattern):
+    twitch, youtube = rtmp_receivers("twitch"), rtmp_receivers("youtube", start=False)
+    ingest = relay.start([Ingest("twitch", twitch.server, twitch.key), Ingest("youtube", youtube.server, youtube.key)])
+    test_pattern(ingest.url)
+
+    failed = eventually_blocking(lambda: next((h for h in relay.health() if h.platform == "youtube"
+                                               and h.restarts >= 2), None), timeout=20,
+                                 describe=lambda: relay.health())
+    assert "Connection refused" in failed.reason
+    assert states(relay)["twitch"] == "pushing"
+
+    youtube.start()
+    eventually_blocking(lambda: states(relay)["youtube"] == "pushing", timeout=20, describe=lambda: relay.health())
+    assert eventually_blocking(lambda: video_codec(youtube.recording), timeout=10) == "h264"
+
+
+def test_stream_keys_appear_in_neither_health_nor_the_relay_folder(relay, rtmp_receivers, test_pattern):
+    receiver = rtmp_receivers("twitch", start=False)
+    secret = "live_123456_SecretKeyNeverShown"
+    ingest = relay.start([Ingest("twitch", receiver.server, secret)])
+    test_pattern(ingest.url)
+    health = eventually_blocking(lambda: next((h for h in relay.health() if h.restarts >= 1), None), timeout=20)
+
+    assert secret not in repr(health.as_dict()) and ingest.key not in repr(health.as_dict())
+    assert health.destination == f"{receiver.server}/…"
+    for path in relay.directory.iterdir():
+        text = path.read_text(errors="replace")
+        assert secret not in text and ingest.key not in text, path.name
+
+
+def test_stop_ends_exactly_the_processes_the_relay_started(relay, rtmp_receivers, test_pattern):
+    receiver = rtmp_receivers("twitch")
+    ingest = relay.start([Ingest("twitch", receiver.server, receiver.key)])
+    publisher = test_pattern(ingest.url)
+    eventually_blocking(lambda: states(relay) == {"twitch": "pushing"}, timeout=20, describe=lambda: relay.health())
+    pids = relay.pids
+    assert len(pids) == 2
+
+    relay.stop()
+
+    assert relay.pids == [] and states(relay) == {"twitch": "stopped"}
+    for pid in pids:
+        assert not os.path.exists(f"/proc/{pid}"), pid
+    assert receiver.process.poll() is None and publisher.poll() is None, "not ours: left running"
+
+
+def test_the_local_ingest_listens_on_loopback_only(relay, rtmp_receivers):
+    receiver = rtmp_receivers("twitch", start=False)
+    ingest = relay.start([Ingest("twitch", receiver.server, receiver.key)])
+
+    assert ingest.server == f"rtmp://127.0.0.1:{relay.port}/live"
+    assert f"listen 127.0.0.1:{relay.port};" in (relay.directory / "nginx.conf").read_text()
+
+
+def test_start_on_a_taken_port_fails_with_nginx_s_reason(tmp_path, rtmp_receivers):
+    receiver = rtmp_receivers("twitch", start=False)
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        relay = Relay(tmp_path / "relay", port=taken.getsockname()[1])
+        with pytest.raises(RelayError, match="Address already in use"):
+            relay.start([Ingest("twitch", receiver.server, receiver.key)])
+    assert relay.pids == []
