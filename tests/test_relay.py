@@ -105,3 +105,21 @@ def test_start_on_a_taken_port_fails_with_nginx_s_reason(tmp_path, rtmp_receiver
         with pytest.raises(RelayError, match="Address already in use"):
             relay.start([Ingest("twitch", receiver.server, receiver.key)])
     assert relay.pids == []
+
+
+def test_a_stream_that_stops_is_waiting_not_failed_and_reaches_the_receiver_again_when_it_restarts(relay, rtmp_receivers, test_pattern):
+    receiver = rtmp_receivers("twitch")
+    ingest = relay.start([Ingest("twitch", receiver.server, receiver.key)])
+    first = test_pattern(ingest.url)
+    eventually_blocking(lambda: states(relay) == {"twitch": "pushing"}, timeout=20, describe=lambda: relay.health())
+    first.kill()
+    first.wait()
+    (idle,) = eventually_blocking(lambda: [h for h in relay.health() if h.state == "waiting"], timeout=15,
+                                  describe=lambda: relay.health())
+    assert "no video from OBS" in idle.reason and idle.restarts == 0, "OBS stopping is no platform failure"
+
+    test_pattern(ingest.url)
+
+    size = receiver.recorded_bytes()
+    eventually_blocking(lambda: states(relay) == {"twitch": "pushing"}, timeout=20, describe=lambda: relay.health())
+    eventually_blocking(lambda: receiver.recorded_bytes() > size + 5_000, timeout=10)
