@@ -4,8 +4,14 @@ receiver; a failed push is retried alone with backoff; stop leaves nothing runni
 
 from __future__ import annotations
 
+import json
 import os
+import signal
 import socket
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
 
 import pytest
 
@@ -17,6 +23,13 @@ from tests.helpers import eventually_blocking
 pytestmark = [pytest.mark.subprocess]
 
 FAST_RETRY = Backoff(first_ms=200, max_ms=1_000)
+
+
+def running(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] not in ("Z", "X")
+    except OSError:
+        return False
 
 
 def states(relay: Relay) -> dict[str, str]:
@@ -123,3 +136,55 @@ def test_a_stream_that_stops_is_waiting_not_failed_and_reaches_the_receiver_agai
     size = receiver.recorded_bytes()
     eventually_blocking(lambda: states(relay) == {"twitch": "pushing"}, timeout=20, describe=lambda: relay.health())
     eventually_blocking(lambda: receiver.recorded_bytes() > size + 5_000, timeout=10)
+
+
+def test_status_is_ok_while_pushing_and_degraded_with_the_reason_when_a_push_fails(relay, rtmp_receivers, test_pattern):
+    twitch, youtube = rtmp_receivers("twitch"), rtmp_receivers("youtube")
+    assert relay.status()["state"] == "off"
+    ingest = relay.start([Ingest("twitch", twitch.server, twitch.key), Ingest("youtube", youtube.server, youtube.key)])
+    assert relay.status() == {"state": "ok", "detail": "waiting for OBS's stream", "targets": relay.status()["targets"]}
+    test_pattern(ingest.url)
+    eventually_blocking(lambda: relay.status()["detail"] == "pushing to twitch, youtube", timeout=20,
+                        describe=lambda: relay.status())
+
+    twitch.stop()
+
+    status = eventually_blocking(lambda: relay.status() if relay.status()["state"] == "degraded" else None,
+                                 timeout=15, describe=lambda: relay.status())
+    assert status["detail"].startswith("twitch push failed (")
+    assert [target["state"] for target in status["targets"]][1] == "pushing"
+
+
+LEFT_BEHIND = textwrap.dedent("""
+    import json, sys, time
+    from livekit.relay import Ingest, Relay
+    relay = Relay(sys.argv[1])
+    ingest = relay.start([Ingest("twitch", sys.argv[2], "key")])
+    print(json.dumps({"ingest": ingest.url}), flush=True)
+    time.sleep(60)
+""")
+
+
+def test_a_relay_started_after_a_crash_stops_exactly_the_processes_the_crashed_one_left(
+        tmp_path, rtmp_receivers, test_pattern):
+    receiver = rtmp_receivers("twitch")
+    directory = tmp_path / "relay"
+    crashed = subprocess.Popen([sys.executable, "-c", LEFT_BEHIND, str(directory), receiver.server],
+                               stdout=subprocess.PIPE, text=True)
+    try:
+        ingest = json.loads(crashed.stdout.readline())["ingest"]
+        test_pattern(ingest)
+        eventually_blocking(lambda: len(json.loads((directory / "relay.pids").read_text())) == 2, timeout=20)
+        orphans = [entry["pid"] for entry in json.loads((directory / "relay.pids").read_text())]
+    finally:
+        crashed.send_signal(signal.SIGKILL)
+        crashed.wait()
+    assert all(running(pid) for pid in orphans), "kill -9 of livekit leaves nginx and ffmpeg running"
+
+    relay = Relay(directory)
+    try:
+        relay.start([Ingest("twitch", receiver.server, receiver.key)])
+        assert not any(running(pid) for pid in orphans)
+        assert receiver.process.poll() is None, "only the relay's own processes are stopped"
+    finally:
+        relay.stop()

@@ -27,6 +27,7 @@ directory; on a shared machine mount ``/proc`` with ``hidepid=2``.
 from __future__ import annotations
 
 import contextlib
+import json
 import logging
 import os
 import secrets
@@ -36,9 +37,10 @@ import subprocess
 import threading
 import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 from greenroom.backoff import Backoff
 from livekit.relay.plan import Ingest
@@ -54,6 +56,7 @@ STOP_GRACE_S = 3.0
 STALL_S = 5.0
 #: ffmpeg gives up on a platform that stops reading (10 s), instead of hanging on a dead TCP peer.
 OUTPUT_TIMEOUT_US = 10_000_000
+PIDS_FILE = "relay.pids"
 
 
 class RelayError(Exception):
@@ -84,8 +87,9 @@ class _Push:
     """One ffmpeg copying the local ingest to one platform, restarted with backoff until the relay stops."""
 
     def __init__(self, target: Ingest, source_url: str, ffmpeg: str, backoff: Backoff,
-                 stopping: threading.Event) -> None:
+                 stopping: threading.Event, on_start: Callable[[], None]) -> None:
         self.target = target
+        self.on_start = on_start
         self.source_url = source_url
         self.ffmpeg = ffmpeg
         self.backoff = backoff
@@ -146,7 +150,8 @@ class _Push:
             except OSError as error:
                 self.state, self.reason = "failed", f"cannot run ffmpeg: {error.strerror}"
                 return None
-            return self.process
+        self.on_start()
+        return self.process
 
     def _follow(self, process: subprocess.Popen[str]) -> str:
         """Read progress until ffmpeg exits; return why it ended (its last error line, key blanked)."""
@@ -207,6 +212,7 @@ class Relay:
         self.backoff_template = backoff or Backoff(first_ms=1_000, max_ms=30_000, jitter=0.2)
         self.nginx: subprocess.Popen[bytes] | None = None
         self.pushes: list[_Push] = []
+        self._pids_lock = threading.Lock()
         self._stopping = threading.Event()
         self._ingest: Ingest | None = None
 
@@ -229,6 +235,7 @@ class Relay:
             raise RelayError(f"nginx's RTMP module {self.rtmp_module} is missing: apt-get install libnginx-mod-rtmp")
         self.directory.mkdir(parents=True, exist_ok=True)
         os.chmod(self.directory, 0o700)
+        stop_leftovers(self.directory)
         self.port = self.requested_port or _free_port()
         self._write_config()
         (self.directory / "nginx.pid").unlink(missing_ok=True)
@@ -239,13 +246,14 @@ class Relay:
                 stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         except OSError as error:
             raise RelayError(f"cannot run nginx: {error.strerror} (apt-get install nginx libnginx-mod-rtmp)") from None
+        self._record_pids()
         self._wait_for_ingest()
         self._ingest = Ingest("relay", f"rtmp://127.0.0.1:{self.port}/{APPLICATION}", secrets.token_urlsafe(24))
         self._stopping.clear()
         for target in targets:
             backoff = Backoff(self.backoff_template.first_ms, self.backoff_template.max_ms,
                               self.backoff_template.factor, self.backoff_template.jitter)
-            push = _Push(target, self._ingest.url, self.ffmpeg_binary, backoff, self._stopping)
+            push = _Push(target, self._ingest.url, self.ffmpeg_binary, backoff, self._stopping, self._record_pids)
             self.pushes.append(push)
             push.thread.start()
         log.info("relay listening on %s for %s", self._ingest.display,
@@ -267,12 +275,47 @@ class Relay:
         if self.nginx is not None:
             _stop_process(self.nginx)
         self.nginx = None
+        (self.directory / PIDS_FILE).unlink(missing_ok=True)
+
+    def status(self) -> dict[str, Any]:
+        """The relay in the platforms' status shape (``state`` ok/degraded/off, ``detail``) plus ``targets``:
+        what the control room and the terminal show."""
+        health = self.health()
+        targets = [item.as_dict() for item in health]
+        if self.nginx is None or not health:
+            return {"state": "off", "detail": "relay not running", "targets": targets}
+        troubled = [item for item in health if item.state in ("failed", "reconnecting")]
+        if troubled:
+            detail = "; ".join(_trouble(item) for item in troubled)
+            return {"state": "degraded", "detail": detail, "targets": targets}
+        pushing = [item.platform for item in health if item.state == "pushing"]
+        detail = f"pushing to {', '.join(pushing)}" if pushing else "waiting for OBS's stream"
+        waiting = [item.platform for item in health if item.state == "waiting"]
+        if pushing and waiting:
+            detail += f"; waiting for video for {', '.join(waiting)}"
+        return {"state": "ok", "detail": detail, "targets": targets}
 
     def __enter__(self) -> Relay:
         return self
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+    def _record_pids(self) -> None:
+        """Write which of our processes run now, so a relay restarted after a crash (``kill -9`` of
+        livekit) can stop exactly the orphans of the previous one: PIDs plus what their command line
+        must contain (this folder for nginx, this ingest for ffmpeg), never a key."""
+        entries: list[dict[str, object]] = []
+        with self._pids_lock:
+            if self.nginx is not None and self.nginx.poll() is None:
+                entries.append({"pid": self.nginx.pid, "program": "nginx", "marker": str(self.directory)})
+            for push in self.pushes:
+                process = push.process
+                if process is not None and process.poll() is None:
+                    entries.append({"pid": process.pid, "program": "ffmpeg",
+                                    "marker": f"rtmp://127.0.0.1:{self.port}/{APPLICATION}/"})
+            path = self.directory / PIDS_FILE
+            path.write_text(json.dumps(entries), encoding="utf-8")
 
     def _write_config(self) -> None:
         directory = self.directory
@@ -318,6 +361,56 @@ rtmp {{
         self.nginx = None
         raise RelayError(f"nginx did not listen on 127.0.0.1:{self.port} within {STARTUP_TIMEOUT_S:.0f} s: "
                          f"{_tail(self.directory / 'error.log')}")
+
+
+def stop_leftovers(directory: Path) -> list[int]:
+    """Stop processes a crashed relay in ``directory`` left running; only PIDs it recorded whose program
+    and command line still match (a PID reused by something else is left alone). Returns the PIDs stopped."""
+    try:
+        entries = json.loads((directory / PIDS_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return []
+    stopped = []
+    for entry in entries if isinstance(entries, list) else []:
+        pid, program, marker = entry.get("pid"), entry.get("program"), entry.get("marker")
+        if not isinstance(pid, int) or program not in ("nginx", "ffmpeg") or not isinstance(marker, str):
+            continue
+        if _read(Path(f"/proc/{pid}/comm")) != program:
+            continue
+        try:
+            command_line = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:
+            continue
+        if marker not in command_line:
+            continue
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGTERM)
+            stopped.append(pid)
+    deadline = time.monotonic() + STOP_GRACE_S
+    while time.monotonic() < deadline and any(_running(pid) for pid in stopped):
+        time.sleep(0.05)
+    for pid in stopped:
+        if _running(pid):
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+    if stopped:
+        log.warning("stopped %d process(es) left by a previous relay in %s", len(stopped), directory)
+    (directory / PIDS_FILE).unlink(missing_ok=True)
+    return stopped
+
+
+def _running(pid: int) -> bool:
+    """Alive and not a zombie (an orphan's zombie lingers until init reaps it)."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return False
+    return state not in ("Z", "X")
+
+
+def _trouble(item: TargetHealth) -> str:
+    retry = f"; retrying in {item.retry_in_s:.0f} s" if item.retry_in_s is not None else "; reconnecting"
+    return f"{item.platform} push failed ({item.reason}){retry}"
 
 
 def _stop_process(process: subprocess.Popen[str] | subprocess.Popen[bytes]) -> None:
