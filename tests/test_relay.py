@@ -155,6 +155,23 @@ def test_status_is_ok_while_pushing_and_degraded_with_the_reason_when_a_push_fai
     assert [target["state"] for target in status["targets"]][1] == "pushing"
 
 
+def test_a_dead_local_ingest_is_restarted_on_the_same_port_and_the_pushes_resume(relay, rtmp_receivers, test_pattern):
+    receiver = rtmp_receivers("twitch")
+    ingest = relay.start([Ingest("twitch", receiver.server, receiver.key)])
+    test_pattern(ingest.url)
+    eventually_blocking(lambda: states(relay) == {"twitch": "pushing"}, timeout=20, describe=lambda: relay.health())
+    first_nginx = relay.nginx.pid
+
+    os.kill(first_nginx, signal.SIGKILL)
+
+    eventually_blocking(lambda: "the local ingest (nginx) stopped" in relay.status()["detail"], timeout=10,
+                        describe=lambda: relay.status())
+    eventually_blocking(lambda: relay.nginx is not None and relay.nginx.pid != first_nginx
+                        and not relay.ingest_problem, timeout=10, describe=lambda: relay.status())
+    test_pattern(ingest.url)  # OBS reconnects by itself; the test pattern publisher does not
+    eventually_blocking(lambda: states(relay) == {"twitch": "pushing"}, timeout=20, describe=lambda: relay.health())
+
+
 LEFT_BEHIND = textwrap.dedent("""
     import json, sys, time
     from livekit.relay import Ingest, Relay

@@ -16,7 +16,9 @@ Why this shape (and not nginx-rtmp ``push`` alone, nor ffmpeg's ``tee`` muxer al
 
 nginx-rtmp (Debian ``libnginx-mod-rtmp``) runs as one process (``master_process off``) bound to loopback,
 accepting publish and play from 127.0.0.1 only; its config, pid file and error log live in the relay's own
-directory under the workspace. The local ingest key is generated per relay start and never logged.
+directory under the workspace. The local ingest key is generated per relay start and never logged. If nginx
+dies it is restarted on the same port (OBS reconnects by itself); a relay started after a crash of livekit
+stops the processes the previous one left, by the PIDs it recorded (program and command line checked).
 
 Stream keys and ``ps``: ffmpeg 5.1 (Debian 12) cannot read an output URL or its ``rtmp_playpath`` from a
 file (ffmpeg 7's ``-/option file`` could), so a platform's key is in its push process's argv, readable
@@ -156,6 +158,7 @@ class _Push:
     def _follow(self, process: subprocess.Popen[str]) -> str:
         """Read progress until ffmpeg exits; return why it ended (its last error line, key blanked)."""
         assert process.stdout is not None and process.stderr is not None
+        self.errors.clear()
         errors = threading.Thread(target=self._collect_errors, args=(process.stderr,), daemon=True)
         errors.start()
         for line in process.stdout:
@@ -170,7 +173,8 @@ class _Push:
                 self.backoff.reset()
         code = process.wait()
         errors.join(timeout=2)
-        self.bytes_sent = 0
+        with self.lock:
+            self.bytes_sent = 0
         last_error = self.errors[-1] if self.errors else ""
         return last_error or f"ffmpeg exited with status {code}"
 
@@ -182,10 +186,11 @@ class _Push:
 
     def redact(self, text: str) -> str:
         """ffmpeg names the URL in its errors: blank the key (and the local one) before anyone sees it."""
-        text = text.replace(self.target.url, self.target.display)
-        if self.target.key:
-            text = text.replace(self.target.key, "…")
-        return text.replace(self.source_url, "the local ingest")
+        text = text.replace(self.target.url, self.target.display).replace(self.source_url, "the local ingest")
+        for key in (self.target.key, self.source_url.rsplit("/", 1)[-1]):
+            if key:
+                text = text.replace(key, "…")
+        return text
 
     def terminate(self) -> None:
         with self.lock:
@@ -215,6 +220,10 @@ class Relay:
         self._pids_lock = threading.Lock()
         self._stopping = threading.Event()
         self._ingest: Ingest | None = None
+        self._running = False
+        self._ingest_thread: threading.Thread | None = None
+        #: Why the local ingest is down right now ("" while nginx runs).
+        self.ingest_problem = ""
 
     @property
     def pids(self) -> list[int]:
@@ -238,18 +247,12 @@ class Relay:
         stop_leftovers(self.directory)
         self.port = self.requested_port or _free_port()
         self._write_config()
-        (self.directory / "nginx.pid").unlink(missing_ok=True)
-        try:
-            self.nginx = subprocess.Popen(
-                [self.nginx_binary, "-p", str(self.directory), "-c", str(self.directory / "nginx.conf"),
-                 "-e", str(self.directory / "error.log")],
-                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        except OSError as error:
-            raise RelayError(f"cannot run nginx: {error.strerror} (apt-get install nginx libnginx-mod-rtmp)") from None
-        self._record_pids()
-        self._wait_for_ingest()
+        self._launch_nginx()
         self._ingest = Ingest("relay", f"rtmp://127.0.0.1:{self.port}/{APPLICATION}", secrets.token_urlsafe(24))
         self._stopping.clear()
+        self._running = True
+        self._ingest_thread = threading.Thread(target=self._supervise_ingest, name="relay-ingest", daemon=True)
+        self._ingest_thread.start()
         for target in targets:
             backoff = Backoff(self.backoff_template.first_ms, self.backoff_template.max_ms,
                               self.backoff_template.factor, self.backoff_template.jitter)
@@ -267,6 +270,8 @@ class Relay:
     def stop(self) -> None:
         """Stop every push, then nginx: SIGTERM, then SIGKILL after a grace period; only our own PIDs."""
         self._stopping.set()
+        if self._ingest_thread is not None:
+            self._ingest_thread.join(timeout=STARTUP_TIMEOUT_S + 2)
         for push in self.pushes:
             push.terminate()
         for push in self.pushes:
@@ -275,6 +280,7 @@ class Relay:
         if self.nginx is not None:
             _stop_process(self.nginx)
         self.nginx = None
+        self._running = False
         (self.directory / PIDS_FILE).unlink(missing_ok=True)
 
     def status(self) -> dict[str, Any]:
@@ -282,11 +288,11 @@ class Relay:
         what the control room and the terminal show."""
         health = self.health()
         targets = [item.as_dict() for item in health]
-        if self.nginx is None or not health:
+        if not self._running:
             return {"state": "off", "detail": "relay not running", "targets": targets}
         troubled = [item for item in health if item.state in ("failed", "reconnecting")]
-        if troubled:
-            detail = "; ".join(_trouble(item) for item in troubled)
+        if troubled or self.ingest_problem:
+            detail = "; ".join([self.ingest_problem] * bool(self.ingest_problem) + [_trouble(item) for item in troubled])
             return {"state": "degraded", "detail": detail, "targets": targets}
         pushing = [item.platform for item in health if item.state == "pushing"]
         detail = f"pushing to {', '.join(pushing)}" if pushing else "waiting for OBS's stream"
@@ -300,6 +306,44 @@ class Relay:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+    def _launch_nginx(self) -> None:
+        (self.directory / "nginx.pid").unlink(missing_ok=True)
+        try:
+            self.nginx = subprocess.Popen(
+                [self.nginx_binary, "-p", str(self.directory), "-c", str(self.directory / "nginx.conf"),
+                 "-e", str(self.directory / "error.log")],
+                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        except OSError as error:
+            raise RelayError(f"cannot run nginx: {error.strerror} (apt-get install nginx libnginx-mod-rtmp)") from None
+        self._record_pids()
+        self._wait_for_ingest()
+
+    def _supervise_ingest(self) -> None:
+        """Restart nginx (same port, same key) if it dies: OBS reconnects by itself and the pushes, which
+        fail meanwhile, are restarted by their own backoff."""
+        backoff = Backoff(self.backoff_template.first_ms, self.backoff_template.max_ms)
+        while not self._stopping.wait(0.25):
+            process = self.nginx
+            if process is not None and process.poll() is None:
+                continue
+            if process is not None:
+                last_line = _tail(self.directory / "error.log", 1)
+                self.ingest_problem = (f"the local ingest (nginx) stopped with status {process.returncode}"
+                                       f"{': ' + last_line if last_line else ''}; restarting it")
+                log.warning("relay: %s", self.ingest_problem)
+                self.nginx = None
+            if self._stopping.wait(backoff.next_delay_ms() / 1000):
+                return
+            try:
+                self._launch_nginx()
+            except RelayError as error:
+                self.ingest_problem = f"the local ingest (nginx) cannot restart: {error}"
+                log.warning("relay: %s", self.ingest_problem)
+                continue
+            log.info("relay: the local ingest is back on 127.0.0.1:%d", self.port)
+            self.ingest_problem = ""
+            backoff.reset()
 
     def _record_pids(self) -> None:
         """Write which of our processes run now, so a relay restarted after a crash (``kill -9`` of
