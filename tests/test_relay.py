@@ -115,9 +115,12 @@ def test_start_on_a_taken_port_fails_with_nginx_s_reason(tmp_path, rtmp_receiver
         taken.bind(("127.0.0.1", 0))
         taken.listen()
         relay = Relay(tmp_path / "relay", port=taken.getsockname()[1])
-        with pytest.raises(RelayError, match="Address already in use"):
-            relay.start([Ingest("twitch", receiver.server, receiver.key)])
-    assert relay.pids == []
+        try:
+            with pytest.raises(RelayError, match="Address already in use"):
+                relay.start([Ingest("twitch", receiver.server, receiver.key)])
+            assert relay.pids == []
+        finally:
+            relay.stop()
 
 
 def test_a_stream_that_stops_is_waiting_not_failed_and_reaches_the_receiver_again_when_it_restarts(relay, rtmp_receivers, test_pattern):
