@@ -38,7 +38,7 @@ from tests.fixtures.servers import running_in_ci
 
 pytest_plugins = ["tests.fixtures.obs", "tests.fixtures.browser", "tests.fixtures.platforms", "tests.fixtures.mail",
                   "tests.fixtures.outreach_platforms", "tests.fixtures.cli",
-                  "tests.fixtures.live_show"]
+                  "tests.fixtures.live_show", "tests.fixtures.relay"]
 
 #: Tests using one of these fixtures (directly or through another fixture) get the marker.
 FIXTURE_MARKERS = {

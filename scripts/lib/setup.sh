@@ -2,7 +2,7 @@
 # Idempotent: each step checks before it acts.
 
 GREENROOM_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
-DEBIAN_PACKAGES=(obs-studio obs-plugins xvfb xauth chromium dovecot-imapd)
+DEBIAN_PACKAGES=(obs-studio obs-plugins xvfb xauth chromium dovecot-imapd nginx libnginx-mod-rtmp ffmpeg)
 
 log() { printf '\033[1;34m==>\033[0m %s\n' "$*" >&2; }
 
