@@ -40,9 +40,10 @@ from livekit.storage.shows import ShowRecord, ShowStore
 @click.option("--host", help="Address the control room listens on (default: [web] host, 127.0.0.1). "
                              "Anything else exposes it on purpose.")
 @click.option("--port", type=click.IntRange(0, 65535), help="Control room port (default: [web] port, 8787; 0 = any free port).")
-@click.option("--token", help="Control token for /control and the HTTP API (default: $LIVEKIT_TOKEN, else one "
-                              "is generated: printed in the /control link on a terminal, written to "
-                              "tokens/control-token (0600) otherwise). Prefer $LIVEKIT_TOKEN: options show in `ps`.")
+@click.option("--token", help="Control token for /control and the HTTP API (default: $LIVEKIT_TOKEN, else the "
+                              "workspace's tokens/control-token (0600), created once and kept across restarts "
+                              "and --resume; see `livekit token`). Printed in the /control link only on a "
+                              "terminal. Prefer $LIVEKIT_TOKEN: options show in `ps`.")
 @click.option("--allowed-host", "allowed_hosts", multiple=True,
               help="Host name browsers may use to reach an exposed control room (repeatable); IP addresses "
                    "and localhost always work. Guards against DNS rebinding.")

@@ -8,8 +8,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import os
-import secrets
 import shlex
 import signal
 from collections.abc import Callable
@@ -17,7 +15,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from greenroom.errors import GreenroomError
-from greenroom.secrets import write_private_file
 from greenroom.workspace import Workspace
 from livekit.core.clock import Clock, SystemClock
 from livekit.core.rundown import Rundown
@@ -27,6 +24,7 @@ from livekit.obs.settings import ObsSettings
 from livekit.obs.show_sync import ObsShowSync
 from livekit.platforms.sessions import platform_sessions, question_intake
 from livekit.questions.storage import QuestionQueue
+from livekit.runner.control_token import control_token, control_token_path
 from livekit.runner.show_runner import OutputPlan, ShowRunner
 from livekit.runner.terminal import LineLog, TerminalView
 from livekit.storage.shows import ShowRecord, ShowStore, show_key
@@ -35,10 +33,7 @@ from livekit.web.server import ServedApp, serve
 
 log = logging.getLogger(__name__)
 
-TOKEN_ENV = "LIVEKIT_TOKEN"
 RUNNER_BUSY_TIMEOUT_MS = 250
-#: Where a generated control token goes when stdout is not a terminal (service logs must not hold it).
-CONTROL_TOKEN_FILE = "tokens/control-token"
 
 
 class UnfinishedShow(GreenroomError):
@@ -78,16 +73,6 @@ class RunResult:
     show_id: int
     ended: bool
     snapshot: ShowSnapshot
-
-
-def control_token(given: str | None) -> tuple[str, bool]:
-    """The control room's token: --token, then $LIVEKIT_TOKEN, else a fresh one (returned as generated)."""
-    token = given or os.environ.get(TOKEN_ENV)
-    if token:
-        if len(token) < 16:
-            raise GreenroomError(f"the control token must be at least 16 characters (from --token or ${TOKEN_ENV})")
-        return token, False
-    return secrets.token_urlsafe(24), True
 
 
 def choose_show(store: ShowStore, rundown: Rundown, resume: bool | None,
@@ -163,7 +148,7 @@ async def run_show(
     db.execute(f"PRAGMA busy_timeout = {RUNNER_BUSY_TIMEOUT_MS}")
     store = ShowStore(db, clock)
     warning_ms = workspace.config.get("show", "warning_seconds", int, DEFAULT_WARNING_MS // 1000) * 1000
-    token, generated = control_token(options.web.token) if options.web is not None else ("", False)
+    token, stored = control_token(workspace, options.web.token) if options.web is not None else ("", False)
     show_id, resumed = choose_show(store, rundown, options.resume, ask_resume, warning_ms)
     try:
         runner, served = await _assemble(workspace, rundown, options, store, show_id, resumed, token, clock)
@@ -184,13 +169,11 @@ async def run_show(
     if served is not None:
         urls = {"control": f"{served.url}/control", "presenter": f"{served.url}/presenter",
                 "overlay": f"{served.url}/overlay"}
-        if generated and options.print_token:
+        # The token is printed only on a terminal: a service's output lands in logs.
+        if stored and options.print_token:
             echo(f"Control room:  {urls['control']}#token={token}")
-        elif generated:
-            token_file = workspace.path(CONTROL_TOKEN_FILE)
-            token_file.parent.mkdir(exist_ok=True)
-            write_private_file(token_file, token + "\n")
-            echo(f"Control room:  {urls['control']}  (token in {token_file}, mode 0600)")
+        elif stored:
+            echo(f"Control room:  {urls['control']}  (token in {control_token_path(workspace)}, mode 0600)")
         else:
             echo(f"Control room:  {urls['control']}")
         echo(f"Presenter:     {urls['presenter']}")
