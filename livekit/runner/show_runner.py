@@ -44,6 +44,13 @@ BUSY_RETRY_S = 0.25
 OBS_STARTUP_WAIT_S = 5.0
 #: How long the end of a show waits for OBS and platforms to acknowledge before exiting anyway.
 FINISH_TIMEOUT_S = 10.0
+#: How long after a move (next, back, jump, skip) it can still be undone; the show core's UNDO_WINDOW_MS
+#: (``livekit.core.show``) decides, this mirrors it for the state until the core exposes its own.
+UNDO_WINDOW_MS = 30_000
+#: The moves an undo can revert: going live and ending are not undoable.
+UNDOABLE_EVENTS = frozenset({"next", "back", "jump", "skip"})
+#: Events that are moves of the show (what "the last move" looks back through); holds and time changes are not.
+MOVE_EVENTS = UNDOABLE_EVENTS | {"start", "end", "undo"}
 
 
 @dataclass(frozen=True)
@@ -72,6 +79,7 @@ class ShowRunner:
         category: str | None = None,
         resumed: bool = False,
         stream_to_obs: bool = True,
+        rehearsal: bool = False,
     ) -> None:
         self.show_id = show_id
         self.show = show
@@ -86,6 +94,10 @@ class ShowRunner:
         self.category = category
         self.resumed = resumed
         self.stream_to_obs = stream_to_obs
+        #: A rehearsal: the pages say so, bookings stay booked and no guest appearance is logged (the
+        #: guest queue given is built with ``appearance_log=False``).
+        self.rehearsal = rehearsal
+        self._guests_closed = False
         self.message: HostMessage | None = None
         self._subscribers: set[asyncio.Queue[ShowState]] = set()
         self._listeners: list[Callable[[ShowSnapshot], None]] = []
@@ -112,6 +124,8 @@ class ShowRunner:
         show = snapshot.to_dict()
         show["show_id"] = self.show_id
         show["auto"] = self.auto
+        show["rehearsal"] = self.rehearsal
+        show["undo_until_ms"] = self.undo_until_ms(now)
         questions, question_counts = self._questions_view()
         return {
             "server_time_ms": now,
@@ -271,7 +285,10 @@ class ShowRunner:
             self._announced_start = True
             for session in self.platforms:
                 self._spawn(session.on_show_start(self.show.rundown.title, self.category), f"{session.name} show start")
-        if snapshot.status is not ShowStatus.READY and snapshot.current != self._last_segment:
+        if snapshot.status is ShowStatus.ENDED:
+            if not self._guests_closed:
+                self._close_guests(snapshot)
+        elif snapshot.status is not ShowStatus.READY and snapshot.current != self._last_segment:
             self._last_segment = snapshot.current
             self._follow_rundown_guests(snapshot)
             if snapshot.status is ShowStatus.LIVE and snapshot.current is not None:
@@ -283,12 +300,27 @@ class ShowRunner:
         # reach OBS's thread before the (larger) state is built and sent.
         self._schedule_publish()
 
+    def _close_guests(self, snapshot: ShowSnapshot) -> None:
+        """The show ended: nobody stays on air (every open log entry gets the end as its off-air time), the
+        rundown's guests end done if their segment aired, no-show if it never did."""
+        self._guests_closed = True
+        segments = self.show.rundown.segments
+        aired = [segments[status.index].guest or "" for status in snapshot.segments
+                 if status.actual_start_ms is not None and segments[status.index].guest]
+        at = snapshot.ended_at_ms if snapshot.ended_at_ms is not None else self.clock.now_ms()
+        try:
+            self.guests.close_show(self.key, rundown_names=[s.guest for s in segments if s.guest],
+                                   aired_names=aired, at_ms=at)
+        except (GreenroomError, sqlite3.OperationalError) as error:
+            log.warning("the guests of show %s could not be closed: %s", self.show_id, error)
+        self._guests_changed()
+
     def _follow_rundown_guests(self, snapshot: ShowSnapshot) -> None:
         """At each segment change the rundown's guests follow it: the segment's guest goes on air, the
-        previous one back to the green room (done when the show ends). Guests not named in the rundown
-        and changes the producer makes within a segment are left alone."""
+        previous one back to the green room (:meth:`_close_guests` settles everyone when the show ends).
+        Guests not named in the rundown and changes the producer makes within a segment are left alone."""
         wanted = normalise_name(snapshot.guest) if snapshot.guest and snapshot.status is ShowStatus.LIVE else None
-        leaving = GuestStatus.DONE if snapshot.status is ShowStatus.ENDED else GuestStatus.IN_GREEN_ROOM
+        leaving = GuestStatus.IN_GREEN_ROOM
         events = self.show.events
         at = events[-1].at_ms if events else self.clock.now_ms()
         for guest in self.guests.list(self.key):
@@ -422,6 +454,18 @@ class ShowRunner:
 
     def cue(self, operation: Callable[[Show], ShowEvent]) -> None:
         self._journaled(lambda: operation(self.show))
+
+    def undo(self) -> None:
+        """Revert the last move (the core decides what and until when); journaled first like every cue."""
+        self._journaled(self.show.undo)  # type: ignore[attr-defined]  # Show.undo comes with the core's part of issue 11
+
+    def undo_until_ms(self, now_ms: int) -> int | None:
+        """Until when (epoch ms) the last move can be undone; None if there is none or it is too late."""
+        last_move = next((event for event in reversed(self.show.events) if event.type in MOVE_EVENTS), None)
+        if last_move is None or last_move.type not in UNDOABLE_EVENTS or self.show.status is not ShowStatus.LIVE:
+            return None
+        until = last_move.at_ms + UNDO_WINDOW_MS
+        return until if until > now_ms else None
 
     def set_message(self, text: str | None, blink: bool = False) -> None:
         self.message = None if text is None else {"text": text, "blink": blink, "at_ms": self.clock.now_ms()}

@@ -134,3 +134,10 @@ def guests_link_influencer(db):
     tables are another migration set, and a guest must survive the influencer being deleted)."""
     db.execute("ALTER TABLE guests ADD COLUMN influencer_id INTEGER")
     db.execute("CREATE INDEX guests_by_influencer ON guests (influencer_id)")
+
+
+@MIGRATIONS(name="shows_rehearsal_flag")
+def shows_rehearsal_flag(db):
+    """A rehearsal (`livekit run --rehearsal`) is stored like a show, marked so lists and resumes keep it
+    apart from the real ones."""
+    db.execute("ALTER TABLE shows ADD COLUMN rehearsal INTEGER NOT NULL DEFAULT 0")
