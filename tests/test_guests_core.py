@@ -10,6 +10,7 @@ from livekit.guests.core import (
     GuestStatus,
     check_transition,
     clean_fields,
+    closing_status,
     lower_third_text,
     next_statuses,
     reorder,
@@ -117,3 +118,24 @@ def test_reorder_keeps_every_guest_exactly_once(ids, data):
 def test_next_statuses_lists_the_allowed_steps_in_lifecycle_order():
     assert next_statuses("in_green_room") == ["confirmed", "on_air", "done", "no_show"]
     assert next_statuses("on_air") == ["in_green_room", "done"]
+
+
+@pytest.mark.parametrize("status", list(GuestStatus))
+@pytest.mark.parametrize("appeared", [True, False])
+@pytest.mark.parametrize("in_rundown", [True, False])
+def test_the_end_of_a_show_moves_guests_only_along_allowed_transitions(status, appeared, in_rundown):
+    target = closing_status(status, appeared=appeared, in_rundown=in_rundown)
+    assert target is None or target in ALLOWED_TRANSITIONS[status]
+
+
+def test_nobody_stays_on_air_after_the_show():
+    assert closing_status("on_air", appeared=False, in_rundown=False) is GuestStatus.DONE
+
+
+def test_a_rundown_guest_who_never_appeared_is_a_no_show_and_one_who_did_is_done():
+    assert closing_status("confirmed", appeared=False, in_rundown=True) is GuestStatus.NO_SHOW
+    assert closing_status("in_green_room", appeared=True, in_rundown=True) is GuestStatus.DONE
+
+
+def test_a_stand_by_guest_added_by_hand_keeps_their_status():
+    assert closing_status("in_green_room", appeared=False, in_rundown=False) is None

@@ -191,3 +191,29 @@ def test_appearance_notes_can_be_added_later(queue):
     [entry] = queue.log()
     queue.annotate_appearance(entry["id"], "Great energy; invite again")
     assert queue.log()[0]["notes"] == "Great energy; invite again"
+
+
+def test_a_queue_without_appearance_log_changes_statuses_but_logs_nothing(workspace, clock):
+    rehearsal = GuestQueue(workspace.database(), clock=clock, appearance_log=False)
+    guest = rehearsal.add("#1 Rehearsal", status="in_green_room", name="Ada")
+    rehearsal.set_status(guest["id"], "on_air", 100)
+    rehearsal.set_status(guest["id"], "done", 200)
+    assert rehearsal.get(guest["id"])["status"] == "done"
+    assert rehearsal.log() == []
+
+
+def test_copying_bookings_into_a_show_leaves_them_booked_for_the_next_show(queue):
+    booked = queue.add(None, status="confirmed", name="Ada", topic="Engines", talking_points=["Notes"])
+    copies = queue.copy_booked_into("#1 Rehearsal")
+    assert [(g["name"], g["status"], g["topic"], g["talking_points"]) for g in copies] == [
+        ("Ada", "confirmed", "Engines", ["Notes"])
+    ]
+    assert [g["id"] for g in queue.list(None)] == [booked["id"]]
+
+
+def test_closing_a_show_closes_the_open_log_entry_at_the_end(queue):
+    guest = queue.add("#1 Show", status="in_green_room", name="Ada")
+    queue.set_status(guest["id"], "on_air", 100)
+    queue.close_show("#1 Show", rundown_names=[], aired_names=[], at_ms=500)
+    assert queue.get(guest["id"])["status"] == "done"
+    assert [(e["on_air_ms"], e["off_air_ms"]) for e in queue.log(show="#1 Show")] == [(100, 500)]

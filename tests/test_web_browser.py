@@ -380,3 +380,34 @@ async def test_control_buttons_say_which_segment_they_were_pressed_for(browser_c
     await control.click("#btn-next")  # a second click at once is a new press for segment 2, not a double press
     await control.wait_for_function(text_is("segment-title", "Questions"))
     assert live_web.port.show.current == 2
+
+
+async def test_every_page_says_rehearsal_during_a_rehearsal(browser_context, live_web):
+    live_web.port.rehearsal = True
+    control = await open_control(browser_context, live_web)
+    presenter = await open_page(browser_context, f"{live_web.url}/presenter")
+    overlay = await open_page(browser_context, f"{live_web.url}/overlay")
+    for page in (control, presenter, overlay):
+        await page.wait_for_selector("#rehearsal:not([hidden])")
+        assert "REHEARSAL" in await page.text_content("#rehearsal")
+
+
+async def test_a_real_show_has_no_rehearsal_banner(browser_context, live_web):
+    control = await open_control(browser_context, live_web)
+    await live_web.port.act("show.start", {})
+    await control.wait_for_function(text_is("segment-title", "Welcome"))
+    assert await control.is_hidden("#rehearsal")
+
+
+async def test_the_undo_button_is_enabled_after_a_move_and_undoes_it(browser_context, live_web):
+    control = await open_control(browser_context, live_web)
+    await live_web.port.act("show.start", {})
+    await control.wait_for_function(text_is("segment-title", "Welcome"))
+    assert await control.is_disabled("#btn-undo")
+    await control.click("#btn-skip")
+    await control.wait_for_function(text_is("segment-title", "Interview"))
+    await control.wait_for_selector("#btn-undo:not([disabled])")
+    await control.click("#btn-undo")
+    await control.wait_for_function(text_is("segment-title", "Welcome"))
+    await control.wait_for_selector("#btn-undo[disabled]", state="attached")
+    assert live_web.port.show.current == 0

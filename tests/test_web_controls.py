@@ -355,3 +355,30 @@ async def test_jumps_to_two_different_segments_at_once_are_two_presses(client, p
     await post(client, "/api/show/jump", {"segment": 2})
     assert (await post(client, "/api/show/jump", {"segment": 3}))[0] == 200
     assert port.show.current == 3
+
+
+async def test_undo_reverts_a_skip_and_skip_is_a_new_press_at_once(client, port, clock):
+    await post(client, "/api/show/start")
+    clock.advance(5_000)
+    assert (await post(client, "/api/show/skip"))[0] == 200
+    assert port.show.current == 1
+    status, body = await post(client, "/api/show/undo", {"expect": 1})
+    assert status == 200, body
+    assert port.show.current == 0
+    assert body["state"]["show"]["undo_until_ms"] is None
+    assert (await post(client, "/api/show/skip"))[0] == 200
+
+
+async def test_undo_with_nothing_to_undo_is_400(client, port, clock):
+    await post(client, "/api/show/start")
+    status, body = await post(client, "/api/show/undo")
+    assert (status, body["code"]) == (400, "refused")
+    assert body["error"].startswith("nothing to undo")
+
+
+async def test_state_has_undo_until_after_a_move(client, port, clock):
+    await post(client, "/api/show/start")
+    clock.advance(5_000)
+    status, body = await post(client, "/api/show/next")
+    assert status == 200
+    assert body["state"]["show"]["undo_until_ms"] == clock.now_ms() + 30_000

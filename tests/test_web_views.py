@@ -11,7 +11,8 @@ STATE = {
         "segment_title": "Interview", "guest": "Jane Doe", "talking_points": ["Launch"], "notes": "SEGMENT-NOTE",
         "elapsed_ms": 0, "allotted_ms": 60_000, "remaining_ms": 60_000, "prompt": "Ask", "next_prompt": None,
         "next_prompt_in_ms": None, "next_segment_title": "Q&A", "show_elapsed_ms": 5, "offset_ms": 0,
-        "warning_ms": 30_000, "scene": "Interview", "secret_future_field": "FUTURE",
+        "warning_ms": 30_000, "scene": "Interview", "secret_future_field": "FUTURE", "rehearsal": False,
+        "undo_until_ms": 31_000,
     },
     "message": {"text": "Wrap up", "blink": True, "at_ms": 900},
     "guests": [
@@ -37,7 +38,7 @@ PRIVATE = ("SEGMENT-NOTE", "jane@example.com", "GUEST-NOTE", "PENDING-QUESTION",
 
 def test_overlay_gets_titles_lower_third_and_the_question_on_screen_only():
     view = overlay_view(STATE)
-    assert view["show"] == {"title": "AMA", "status": "live", "segment_title": "Interview"}
+    assert view["show"] == {"title": "AMA", "status": "live", "segment_title": "Interview", "rehearsal": False}
     assert view["guest_on_air"] == {"name": "Jane Doe", "pronouns": "she/her", "title_or_handle": "CEO"}
     assert view["lower_third"] == "Jane Doe (she/her) — CEO"
     assert view["question_on_screen"] == {"id": 7, "author": "viewer", "text": "When?", "platform": "twitch"}

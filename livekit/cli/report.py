@@ -62,7 +62,8 @@ def report(ctx: click.Context, show_id: int | None, output_format: str, output: 
 @click.option("--limit", "-n", type=click.IntRange(1), default=50, show_default=True, help="Show at most this many.")
 @click.pass_context
 def shows(ctx: click.Context, limit: int) -> None:
-    """List past and current shows, newest first: id, title, date, status, planned vs actual length."""
+    """List past and current shows, newest first: id, title, date, status (rehearsals marked), planned vs
+    actual length."""
     records = ShowStore(get_workspace(ctx).database()).list_shows()[:limit]
     if not records:
         click.echo("no shows yet in this workspace")
@@ -78,7 +79,7 @@ def shows(ctx: click.Context, limit: int) -> None:
             str(record.id),
             text_cell(record.title),
             date,
-            record.status,
+            f"{record.status} (rehearsal)" if record.rehearsal else record.status,
             format_clock(record.planned_ms),
             "" if actual is None else format_clock(actual),
             "" if actual is None else format_signed(actual - record.planned_ms),

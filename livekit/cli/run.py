@@ -40,9 +40,10 @@ from livekit.storage.shows import ShowRecord, ShowStore
 @click.option("--host", help="Address the control room listens on (default: [web] host, 127.0.0.1). "
                              "Anything else exposes it on purpose.")
 @click.option("--port", type=click.IntRange(0, 65535), help="Control room port (default: [web] port, 8787; 0 = any free port).")
-@click.option("--token", help="Control token for /control and the HTTP API (default: $LIVEKIT_TOKEN, else one "
-                              "is generated: printed in the /control link on a terminal, written to "
-                              "tokens/control-token (0600) otherwise). Prefer $LIVEKIT_TOKEN: options show in `ps`.")
+@click.option("--token", help="Control token for /control and the HTTP API (default: $LIVEKIT_TOKEN, else the "
+                              "workspace's tokens/control-token (0600), created once and kept across restarts "
+                              "and --resume; see `livekit token`). Printed in the /control link only on a "
+                              "terminal. Prefer $LIVEKIT_TOKEN: options show in `ps`.")
 @click.option("--allowed-host", "allowed_hosts", multiple=True,
               help="Host name browsers may use to reach an exposed control room (repeatable); IP addresses "
                    "and localhost always work. Guards against DNS rebinding.")
@@ -53,12 +54,15 @@ from livekit.storage.shows import ShowRecord, ShowStore
               help="Start/stop OBS streaming with the show (default: rundown `stream`, then [show] stream).")
 @click.option("--record/--no-record", "record", default=None,
               help="Start/stop OBS recording with the show (default: rundown `record`, then [show] record).")
+@click.option("--rehearsal", is_flag=True,
+              help="A test run: guests booked for the next show stay booked, nothing is written to the "
+                   "permanent guest log, every page says REHEARSAL and `livekit shows` lists it as one.")
 @click.pass_context
 def run(ctx: click.Context, rundown_path: str, auto: bool, resume: bool | None, use_obs: bool,
         obs_host: str | None, obs_port: int | None, obs_password: str | None, use_platforms: bool,
         category: str | None, use_web: bool,
         host: str | None, port: int | None, token: str | None, allowed_hosts: tuple[str, ...],
-        overlay_dir: Path | None, stream: bool | None, record: bool | None) -> None:
+        overlay_dir: Path | None, stream: bool | None, record: bool | None, rehearsal: bool) -> None:
     """Run the show in RUNDOWN (YAML or CSV).
 
     Every change is saved in the workspace database before OBS, platforms or pages hear of it, so a
@@ -74,7 +78,7 @@ def run(ctx: click.Context, rundown_path: str, auto: bool, resume: bool | None, 
     # The runner brings OBS, Twitch, YouTube and the web server (aiohttp): only `livekit run` loads them.
     from livekit.report import build_report, report_table
     from livekit.rundown.files import load_rundown
-    from livekit.runner.session import RunOptions, WebOptions, run_show
+    from livekit.runner.session import RunOptions, WebOptions, run_show, unfinished_show
     from livekit.runner.terminal import is_interactive
 
     workspace = get_workspace(ctx)
@@ -92,13 +96,17 @@ def run(ctx: click.Context, rundown_path: str, auto: bool, resume: bool | None, 
         web = WebOptions(host=host or config.get("web", "host", str, "127.0.0.1"), port=port, token=token,
                          allowed_hosts=allowed_hosts, overlay_dir=overlay_dir or _configured_overlay(workspace))
     interactive = is_interactive()
+    if resume is None and interactive:
+        # Asked before the event loop starts: a blocking prompt inside it would ignore Ctrl-C.
+        pending = unfinished_show(workspace, rundown, rehearsal=rehearsal)
+        if pending is not None:
+            resume = ask_resume(pending)
     options = RunOptions(auto=auto, resume=resume, obs=obs, web=web, stream=stream, record=record,
                          interactive=interactive, platforms=use_platforms, category=category,
-                         print_token=sys.stdout.isatty())
-    ask = _ask_resume if interactive else None
+                         print_token=sys.stdout.isatty(), rehearsal=rehearsal)
     import asyncio  # the event loop machinery loads only for commands that need it
 
-    result = asyncio.run(run_show(workspace, rundown, options, echo=click.echo, ask_resume=ask))
+    result = asyncio.run(run_show(workspace, rundown, options, echo=click.echo))
     if result.ended:
         store = ShowStore(workspace.database())
         report = build_report(store.load_show(result.show_id, journal=False), show_id=result.show_id)
@@ -115,9 +123,18 @@ def _configured_overlay(workspace: Workspace) -> Path | None:
     return folder
 
 
-def _ask_resume(record: ShowRecord) -> bool:
+def ask_resume(record: ShowRecord) -> bool:
+    """Ask whether to resume ``record``. Ctrl-C or end of input at the prompt stops the command cleanly
+    (exit status 130, nothing started, nothing changed)."""
     started = "not started" if record.started_ms is None else f"live for {format_clock(_age(record))}"
-    return click.confirm(f"Show #{record.id} '{record.title}' did not finish ({started}). Resume it?", default=True)
+    kind = "Rehearsal" if record.rehearsal else "Show"
+    try:
+        return click.confirm(f"{kind} #{record.id} '{record.title}' did not finish ({started}). Resume it?",
+                             default=True)
+    except click.Abort:  # what click makes of Ctrl-C and Ctrl-D at a prompt
+        click.echo("\nNothing started; the interrupted show is still saved (--resume or --new next time).",
+                   err=True)
+        raise click.exceptions.Exit(130) from None
 
 
 def _age(record: ShowRecord) -> int:

@@ -74,6 +74,25 @@ def parse_status(value: object) -> GuestStatus:
         raise GuestError(f"unknown guest status {value!r}; use one of {choices}") from None
 
 
+def closing_status(current: GuestStatus | str, *, appeared: bool, in_rundown: bool) -> GuestStatus | None:
+    """Where a guest goes when their show ends, or None to leave them as they are.
+
+    Nobody stays on air after the show. A guest who appeared (their rundown segment aired, or they were
+    on air) is done; a rundown guest who never went on air is a no-show. A producer's explicit done or
+    no-show stands, and a guest added by hand who never went on air keeps their status (a stand-by).
+    Every result is a transition :data:`ALLOWED_TRANSITIONS` allows from ``current``.
+    """
+    status = parse_status(current)
+    if status is GuestStatus.ON_AIR:
+        return GuestStatus.DONE
+    if status is GuestStatus.IN_GREEN_ROOM and appeared:
+        return GuestStatus.DONE
+    if status in (GuestStatus.INVITED, GuestStatus.CONFIRMED, GuestStatus.IN_GREEN_ROOM) and in_rundown \
+            and not appeared:
+        return GuestStatus.NO_SHOW
+    return None
+
+
 def check_transition(current: GuestStatus | str, target: GuestStatus | str) -> GuestStatus:
     """Return the target status if a guest may go there from ``current``; raise :class:`GuestError` if not."""
     source, destination = parse_status(current), parse_status(target)

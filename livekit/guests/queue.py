@@ -20,11 +20,13 @@ import sqlite_utils
 from livekit.core.clock import wall_clock_ms
 from livekit.guests.core import (
     ACTIVE_STATUSES,
+    EDITABLE_FIELDS,
     GuestError,
     GuestStatus,
     UnknownGuest,
     check_transition,
     clean_fields,
+    closing_status,
     lower_third_text,
     next_statuses,
     normalise_name,
@@ -39,9 +41,12 @@ Clock = Callable[[], int]
 class GuestQueue:
     """Guests of shows and their appearance log. Use one instance per thread (sqlite3 connections are)."""
 
-    def __init__(self, db: sqlite_utils.Database, *, clock: Clock = wall_clock_ms) -> None:
+    def __init__(self, db: sqlite_utils.Database, *, clock: Clock = wall_clock_ms, appearance_log: bool = True) -> None:
+        """``appearance_log=False`` (a rehearsal) changes statuses as usual but writes nothing to the
+        permanent appearance log: a test run is not an appearance."""
         self.db = db
         self.clock = clock
+        self.appearance_log = appearance_log
 
     # -- reading ---------------------------------------------------------------------------------
 
@@ -165,12 +170,12 @@ class GuestQueue:
                 "UPDATE guests SET status = ?, status_changed_ms = ? WHERE id = ?",
                 [target.value, at_ms, guest_id],
             )
-            if guest["status"] == GuestStatus.ON_AIR:
+            if guest["status"] == GuestStatus.ON_AIR and self.appearance_log:
                 self.db.execute(
                     "UPDATE guest_appearances SET off_air_ms = ? WHERE guest_id = ? AND off_air_ms IS NULL",
                     [max(at_ms, 0), guest_id],
                 )
-            if target == GuestStatus.ON_AIR:
+            if target == GuestStatus.ON_AIR and self.appearance_log:
                 self.db.execute(
                     "INSERT INTO guest_appearances (show, guest_id, guest_name, pronouns, title_or_handle,"
                     " topic, booked_by, on_air_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
@@ -229,6 +234,38 @@ class GuestQueue:
                     "UPDATE guests SET show = ?, position = ? WHERE id = ?",
                     [show, position + offset, guest["id"]],
                 )
+        return self.list(show)
+
+    def copy_booked_into(self, show: str) -> builtins.list[dict[str, Any]]:
+        """Copy guests booked for "the next show" (and still coming) into ``show``, leaving the bookings in
+        place: a rehearsal sees the real guests without using them up. Returns ``show``'s queue."""
+        waiting = [guest for guest in self.list(None) if guest["status"] in ACTIVE_STATUSES
+                   and guest["status"] != GuestStatus.ON_AIR]
+        with self.db.atomic():
+            for guest in waiting:
+                fields = {key: guest[key] for key in EDITABLE_FIELDS}
+                self.add(show, status=guest["status"], **fields)
+        return self.list(show)
+
+    def close_show(self, show: str, *, rundown_names: Iterable[str], aired_names: Iterable[str],
+                   at_ms: int) -> builtins.list[dict[str, Any]]:
+        """The show ended at ``at_ms``: every guest goes off air (their log entry gets its off-air time),
+        rundown guests end done or no-show (see :func:`livekit.guests.core.closing_status`).
+
+        ``aired_names``: the guests of rundown segments that aired. A guest with a logged appearance in
+        this show counts as having appeared too (someone put on air by hand). Returns the show's queue.
+        """
+        in_rundown = {normalise_name(name) for name in rundown_names}
+        aired = {normalise_name(name) for name in aired_names}
+        logged = {row[0] for row in self.db.execute(
+            "SELECT DISTINCT guest_id FROM guest_appearances WHERE show = ?", [show]).fetchall()}
+        with self.db.atomic():
+            for guest in self.list(show):
+                name = normalise_name(guest["name"])
+                target = closing_status(guest["status"], appeared=guest["id"] in logged or name in aired,
+                                        in_rundown=name in in_rundown)
+                if target is not None:
+                    self.set_status(guest["id"], target, at_ms)
         return self.list(show)
 
     def ensure_rundown_guests(self, show: str, names: Iterable[str]) -> builtins.list[dict[str, Any]]:

@@ -33,6 +33,10 @@ class PlatformSession(Protocol):
     async def start(self) -> None:
         """Connect and check authorisation; degrade (never raise) when the platform is unreachable."""
 
+    def show_started_at(self, started_ms: int) -> None:
+        """The show's real start (epoch ms), told before :meth:`on_show_start`; after a ``--resume`` it is
+        earlier than the session itself."""
+
     async def on_show_start(self, title: str, category: str | None) -> None: ...
 
     async def on_segment_start(self, index: int, title: str, guest: str | None) -> None: ...

@@ -492,6 +492,9 @@ class TwitchSession:
             self._notices_sent += 1
             self._status.update(chat_notices_sent=self._notices_sent)
 
+    def show_started_at(self, started_ms: int) -> None:
+        """Nothing to remember: Twitch stream markers are placed at the moment they are created."""
+
     async def on_show_end(self, chapters: list[tuple[int, str]]) -> None:
         """Nothing to close on Twitch (markers already carry the segment starts into the VOD); gives pending
         calls a few seconds to finish."""

@@ -8,8 +8,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import os
-import secrets
 import shlex
 import signal
 from collections.abc import Callable
@@ -17,7 +15,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from greenroom.errors import GreenroomError
-from greenroom.secrets import write_private_file
 from greenroom.workspace import Workspace
 from livekit.core.clock import Clock, SystemClock
 from livekit.core.rundown import Rundown
@@ -27,6 +24,7 @@ from livekit.obs.settings import ObsSettings
 from livekit.obs.show_sync import ObsShowSync
 from livekit.platforms.sessions import platform_sessions, question_intake
 from livekit.questions.storage import QuestionQueue
+from livekit.runner.control_token import control_token, control_token_path
 from livekit.runner.show_runner import OutputPlan, ShowRunner
 from livekit.runner.terminal import LineLog, TerminalView
 from livekit.storage.shows import ShowRecord, ShowStore, show_key
@@ -35,10 +33,7 @@ from livekit.web.server import ServedApp, serve
 
 log = logging.getLogger(__name__)
 
-TOKEN_ENV = "LIVEKIT_TOKEN"
 RUNNER_BUSY_TIMEOUT_MS = 250
-#: Where a generated control token goes when stdout is not a terminal (service logs must not hold it).
-CONTROL_TOKEN_FILE = "tokens/control-token"
 
 
 class UnfinishedShow(GreenroomError):
@@ -71,6 +66,9 @@ class RunOptions:
     platforms: bool = True
     #: Twitch category (game) name set at show start; default [twitch] category.
     category: str | None = None
+    #: A rehearsal: stored and listed as one, resumes only rehearsals, leaves bookings for the next real
+    #: show and writes nothing to the permanent guest log.
+    rehearsal: bool = False
 
 
 @dataclass
@@ -80,31 +78,31 @@ class RunResult:
     snapshot: ShowSnapshot
 
 
-def control_token(given: str | None) -> tuple[str, bool]:
-    """The control room's token: --token, then $LIVEKIT_TOKEN, else a fresh one (returned as generated)."""
-    token = given or os.environ.get(TOKEN_ENV)
-    if token:
-        if len(token) < 16:
-            raise GreenroomError(f"the control token must be at least 16 characters (from --token or ${TOKEN_ENV})")
-        return token, False
-    return secrets.token_urlsafe(24), True
+def unfinished_show(workspace: Workspace, rundown: Rundown, *, rehearsal: bool = False) -> ShowRecord | None:
+    """The interrupted show (or rehearsal) of this rundown that a run would resume, if any.
+
+    Called before the event loop starts, so that asking the user about it (a blocking prompt) never
+    freezes the loop and Ctrl-C at the prompt simply stops the command."""
+    unfinished = ShowStore(workspace.database()).find_unfinished(rundown_hash=rundown.content_hash,
+                                                                 rehearsal=rehearsal)
+    return unfinished[0] if unfinished else None
 
 
-def choose_show(store: ShowStore, rundown: Rundown, resume: bool | None,
-                ask: Callable[[ShowRecord], bool] | None, warning_ms: int = DEFAULT_WARNING_MS) -> tuple[int, bool]:
-    """Return (show id, resumed). An unfinished show of the same rundown is resumed only when asked to."""
-    unfinished = store.find_unfinished(rundown_hash=rundown.content_hash)
+def choose_show(store: ShowStore, rundown: Rundown, resume: bool | None, warning_ms: int = DEFAULT_WARNING_MS,
+                *, rehearsal: bool = False) -> tuple[int, bool]:
+    """Return (show id, resumed). An unfinished show of the same rundown (and kind: a rehearsal resumes
+    only a rehearsal) is resumed only when asked to; not saying is an error (see :func:`unfinished_show`)."""
+    unfinished = store.find_unfinished(rundown_hash=rundown.content_hash, rehearsal=rehearsal)
     if unfinished and resume is None:
-        if ask is None:
-            latest = unfinished[0]
-            raise UnfinishedShow(
-                f"show #{latest.id} ({latest.title}) of this rundown did not finish: "
-                "pass --resume to continue it or --new to start a new show"
-            )
-        resume = ask(unfinished[0])
+        latest = unfinished[0]
+        kind = "rehearsal" if rehearsal else "show"
+        raise UnfinishedShow(
+            f"{kind} #{latest.id} ({latest.title}) of this rundown did not finish: "
+            f"pass --resume to continue it or --new to start a new {kind}"
+        )
     if unfinished and resume:
         return unfinished[0].id, True
-    return store.create_show(rundown, default_warning_ms=warning_ms), False
+    return store.create_show(rundown, default_warning_ms=warning_ms, rehearsal=rehearsal), False
 
 
 def output_plan(workspace: Workspace, rundown: Rundown, options: RunOptions) -> OutputPlan:
@@ -130,10 +128,12 @@ async def _assemble(workspace: Workspace, rundown: Rundown, options: RunOptions,
     platforms = platform_sessions(workspace, intake, planned_show_ms=rundown.planned_total_ms, clock=clock,
                                   on_status=lambda _status: runner.platform_status_changed()) if options.platforms else []
     obs = ObsShowSync.from_settings(options.obs) if options.obs is not None else None
-    runner = ShowRunner(show_id=show_id, show=store.load_show(show_id), guests=GuestQueue(db, clock=clock.now_ms),
+    guests = GuestQueue(db, clock=clock.now_ms, appearance_log=not options.rehearsal)
+    runner = ShowRunner(show_id=show_id, show=store.load_show(show_id), guests=guests,
                         questions=intake.queue, clock=clock, obs=obs, platforms=platforms, auto=options.auto,
                         outputs=output_plan(workspace, rundown, options), category=options.category,
-                        resumed=resumed, stream_to_obs=workspace.config.get("youtube", "stream_to_obs", bool, True))
+                        resumed=resumed, stream_to_obs=workspace.config.get("youtube", "stream_to_obs", bool, True),
+                        rehearsal=options.rehearsal)
     if options.web is None:
         return runner, None
     app = create_app(runner, token, allowed_hosts=options.web.allowed_hosts, overlay_dir=options.web.overlay_dir)
@@ -152,10 +152,12 @@ async def run_show(
     options: RunOptions,
     *,
     echo: Callable[[str], None] = print,
-    ask_resume: Callable[[ShowRecord], bool] | None = None,
     clock: Clock | None = None,
 ) -> RunResult:
-    """Run (or resume) a show until it ends or SIGTERM/SIGINT/`q` stops it; the DB keeps where it was."""
+    """Run (or resume) a show until it ends or SIGTERM/SIGINT/`q` stops it; the DB keeps where it was.
+
+    ``options.resume`` must be decided when the rundown has an unfinished show (ask the user before the
+    event loop starts: :func:`unfinished_show`)."""
     clock = clock or SystemClock()
     db = workspace.database()
     # The runner writes from its event loop: wait briefly for another writer (an import, `outreach send`),
@@ -163,8 +165,8 @@ async def run_show(
     db.execute(f"PRAGMA busy_timeout = {RUNNER_BUSY_TIMEOUT_MS}")
     store = ShowStore(db, clock)
     warning_ms = workspace.config.get("show", "warning_seconds", int, DEFAULT_WARNING_MS // 1000) * 1000
-    token, generated = control_token(options.web.token) if options.web is not None else ("", False)
-    show_id, resumed = choose_show(store, rundown, options.resume, ask_resume, warning_ms)
+    token, stored = control_token(workspace, options.web.token) if options.web is not None else ("", False)
+    show_id, resumed = choose_show(store, rundown, options.resume, warning_ms, rehearsal=options.rehearsal)
     try:
         runner, served = await _assemble(workspace, rundown, options, store, show_id, resumed, token, clock)
     except BaseException:
@@ -173,24 +175,29 @@ async def run_show(
             store.discard_unstarted(show_id)
         raise
     show = runner.show
-    runner.guests.claim_for_show(runner.key)
+    kind = "Rehearsal" if options.rehearsal else "Show"
+    if not options.rehearsal:
+        runner.guests.claim_for_show(runner.key)
+    elif not resumed:
+        runner.guests.copy_booked_into(runner.key)
     if resumed:
         snapshot = show.snapshot()
         where = "not started" if snapshot.current is None else f"segment {snapshot.current + 1} ({snapshot.segment_title})"
-        echo(f"Resuming show #{show_id} '{rundown.title}' at {where}.")
+        echo(f"Resuming {kind.lower()} #{show_id} '{rundown.title}' at {where}.")
     else:
-        echo(f"Show #{show_id} '{rundown.title}': {len(rundown.segments)} segments.")
+        count = len(rundown.segments)
+        echo(f"{kind} #{show_id} '{rundown.title}': {count} segment{'' if count == 1 else 's'}.")
+    if options.rehearsal:
+        echo("Rehearsal: bookings stay for the next show and no guest appearance is logged.")
     urls: dict[str, str] = {}
     if served is not None:
         urls = {"control": f"{served.url}/control", "presenter": f"{served.url}/presenter",
                 "overlay": f"{served.url}/overlay"}
-        if generated and options.print_token:
+        # The token is printed only on a terminal: a service's output lands in logs.
+        if stored and options.print_token:
             echo(f"Control room:  {urls['control']}#token={token}")
-        elif generated:
-            token_file = workspace.path(CONTROL_TOKEN_FILE)
-            token_file.parent.mkdir(exist_ok=True)
-            write_private_file(token_file, token + "\n")
-            echo(f"Control room:  {urls['control']}  (token in {token_file}, mode 0600)")
+        elif stored:
+            echo(f"Control room:  {urls['control']}  (token in {control_token_path(workspace)}, mode 0600)")
         else:
             echo(f"Control room:  {urls['control']}")
         echo(f"Presenter:     {urls['presenter']}")
@@ -218,5 +225,6 @@ async def run_show(
     ended = snapshot.status is ShowStatus.ENDED
     if not ended:
         path = shlex.quote(rundown.source) if rundown.source else "RUNDOWN"
-        echo(f"Stopped; show #{show_id} is saved. Continue it with: livekit run {path} --resume")
+        again = " --rehearsal" if options.rehearsal else ""
+        echo(f"Stopped; {kind.lower()} #{show_id} is saved. Continue it with: livekit run {path}{again} --resume")
     return RunResult(show_id, ended, snapshot)

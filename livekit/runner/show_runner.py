@@ -21,6 +21,7 @@ from greenroom.errors import GreenroomError
 from livekit.control.actions import find_action
 from livekit.control.port import ActionError, HostMessage, ShowState
 from livekit.control.presses import Presses
+from livekit.core.chapters import aired_chapters
 from livekit.core.clock import Clock
 from livekit.core.show import Show, ShowEvent, ShowSnapshot, ShowStatus
 from livekit.guests.core import GuestStatus, normalise_name
@@ -73,6 +74,7 @@ class ShowRunner:
         category: str | None = None,
         resumed: bool = False,
         stream_to_obs: bool = True,
+        rehearsal: bool = False,
     ) -> None:
         self.show_id = show_id
         self.show = show
@@ -87,6 +89,10 @@ class ShowRunner:
         self.category = category
         self.resumed = resumed
         self.stream_to_obs = stream_to_obs
+        #: A rehearsal: the pages say so, bookings stay booked and no guest appearance is logged (the
+        #: guest queue given is built with ``appearance_log=False``).
+        self.rehearsal = rehearsal
+        self._guests_closed = False
         self.message: HostMessage | None = None
         self.presses = Presses(clock.now_ms)
         self._subscribers: set[asyncio.Queue[ShowState]] = set()
@@ -114,6 +120,8 @@ class ShowRunner:
         show = snapshot.to_dict()
         show["show_id"] = self.show_id
         show["auto"] = self.auto
+        show["rehearsal"] = self.rehearsal
+        show["undo_until_ms"] = self.undo_until_ms(now)
         questions, question_counts = self._questions_view()
         return {
             "server_time_ms": now,
@@ -272,8 +280,14 @@ class ShowRunner:
         if snapshot.status is not ShowStatus.READY and not self._announced_start:
             self._announced_start = True
             for session in self.platforms:
+                if snapshot.started_at_ms is not None:
+                    # A session created on --resume counts chapters and its chat budget from the real start.
+                    session.show_started_at(snapshot.started_at_ms)
                 self._spawn(session.on_show_start(self.show.rundown.title, self.category), f"{session.name} show start")
-        if snapshot.status is not ShowStatus.READY and snapshot.current != self._last_segment:
+        if snapshot.status is ShowStatus.ENDED:
+            if not self._guests_closed:
+                self._close_guests(snapshot)
+        elif snapshot.status is not ShowStatus.READY and snapshot.current != self._last_segment:
             self._last_segment = snapshot.current
             self._follow_rundown_guests(snapshot)
             if snapshot.status is ShowStatus.LIVE and snapshot.current is not None:
@@ -285,12 +299,27 @@ class ShowRunner:
         # reach OBS's thread before the (larger) state is built and sent.
         self._schedule_publish()
 
+    def _close_guests(self, snapshot: ShowSnapshot) -> None:
+        """The show ended: nobody stays on air (every open log entry gets the end as its off-air time), the
+        rundown's guests end done if their segment aired, no-show if it never did."""
+        self._guests_closed = True
+        segments = self.show.rundown.segments
+        aired = [segments[status.index].guest or "" for status in snapshot.segments
+                 if status.actual_start_ms is not None and segments[status.index].guest]
+        at = snapshot.ended_at_ms if snapshot.ended_at_ms is not None else self.clock.now_ms()
+        try:
+            self.guests.close_show(self.key, rundown_names=[s.guest for s in segments if s.guest],
+                                   aired_names=aired, at_ms=at)
+        except (GreenroomError, sqlite3.OperationalError) as error:
+            log.warning("the guests of show %s could not be closed: %s", self.show_id, error)
+        self._guests_changed()
+
     def _follow_rundown_guests(self, snapshot: ShowSnapshot) -> None:
         """At each segment change the rundown's guests follow it: the segment's guest goes on air, the
-        previous one back to the green room (done when the show ends). Guests not named in the rundown
-        and changes the producer makes within a segment are left alone."""
+        previous one back to the green room (:meth:`_close_guests` settles everyone when the show ends).
+        Guests not named in the rundown and changes the producer makes within a segment are left alone."""
         wanted = normalise_name(snapshot.guest) if snapshot.guest and snapshot.status is ShowStatus.LIVE else None
-        leaving = GuestStatus.DONE if snapshot.status is ShowStatus.ENDED else GuestStatus.IN_GREEN_ROOM
+        leaving = GuestStatus.IN_GREEN_ROOM
         events = self.show.events
         at = events[-1].at_ms if events else self.clock.now_ms()
         for guest in self.guests.list(self.key):
@@ -325,8 +354,9 @@ class ShowRunner:
         self._spawn(self.obs.apply(**changes), "OBS")
 
     async def _finish(self, snapshot: ShowSnapshot) -> None:
-        chapters = [((segment.actual_start_ms or 0) // 1000, segment.title)
-                    for segment in snapshot.segments if segment.actual_start_ms is not None]
+        # What actually aired, one chapter per airing (a revisited segment comes back as "part 2").
+        chapters = [(start_ms // 1000, title)
+                    for start_ms, title in aired_chapters((segment.title, segment.airings) for segment in snapshot.segments)]
         for session in self.platforms:
             self._spawn(session.on_show_end(chapters), f"{session.name} show end")
         pending = [task for task in self._background if not task.done()]
@@ -427,7 +457,11 @@ class ShowRunner:
 
     def undo(self) -> None:
         """Revert the last move (the core decides what and until when); journaled first like every cue."""
-        self._journaled(self.show.undo)  # type: ignore[attr-defined]  # Show.undo comes with the core's part of issue 11
+        self._journaled(self.show.undo)
+
+    def undo_until_ms(self, now_ms: int) -> int | None:
+        """Until when (epoch ms) the last move can be undone; None if there is none or it is too late."""
+        return self.show.undo_until_ms(now_ms)
 
     def set_message(self, text: str | None, blink: bool = False) -> None:
         self.message = None if text is None else {"text": text, "blink": blink, "at_ms": self.clock.now_ms()}

@@ -21,13 +21,15 @@ from rich.table import Table
 from rich.text import Text
 
 from greenroom.errors import GreenroomError
+from greenroom.text import terminal_safe
 from livekit.control.presses import CONFIRM_WINDOW_MS
-from livekit.core.durations import format_clock, format_signed
+from livekit.core.durations import format_clock, format_countdown, format_signed
 from livekit.core.show import ShowSnapshot, ShowStatus
 from livekit.runner.show_runner import ShowRunner
 
 KEYS_HELP = (
-    "[n]ext  [b]ack  [h]old/resume  [+]/[-] 30s  [s]kip  [1-9] jump  [e]nd (twice)  [q]uit (show stays resumable)"
+    "[n]ext  [b]ack  [h]old/resume  [+]/[-] 30s  [s]kip  [1-9] jump  [u]ndo  [e]nd (twice)  "
+    "[q]uit (show stays resumable)"
 )
 PHASE_STYLES = {"normal": "bold green", "warning": "bold yellow", "overtime": "bold white on red"}
 
@@ -41,8 +43,10 @@ def render(state: Mapping[str, Any], urls: dict[str, str]) -> Group:
     """The live view of one state: big countdown, prompt, next, over/under, OBS and the web pages."""
     show = state["show"]
     status = show["status"]
-    header = Text(f"{show['title']}  ·  show #{show['show_id']}  ·  {status}", style="bold")
-    # Titles, prompts, messages and guest names are user text: always Text, never parsed as markup.
+    kind = "REHEARSAL" if show.get("rehearsal") else "show"
+    header = Text(f"{_safe(show['title'])}  ·  {kind} #{show['show_id']}  ·  {status}", style="bold")
+    # Titles, prompts, messages and guest names are user text: always Text, never parsed as markup, and
+    # with control characters made visible (an escape sequence in a rundown must not drive the terminal).
     body = Table.grid(padding=(0, 2))
     body.add_column(justify="right", style="dim")
     body.add_column()
@@ -50,27 +54,39 @@ def render(state: Mapping[str, Any], urls: dict[str, str]) -> Group:
         count = len(show["segments"])
         phase = show["phase"] or "normal"
         remaining = show["remaining_ms"]
-        clock = ("-" if remaining < 0 else "") + format_clock(abs(remaining))
+        clock = format_countdown(remaining)
         held = "  (HOLD)" if show["held"] else ""
-        body.add_row("segment", Text(f"{show['current'] + 1}/{count}  {show['segment_title']}"))
+        body.add_row("segment", Text(f"{show['current'] + 1}/{count}  {_safe(show['segment_title'])}"))
         body.add_row("time left", Text(clock + held, style=PHASE_STYLES.get(phase, "")))
-        body.add_row("prompt", Text(show["prompt"] or "—"))
-        body.add_row("next", Text(show["next_segment_title"] or "(end of show)"))
+        if show.get("guest"):
+            body.add_row("guest", Text(_safe(show["guest"])))
+        body.add_row("prompt", Text(_safe(show["prompt"]) or "—"))
+        body.add_row("next", Text(_safe(show["next_segment_title"]) or "(end of show)"))
     elif status == "ready":
-        body.add_row("first", Text(show["next_segment_title"] or "—"))
+        body.add_row("first", Text(_safe(show["next_segment_title"]) or "—"))
         body.add_row("", "press n to start")
     body.add_row("over/under", format_signed(show["offset_ms"]))
     obs = state.get("obs") or {}
+    undo_until = show.get("undo_until_ms")
+    now = state.get("server_time_ms")
+    if undo_until is not None and now is not None and undo_until > now:
+        body.add_row("undo", Text(f"u undoes the last move for {format_countdown(undo_until - now)}", style="dim"))
     if obs.get("enabled"):
-        body.add_row("OBS", Text("connected" if obs.get("connected") else f"disconnected {obs.get('error') or ''}"))
+        body.add_row("OBS", Text("connected" if obs.get("connected")
+                                 else f"disconnected {_safe(obs.get('error'))}"))
     for name, platform in (state.get("platforms") or {}).items():
-        body.add_row(name, Text(f"{platform.get('state')} {platform.get('detail', '')}"))
+        body.add_row(name, Text(_safe(f"{platform.get('state')} {platform.get('detail', '')}")))
     message = state.get("message")
     if message:
-        body.add_row("to host", Text(message["text"]))
+        body.add_row("to host", Text(_safe(message["text"])))
     for name, url in urls.items():
         body.add_row(name, Text(url))
     return Group(Panel(Group(header, body), title="livekit"), Text(KEYS_HELP, style="dim"))
+
+
+def _safe(value: object) -> str:
+    """User text as the terminal may show it: control characters visible, never executed."""
+    return terminal_safe(str(value)) if value else ""
 
 
 class TerminalView:
@@ -122,26 +138,33 @@ class TerminalView:
 
     def _on_key(self) -> None:
         key = sys.stdin.read(1)
-        action = self._action_for(key)
+        action = self.action_for(key)
         if action is None:
             return
         name, params = action
         asyncio.ensure_future(self._perform(name, params))
 
-    def _action_for(self, key: str) -> tuple[str, dict[str, Any]] | None:
+    def action_for(self, key: str) -> tuple[str, dict[str, Any]] | None:
+        """The action a key asks for, or None. Ending the show takes two presses within the control room's
+        confirmation window (:data:`livekit.control.presses.CONFIRM_WINDOW_MS`): ``e`` twice, or ``n`` on the
+        last segment twice (``e`` then ``n`` too)."""
         snapshot = self.runner.show.snapshot()
         if key == "q":
             self.on_quit()
             return None
-        if key == "e":
-            # The same confirmation rule as the control room's End (livekit.control.presses): it expires.
+        ends_show = key == "e" or (key in ("n", " ") and _on_last_segment(snapshot))
+        if ends_show:
+            # The control room's End rule (livekit.control.presses): a second press confirms, and it expires.
             if not self.runner.presses.confirmed("show.end"):
-                self.last_error = f"press e again within {CONFIRM_WINDOW_MS // 1000} s to end the show"
+                self.last_error = f"this ends the show: press {'e' if key == 'e' else 'n'} again within " \
+                                  f"{CONFIRM_WINDOW_MS // 1000} s to end it"
                 return None
             return "show.end", {"confirm": True}
         self.runner.presses.cancel("show.end")
         if key in ("n", " "):
             return ("show.start" if snapshot.status is ShowStatus.READY else "show.next"), {}
+        if key == "u":
+            return "show.undo", {}
         if key == "h":
             return ("show.resume" if snapshot.held else "show.hold"), {}
         simple = {"b": "show.back", "s": "show.skip", "+": "show.extend", "-": "show.shorten"}
@@ -157,6 +180,13 @@ class TerminalView:
             self.last_error = ""
         except GreenroomError as error:
             self.last_error = str(error)
+
+
+def _on_last_segment(snapshot: ShowSnapshot) -> bool:
+    """Live on the last segment still to come: `next` from here would end the show."""
+    if snapshot.status is not ShowStatus.LIVE or snapshot.current is None:
+        return False
+    return all(segment.skipped for segment in snapshot.segments[snapshot.current + 1:])
 
 
 class LineLog:
@@ -175,7 +205,7 @@ class LineLog:
         if snapshot.status is ShowStatus.LIVE and snapshot.current is not None:
             held = " (hold)" if snapshot.held else ""
             self.echo(
-                f"[{at}] segment {snapshot.current + 1}/{len(snapshot.segments)}: {snapshot.segment_title}{held}"
+                f"[{at}] segment {snapshot.current + 1}/{len(snapshot.segments)}: {_safe(snapshot.segment_title)}{held}"
                 f" · planned {format_clock(snapshot.allotted_ms)} · over/under {format_signed(snapshot.offset_ms)}"
             )
         elif snapshot.status is ShowStatus.ENDED:

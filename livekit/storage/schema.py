@@ -142,3 +142,10 @@ def questions_paid_flag_and_amount(db):
     text for the amount, so moderation can show it first."""
     db.execute("ALTER TABLE questions ADD COLUMN paid INTEGER NOT NULL DEFAULT 0")
     db.execute("ALTER TABLE questions ADD COLUMN amount TEXT")
+
+
+@MIGRATIONS(name="shows_rehearsal_flag")
+def shows_rehearsal_flag(db):
+    """A rehearsal (`livekit run --rehearsal`) is stored like a show, marked so lists and resumes keep it
+    apart from the real ones."""
+    db.execute("ALTER TABLE shows ADD COLUMN rehearsal INTEGER NOT NULL DEFAULT 0")

@@ -8,6 +8,7 @@ milliseconds (see :mod:`livekit.core.clock`), valid across processes.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 import sqlite3
@@ -66,6 +67,8 @@ class ShowRecord:
     created_ms: int
     started_ms: int | None
     ended_ms: int | None
+    #: A rehearsal (`livekit run --rehearsal`): it used up no bookings and logged no guest appearances.
+    rehearsal: bool = False
 
     @property
     def actual_ms(self) -> int | None:
@@ -75,7 +78,8 @@ class ShowRecord:
         return self.ended_ms - self.started_ms
 
 
-_COLUMNS = "id, title, rundown_path, rundown_hash, status, warning_ms, planned_ms, created_ms, started_ms, ended_ms"
+_COLUMNS = ("id, title, rundown_path, rundown_hash, status, warning_ms, planned_ms, created_ms, started_ms, ended_ms, "
+            "rehearsal")
 
 
 class ShowStore:
@@ -87,12 +91,13 @@ class ShowStore:
         # An event must survive a power cut, not only a crash: fsync every commit on this connection.
         db.execute("PRAGMA synchronous = FULL")
 
-    def create_show(self, rundown: Rundown, *, default_warning_ms: int = DEFAULT_WARNING_MS) -> int:
+    def create_show(self, rundown: Rundown, *, default_warning_ms: int = DEFAULT_WARNING_MS,
+                    rehearsal: bool = False) -> int:
         """Store a new show (status ready) with a frozen copy of its rundown; returns its id."""
         warning = rundown.warning_ms if rundown.warning_ms is not None else default_warning_ms
         cursor = self.db.execute(
             "INSERT INTO shows (title, rundown_path, rundown_hash, rundown_json, warning_ms, planned_ms, "
-            "status, created_ms) VALUES (?, ?, ?, ?, ?, ?, 'ready', ?)",
+            "status, created_ms, rehearsal) VALUES (?, ?, ?, ?, ?, ?, 'ready', ?, ?)",
             [
                 rundown.title,
                 rundown.source,
@@ -101,6 +106,7 @@ class ShowStore:
                 warning,
                 rundown.planned_total_ms,
                 self.clock.now_ms(),
+                int(rehearsal),
             ],
         )
         return cast(int, cursor.lastrowid)  # a successful INSERT always has a rowid
@@ -200,13 +206,18 @@ class ShowStore:
         row = self.db.execute(f"SELECT {_COLUMNS} FROM shows WHERE id = ?", [show_id]).fetchone()  # noqa: S608
         if row is None:
             raise ShowNotFound(f"no show {show_id} in this workspace (see `livekit shows`)")
-        return ShowRecord(*row)
+        return _record(row)
 
     def find_unfinished(
-        self, *, rundown_hash: str | None = None, rundown_path: str | None = None
+        self, *, rundown_hash: str | None = None, rundown_path: str | None = None, rehearsal: bool | None = None
     ) -> list[ShowRecord]:
-        """Shows not ended (newest first), optionally for one rundown: what a restarted runner resumes."""
-        where, params = ["status != 'ended'"], []
+        """Shows not ended (newest first), optionally for one rundown and of one kind (rehearsal or real):
+        what a restarted runner resumes."""
+        where: list[str] = ["status != 'ended'"]
+        params: list[object] = []
+        if rehearsal is not None:
+            where.append("rehearsal = ?")
+            params.append(int(rehearsal))
         if rundown_hash is not None:
             where.append("rundown_hash = ?")
             params.append(rundown_hash)
@@ -231,4 +242,10 @@ class ShowStore:
             ).fetchall()
         except sqlite3.OperationalError as error:
             raise GreenroomError(f"cannot read shows: {error}") from None
-        return [ShowRecord(*row) for row in rows]
+        return [_record(row) for row in rows]
+
+
+def _record(row: tuple) -> ShowRecord:
+    """A ``shows`` row (columns as in ``_COLUMNS``) as a record; SQLite stores the rehearsal flag as 0/1."""
+    record = ShowRecord(*row)
+    return dataclasses.replace(record, rehearsal=bool(record.rehearsal))

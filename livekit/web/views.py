@@ -42,14 +42,17 @@ class PresenterShow(TypedDict):
     warning_ms: int
     expected_end_ms: int | None
     planned_end_ms: int | None
+    rehearsal: bool
+    undo_until_ms: int | None
 
 
 class OverlayShow(TypedDict):
-    """What viewers may see of the show."""
+    """What viewers may see of the show (a rehearsal says so: it may be streamed to a private test)."""
 
     title: str
     status: str
     segment_title: str | None
+    rehearsal: bool
 
 
 class PublicGuest(TypedDict):
