@@ -5,12 +5,15 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from greenroom.errors import GreenroomError
 from greenroom.workspace import Workspace
 from livekit.core.clock import Clock
+from livekit.platforms.auth import check_twitch_tokens
 from livekit.platforms.base import PlatformSession
 from livekit.platforms.settings import TwitchSettings, YouTubeSettings, intake_rules
 from livekit.platforms.twitch import TwitchSession
 from livekit.platforms.youtube import YouTubeSession
+from livekit.platforms.youtube import token_problems as youtube_token_problems
 from livekit.questions.intake import QuestionIntake
 from livekit.questions.storage import QuestionQueue
 
@@ -29,13 +32,21 @@ def platform_sessions(
     on_status: Callable[[dict[str, Any]], None] | None = None,
 ) -> list[PlatformSession]:
     """Twitch when ``[twitch]`` exists, YouTube when ``[youtube] enabled = true``. Settings errors raise
-    ConfigError (file and key named) here, before the show starts; platform outages never raise later."""
+    ConfigError (file and key named) here, before the show starts; platform outages never raise later.
+
+    A token already known to be dead (missing, refused by the platform, a Twitch refresh token unused for 30
+    days, a Google "Testing" app's token older than 7 days) is refused here too, with its fix: finding out
+    at go-live, with the host on air, is the worst moment."""
     sessions: list[PlatformSession] = []
     config = workspace.config
-    if config.section("twitch"):
-        sessions.append(
-            TwitchSession(TwitchSettings.from_workspace(workspace), intake, clock=clock, on_status=on_status)
-        )
+    twitch = TwitchSettings.from_workspace(workspace) if config.section("twitch") else None
+    dead = [str(problem) for problem in check_twitch_tokens(twitch) if problem.fatal] if twitch else []
+    dead += youtube_token_problems(workspace)
+    if dead:
+        raise GreenroomError("cannot start the platform sessions with a dead token:\n  " + "\n  ".join(dead)
+                             + "\n(or run without them: livekit run --no-platforms)")
+    if twitch is not None:
+        sessions.append(TwitchSession(twitch, intake, clock=clock, on_status=on_status))
     youtube = YouTubeSettings.from_workspace(workspace)
     if youtube.enabled:
         sessions.append(
