@@ -57,12 +57,11 @@ def went_live_long_ago(broadcast, hours=2):
     return first_frame_ms
 
 
-async def test_start_creates_a_reusable_stream_and_exposes_its_ingest_settings(session, fake_youtube):
+async def test_start_creates_a_reusable_stream_and_exposes_its_rtmps_ingest(session, fake_youtube):
     [stream] = fake_youtube.streams.values()
-    assert session.stream_settings() == {
-        "server": "rtmp://a.rtmp.youtube.com/live2",
-        "key": stream["cdn"]["ingestionInfo"]["streamName"],
-    }
+    ingest = session.ingest()
+    assert (ingest.server, ingest.key) == ("rtmps://a.rtmps.youtube.com/live2",
+                                           stream["cdn"]["ingestionInfo"]["streamName"])
     status = session.status()
     assert status["state"] == "ok"
     assert stream["cdn"]["ingestionInfo"]["streamName"] not in json.dumps(status)
@@ -236,7 +235,7 @@ async def test_an_expired_access_token_is_refreshed_and_stored_privately(workspa
     path = workspace.path("tokens/youtube.json")
     assert json.loads(path.read_text())["token"] != access
     assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
-    assert session.stream_settings() is not None
+    assert session.ingest() is not None
 
 
 async def test_a_revoked_authorisation_degrades_and_asks_to_reauthorise(workspace, fake_youtube):

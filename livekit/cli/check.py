@@ -53,9 +53,16 @@ def check(ctx: click.Context, rundown_file: Path, use_obs: bool, obs_timeout: fl
           obs_port: int | None, obs_password: str | None) -> None:
     """Check a rundown (YAML, or CSV when it ends in .csv) and print EVERY problem as file:line: message.
 
+    Also warns (on stderr) about a platform set-up that would leave an enabled platform without video, e.g.
+    Twitch and YouTube both enabled with no multistream relay possible.
+
     Exit status: 0 when the rundown is usable, 1 when it has problems (all listed, nothing changed).
     """
+    from livekit.relay.settings import check_warnings
     from livekit.rundown import check_rundown_file, scene_problems  # YAML parsing loads only when used
+
+    for warning in check_warnings(get_workspace(ctx)):
+        click.secho(terminal_safe(f"warning: {warning}"), fg="yellow", err=True)
 
     checked = check_rundown_file(rundown_file)
     rundown, problems = checked.rundown, list(checked.problems)

@@ -41,6 +41,7 @@ from livekit.platforms.rules import chat_poll_interval_ms, quota_cost
 from livekit.platforms.settings import YouTubeSettings
 from livekit.questions.core import ChatMessage
 from livekit.questions.intake import QuestionIntake
+from livekit.relay.plan import Ingest, youtube_ingest
 
 logger = logging.getLogger(__name__)
 
@@ -312,12 +313,12 @@ class YouTubeSession:
         if self._chat_task is None or self._chat_task.done():
             self._chat_task = self._tasks.spawn(self._poll_chat(), "youtube-chat")
 
-    def stream_settings(self) -> dict[str, str] | None:
-        """``{"server", "key"}`` for OBS (custom RTMP) once the stream exists. The key is a secret: not in status."""
+    def ingest(self) -> Ingest | None:
+        """Where OBS (or the relay) sends video, once the stream exists: RTMPS when YouTube offers it, so
+        the key is not sent in clear. The key is a secret: not in status."""
         if self.stream is None:
             return None
-        info = self.stream["cdn"]["ingestionInfo"]
-        return {"server": info["ingestionAddress"], "key": info["streamName"]}
+        return youtube_ingest(self.stream["cdn"]["ingestionInfo"])
 
     async def close(self) -> None:
         await self._tasks.cancel_all()

@@ -24,6 +24,7 @@ from livekit.obs.settings import ObsSettings
 from livekit.obs.show_sync import ObsShowSync
 from livekit.platforms.sessions import platform_sessions, question_intake
 from livekit.questions.storage import QuestionQueue
+from livekit.relay.settings import RelaySettings, check_warnings
 from livekit.runner.control_token import control_token, control_token_path
 from livekit.runner.show_runner import OutputPlan, ShowRunner
 from livekit.runner.terminal import LineLog, TerminalView
@@ -133,6 +134,7 @@ async def _assemble(workspace: Workspace, rundown: Rundown, options: RunOptions,
                         questions=intake.queue, clock=clock, obs=obs, platforms=platforms, auto=options.auto,
                         outputs=output_plan(workspace, rundown, options), category=options.category,
                         resumed=resumed, stream_to_obs=workspace.config.get("youtube", "stream_to_obs", bool, True),
+                        relay_settings=RelaySettings.from_workspace(workspace),
                         rehearsal=options.rehearsal)
     if options.web is None:
         return runner, None
@@ -189,6 +191,9 @@ async def run_show(
         echo(f"{kind} #{show_id} '{rundown.title}': {count} segment{'' if count == 1 else 's'}.")
     if options.rehearsal:
         echo("Rehearsal: bookings stay for the next show and no guest appearance is logged.")
+    if options.platforms:
+        for warning in check_warnings(workspace):  # e.g. two platforms, one OBS output, no relay
+            echo(f"warning: {warning}")
     urls: dict[str, str] = {}
     if served is not None:
         urls = {"control": f"{served.url}/control", "presenter": f"{served.url}/presenter",

@@ -29,6 +29,9 @@ from livekit.guests.queue import GuestQueue
 from livekit.obs.show_sync import ObsHealth, ObsShowSync
 from livekit.platforms.base import PlatformSession
 from livekit.questions.storage import QuestionQueue
+from livekit.relay.plan import Ingest, plan_stream, twitch_ingest
+from livekit.relay.relay import Relay
+from livekit.relay.settings import RelaySettings
 from livekit.storage.shows import DatabaseBusy, show_key
 
 log = logging.getLogger(__name__)
@@ -74,6 +77,7 @@ class ShowRunner:
         category: str | None = None,
         resumed: bool = False,
         stream_to_obs: bool = True,
+        relay_settings: RelaySettings | None = None,
         rehearsal: bool = False,
     ) -> None:
         self.show_id = show_id
@@ -89,6 +93,9 @@ class ShowRunner:
         self.category = category
         self.resumed = resumed
         self.stream_to_obs = stream_to_obs
+        #: With both platforms enabled, OBS's one output goes to a local relay that pushes to each ingest.
+        self.relay_settings = relay_settings
+        self.relay: Relay | None = None
         #: A rehearsal: the pages say so, bookings stay booked and no guest appearance is logged (the
         #: guest queue given is built with ``appearance_log=False``).
         self.rehearsal = rehearsal
@@ -131,7 +138,8 @@ class ShowRunner:
             "questions": questions,
             "question_counts": question_counts,
             "obs": self._obs_state(),
-            "platforms": {session.name: session.status() for session in self.platforms},
+            "platforms": {session.name: session.status() for session in self.platforms}
+            | ({"relay": self.relay.status()} if self.relay is not None else {}),
         }
 
     def subscribe(self) -> asyncio.Queue[ShowState]:
@@ -218,18 +226,43 @@ class ShowRunner:
                                 "OBS standby")
 
     async def _send_stream_destination_to_obs(self) -> None:
-        """A platform that owns the ingest (YouTube's reusable stream) tells OBS where to stream, before
-        the show starts streaming. The key is a secret: it goes to OBS and nowhere else."""
-        if self.obs is None or not self.stream_to_obs:
+        """Tell OBS where to stream, before the show starts streaming. One platform with an ingest: OBS
+        streams straight to it (RTMPS when offered). Twitch and YouTube both: OBS streams to the local relay
+        (:mod:`livekit.relay`), which pushes to each, so neither gets no video. Keys go to OBS and the relay
+        and nowhere else."""
+        if self.obs is None or not self.stream_to_obs or not self.obs.adapter.connected:
             return
-        for session in self.platforms:
-            destination = getattr(session, "stream_settings", lambda: None)()
-            if destination and self.obs.adapter.connected:
-                adapter = self.obs.adapter
-                await self._guarded(adapter.arun(adapter.set_stream_destination, destination["server"],
-                                                 destination["key"]), f"OBS stream settings from {session.name}")
-                log.info("OBS now streams to %s's ingest %s", session.name, destination["server"])
-                return
+        ingests = [ingest for session in self.platforms
+                   if (ingest := self._ingest_of(session)) is not None]
+        multistream = self.relay_settings.multistream if self.relay_settings is not None else False
+        plan = plan_stream(ingests, multistream=multistream)
+        destination = plan.obs_destination
+        if plan.needs_relay and self.relay_settings is not None:
+            self.relay = self.relay_settings.relay()
+            try:
+                destination = await asyncio.to_thread(self.relay.start, plan.relay_targets)
+            except GreenroomError as error:
+                log.error("the multistream relay did not start (%s); OBS streams to %s only", error,
+                          plan.relay_targets[0].platform)
+                self.relay, destination = None, plan.relay_targets[0]
+        if destination is None:
+            return
+        adapter = self.obs.adapter
+        await self._guarded(adapter.arun(adapter.set_stream_destination, destination.server, destination.key),
+                            f"OBS stream settings for {destination.platform}")
+        log.info("OBS now streams to %s's ingest %s", destination.platform, destination.display)
+
+    def _ingest_of(self, session: PlatformSession) -> Ingest | None:
+        """Where ``session``'s platform takes video: YouTube's reusable stream (when it exists), Twitch's
+        ingest when a stream key is configured ([relay] twitch_ingest, $TWITCH_STREAM_KEY)."""
+        youtube_ingest_of = getattr(session, "ingest", None)
+        if youtube_ingest_of is not None:
+            found: Ingest | None = youtube_ingest_of()
+            return found
+        settings = self.relay_settings
+        if session.name == "twitch" and settings is not None and settings.twitch_stream_key:
+            return twitch_ingest(settings.twitch_stream_key, settings.twitch_ingest)
+        return None
 
     def request_stop(self) -> None:
         """Leave the loop without ending the show: it stays resumable (SIGTERM, `q` in the terminal)."""
@@ -247,6 +280,8 @@ class ShowRunner:
             await self._guarded(session.close(), f"{session.name} close")
         if self.obs is not None:
             await self.obs.stop()
+        if self.relay is not None:
+            await asyncio.to_thread(self.relay.stop)
 
     # -- internals ---------------------------------------------------------------------------------
 
@@ -437,7 +472,10 @@ class ShowRunner:
             on_screen = [q for q in everything if q["status"] == "on_screen"]
             open_ = [q for q in everything if q["status"] in ("pending", "approved")][-OPEN_QUESTIONS_SHOWN:]
             settled = [q for q in everything if q["status"] in ("answered", "rejected")][-SETTLED_QUESTIONS_SHOWN:]
-            shown = sorted(on_screen + open_ + settled, key=lambda question: question["id"])
+            # Paid questions (Super Chats, member messages) waiting for moderation come first.
+            shown = sorted(on_screen + open_ + settled,
+                           key=lambda question: (not (question.get("paid") and question["status"] == "pending"),
+                                                 question["id"]))
             counts: dict[str, int] = {"total": len(everything)}
             for question in everything:
                 counts[question["status"]] = counts.get(question["status"], 0) + 1
