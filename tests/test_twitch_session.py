@@ -281,12 +281,14 @@ async def test_with_a_client_secret_the_session_uses_an_app_token_too(twitch_wor
 
 def test_sessions_are_built_for_the_configured_platforms(workspace, fake_twitch, fake_youtube):
     from livekit.platforms.sessions import platform_sessions, question_intake
-    from tests.fixtures.platforms import youtube_config
+    from tests.fixtures.platforms import authorise_twitch, authorise_youtube, youtube_config
 
     workspace.config_path.write_text(
         twitch_config(fake_twitch) + youtube_config(fake_youtube) + "[questions]\nper_person_limit = 5\n",
         encoding="utf-8",
     )
+    authorise_twitch(workspace, fake_twitch)
+    authorise_youtube(workspace, fake_youtube)
     intake = question_intake(QuestionQueue(workspace.database(), "show-1"), workspace)
     sessions = platform_sessions(workspace, intake, planned_show_ms=1_800_000)
     assert [session.name for session in sessions] == ["twitch", "youtube"]
