@@ -83,7 +83,7 @@ def test_reply_without_threading_headers_is_matched_by_sender_address(mail_world
     assert world.enrollment(bo)["status"] == "replied"
 
 
-def test_out_of_office_is_recorded_but_the_follow_up_still_goes(mail_world):
+def test_out_of_office_pauses_the_sequence_then_it_resumes(mail_world):
     world, smtp, imap = mail_world
     bo = world.add_person("Bo Fit", "bo@example.org")
     world.start(follow_up_days=1)
@@ -92,7 +92,11 @@ def test_out_of_office_is_recorded_but_the_follow_up_still_goes(mail_world):
     imap.deliver(incoming("bo@example.org", "Out of Office: back Monday", body="I am away.",
                           in_reply_to=first["Message-ID"], Auto_Submitted="auto-replied"))
     assert world.inbox.poll().kinds["auto_reply"] == 1
-    world.advance(days=1)
+    world.advance(days=2)
+    world.tick()
+    assert len(smtp.handler.to("bo@example.org")) == 1
+    assert world.enrollment(bo)["status"] == "active"
+    world.advance(days=6)
     world.tick()
     assert len(smtp.handler.to("bo@example.org")) == 2
     assert "auto-replied" in activity_kinds(world, bo)
