@@ -46,6 +46,9 @@ _PROPERTY = re.compile(r"\b(smtp\.mailfrom|header\.from|header\.d|header\.i)\s*=
 MAX_MESSAGE_BYTES = 10 * 1024 * 1024
 #: Real mail nests a handful of levels; a deeper tree is malformed or an attack on the parser's recursion.
 MAX_MIME_DEPTH = 20
+#: More multipart containers than this (nested or not) is no real email; it is checked before parsing.
+MAX_MULTIPARTS = 100
+_MULTIPART = re.compile(rb"content-type:\s*multipart/", re.IGNORECASE)
 #: A bounce naming more failed recipients than this is not a bounce of one email of ours.
 MAX_BOUNCED_RECIPIENTS = 50
 
@@ -97,7 +100,12 @@ class Classified:
 
 
 def parse(raw: bytes) -> EmailMessage:
-    """The message, or :class:`UnreadableMessage` when its MIME tree is deeper than :data:`MAX_MIME_DEPTH`."""
+    """The message, or :class:`UnreadableMessage` when its MIME tree is deeper than :data:`MAX_MIME_DEPTH`
+    or has more than :data:`MAX_MULTIPARTS` multipart containers (counted before parsing: the standard
+    library's parser recurses once per level and would exhaust the stack on a deep one)."""
+    multiparts = len(_MULTIPART.findall(raw))
+    if multiparts > MAX_MULTIPARTS:
+        raise UnreadableMessage(f"MIME structure with {multiparts} multipart parts (limit {MAX_MULTIPARTS})")
     message = message_from_bytes(raw, policy=policy.default)
     stack: list[tuple[Message, int]] = [(message, 1)]
     while stack:
