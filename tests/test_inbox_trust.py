@@ -5,7 +5,9 @@ Every message goes through the real Dovecot; the campaign sends through a real S
 """
 
 import json
+import re
 from email.message import EmailMessage
+from pathlib import Path
 
 import pytest
 
@@ -282,3 +284,26 @@ def test_a_message_nested_deeper_than_the_cap_is_refused_before_anything_reads_i
     parse(deeply_nested(MAX_MIME_DEPTH - 1))
     with pytest.raises(UnreadableMessage, match="nested"):
         parse(deeply_nested(MAX_MIME_DEPTH + 5))
+
+
+FORGED = sorted((Path(__file__).parent / "data" / "inbox-forged").glob("*.eml"))
+
+
+@pytest.mark.parametrize("path", FORGED, ids=[p.stem for p in FORGED])
+def test_forged_and_malformed_messages_change_nobody_and_are_recorded_as_expected(mail_world, path):
+    """Each file names its expected inbox record in ``X-Greenroom-Expect``; ``{sent:ADDRESS}`` stands for the
+    Message-ID of our email to that address."""
+    world, smtp, imap = mail_world
+    bo = world.add_person("Bo Fit", "bo@example.org")
+    world.add_person("Di Dance", "di@example.org")
+    world.start()
+    world.tick()
+    raw = path.read_bytes()
+    for row in world.outbox():
+        raw = raw.replace(f"{{sent:{row['to_address']}}}".encode(), row["message_id"].encode())
+    expected = re.search(rb"^X-Greenroom-Expect: (\S+)", raw, re.MULTILINE).group(1).decode()
+    imap.deliver(raw)
+    world.inbox.poll()
+    assert suppressed(world) == set()
+    assert world.enrollment(bo)["status"] == "active"
+    assert [r[0] for r in world.db.execute("SELECT kind FROM inbox_messages")] == [expected]
