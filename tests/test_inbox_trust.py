@@ -307,3 +307,39 @@ def test_forged_and_malformed_messages_change_nobody_and_are_recorded_as_expecte
     assert suppressed(world) == set()
     assert world.enrollment(bo)["status"] == "active"
     assert [r[0] for r in world.db.execute("SELECT kind FROM inbox_messages")] == [expected]
+
+
+def exim_bounce(recipient, original_id):
+    """Exim's plain-text bounce (no multipart/report): read by flufl.bounce's detectors."""
+    return (
+        "From: Mail Delivery System <Mailer-Daemon@mx.example.org>\r\nTo: ana@brand.example\r\n"
+        "Subject: Mail delivery failed: returning message to sender\r\nMessage-ID: <exim-1@mx.example.org>\r\n"
+        f"X-Failed-Recipients: {recipient}\r\nAuto-Submitted: auto-replied\r\n\r\n"
+        "This message was created automatically by mail delivery software.\r\n\r\n"
+        "A message that you sent could not be delivered to one or more of its\r\n"
+        "recipients. This is a permanent error. The following address(es) failed:\r\n\r\n"
+        f"  {recipient}\r\n    SMTP error from remote mail server after RCPT TO:<{recipient}>:\r\n"
+        "    550 5.1.1 User unknown\r\n\r\n"
+        "------ This is a copy of the message, including all the headers. ------\r\n\r\n"
+        f"Message-ID: {original_id}\r\nFrom: ana@brand.example\r\nTo: {recipient}\r\nSubject: hi\r\n\r\nHello\r\n"
+    ).encode()
+
+
+def test_an_exim_bounce_quoting_our_message_id_bounces_that_person(mail_world):
+    world, smtp, imap = mail_world
+    bo = world.add_person("Bo Fit", "bo@example.org")
+    world.start()
+    world.tick()
+    imap.deliver(exim_bounce("bo@example.org", first_email_to(smtp, "bo@example.org")["Message-ID"]))
+    assert world.inbox.poll().kinds["bounce"] == 1
+    assert world.enrollment(bo)["status"] == "bounced"
+
+
+def test_an_exim_bounce_for_an_email_we_never_sent_suppresses_nobody(mail_world):
+    world, smtp, imap = mail_world
+    world.add_person("Bo Fit", "bo@example.org")
+    world.start()
+    world.tick()
+    imap.deliver(exim_bounce("bo@example.org", "<not-ours@attacker.example>"))
+    world.inbox.poll()
+    assert suppressed(world) == set()
