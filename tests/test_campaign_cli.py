@@ -126,7 +126,8 @@ def test_report_shows_sent_and_replied_per_step_with_reply_rate(world, outreach_
     result = outreach_cli("report", "campaign", "spring")
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
-    assert lines[2].split() == ["1", "first-contact.md.j2", "2", "2", "1", "0", "0", "50.0%", "3.0", "h"]
+    assert lines[2].split() == ["1", "first-contact.md.j2", "2", "2", "1", "0", "0", "0", "0", "0", "0", "50.0%", "3.0",
+                                "h"]
     assert "overall reply rate 50.0%" in result.output
 
 

@@ -1,53 +1,9 @@
 """Replies, auto-replies, opt-outs and bounces read from a real IMAP server (dovecot) act on campaigns."""
 
-from email.message import EmailMessage
-
 import pytest
 
-from outreach.campaigns.replies import InboxSession
+from tests.fixtures.mail import bounce_for, incoming
 from tests.helpers import OutputLines, eventually_blocking
-
-
-@pytest.fixture
-def mail_world(world, smtp_server, imap_server, monkeypatch):
-    monkeypatch.setenv("GREENROOM_IMAP_PASSWORD", imap_server.password)
-    world.configure(smtp_server.config() + imap_server.config())
-    world.inbox = InboxSession(world.workspace, clock=lambda: world.now)
-    yield world, smtp_server, imap_server
-    world.inbox.close()
-
-
-def incoming(sender, subject, body="Sounds good, let's talk!", in_reply_to=None, **headers):
-    message = EmailMessage()
-    message["From"] = sender
-    message["To"] = "Ana Example <ana@brand.example>"
-    message["Subject"] = subject
-    message["Message-ID"] = f"<{abs(hash((sender, subject, body)))}@mail.example.org>"
-    if in_reply_to:
-        message["In-Reply-To"] = in_reply_to
-        message["References"] = in_reply_to
-    for name, value in headers.items():
-        message[name.replace("_", "-")] = value
-    message.set_content(body)
-    return message.as_bytes()
-
-
-def bounce_for(recipient, original_id):
-    """A Postfix-style RFC 3464 delivery status notification."""
-    return (
-        "From: MAILER-DAEMON@mx.example.org (Mail Delivery System)\r\n"
-        "To: ana@brand.example\r\nSubject: Undelivered Mail Returned to Sender\r\n"
-        "Message-ID: <bounce-1@mx.example.org>\r\nAuto-Submitted: auto-replied\r\nMIME-Version: 1.0\r\n"
-        'Content-Type: multipart/report; report-type=delivery-status; boundary="B"\r\n\r\n'
-        "--B\r\nContent-Type: text/plain\r\n\r\nYour message could not be delivered.\r\n"
-        "--B\r\nContent-Type: message/delivery-status\r\n\r\n"
-        "Reporting-MTA: dns; mx.example.org\r\n\r\n"
-        f"Final-Recipient: rfc822; {recipient}\r\nAction: failed\r\nStatus: 5.1.1\r\n"
-        "Diagnostic-Code: smtp; 550 5.1.1 no such user\r\n\r\n"
-        "--B\r\nContent-Type: text/rfc822-headers\r\n\r\n"
-        f"From: ana@brand.example\r\nTo: {recipient}\r\nMessage-ID: {original_id}\r\nSubject: hi\r\n\r\n"
-        "--B--\r\n"
-    ).encode()
 
 
 def activity_kinds(world, person_id):
@@ -83,7 +39,7 @@ def test_reply_without_threading_headers_is_matched_by_sender_address(mail_world
     assert world.enrollment(bo)["status"] == "replied"
 
 
-def test_out_of_office_is_recorded_but_the_follow_up_still_goes(mail_world):
+def test_out_of_office_pauses_the_sequence_then_it_resumes(mail_world):
     world, smtp, imap = mail_world
     bo = world.add_person("Bo Fit", "bo@example.org")
     world.start(follow_up_days=1)
@@ -92,7 +48,11 @@ def test_out_of_office_is_recorded_but_the_follow_up_still_goes(mail_world):
     imap.deliver(incoming("bo@example.org", "Out of Office: back Monday", body="I am away.",
                           in_reply_to=first["Message-ID"], Auto_Submitted="auto-replied"))
     assert world.inbox.poll().kinds["auto_reply"] == 1
-    world.advance(days=1)
+    world.advance(days=2)
+    world.tick()
+    assert len(smtp.handler.to("bo@example.org")) == 1
+    assert world.enrollment(bo)["status"] == "active"
+    world.advance(days=6)
     world.tick()
     assert len(smtp.handler.to("bo@example.org")) == 2
     assert "auto-replied" in activity_kinds(world, bo)

@@ -26,6 +26,7 @@ from outreach.campaigns.store import (
     suppress,
     template_variables,
 )
+from outreach.core.enrollment import EnrollmentStatus
 from outreach.core.planner import DueStep, MailboxBudget, TickPlan, plan_tick
 from outreach.core.sendwindow import add_business_days, local_day_start
 from outreach.mail.message import (
@@ -38,6 +39,7 @@ from outreach.mail.message import (
 )
 from outreach.mail.template import EmailTemplateError, TemplateLibrary, template_dirs
 from outreach.mail.transport import Transport, TransportUnavailable
+from outreach.storage import enrollments as lifecycle
 from outreach.storage import outbox
 from outreach.storage.influencers import parse_timestamp, record_activity, timestamp
 
@@ -68,30 +70,21 @@ class TickReport:
 def apply_stop_rules(db: sqlite_utils.Database, campaigns: dict[int, StoredCampaign], now: datetime) -> int:
     """End active sequences of people now suppressed, marked do-not-contact, or whose stage was changed."""
     stopped = 0
-    moment = timestamp(now)
-    stopped += db.execute(
-        """UPDATE enrollments SET status = CASE WHEN (SELECT reason FROM suppressions s WHERE s.email = enrollments.email)
-                                           = 'bounce' THEN 'bounced' ELSE 'opted_out' END,
-                                  stop_reason = 'suppressed', stopped_at = ?, next_due_at = NULL
-           WHERE status = 'active' AND email IN (SELECT email FROM suppressions)""",
-        [moment],
-    ).rowcount
-    stopped += db.execute(
-        """UPDATE enrollments SET status = 'stopped', stop_reason = 'stage do-not-contact', stopped_at = ?,
-                  next_due_at = NULL
-           WHERE status = 'active' AND influencer_id IN (SELECT id FROM influencers WHERE stage = 'do-not-contact')""",
-        [moment],
-    ).rowcount
+    suppressed = "email IN (SELECT email FROM suppressions WHERE reason {} 'bounce')"
+    stopped += lifecycle.end(db, EnrollmentStatus.BOUNCED, now, suppressed.format("="), reason="suppressed")
+    stopped += lifecycle.end(db, EnrollmentStatus.OPTED_OUT, now, suppressed.format("!="), reason="suppressed")
+    stopped += lifecycle.end(db, EnrollmentStatus.STOPPED, now,
+                             "influencer_id IN (SELECT id FROM influencers WHERE stage = 'do-not-contact')",
+                             reason="stage do-not-contact")
     watching = [cid for cid, c in campaigns.items() if "stage_change" in c.campaign.stop_on]
     if watching:
-        stopped += db.execute(
-            """UPDATE enrollments SET status = 'stage_changed', stopped_at = ?, next_due_at = NULL,
-                      stop_reason = 'stage changed to ' || (SELECT stage FROM influencers i WHERE i.id = influencer_id)
-               WHERE status = 'active' AND campaign_id IN (SELECT value FROM json_each(?))
-                 AND (SELECT stage FROM influencers i WHERE i.id = influencer_id)
-                     NOT IN (stage_at_enroll, 'contacted')""",
-            [moment, f"[{','.join(map(str, watching))}]"],
-        ).rowcount
+        stopped += lifecycle.end(
+            db, EnrollmentStatus.STAGE_CHANGED, now,
+            """campaign_id IN (SELECT value FROM json_each(?))
+               AND (SELECT stage FROM influencers i WHERE i.id = influencer_id) NOT IN (stage_at_enroll, 'contacted')""",
+            [f"[{','.join(map(str, watching))}]"],
+            reason_sql="'stage changed to ' || (SELECT stage FROM influencers i WHERE i.id = influencer_id)",
+        )
     return stopped
 
 
@@ -146,7 +139,9 @@ def queue_due(
     due_rows = db.execute(
         """SELECT e.id, e.campaign_id, e.next_step, e.next_due_at, e.timezone FROM enrollments e
            JOIN campaigns c ON c.id = e.campaign_id
-           WHERE e.status = 'active' AND c.status = 'active' AND e.next_due_at <= ?""",
+           WHERE e.status = 'active' AND c.status = 'active' AND e.next_due_at <= ?
+             AND NOT EXISTS (SELECT 1 FROM inbox_reviews r WHERE r.status = 'pending'
+                             AND (r.influencer_id = e.influencer_id OR r.from_address = lower(e.email)))""",
         [timestamp(now)],
     ).fetchall()
     due = [
@@ -174,11 +169,7 @@ def queue_due(
         try:
             row = _render(db, library, settings, stored, step.number, step.template, enrollment, person, now)
         except (EmailTemplateError, HeaderInjectionError) as error:
-            db.execute(
-                "UPDATE enrollments SET status = 'failed', stop_reason = ?, stopped_at = ?, next_due_at = NULL "
-                "WHERE id = ?",
-                [str(error), timestamp(now), enrollment["id"]],
-            )
+            lifecycle.end(db, EnrollmentStatus.FAILED, now, "id = ?", [enrollment["id"]], reason=str(error))
             report.errors.append(f"{person['name']} <{enrollment['email']}>: {error}")
             continue
         rows.append(row)
@@ -186,8 +177,7 @@ def queue_due(
                               "campaign": stored.name})
     if rows:
         db.table("outbox").insert_all(rows)
-        db.conn.executemany("UPDATE enrollments SET next_due_at = NULL WHERE id = ?",
-                            [(r["enrollment_id"],) for r in rows])
+        lifecycle.hold(db, [r["enrollment_id"] for r in rows])
     for address, budget in plan.mailboxes.items():
         if budget.next_allowed_at is not None:
             db.table("mailboxes").upsert({"address": address, "next_allowed_at": timestamp(budget.next_allowed_at)},
@@ -247,14 +237,9 @@ def advance(db: sqlite_utils.Database, row: dict[str, Any], campaign: StoredCamp
     if following < len(steps):
         due = add_business_days(sent_at, steps[following].after_business_days, enrollment[0],
                                 campaign.campaign.window.timezone)
-        db.execute("UPDATE enrollments SET next_step = ?, next_due_at = ? WHERE id = ? AND status = 'active'",
-                   [following, timestamp(due), row["enrollment_id"]])
+        lifecycle.schedule_next(db, row["enrollment_id"], following, due)
     else:
-        db.execute(
-            "UPDATE enrollments SET next_step = ?, status = 'completed', stopped_at = ?, next_due_at = NULL "
-            "WHERE id = ? AND status = 'active'",
-            [following, timestamp(sent_at), row["enrollment_id"]],
-        )
+        lifecycle.complete(db, row["enrollment_id"], following, sent_at)
     record_activity(db, row["influencer_id"], "emailed",
                     f"campaign {campaign.name} step {row['step'] + 1}: {row['subject']}", at=sent_at)
 
@@ -313,8 +298,8 @@ def send_due(
                 if outbox.mark_retry(db, row, delivery.detail, now):
                     report.retrying += 1
                 else:
-                    db.execute("UPDATE enrollments SET status = 'failed', stop_reason = ?, stopped_at = ?, "
-                               "next_due_at = NULL WHERE id = ?", [delivery.detail, timestamp(now), row["enrollment_id"]])
+                    lifecycle.end(db, EnrollmentStatus.FAILED, now, "id = ?", [row["enrollment_id"]],
+                                  reason=delivery.detail)
                     report.failed += 1
             elif delivery.status == "bounced":
                 outbox.mark_final(db, row["id"], "bounced", delivery.detail, now)

@@ -19,12 +19,13 @@ from greenroom.errors import GreenroomError
 from outreach.core.campaign import (
     Campaign,
     CampaignStatus,
-    EnrollmentStatus,
     check_campaign_transition,
     parse_campaign,
 )
+from outreach.core.enrollment import EnrollmentStatus
 from outreach.core.influencer import Stage
 from outreach.mail.template import EmailTemplateError, LintLibrary, Record, TemplateLibrary, template_dirs
+from outreach.storage import enrollments as lifecycle
 from outreach.storage.influencers import timestamp
 
 #: Stages that mean "leave this person alone" at enrolment.
@@ -229,11 +230,8 @@ def set_status(db: sqlite_utils.Database, name: str, status: str, now: datetime)
         db.execute("UPDATE campaigns SET status = ?, stopped_at = ? WHERE id = ?",
                    [target.value, timestamp(now) if stopping else None, stored.id])
         if stopping:
-            db.execute(
-                """UPDATE enrollments SET status = 'stopped', stop_reason = 'campaign stopped', stopped_at = ?,
-                   next_due_at = NULL WHERE campaign_id = ? AND status = 'active'""",
-                [timestamp(now), stored.id],
-            )
+            lifecycle.end(db, EnrollmentStatus.STOPPED, now, "campaign_id = ?", [stored.id],
+                          reason="campaign stopped")
             db.execute(
                 "UPDATE outbox SET state = 'cancelled', last_error = 'campaign stopped' "
                 "WHERE campaign_id = ? AND state = 'queued'",
@@ -277,12 +275,9 @@ def suppress(db: sqlite_utils.Database, email: str, reason: str, source: str, no
             [address, reason, source, timestamp(now)],
         ).rowcount
         status = EnrollmentStatus.BOUNCED if reason == "bounce" else EnrollmentStatus.OPTED_OUT
-        db.execute(
-            """UPDATE enrollments SET status = ?, stop_reason = ?, stopped_at = ?, next_due_at = NULL
-               WHERE status = 'active' AND (email = ? OR influencer_id IN
-                   (SELECT influencer_id FROM influencer_emails WHERE email = ?))""",
-            [status, f"suppressed: {reason}", timestamp(now), address, address],
-        )
+        lifecycle.end(db, status, now, "email = ? OR influencer_id IN "
+                      "(SELECT influencer_id FROM influencer_emails WHERE email = ?)", [address, address],
+                      reason=f"suppressed: {reason}")
         db.execute(
             "UPDATE outbox SET state = 'cancelled', last_error = ? WHERE state = 'queued' AND lower(to_address) = ?",
             [f"suppressed: {reason}", address],

@@ -15,6 +15,7 @@ import yaml
 from greenroom.errors import GreenroomError
 from greenroom.problems import Problem, Problems, ProblemsError
 from greenroom.yaml_guard import NoAliasSafeLoader, YamlAliasError, alias_problem, size_problem
+from outreach.core.enrollment import EnrollmentStatus  # noqa: F401 - re-exported: its lifecycle lives there
 from outreach.core.sendwindow import WEEKDAYS, SendWindow
 
 STOP_RULES = ("reply", "bounce", "opt_out", "stage_change")
@@ -44,19 +45,6 @@ CAMPAIGN_TRANSITIONS: dict[CampaignStatus, frozenset[CampaignStatus]] = {
     CampaignStatus.PAUSED: frozenset({CampaignStatus.ACTIVE, CampaignStatus.STOPPED}),
     CampaignStatus.STOPPED: frozenset(),
 }
-
-
-class EnrollmentStatus(StrEnum):
-    """One person's sequence in a campaign (``enrollments.status``); every status but ``active`` is final."""
-
-    ACTIVE = "active"
-    COMPLETED = "completed"
-    REPLIED = "replied"
-    BOUNCED = "bounced"
-    OPTED_OUT = "opted_out"
-    STOPPED = "stopped"
-    STAGE_CHANGED = "stage_changed"
-    FAILED = "failed"
 
 
 class OutboxState(StrEnum):

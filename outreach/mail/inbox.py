@@ -7,7 +7,9 @@ one worker thread). Messages are read with BODY.PEEK so the mailbox's \\Seen fla
 from __future__ import annotations
 
 import contextlib
+import datetime as _dt
 import imaplib
+import importlib
 import re
 import ssl
 from collections.abc import Iterator
@@ -17,6 +19,8 @@ from email import message_from_bytes, policy
 from email.message import EmailMessage, Message
 from email.utils import getaddresses, parsedate_to_datetime
 from pathlib import Path
+
+from flufl.bounce import all_failures
 
 from greenroom.errors import GreenroomError
 from outreach.mail.tls import verified_context
@@ -32,27 +36,86 @@ _UNSUBSCRIBE = re.compile(
     r"do not (email|contact)|don'?t (email|contact) me)\b",
     re.IGNORECASE,
 )
+_DECLINED = re.compile(r"\b(not interested|no,? thanks?|no thank you|we'?ll pass|i'?ll pass)\b", re.IGNORECASE)
+_BOUNCE_SENDER = re.compile(r"^(mailer-daemon|postmaster|mail-daemon|mailer)@", re.IGNORECASE)
+_QUOTED_MESSAGE_ID = re.compile(r"^\s*message-id:\s*(<[^<>\s]+>)", re.IGNORECASE | re.MULTILINE)
+_RESULT = re.compile(r"\b(dmarc|spf|dkim)\s*=\s*([a-z]+)([^;]*)", re.IGNORECASE)
+_PROPERTY = re.compile(r"\b(smtp\.mailfrom|header\.from|header\.d|header\.i)\s*=\s*\"?([^\s;\"]+)", re.IGNORECASE)
+
+#: Messages larger than this are skipped (recorded ``too_large``) without downloading them.
+MAX_MESSAGE_BYTES = 10 * 1024 * 1024
+#: Real mail nests a handful of levels; a deeper tree is malformed or an attack on the parser's recursion.
+MAX_MIME_DEPTH = 20
+#: More multipart containers than this (nested or not) is no real email; it is checked before parsing.
+MAX_MULTIPARTS = 100
+_MULTIPART = re.compile(rb"content-type:\s*multipart/", re.IGNORECASE)
+#: A bounce naming more failed recipients than this is not a bounce of one email of ours.
+MAX_BOUNCED_RECIPIENTS = 50
 
 
 class InboxError(GreenroomError):
     """The IMAP server cannot be reached or refuses the login."""
 
 
+class UnreadableMessage(GreenroomError):
+    """A message the inbox cannot read safely (too deep, broken structure): recorded and skipped."""
+
+
+@dataclass(frozen=True)
+class TextReading:
+    """What the person's own words mean: the fields of the reading helper's ``Intent`` in inbox terms."""
+
+    kind: str  # reply | interested | declined | unsubscribe | auto_reply | unknown
+    confident: bool = True
+    return_date: _dt.date | None = None
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class Authentication:
+    """The receiving server's verdict (``Authentication-Results``): None when it added none."""
+
+    passed: bool | None
+    detail: str = ""
+
+
 @dataclass(frozen=True)
 class Classified:
     """What an incoming message means for outreach."""
 
-    kind: str  # reply | auto_reply | unsubscribe | bounce | delayed
+    kind: str  # reply | interested | declined | unsubscribe | auto_reply | unknown | bounce | delayed
     from_address: str | None
     subject: str
     message_id: str | None
+    #: Message-IDs this message answers, the most specific first: In-Reply-To, then References newest-first.
     references: tuple[str, ...] = ()
+    #: Permanently failed recipients (a bounce) or temporarily delayed ones (``delayed``).
     bounced: tuple[str, ...] = field(default_factory=tuple)
     date: datetime | None = None
+    confident: bool = True
+    return_date: _dt.date | None = None
+    reason: str = ""
+    authentication: Authentication = Authentication(None)
+    excerpt: str = ""
 
 
 def parse(raw: bytes) -> EmailMessage:
-    return message_from_bytes(raw, policy=policy.default)
+    """The message, or :class:`UnreadableMessage` when its MIME tree is deeper than :data:`MAX_MIME_DEPTH`
+    or has more than :data:`MAX_MULTIPARTS` multipart containers (counted before parsing: the standard
+    library's parser recurses once per level and would exhaust the stack on a deep one)."""
+    multiparts = len(_MULTIPART.findall(raw))
+    if multiparts > MAX_MULTIPARTS:
+        raise UnreadableMessage(f"MIME structure with {multiparts} multipart parts (limit {MAX_MULTIPARTS})")
+    message = message_from_bytes(raw, policy=policy.default)
+    stack: list[tuple[Message, int]] = [(message, 1)]
+    while stack:
+        part, depth = stack.pop()
+        if depth > MAX_MIME_DEPTH:
+            raise UnreadableMessage(f"MIME parts nested more than {MAX_MIME_DEPTH} deep")
+        payload = part.get_payload() if part.is_multipart() or part.get_content_maintype() == "message" else None
+        if isinstance(payload, list):
+            stack.extend((child, depth + 1) for child in payload if isinstance(child, Message))
+    return message
 
 
 def _ids(value: str | None) -> list[str]:
@@ -84,8 +147,87 @@ def _new_text(text: str) -> str:
     return "\n".join(lines)[:4000]
 
 
+def _current_text_reading(message: EmailMessage, subject: str, auto_submitted: bool) -> TextReading:
+    """Today's keyword reading, kept until the reading helper's intent classifier is merged."""
+    text = _new_text(_first_text(message))
+    # An opt-out wins over auto-reply markers: a mail client or helpdesk may stamp Auto-Submitted on it.
+    if _UNSUBSCRIBE.search(subject) or _UNSUBSCRIBE.search(text):
+        return TextReading("unsubscribe", reason="asks to stop")
+    if auto_submitted or _OUT_OF_OFFICE.search(subject):
+        return TextReading("auto_reply", reason="automatic reply")
+    if _DECLINED.search(text):
+        return TextReading("declined", reason="says no")
+    return TextReading("reply")
+
+
+_INTENT_KINDS = {"reply": "reply", "interested": "interested", "declined": "declined", "opt_out": "unsubscribe",
+                 "out_of_office": "auto_reply", "unknown": "unknown"}
+
+
+def _reading_helper_text_reading(message: EmailMessage, subject: str, auto_submitted: bool) -> TextReading:
+    """``outreach.mail.reading.visible_text`` + ``outreach.core.intent.classify_intent`` (issue 13's reading
+    part), loaded by name so this module imports before that part is merged."""
+    reading = importlib.import_module("outreach.mail.reading")
+    intent = importlib.import_module("outreach.core.intent").classify_intent(
+        reading.visible_text(message), subject, auto_submitted=auto_submitted)
+    return TextReading(_INTENT_KINDS.get(str(intent.kind), "unknown"), bool(intent.confident), intent.return_date,
+                       str(intent.reason))
+
+
+def read_text(message: EmailMessage, subject: str, auto_submitted: bool) -> TextReading:
+    """The one place that decides what the person's words mean (switch to the reading helper here)."""
+    return _current_text_reading(message, subject, auto_submitted)
+
+
+def _addresses(value: str) -> list[str]:
+    return [address.lower() for _, address in getaddresses([value]) if "@" in address]
+
+
+def _domain(address: str) -> str:
+    return address.rsplit("@", 1)[-1].strip().strip(">").lower()
+
+
+def _aligned(domain: str, from_domain: str) -> bool:
+    """Relaxed alignment (RFC 7489 3.1): the same domain or one a subdomain of the other."""
+    return bool(domain) and (domain == from_domain or domain.endswith("." + from_domain)
+                             or from_domain.endswith("." + domain))
+
+
+def authenticate(message: EmailMessage, from_address: str | None) -> Authentication:
+    """The topmost ``Authentication-Results`` (the one our receiving server added): DMARC pass, or SPF/DKIM
+    pass for a domain aligned with From. No such header means there is nothing to check."""
+    try:
+        headers = message.get_all("Authentication-Results") or []
+    except (ValueError, IndexError, TypeError):
+        headers = []
+    if not headers:
+        return Authentication(None)
+    verdict = str(headers[0])
+    from_domain = _domain(from_address or "")
+    for method, result, properties in _RESULT.findall(verdict):
+        if result.lower() != "pass":
+            continue
+        if method.lower() == "dmarc":
+            return Authentication(True, "dmarc=pass")
+        for name, value in _PROPERTY.findall(properties):
+            if name.lower() in ("smtp.mailfrom", "header.d", "header.i") and _aligned(_domain(value), from_domain):
+                return Authentication(True, f"{method.lower()}=pass aligned with {from_domain}")
+    summary = ", ".join(f"{m.lower()}={r.lower()}" for m, r, _ in _RESULT.findall(verdict)) or "no result"
+    return Authentication(False, f"Authentication-Results: {summary} (nothing passes aligned with {from_domain})")
+
+
+def _attached_headers(part: Message) -> Message | None:
+    payload = part.get_payload()
+    if isinstance(payload, list) and payload and isinstance(payload[0], Message):
+        return payload[0]
+    if isinstance(payload, str):
+        return message_from_bytes(payload.encode("utf-8", "replace"), policy=policy.default)
+    return None
+
+
 def _delivery_status(message: EmailMessage) -> tuple[list[str], list[str], list[str]]:
-    """(failed recipients, delayed recipients, original Message-IDs) from an RFC 3464 report."""
+    """(failed recipients, delayed recipients, original Message-IDs) from an RFC 3464 report and Mailman's
+    detectors (``flufl.bounce``) for the formats other servers use."""
     failed, delayed, originals = [], [], []
     for part in message.walk():
         content_type = part.get_content_type()
@@ -104,56 +246,70 @@ def _delivery_status(message: EmailMessage) -> tuple[list[str], list[str], list[
                 elif action == "delayed" or status.startswith("4"):
                     delayed.append(address)
         elif content_type in ("message/rfc822", "text/rfc822-headers", "message/rfc822-headers"):
-            payload = part.get_payload()
-            inner = payload[0] if isinstance(payload, list) and payload and isinstance(payload[0], Message) else None
-            if inner is None and isinstance(payload, str):
-                inner = message_from_bytes(payload.encode("utf-8", "replace"), policy=policy.default)
+            inner = _attached_headers(part)
             if inner is not None:
-                originals += _ids(inner.get("Message-ID"))
-    return failed, delayed, originals
+                originals += _ids(_header(inner, "Message-ID"))  # type: ignore[arg-type]
+        elif part.get_content_maintype() == "text":
+            with contextlib.suppress(LookupError, ValueError, AttributeError):
+                originals += _QUOTED_MESSAGE_ID.findall(part.get_content())
+    temporary, permanent = all_failures(message)
+    failed += [address.decode("utf-8", "replace").lower() for address in permanent]
+    delayed += [address.decode("utf-8", "replace").lower() for address in temporary]
+    return list(dict.fromkeys(failed)), list(dict.fromkeys(delayed)), originals
 
 
 def _date(message: EmailMessage) -> datetime | None:
     """The Date header as an aware datetime; None when missing or unreadable (then no date guard applies)."""
     try:
         value = parsedate_to_datetime(_header(message, "Date"))
-    except (TypeError, ValueError, IndexError):
+    except (TypeError, ValueError, IndexError, OverflowError):
         return None
     return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
-def classify(message: EmailMessage) -> Classified:
-    """Bounce (RFC 3464), auto-reply (RFC 3834 and common vendor headers/subjects), opt-out, or a reply."""
-    senders = getaddresses([_header(message, "From")])
-    from_address = senders[0][1].lower() if senders and senders[0][1] else None
-    subject = _header(message, "Subject")
-    message_ids = _ids(_header(message, "Message-ID"))
-    message_id = message_ids[0] if message_ids else None
-    references = tuple(dict.fromkeys(_ids(_header(message, "In-Reply-To")) + _ids(_header(message, "References"))))
-    base = Classified(kind="reply", from_address=from_address, subject=subject, message_id=message_id,
-                      references=references, date=_date(message))
+def _is_bounce(message: EmailMessage, from_address: str | None) -> bool:
     if message.get_content_type() == "multipart/report" and \
             str(message.get_param("report-type", "")).lower() == "delivery-status":
+        return True
+    return bool(from_address and _BOUNCE_SENDER.match(from_address)) or _header(message, "Return-Path").strip() == "<>"
+
+
+def classify(message: EmailMessage) -> Classified:
+    """Bounce (RFC 3464 and other servers' formats), auto-reply (RFC 3834 and vendor headers/subjects), opt-out,
+    declined, or a reply. Who it concerns and whether to believe it is decided later, against the database."""
+    senders = _addresses(_header(message, "From"))
+    from_address = senders[0] if senders else None
+    subject = _header(message, "Subject")
+    message_ids = _ids(_header(message, "Message-ID"))
+    in_reply_to = _ids(_header(message, "In-Reply-To"))
+    references = tuple(dict.fromkeys(in_reply_to + list(reversed(_ids(_header(message, "References"))))))
+    base = Classified(kind="reply", from_address=from_address, subject=subject,
+                      message_id=message_ids[0] if message_ids else None, references=references,
+                      date=_date(message), authentication=authenticate(message, from_address),
+                      excerpt=_new_text(_first_text(message))[:500])
+    if _is_bounce(message, from_address):
         failed, delayed, originals = _delivery_status(message)
         base = replace(base, references=tuple(dict.fromkeys(references + tuple(originals))))
         if failed:
-            return replace(base, kind="bounce", bounced=tuple(failed))
-        return replace(base, kind="delayed", bounced=tuple(delayed))
-    # An opt-out wins over auto-reply markers: a mail client or helpdesk may stamp Auto-Submitted on it.
-    if _UNSUBSCRIBE.search(subject) or _UNSUBSCRIBE.search(_new_text(_first_text(message))):
-        return replace(base, kind="unsubscribe")
+            return replace(base, kind="bounce", bounced=tuple(failed[:MAX_BOUNCED_RECIPIENTS + 1]))
+        if delayed or message.get_content_type() == "multipart/report":
+            return replace(base, kind="delayed", bounced=tuple(delayed[:MAX_BOUNCED_RECIPIENTS + 1]))
     auto_submitted = _header(message, "Auto-Submitted").strip().lower()
     precedence = _header(message, "Precedence").strip().lower()
-    if (auto_submitted and auto_submitted != "no") or message.get("X-Autoreply") or message.get("X-Autorespond") \
-            or precedence in ("auto_reply", "bulk", "junk") or _OUT_OF_OFFICE.search(subject):
-        return replace(base, kind="auto_reply")
-    return base
+    automatic = bool((auto_submitted and auto_submitted != "no") or message.get("X-Autoreply")
+                     or message.get("X-Autorespond") or precedence in ("auto_reply", "bulk", "junk"))
+    reading = read_text(message, subject, automatic)
+    return replace(base, kind=reading.kind, confident=reading.confident, return_date=reading.return_date,
+                   reason=reading.reason)
 
 
 @dataclass(frozen=True)
 class Fetched:
+    """One message; ``raw`` is None when it was over :data:`MAX_MESSAGE_BYTES` (``size``) and not downloaded."""
+
     uid: int
-    raw: bytes
+    raw: bytes | None
+    size: int = 0
 
 
 class ImapReader:
@@ -184,6 +340,17 @@ class ImapReader:
             raise InboxError(f"cannot reach IMAP server {self.host}:{self.port}: {error}") from None
         return client
 
+    @staticmethod
+    def _size(client: imaplib.IMAP4, uid: int) -> int:
+        """RFC822.SIZE, asked before the body so an oversized message is never downloaded."""
+        _, parts = client.uid("fetch", str(uid), "(RFC822.SIZE)")
+        for part in parts:
+            text = part[0] if isinstance(part, tuple) else part
+            found = re.search(rb"RFC822\.SIZE (\d+)", text or b"")
+            if found:
+                return int(found.group(1))
+        return 0
+
     def fetch_new(self, after_uid: dict[int, int]) -> tuple[int, Iterator[Fetched]]:
         """UIDVALIDITY and the messages whose UID is above ``after_uid[uidvalidity]`` (0 if unknown)."""
         client = self._connect()
@@ -199,10 +366,14 @@ class ImapReader:
                 _, data = client.uid("search", f"UID {last + 1}:*")
                 uids = sorted(int(u) for u in (data[0] or b"").split() if int(u) > last)
                 for uid in uids:
+                    size = self._size(client, uid)
+                    if size > MAX_MESSAGE_BYTES:
+                        yield Fetched(uid, None, size)
+                        continue
                     _, parts = client.uid("fetch", str(uid), "(BODY.PEEK[])")
                     raw = next((p[1] for p in parts if isinstance(p, tuple)), None)
                     if raw is not None:
-                        yield Fetched(uid, raw)
+                        yield Fetched(uid, raw, len(raw))
             finally:
                 with contextlib.suppress(imaplib.IMAP4.error, OSError):
                     client.logout()

@@ -74,3 +74,23 @@ def create_campaign_tables(db: sqlite_utils.Database) -> None:
         not_null={"mailbox", "uidvalidity", "uid", "kind", "processed_at"},
     )
     db.table("inbox_messages").create_index(["mailbox", "uidvalidity", "uid"], unique=True)
+
+
+@MIGRATIONS(name="inbox-review-queue-and-message-reasons")
+def add_inbox_review_queue(db: sqlite_utils.Database) -> None:
+    """Messages the inbox will not act on by itself (unsure meaning, failed authentication, a bounce that
+    names nobody we wrote to) wait in ``inbox_reviews`` for a person; ``inbox_messages.reason`` says why a
+    message was skipped (``unparseable``, ``too_large``) or sent to review."""
+    db.table("inbox_messages").add_column("reason", str)
+    db.table("inbox_reviews").create(
+        {
+            "id": int, "inbox_message_id": int, "influencer_id": int, "outbox_id": int, "from_address": str,
+            "subject": str, "proposed": str, "reason": str, "excerpt": str, "received_at": str,
+            "status": str, "decision": str, "created_at": str, "decided_at": str,
+        },
+        pk="id",
+        not_null={"inbox_message_id", "proposed", "reason", "status", "created_at"},
+        foreign_keys=[("inbox_message_id", "inbox_messages", "id")],
+    )
+    db.table("inbox_reviews").create_index(["status", "influencer_id"])
+    db.table("inbox_reviews").create_index(["status", "from_address"])

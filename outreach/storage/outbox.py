@@ -46,7 +46,8 @@ def claim(db: sqlite_utils.Database, outbox_id: int, now: datetime) -> bool:
     """queued → sending, committed before a byte reaches the server.
 
     False if someone else took it, or if the recipient is suppressed, their sequence is no longer active or
-    they are do-not-contact: those conditions sit in the same UPDATE, so a reply or opt-out recorded by the
+    they are do-not-contact, or a message of theirs waits in the inbox review queue (an opt-out the inbox
+    was unsure of is honoured at once): those conditions sit in the same UPDATE, so a reply or opt-out recorded by the
     inbox thread a moment earlier can never slip between a check and the claim.
     """
     cursor = db.execute(
@@ -55,7 +56,9 @@ def claim(db: sqlite_utils.Database, outbox_id: int, now: datetime) -> bool:
              AND NOT EXISTS (SELECT 1 FROM suppressions s WHERE s.email = lower(outbox.to_address))
              AND EXISTS (SELECT 1 FROM enrollments e JOIN influencers i ON i.id = e.influencer_id
                          WHERE e.id = outbox.enrollment_id AND e.status = 'active'
-                           AND i.stage != 'do-not-contact')""",
+                           AND i.stage != 'do-not-contact')
+             AND NOT EXISTS (SELECT 1 FROM inbox_reviews r WHERE r.status = 'pending'
+                             AND (r.influencer_id = outbox.influencer_id OR r.from_address = lower(outbox.to_address)))""",
         [_ts(now), outbox_id],
     )
     return cursor.rowcount == 1
