@@ -2,7 +2,7 @@
 # Idempotent: each step checks before it acts.
 
 GREENROOM_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
-DEBIAN_PACKAGES=(obs-studio obs-plugins xvfb xauth chromium dovecot-imapd nginx libnginx-mod-rtmp ffmpeg)
+DEBIAN_PACKAGES=(obs-studio obs-plugins xvfb xauth chromium dovecot-imapd nginx libnginx-mod-rtmp ffmpeg postfix)
 
 log() { printf '\033[1;34m==>\033[0m %s\n' "$*" >&2; }
 
@@ -22,8 +22,12 @@ ensure_debian_packages() {
     export DEBIAN_FRONTEND=noninteractive
     apt-get update -q >/dev/null
     apt-get install -y -q "${missing[@]}" >/dev/null
-    # Dovecot's package starts a system service on ports 143/993; tests run their own instance.
-    if command -v systemctl >/dev/null 2>&1; then systemctl disable --now dovecot >/dev/null 2>&1 || true; fi
+    # Dovecot, nginx and Postfix packages start system services (ports 143/993, 80, 25); the tests and the
+    # relay run their own instances on loopback ports, so the system ones are stopped.
+    for service in dovecot nginx postfix; do
+        if command -v systemctl >/dev/null 2>&1; then systemctl disable --now "$service" >/dev/null 2>&1 || true; fi
+        if command -v service >/dev/null 2>&1; then service "$service" stop >/dev/null 2>&1 || true; fi
+    done
 }
 
 find_python() {
