@@ -71,43 +71,60 @@ _OPT_OUT = _compile(
     r"\b(?:do not|don't|dont|never|please don't) (?:e-?mail|contact|write to|message) me\b",
     r"\bno (?:more|further) (?:e-?mails?|emails|messages|contact|mails)\b",
     r"\b(?:don't|do not) want (?:to receive |to get |any )?(?:more |further |these |your |any )?(?:e-?mails|emails|messages|mails)\b",
-    r"\bleave me (?:alone|off)\b", r"\boff (?:your|the) (?:mailing )?list\b",
+    r"\bleave me (?:alone|off)\b", r"\boff (?:your|the) (?:mailing )?list\b", r"\bunsub\b", r"\bopt (?:me|us) out\b",
+    r"\b(?:be |get |being )?removed from (?:your|the|this|all|any)\b", r"\bremove (?:us|this address|this e-?mail)\b",
+    r"\btake us off\b", r"\b(?:do not|don't|dont|please don't|never) send (?:me|us) (?:any )?(?:more|further|these|this|"
+    r"your|another|e-?mails?|messages?)\b", r"\b(?:do not|don't|no longer) (?:wish|want) to (?:receive|hear|be contacted)\b",
+    r"\bdelete my (?:contact|personal)\b",
     # French
     r"\bne plus (?:me )?(?:contacter|ecrire|envoyer|solliciter|recevoir)\b",
     r"\bne (?:me )?(?:contactez|ecrivez|envoyez) plus\b", r"\bretirez[- ]moi\b", r"\bretirer (?:mon|mes) (?:adresse|e-?mail|nom|coordonnees)\b",
     r"\bdesinscri\w*", r"\bdesabonn\w*", r"\bsupprimez[- ]moi\b", r"\brayez[- ]moi\b",
-    r"\bje ne (?:veux|souhaite) plus recevoir\b", r"\barretez de m'(?:ecrire|envoyer|contacter)\b",
+    r"\bje ne (?:veux|souhaite|desire) plus (?:recevoir|etre contacte\w*|etre sollicite\w*)\b",
+    r"\betre retire\w* de\b", r"\bne m'(?:ecrivez|envoyez|contactez) plus\b",
+    r"\bsupprime[rz] (?:mon|mes|ma) (?:adresse|e-?mail|coordonnees|donnees|contact)\b", r"\barretez de m'(?:ecrire|envoyer|contacter)\b",
     # German
     r"\bkeine (?:e-?mails?|mails?|nachrichten|werbung|kontaktaufnahme) mehr\b", r"\babmelden\b", r"\bmelden sie mich ab\b",
     r"\babbestell\w*", r"\baustragen\b", r"\btragen sie mich (?:bitte )?aus\b", r"\bentfernen sie (?:mich|meine)\b",
     r"\bnicht mehr (?:kontaktieren|anschreiben|schreiben|e-?mailen|mailen)\b", r"\bloschen sie (?:mich|meine)\b",
-    r"\bschreiben sie mir nicht mehr\b", r"\bkontaktieren sie mich nicht mehr\b",
+    r"\bschreiben sie mir nicht mehr\b", r"\baus (?:dem|ihrem|eurem|deinem|ihren) verteiler\b",
+    r"\bkeine weiteren (?:e-?mails?|mails?|nachrichten)\b", r"\bkontaktieren sie mich nicht mehr\b",
     # Spanish
     r"\bdar(?:se|me)? de baja\b", r"\bdame de baja\b", r"\bme (?:das|des|den|dan|dais) de baja\b", r"\bdenme de baja\b", r"\bbaja de (?:la|su|tu|esta) lista\b",
     r"\bno me (?:escribas|escriban|contactes|contacten|envies|envien|mandes|manden) mas\b",
     r"\bno quiero recibir\b", r"\bdejen de (?:escribirme|enviarme|contactarme|mandarme)\b",
     r"\bdeja de (?:escribirme|enviarme|contactarme|mandarme)\b", r"\b(?:borrame|borrenme|eliminame|eliminenme|quitame|quitenme)\b",
-    r"\bcancelar (?:la|mi) suscripcion\b", r"\bdesuscrib\w*",
+    r"\bcancelar (?:la|mi) suscripcion\b", r"\bdesuscrib\w*", r"\b(?:saquenme|sacame|sacadme)\b",
+    r"\b(?:eliminar|borrar|quitar|eliminen|borren|quiten) mi (?:correo|direccion|e-?mail|contacto|datos)\b",
     # Italian
     r"\bcancellami\b", r"\bcancellatemi\b", r"\bcancellarmi\b", r"\brimuovermi\b", r"\brimuovimi\b", r"\brimuovetemi\b", r"\btoglietemi\b", r"\btoglimi\b",
     r"\bnon (?:scrivermi|contattarmi|scrivetemi|contattatemi|mandarmi|inviarmi) piu\b",
     r"\bnon voglio (?:piu )?ricevere\b", r"\bdisiscriv\w*", r"\bannulla(?:re)? (?:l'|la )?iscrizione\b",
     r"\bsmett(?:ete|i|a) di (?:scrivermi|contattarmi|inviarmi|mandarmi)\b",
+    r"\b(?:eliminate|cancellate|rimuovete) (?:il mio|la mia|i miei) (?:indirizzo|e-?mail|contatto|dati)\b",
     # Portuguese
     r"\bdescadastr\w*", r"\bnao quero (?:mais )?receber\b", r"\bparem de (?:me )?(?:enviar|mandar|escrever|contatar)\b",
     r"\bpare de (?:me )?(?:enviar|mandar|escrever|contatar)\b", r"\bremov(?:a|am|er) (?:o )?meu (?:e-?mail|endereco|nome|contato)\b",
     r"\bcancelar (?:a |minha )?inscricao\b", r"\bnao me (?:envie|enviem|mande|mandem|escreva|escrevam|contate|contatem) mais\b",
-    r"\bme (?:tire|tirem|remova|removam) da (?:lista|sua lista)\b",
+    r"\bme (?:tire|tirem|remova|removam) da (?:lista|sua lista)\b", r"\b(?:remova|retire|tire|removam)-me\b",
+    r"\bnao (?:desejo|quero) (?:mais )?receber\b",
 )
 #: A whole message that is just this word: the SMS-style opt-out.
-_OPT_OUT_ALONE = re.compile(r"^(?:stop|stopp|arret|arrete|basta|pare|parar|alto|remove|desinscription)[.!]*$")
+_OPT_OUT_ALONE = re.compile(r"^(?:stop|stopp|arret|arrete|basta|pare|parar|alto|remove|desinscription|baja)[.!]*$")
 #: Hints that someone does not want this mail, too vague to act on alone: opt-out, not confident.
 _OPT_OUT_HINT = _compile(
     r"\bspam\b", r"\bhow did you get my (?:e-?mail|address|contact)", r"\bwho gave you my\b", r"\bgdpr\b",
     r"\brgpd\b", r"\bdsgvo\b", r"\bnever (?:signed|subscribed)\b", r"\bplease stop\b", r"\bstop this\b",
     r"\bcomment avez-vous (?:eu|obtenu) mon\b", r"\bwoher haben sie meine\b", r"\bno me interesa(?:n)? (?:sus|tus) (?:correos|e-?mails)\b",
     r"\bnot (?:interested in )?(?:receiving|getting) (?:any )?(?:more )?(?:e-?mails|emails|these)\b",
+    r"\bwidersprech\w*", r"\bwiderspruch\b", r"\bwho are you\b",
 )
+#: "remove me" / "take me off" aimed at something other than our list ("remove me from the Tuesday slot").
+_PERSONAL = re.compile(r"^(?:remove me|take me off|delete me|take us off|remove us)$")
+_FROM_WHAT = re.compile(r"^ (?:from|off) (?:the |your |this |that |my |our |all |any )?(?:[\w-]+ )?([\w-]+)")
+_OUR_LIST = re.compile(r"^(?:lists?|mailing|mailings|database|distribution|e-?mails?|mails?|newsletters?|contacts?|crm|"
+                       r"system|records?|files?|outreach|campaigns?|address(?:es)?|book|spam|marketing|messages?|"
+                       r"correspondence)$")
 #: Negators that, right before an opt-out phrase and with only filler words between, undo it.
 _NEGATED_BEFORE = re.compile(
     r"(?:\b(?:don't|dont|do not|never|no need to|not|won't|wouldn't|shouldn't|please don't|"
@@ -292,13 +309,28 @@ def return_date(text: str, reference: date | None = None) -> date | None:
 _REPLY_PREFIX = re.compile(r"^(?:(?:re|aw|wg|fw|fwd|tr|rv|r|res|enc|sv|antw)\s*(?:\[\d+\])?\s*:\s*)+")
 
 
-def _opt_out_matches(folded: str) -> tuple[list[str], list[str]]:
-    """(opt-out phrases that stand, opt-out phrases that are negated)."""
+def _opt_out_matches(folded: str) -> tuple[list[str], list[str], list[str]]:
+    """(opt-out phrases that stand, that are aimed at something else than our list, that are negated)."""
     standing: list[str] = []
+    elsewhere: list[str] = []
     negated: list[str] = []
     for match in _OPT_OUT.finditer(folded):
-        (negated if _negated(folded, match) else standing).append(match.group())
-    return standing, negated
+        if _negated(folded, match):
+            negated.append(match.group())
+        elif _PERSONAL.match(match.group()) and _aimed_elsewhere(folded[match.end(): match.end() + 60]):
+            elsewhere.append(match.group())
+        else:
+            standing.append(match.group())
+    return standing, elsewhere, negated
+
+
+def _aimed_elsewhere(following: str) -> bool:
+    """True for "remove me from the Tuesday slot"; false for "remove me from your list" or a bare "remove me"."""
+    target = _FROM_WHAT.match(following)
+    if target is None:
+        return False
+    words = following[: target.end()].split()[1:]
+    return not any(_OUR_LIST.match(word) for word in words)
 
 
 def classify_intent(text: str, subject: str, *, auto_submitted: bool = False,
@@ -309,8 +341,8 @@ def classify_intent(text: str, subject: str, *, auto_submitted: bool = False,
     it, only dates with a year are returned)."""
     body = _fold(text[:MAX_TEXT_CHARS])
     title = _REPLY_PREFIX.sub("", _fold(subject[:500]))
-    standing, negated = _opt_out_matches(body)
-    subject_opt_out = bool(_OPT_OUT.search(title)) and not _opt_out_matches(title)[1]
+    standing, elsewhere, negated = _opt_out_matches(body)
+    subject_opt_out = bool(_opt_out_matches(title)[0])
     declined = _DECLINED.findall(body)
     # Interest is looked for outside the declining phrases ("kein Interesse" holds "Interesse").
     interested = _INTERESTED.findall(_DECLINED.sub(" ", body))
@@ -343,6 +375,9 @@ def classify_intent(text: str, subject: str, *, auto_submitted: bool = False,
     hint = _OPT_OUT_HINT.search(body)
     if hint:
         return Intent(IntentKind.OPT_OUT, False, None, f'may not want our mail: "{hint.group()}"')
+    if elsewhere:
+        return Intent(IntentKind.OPT_OUT, False, None,
+                      f"asks to be removed from something, maybe not our list ({', '.join(elsewhere)})")
     if not body:
         return Intent(IntentKind.UNKNOWN, False, None, "no words of their own")
     if declined and interested:
