@@ -220,3 +220,16 @@ def test_remove_me_from_something_else_than_our_list_is_an_unconfident_opt_out()
 def test_remove_me_from_your_list_is_a_confident_opt_out() -> None:
     intent = read("Please remove me from your mailing list")
     assert (intent.kind, intent.confident) == (IntentKind.OPT_OUT, True)
+
+
+def test_a_removal_verb_near_a_list_word_is_an_unconfident_opt_out() -> None:
+    intent = read("Vous pouvez enlever mon nom de cette liste ?")
+    assert (intent.kind, intent.confident) == (IntentKind.OPT_OUT, False)
+
+
+def test_a_guest_list_mentioned_in_passing_is_no_opt_out() -> None:
+    assert read("Count me in, I'll take a look at your guest list.").kind is IntentKind.INTERESTED
+
+
+def test_a_negated_removal_from_the_list_is_no_opt_out() -> None:
+    assert read("Please do not remove me from the list, I'd love to do a show.").kind is IntentKind.INTERESTED

@@ -71,30 +71,31 @@ _OPT_OUT = _compile(
     r"\b(?:do not|don't|dont|never|please don't) (?:e-?mail|contact|write to|message) me\b",
     r"\bno (?:more|further) (?:e-?mails?|emails|messages|contact|mails)\b",
     r"\b(?:don't|do not) want (?:to receive |to get |any )?(?:more |further |these |your |any )?(?:e-?mails|emails|messages|mails)\b",
-    r"\bleave me (?:alone|off)\b", r"\boff (?:your|the) (?:mailing )?list\b", r"\bunsub\b", r"\bopt (?:me|us) out\b",
+    r"^stop[,.!]", r"\bleave me (?:alone|off)\b", r"\boff (?:your|the) (?:mailing )?list\b", r"\bunsub\b", r"\bopt (?:me|us) out\b",
     r"\b(?:be |get |being )?removed from (?:your|the|this|all|any)\b", r"\bremove (?:us|this address|this e-?mail)\b",
     r"\btake us off\b", r"\b(?:do not|don't|dont|please don't|never) send (?:me|us) (?:any )?(?:more|further|these|this|"
     r"your|another|e-?mails?|messages?)\b", r"\b(?:do not|don't|no longer) (?:wish|want) to (?:receive|hear|be contacted)\b",
-    r"\bdelete my (?:contact|personal)\b",
+    r"\bdelete my (?:contact|personal)\b", r"\bwant out\b", r"\bout of (?:this|your|the) (?:mailing )?list\b",
     # French
     r"\bne plus (?:me )?(?:contacter|ecrire|envoyer|solliciter|recevoir)\b",
     r"\bne (?:me )?(?:contactez|ecrivez|envoyez) plus\b", r"\bretirez[- ]moi\b", r"\bretirer (?:mon|mes) (?:adresse|e-?mail|nom|coordonnees)\b",
     r"\bdesinscri\w*", r"\bdesabonn\w*", r"\bsupprimez[- ]moi\b", r"\brayez[- ]moi\b",
     r"\bje ne (?:veux|souhaite|desire) plus (?:recevoir|etre contacte\w*|etre sollicite\w*)\b",
-    r"\betre retire\w* de\b", r"\bne m'(?:ecrivez|envoyez|contactez) plus\b",
+    r"\betre retire\w* de\b", r"\bme (?:retirer|desinscrire|supprimer|rayer|enlever) de\b", r"\bne m'(?:ecrivez|envoyez|contactez) plus\b",
     r"\bsupprime[rz] (?:mon|mes|ma) (?:adresse|e-?mail|coordonnees|donnees|contact)\b", r"\barretez de m'(?:ecrire|envoyer|contacter)\b",
     # German
     r"\bkeine (?:e-?mails?|mails?|nachrichten|werbung|kontaktaufnahme) mehr\b", r"\babmelden\b", r"\bmelden sie mich ab\b",
     r"\babbestell\w*", r"\baustragen\b", r"\btragen sie mich (?:bitte )?aus\b", r"\bentfernen sie (?:mich|meine)\b",
     r"\bnicht mehr (?:kontaktieren|anschreiben|schreiben|e-?mailen|mailen)\b", r"\bloschen sie (?:mich|meine)\b",
     r"\bschreiben sie mir nicht mehr\b", r"\baus (?:dem|ihrem|eurem|deinem|ihren) verteiler\b",
-    r"\bkeine weiteren (?:e-?mails?|mails?|nachrichten)\b", r"\bkontaktieren sie mich nicht mehr\b",
+    r"\bkeine weiteren (?:e-?mails?|mails?|nachrichten)\b", r"\bstreichen sie mich\b",
+    r"\b(?:von|aus) (?:ihrer|eurer|deiner|der) (?:mailing|verteiler)?liste (?:streichen|nehmen|entfernen|loschen)\b", r"\bkontaktieren sie mich nicht mehr\b",
     # Spanish
     r"\bdar(?:se|me)? de baja\b", r"\bdame de baja\b", r"\bme (?:das|des|den|dan|dais) de baja\b", r"\bdenme de baja\b", r"\bbaja de (?:la|su|tu|esta) lista\b",
     r"\bno me (?:escribas|escriban|contactes|contacten|envies|envien|mandes|manden) mas\b",
     r"\bno quiero recibir\b", r"\bdejen de (?:escribirme|enviarme|contactarme|mandarme)\b",
     r"\bdeja de (?:escribirme|enviarme|contactarme|mandarme)\b", r"\b(?:borrame|borrenme|eliminame|eliminenme|quitame|quitenme)\b",
-    r"\bcancelar (?:la|mi) suscripcion\b", r"\bdesuscrib\w*", r"\b(?:saquenme|sacame|sacadme)\b",
+    r"\bcancelar (?:la|mi) suscripcion\b", r"\bdesuscrib\w*", r"\b(?:saquenme|sacame|sacadme|eliminadme|borradme|quitadme)\b",
     r"\b(?:eliminar|borrar|quitar|eliminen|borren|quiten) mi (?:correo|direccion|e-?mail|contacto|datos)\b",
     # Italian
     r"\bcancellami\b", r"\bcancellatemi\b", r"\bcancellarmi\b", r"\brimuovermi\b", r"\brimuovimi\b", r"\brimuovetemi\b", r"\btoglietemi\b", r"\btoglimi\b",
@@ -108,6 +109,8 @@ _OPT_OUT = _compile(
     r"\bcancelar (?:a |minha )?inscricao\b", r"\bnao me (?:envie|enviem|mande|mandem|escreva|escrevam|contate|contatem) mais\b",
     r"\bme (?:tire|tirem|remova|removam) da (?:lista|sua lista)\b", r"\b(?:remova|retire|tire|removam)-me\b",
     r"\bnao (?:desejo|quero) (?:mais )?receber\b",
+    r"\b(?:retirem|retire|removam|remova|tirem|tire|excluam|exclua|excluir|apaguem|apague|remover|retirar) (?:o )?"
+    r"meu (?:e-?mail|endereco|nome|contato|cadastro)\b",
 )
 #: A whole message that is just this word: the SMS-style opt-out.
 _OPT_OUT_ALONE = re.compile(r"^(?:stop|stopp|arret|arrete|basta|pare|parar|alto|remove|desinscription|baja)[.!]*$")
@@ -118,6 +121,10 @@ _OPT_OUT_HINT = _compile(
     r"\bcomment avez-vous (?:eu|obtenu) mon\b", r"\bwoher haben sie meine\b", r"\bno me interesa(?:n)? (?:sus|tus) (?:correos|e-?mails)\b",
     r"\bnot (?:interested in )?(?:receiving|getting) (?:any )?(?:more )?(?:e-?mails|emails|these)\b",
     r"\bwidersprech\w*", r"\bwiderspruch\b", r"\bwho are you\b",
+    # A removal verb near a list word, in any of the six languages: probably an opt-out phrased our way.
+    r"\b(?:remov\w*|take (?:me|us|my|our)|delet\w*|retir\w*|supprim\w*|enlev\w*|entfern\w*|streich\w*|losch\w*|"
+    r"elimin\w*|borr[ae]\w*|rimuov\w*|togli\w*|cancell\w*|exclu[ai]\w*|apag\w*)\b[^.!?]{0,40}"
+    r"\b(?:list|liste|lista|verteiler|mailing|newsletter)\w*",
 )
 #: "remove me" / "take me off" aimed at something other than our list ("remove me from the Tuesday slot").
 _PERSONAL = re.compile(r"^(?:remove me|take me off|delete me|take us off|remove us)$")
@@ -152,14 +159,14 @@ def _negated(folded: str, match: re.Match[str]) -> bool:
 _DECLINED = _compile(
     r"\bnot (?:really |currently |at all )?interested\b", r"\bno,? thanks?\b", r"\bno,? thank you\b",
     r"\bnot for me\b", r"\bi'll pass\b", r"\bi will pass\b", r"\bpass on (?:this|that)\b", r"\bi(?: have to|'ll have to| must|'m going to| need to)? decline\b",
-    r"\bnot (?:at this|right) (?:time|now)\b", r"\bnot a (?:good )?fit\b", r"\b(?:absolutely|definitely) not\b",
+    r"\bnot (?:at this|right) (?:time|now)\b", r"^not now\b", r"\bnot a good time\b", r"\bpas le (?:bon )?moment\b", r"\bnot a (?:good )?fit\b", r"\b(?:absolutely|definitely) not\b",
     r"\bunfortunately,? (?:i|we) (?:can't|cannot|won't) (?:join|take part|participate|do it|make it)\b",
     r"\bpas (?:du tout )?interess\w*", r"\bnon,? merci\b", r"\bne m'interesse pas\b", r"\bje (?:vais )?passe(?:r)? mon tour\b",
     r"\bje (?:dois )?decline\w*", r"\bpas pour moi\b", r"\bpas disponible\b",
     r"\bkein interesse\b", r"\bnein,? danke\b", r"\bnicht interessiert\b", r"\bleider nicht\b", r"\bkein(?:e|en)? (?:gro(?:ss|ß)es )?interesse\b",
     r"\bmuss (?:leider )?absagen\b", r"\bsage (?:leider )?ab\b",
     r"\bno me interesa\b", r"\bno,? gracias\b", r"\bno estoy interesad[oa]\b",
-    r"\bnon mi interessa\b", r"\bnon sono interessat[oa]\b", r"\bno,? grazie\b",
+    r"\bnon mi interessa\b", r"\bnon sono interessat[oa]\b", r"\bno(?:n)?,? grazie\b",
     r"\bnao tenho interesse\b", r"\bnao estou interessad[oa]\b", r"\bnao,? obrigad[oa]\b", r"\bnao me interessa\b",
 )
 _INTERESTED = _compile(
@@ -372,7 +379,7 @@ def classify_intent(text: str, subject: str, *, auto_submitted: bool = False,
             return Intent(IntentKind.OUT_OF_OFFICE, True, back,
                           f"out of office, back {back.isoformat()}" if back else "out of office, no return date")
         return Intent(IntentKind.UNKNOWN, False, None, "automatic reply that is not an out-of-office")
-    hint = _OPT_OUT_HINT.search(body)
+    hint = next((match for match in _OPT_OUT_HINT.finditer(body) if not _negated(body, match)), None)
     if hint:
         return Intent(IntentKind.OPT_OUT, False, None, f'may not want our mail: "{hint.group()}"')
     if elsewhere:
