@@ -180,3 +180,12 @@ def test_the_visible_text_is_bounded() -> None:
 
 def test_a_very_long_line_that_looks_like_an_attribution_is_wrapped_and_kept() -> None:
     assert visible_text_of("On " + "x " * 40_000).startswith("On x x")
+
+
+def test_a_sentence_after_a_thanks_line_is_not_a_signature() -> None:
+    assert visible_text_of("Bonjour,\nMerci\nRetirez-moi de votre liste.") == \
+        "Bonjour,\nMerci\nRetirez-moi de votre liste."
+
+
+def test_a_name_after_a_thanks_line_is_a_signature() -> None:
+    assert visible_text_of("Count me in.\nThanks,\nAna Example\nhttps://ana.example") == "Count me in."

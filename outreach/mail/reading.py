@@ -100,6 +100,15 @@ _SIGN_OFF_LINE = re.compile(
     re.IGNORECASE,
 )
 
+#: Thanks-words end a message as often as they open one ("Merci.\nRetirez-moi de votre liste."): after
+#: one, a signature is only what has no sentence in it.
+_GRATITUDE_LINE = re.compile(
+    r"^\s*(?:many thanks|thanks(?: a lot)?|thank you|thx|merci(?: beaucoup)?|danke(?: sch[öo]n)?|vielen dank|"
+    r"grazie(?: mille)?|(?:muchas )?gracias|obrigad[oa])[\s,.!]*(?-i:[A-Z][\w'-]*)?[\s,.!]*$",
+    re.IGNORECASE,
+)
+_SENTENCE = re.compile(r"(?:\S+\s+){2,}\S*[.!?]\s*$")
+
 _BLOCK_TAGS = frozenset({
     "p", "div", "br", "li", "tr", "table", "h1", "h2", "h3", "h4", "h5", "h6", "hr", "pre", "ul", "ol",
     "section", "article", "header", "footer", "td",
@@ -253,12 +262,16 @@ def _before_history(text: str) -> str:
 def _without_signature(text: str) -> str:
     """Cut at the first line after the first that is nothing but a sign-off ("Best regards,", "-- ",
     "Sent from my iPhone") and is followed by at most :data:`MAX_SIGNATURE_LINES` lines: a sentence that
-    merely starts like one ("Thanks, but unsubscribe me") stays, and so does a long text after "Thanks"."""
+    merely starts like one ("Thanks, but unsubscribe me") stays, and so does a long text after "Thanks",
+    or a sentence after a thanks-line."""
     lines = text.split("\n")
     for index, line in enumerate(lines):
         if index == 0 or not line.strip() or not _SIGN_OFF_LINE.match(line):
             continue
-        if sum(1 for rest in lines[index + 1:] if rest.strip()) <= MAX_SIGNATURE_LINES:
+        rest = [following for following in lines[index + 1:] if following.strip()]
+        if _GRATITUDE_LINE.match(line) and any(_SENTENCE.search(following) for following in rest):
+            continue
+        if len(rest) <= MAX_SIGNATURE_LINES:
             return "\n".join(lines[:index])
     return text
 
