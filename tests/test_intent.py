@@ -233,3 +233,8 @@ def test_a_guest_list_mentioned_in_passing_is_no_opt_out() -> None:
 
 def test_a_negated_removal_from_the_list_is_no_opt_out() -> None:
     assert read("Please do not remove me from the list, I'd love to do a show.").kind is IntentKind.INTERESTED
+
+
+def test_a_plain_yes_does_not_make_an_opt_out_unsure() -> None:
+    intent = read("Yes, please unsubscribe me.")
+    assert (intent.kind, intent.confident) == (IntentKind.OPT_OUT, True)

@@ -136,8 +136,9 @@ _OUR_LIST = re.compile(r"^(?:lists?|mailing|mailings|database|distribution|e-?ma
 _NEGATED_BEFORE = re.compile(
     r"(?:\b(?:don't|dont|do not|never|no need to|not|won't|wouldn't|shouldn't|please don't|"
     r"ne|ne pas|pas|pas besoin de|n'|nicht|bitte nicht|kein(?:e|en)?|no|non|nao|nunca|jamais|mai)"
-    r"(?: (?:please|want|wish|need|want to|veux|souhaite|voglio|quero|quiero|will|mochte|you|to|ever|me|m'|go|ahead|and|yet|have to|il faut|bitte|mich|sie|"
-    r"mi|me|de|vous|te|lo|la|se|ti|ci|a|o|lui|my|our|the|list|i|i'm))*) ?$"
+    r"(?: (?:please|want|wish|need|want to|veux|souhaite|voglio|quero|quiero|will|mochte|you|to|ever|me|m'|"
+    r"go|ahead|and|yet|have to|il faut|bitte|mich|sie|mi|me|de|vous|te|lo|la|se|ti|ci|a|o|lui|my|our|the|"
+    r"list|i|i'm))*) ?$"
 )
 _NEGATED_AFTER = re.compile(r"^(?:[- ]?moi)? (?:pas|nicht|ab nicht|mai)\b")
 
@@ -184,6 +185,8 @@ _INTERESTED = _compile(
     r"\bcom (?:muito )?prazer\b", r"(?<!nao )\btenho interesse\b", r"\badoraria\b", r"\bconte comigo\b", r"\bsim\b",
     r"\bclaro que sim\b", r"\bperfeito\b",
 )
+#: Affirmatives too small to contradict an opt-out ("Yes, please unsubscribe me").
+_WEAK_YES = re.compile(r"yes|sure|oui|si,|sim|claro|certo|absolutely|why not|bien sur")
 _QUESTION_ABOUT_OPT_OUT = re.compile(r"\b(?:how|can i|comment|wie|como|come|posso)\b[^.!?]*\?")
 
 # --- Out of office ---------------------------------------------------------------------------------------
@@ -348,43 +351,62 @@ def classify_intent(text: str, subject: str, *, auto_submitted: bool = False,
     it, only dates with a year are returned)."""
     body = _fold(text[:MAX_TEXT_CHARS])
     title = _REPLY_PREFIX.sub("", _fold(subject[:500]))
-    standing, elsewhere, negated = _opt_out_matches(body)
-    subject_opt_out = bool(_opt_out_matches(title)[0])
     declined = _DECLINED.findall(body)
     # Interest is looked for outside the declining phrases ("kein Interesse" holds "Interesse").
     interested = _INTERESTED.findall(_DECLINED.sub(" ", body))
     automatic = auto_submitted or bool(_AUTO_SUBJECT.search(title))
     away = bool(_OUT_OF_OFFICE.search(body)) or bool(_AUTO_SUBJECT.search(title))
-
-    if standing or subject_opt_out or _OPT_OUT_ALONE.match(body):
-        said = ", ".join(f'"{phrase}"' for phrase in standing) or (
-            f'"{body}"' if _OPT_OUT_ALONE.match(body) else f'"{title}" (subject)')
-        if automatic or away:
-            return Intent(IntentKind.OPT_OUT, False, None, f"opt-out words {said} inside an automatic reply")
-        if interested and not declined:
-            return Intent(IntentKind.OPT_OUT, False, None,
-                          f"opt-out words {said} next to interested ones ({', '.join(interested)})")
-        if standing and _QUESTION_ABOUT_OPT_OUT.search(body) and not declined:
-            return Intent(IntentKind.OPT_OUT, False, None, f"asks about opting out ({said})")
-        if subject_opt_out and not standing and not _OPT_OUT_ALONE.match(body) and body:
-            return Intent(IntentKind.OPT_OUT, False, None, "opt-out in the subject only")
-        return Intent(IntentKind.OPT_OUT, True, None, f"opt-out: {said}")
     if away and not automatic and (interested or declined):
         away = False  # a person writing that they are travelling, and answering: their answer counts
-    if automatic or away:
-        if _LEFT_COMPANY.search(body):
-            return Intent(IntentKind.UNKNOWN, False, None, "automatic reply: the person may have left")
-        if away:
-            back = return_date(text, reference)
-            return Intent(IntentKind.OUT_OF_OFFICE, True, back,
-                          f"out of office, back {back.isoformat()}" if back else "out of office, no return date")
-        return Intent(IntentKind.UNKNOWN, False, None, "automatic reply that is not an out-of-office")
+    return (_opt_out(body, title, interested, declined, automatic or away)
+            or _automatic(body, text, reference, automatic, away)
+            or _answer(body, interested, declined))
+
+
+def _opt_out(body: str, title: str, interested: list[str], declined: list[str], automatic: bool) -> Intent | None:
+    """An opt-out, confident only when it stands alone; None when there is no opt-out word at all."""
+    standing, elsewhere, _ = _opt_out_matches(body)
+    in_subject = bool(_opt_out_matches(title)[0])
+    alone = bool(_OPT_OUT_ALONE.match(body))
+    if standing or in_subject or alone:
+        said = ", ".join(f'"{phrase}"' for phrase in standing) or (f'"{body}"' if alone else f'"{title}" (subject)')
+        strong_interest = [word for word in interested if not _WEAK_YES.fullmatch(word)]
+        if automatic:
+            return Intent(IntentKind.OPT_OUT, False, None, f"opt-out words {said} inside an automatic reply")
+        if strong_interest and not declined:
+            return Intent(IntentKind.OPT_OUT, False, None,
+                          f"opt-out words {said} next to interested ones ({', '.join(strong_interest)})")
+        if standing and _QUESTION_ABOUT_OPT_OUT.search(body) and not declined:
+            return Intent(IntentKind.OPT_OUT, False, None, f"asks about opting out ({said})")
+        if in_subject and not standing and not alone and body:
+            return Intent(IntentKind.OPT_OUT, False, None, f"opt-out in the subject only ({said})")
+        return Intent(IntentKind.OPT_OUT, True, None, f"opt-out: {said}")
+    if automatic:
+        return None
     hint = next((match for match in _OPT_OUT_HINT.finditer(body) if not _negated(body, match)), None)
     if hint:
         return Intent(IntentKind.OPT_OUT, False, None, f'may not want our mail: "{hint.group()}"')
     if elsewhere:
         return Intent(IntentKind.OPT_OUT, False, None,
                       f"asks to be removed from something, maybe not our list ({', '.join(elsewhere)})")
+    return None
+
+
+def _automatic(body: str, text: str, reference: date | None, automatic: bool, away: bool) -> Intent | None:
+    """An out-of-office (with its return date), or an automatic reply a human should look at."""
+    if not (automatic or away):
+        return None
+    if _LEFT_COMPANY.search(body):
+        return Intent(IntentKind.UNKNOWN, False, None, "automatic reply: the person may have left")
+    if away:
+        back = return_date(text, reference)
+        return Intent(IntentKind.OUT_OF_OFFICE, True, back,
+                      f"out of office, back {back.isoformat()}" if back else "out of office, no return date")
+    return Intent(IntentKind.UNKNOWN, False, None, "automatic reply that is not an out-of-office")
+
+
+def _answer(body: str, interested: list[str], declined: list[str]) -> Intent:
+    """A person's answer: interested, declined, both (a human decides), or just a reply."""
     if not body:
         return Intent(IntentKind.UNKNOWN, False, None, "no words of their own")
     if declined and interested:
@@ -392,10 +414,10 @@ def classify_intent(text: str, subject: str, *, auto_submitted: bool = False,
                       f"both interested ({', '.join(interested)}) and declined ({', '.join(declined)})")
     if declined:
         return Intent(IntentKind.DECLINED, True, None, f"declined: {', '.join(declined)}")
+    negated = _opt_out_matches(body)[2]
     if interested:
         note = f" (and kept on the list: {', '.join(negated)})" if negated else ""
         return Intent(IntentKind.INTERESTED, True, None, f"interested: {', '.join(interested)}{note}")
     if negated:
         return Intent(IntentKind.REPLY, True, None, f"asks to stay on the list ({', '.join(negated)})")
     return Intent(IntentKind.REPLY, True, None, "a reply")
-
