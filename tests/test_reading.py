@@ -189,3 +189,8 @@ def test_a_sentence_after_a_thanks_line_is_not_a_signature() -> None:
 
 def test_a_name_after_a_thanks_line_is_a_signature() -> None:
     assert visible_text_of("Count me in.\nThanks,\nAna Example\nhttps://ana.example") == "Count me in."
+
+
+def test_spanish_outlook_header_block_with_enviado_el_is_cut() -> None:
+    text = "Claro.\n\nDe: Sam Rivera\nEnviado el: martes, 24 de noviembre de 2026 10:02\nPara: Lucía\nAsunto: Live\n\nviejo"
+    assert visible_text_of(text) == "Claro."

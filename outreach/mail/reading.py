@@ -76,7 +76,7 @@ _ATTRIBUTION = (
     r"Mensaje reenviado|Messaggio inoltrato|Mensagem encaminhada)\s*-{3,}\s*$",
     r"^Begin forwarded message:\s*$",
     # Outlook header blocks: a From-like line followed within two lines by a Sent/Date-like line.
-    r"^\*?(?:From|De|Von|Da)\s*\*?\s*:.*\n(?:.*\n)?\*?(?:Sent|Date|Envoyé|Gesendet|Datum|Enviado|Fecha|"
+    r"^\*?(?:From|De|Von|Da)\s*\*?\s*:.*\n(?:.*\n)?\*?(?:Sent|Date|Envoyé|Gesendet|Datum|Enviado(?: el)?|Fecha|"
     r"Inviato|Data)\s*\*?\s*:",
 )
 #: Attribution lines under which a reply may be bottom-posted (Outlook header blocks are never).
