@@ -238,3 +238,20 @@ def test_a_negated_removal_from_the_list_is_no_opt_out() -> None:
 def test_a_plain_yes_does_not_make_an_opt_out_unsure() -> None:
     intent = read("Yes, please unsubscribe me.")
     assert (intent.kind, intent.confident) == (IntentKind.OPT_OUT, True)
+
+
+@pytest.mark.parametrize("text", [
+    "Non desidero ricevere altre email.", "Quiero que me eliminen de su lista.", "Gostaria de ser removido da lista.",
+    "Could you not email me again?",
+])
+def test_polite_opt_outs_are_confident_opt_outs(text: str) -> None:
+    intent = read(text)
+    assert (intent.kind, intent.confident) == (IntentKind.OPT_OUT, True), intent.reason
+
+
+@pytest.mark.parametrize("text", [
+    "Pourquoi pas, envoyez-moi les détails.", "Schicken Sie mir ein paar Termine.", "Mándame más información.",
+    "Mi piacerebbe!", "Gostaria de participar.", "Me manda os detalhes.",
+])
+def test_asking_for_details_is_interested(text: str) -> None:
+    assert read(text).kind is IntentKind.INTERESTED

@@ -75,7 +75,7 @@ _OPT_OUT = _compile(
     r"\b(?:be |get |being )?removed from (?:your|the|this|all|any)\b", r"\bremove (?:us|this address|this e-?mail)\b",
     r"\btake us off\b", r"\b(?:do not|don't|dont|please don't|never) send (?:me|us) (?:any )?(?:more|further|these|this|"
     r"your|another|e-?mails?|messages?)\b", r"\b(?:do not|don't|no longer) (?:wish|want) to (?:receive|hear|be contacted)\b",
-    r"\bdelete my (?:contact|personal)\b", r"\bwant out\b", r"\bout of (?:this|your|the) (?:mailing )?list\b",
+    r"\bdelete my (?:contact|personal)\b", r"\bnot (?:e-?mail|contact|write to|message) (?:me|us) (?:again|anymore|any more)\b", r"\bwant out\b", r"\bout of (?:this|your|the) (?:mailing )?list\b",
     # French
     r"\bne plus (?:me )?(?:contacter|ecrire|envoyer|solliciter|recevoir)\b",
     r"\bne (?:me )?(?:contactez|ecrivez|envoyez) plus\b", r"\bretirez[- ]moi\b", r"\bretirer (?:mon|mes) (?:adresse|e-?mail|nom|coordonnees)\b",
@@ -96,11 +96,12 @@ _OPT_OUT = _compile(
     r"\bno quiero recibir\b", r"\bdejen de (?:escribirme|enviarme|contactarme|mandarme)\b",
     r"\bdeja de (?:escribirme|enviarme|contactarme|mandarme)\b", r"\b(?:borrame|borrenme|eliminame|eliminenme|quitame|quitenme)\b",
     r"\bcancelar (?:la|mi) suscripcion\b", r"\bdesuscrib\w*", r"\b(?:saquenme|sacame|sacadme|eliminadme|borradme|quitadme)\b",
+    r"\bque me (?:eliminen|borren|quiten|saquen|den de baja)\b",
     r"\b(?:eliminar|borrar|quitar|eliminen|borren|quiten) mi (?:correo|direccion|e-?mail|contacto|datos)\b",
     # Italian
     r"\bcancellami\b", r"\bcancellatemi\b", r"\bcancellarmi\b", r"\brimuovermi\b", r"\brimuovimi\b", r"\brimuovetemi\b", r"\btoglietemi\b", r"\btoglimi\b",
     r"\bnon (?:scrivermi|contattarmi|scrivetemi|contattatemi|mandarmi|inviarmi) piu\b",
-    r"\bnon voglio (?:piu )?ricevere\b", r"\bdisiscriv\w*", r"\bannulla(?:re)? (?:l'|la )?iscrizione\b",
+    r"\bnon (?:voglio|desidero) (?:piu )?ricevere\b", r"\bdisiscriv\w*", r"\bannulla(?:re)? (?:l'|la )?iscrizione\b",
     r"\bsmett(?:ete|i|a) di (?:scrivermi|contattarmi|inviarmi|mandarmi)\b",
     r"\b(?:eliminate|cancellate|rimuovete) (?:il mio|la mia|i miei) (?:indirizzo|e-?mail|contatto|dati)\b",
     # Portuguese
@@ -108,7 +109,7 @@ _OPT_OUT = _compile(
     r"\bpare de (?:me )?(?:enviar|mandar|escrever|contatar)\b", r"\bremov(?:a|am|er) (?:o )?meu (?:e-?mail|endereco|nome|contato)\b",
     r"\bcancelar (?:a |minha )?inscricao\b", r"\bnao me (?:envie|enviem|mande|mandem|escreva|escrevam|contate|contatem) mais\b",
     r"\bme (?:tire|tirem|remova|removam) da (?:lista|sua lista)\b", r"\b(?:remova|retire|tire|removam)-me\b",
-    r"\bnao (?:desejo|quero) (?:mais )?receber\b",
+    r"\bnao (?:desejo|quero) (?:mais )?receber\b", r"\bser (?:removid|retirad|excluid|descadastrad)[oa]\b",
     r"\b(?:retirem|retire|removam|remova|tirem|tire|excluam|exclua|excluir|apaguem|apague|remover|retirar) (?:o )?"
     r"meu (?:e-?mail|endereco|nome|contato|cadastro)\b",
 )
@@ -117,7 +118,7 @@ _OPT_OUT_ALONE = re.compile(r"^(?:stop|stopp|arret|arrete|basta|pare|parar|alto|
 #: Hints that someone does not want this mail, too vague to act on alone: opt-out, not confident.
 _OPT_OUT_HINT = _compile(
     r"\bspam\b", r"\bhow did you get my (?:e-?mail|address|contact)", r"\bwho gave you my\b", r"\bgdpr\b",
-    r"\brgpd\b", r"\bdsgvo\b", r"\bnever (?:signed|subscribed)\b", r"\bplease stop\b", r"\bstop this\b",
+    r"\brgpd\b", r"\bdsgvo\b", r"\bnever (?:signed|subscribed|opted in|agreed)\b", r"\bplease stop\b", r"\bstop this\b",
     r"\bcomment avez-vous (?:eu|obtenu) mon\b", r"\bwoher haben sie meine\b", r"\bno me interesa(?:n)? (?:sus|tus) (?:correos|e-?mails)\b",
     r"\bnot (?:interested in )?(?:receiving|getting) (?:any )?(?:more )?(?:e-?mails|emails|these)\b",
     r"\bwidersprech\w*", r"\bwiderspruch\b", r"\bwho are you\b",
@@ -176,7 +177,14 @@ _INTERESTED = _compile(
     r"\b(?:i'd|i would|we'd|we would) love to\b", r"\bsounds (?:great|good|fun|interesting|perfect|lovely)\b",
     r"\b(?:happy|glad|keen|excited|delighted) to\b", r"\blet's do (?:it|this)\b", r"\bwhen works\b", r"\bcount on me\b",
     r"\bi'?d be up for\b", r"(?<!not )(?<!not so )\bsure\b", r"\byes\b", r"\babsolutely\b", r"\bwhy not\b",
-    r"\bavec plaisir\b", r"\bvolontiers\b", r"(?<!pas )(?<!m')\binteress(?:e|ee|ant)\b", r"\bca m'interesse\b",
+    r"\bavec (?:grand )?plaisir\b", r"\bpourquoi pas\b",
+    r"\benvoyez[- ]moi (?:les |des |quelques |vos )?(?:dates|details|infos|informations|creneaux)\b",
+    r"\bschick(?:en sie)? (?:mir|uns) (?:ein paar |einige |die |mehr )?(?:termine|details|infos|informationen)\b",
+    r"\b(?:mandame|enviame|mandeme|envieme) (?:mas |las |los |algunas )?(?:informacion|detalles|fechas|info)\b",
+    r"\bme gustaria (?:participar|estar|ir)\b",
+    r"\b(?:mandami|inviami|mandatemi|inviatemi) (?:i |le |qualche |alcune |piu )?(?:dettagli|date|info|informazioni)\b",
+    r"\bmi piacerebbe\b", r"\bgostaria (?:muito )?de participar\b",
+    r"\bme (?:mande|manda|envie|enviem|mandem) (?:os |as |mais |algumas )?(?:detalhes|datas|informacoes|info)\b", r"\bvolontiers\b", r"(?<!pas )(?<!m')\binteress(?:e|ee|ant)\b", r"\bca m'interesse\b",
     r"\bje suis partant\w*", r"\bcompte[sz]? sur moi\b", r"\bcarrement\b", r"\boui\b", r"\bbien sur\b",
     r"\bgerne\b", r"\bbin dabei\b", r"\bklingt (?:gut|super|toll|spannend)\b", r"(?<!nicht )\binteressiert\b",
     r"\bme encantaria\b", r"\bcon (?:mucho )?gusto\b", r"\bcuenta conmigo\b", r"(?<!no )\bme interesa\b", r"\bsi,",
