@@ -9,7 +9,6 @@ from __future__ import annotations
 import contextlib
 import datetime as _dt
 import imaplib
-import importlib
 import re
 import ssl
 from collections.abc import Iterator
@@ -23,20 +22,11 @@ from pathlib import Path
 from flufl.bounce import all_failures
 
 from greenroom.errors import GreenroomError
+from outreach.core.intent import classify_intent
+from outreach.mail.reading import visible_text
 from outreach.mail.tls import verified_context
 
 _MESSAGE_ID = re.compile(r"<[^<>\s]+>")
-_OUT_OF_OFFICE = re.compile(
-    r"(out of (the )?office|automatic reply|auto[- ]?reply|autoreply|away from (my|the) (desk|office)|"
-    r"on vacation|on holiday|abwesenheit|absence|r[ée]ponse automatique|respuesta autom[áa]tica)",
-    re.IGNORECASE,
-)
-_UNSUBSCRIBE = re.compile(
-    r"\b(unsubscribe|opt[- ]?out|remove me|take me off|stop (emailing|contacting|sending)|"
-    r"do not (email|contact)|don'?t (email|contact) me)\b",
-    re.IGNORECASE,
-)
-_DECLINED = re.compile(r"\b(not interested|no,? thanks?|no thank you|we'?ll pass|i'?ll pass)\b", re.IGNORECASE)
 _BOUNCE_SENDER = re.compile(r"^(mailer-daemon|postmaster|mail-daemon|mailer)@", re.IGNORECASE)
 _QUOTED_MESSAGE_ID = re.compile(r"^\s*message-id:\s*(<[^<>\s]+>)", re.IGNORECASE | re.MULTILINE)
 _RESULT = re.compile(r"\b(dmarc|spf|dkim)\s*=\s*([a-z]+)([^;]*)", re.IGNORECASE)
@@ -129,54 +119,19 @@ def _header(message: EmailMessage, name: str) -> str:
         return ""
 
 
-def _first_text(message: EmailMessage) -> str:
-    try:
-        body = message.get_body(("plain",))
-        return body.get_content() if body is not None else ""
-    except (KeyError, LookupError, ValueError):
-        return ""
-
-
-def _new_text(text: str) -> str:
-    """The reply's own words: quoted lines and everything after an "On ... wrote:" line are dropped."""
-    lines = []
-    for line in text.splitlines():
-        if line.startswith(">") or re.match(r"^On .* wrote:\s*$", line) or line.strip() == "-- ":
-            break
-        lines.append(line)
-    return "\n".join(lines)[:4000]
-
-
-def _current_text_reading(message: EmailMessage, subject: str, auto_submitted: bool) -> TextReading:
-    """Today's keyword reading, kept until the reading helper's intent classifier is merged."""
-    text = _new_text(_first_text(message))
-    # An opt-out wins over auto-reply markers: a mail client or helpdesk may stamp Auto-Submitted on it.
-    if _UNSUBSCRIBE.search(subject) or _UNSUBSCRIBE.search(text):
-        return TextReading("unsubscribe", reason="asks to stop")
-    if auto_submitted or _OUT_OF_OFFICE.search(subject):
-        return TextReading("auto_reply", reason="automatic reply")
-    if _DECLINED.search(text):
-        return TextReading("declined", reason="says no")
-    return TextReading("reply")
-
-
+#: The intent kinds of :mod:`outreach.core.intent` in the inbox's terms (an opt-out is ``unsubscribe``, an
+#: out-of-office an ``auto_reply`` that pauses the sequence).
 _INTENT_KINDS = {"reply": "reply", "interested": "interested", "declined": "declined", "opt_out": "unsubscribe",
                  "out_of_office": "auto_reply", "unknown": "unknown"}
 
 
-def _reading_helper_text_reading(message: EmailMessage, subject: str, auto_submitted: bool) -> TextReading:
-    """``outreach.mail.reading.visible_text`` + ``outreach.core.intent.classify_intent`` (issue 13's reading
-    part), loaded by name so this module imports before that part is merged."""
-    reading = importlib.import_module("outreach.mail.reading")
-    intent = importlib.import_module("outreach.core.intent").classify_intent(
-        reading.visible_text(message), subject, auto_submitted=auto_submitted)
-    return TextReading(_INTENT_KINDS.get(str(intent.kind), "unknown"), bool(intent.confident), intent.return_date,
-                       str(intent.reason))
-
-
-def read_text(message: EmailMessage, subject: str, auto_submitted: bool) -> TextReading:
-    """The one place that decides what the person's words mean (switch to the reading helper here)."""
-    return _current_text_reading(message, subject, auto_submitted)
+def read_text(words: str, subject: str, auto_submitted: bool, arrived: _dt.date | None) -> TextReading:
+    """The one place that decides what the person's words mean: :func:`outreach.core.intent.classify_intent`
+    on what they wrote (``words``: :func:`outreach.mail.reading.visible_text`); ``arrived`` resolves return
+    dates written without a year."""
+    intent = classify_intent(words, subject, auto_submitted=auto_submitted, reference=arrived)
+    return TextReading(_INTENT_KINDS.get(str(intent.kind), "unknown"), intent.confident, intent.return_date,
+                       intent.reason)
 
 
 def _addresses(value: str) -> list[str]:
@@ -278,6 +233,7 @@ def classify(message: EmailMessage) -> Classified:
     """Bounce (RFC 3464 and other servers' formats), auto-reply (RFC 3834 and vendor headers/subjects), opt-out,
     declined, or a reply. Who it concerns and whether to believe it is decided later, against the database."""
     senders = _addresses(_header(message, "From"))
+    words = visible_text(message)
     from_address = senders[0] if senders else None
     subject = _header(message, "Subject")
     message_ids = _ids(_header(message, "Message-ID"))
@@ -286,7 +242,7 @@ def classify(message: EmailMessage) -> Classified:
     base = Classified(kind="reply", from_address=from_address, subject=subject,
                       message_id=message_ids[0] if message_ids else None, references=references,
                       date=_date(message), authentication=authenticate(message, from_address),
-                      excerpt=_new_text(_first_text(message))[:500])
+                      excerpt=words[:500])
     if _is_bounce(message, from_address):
         failed, delayed, originals = _delivery_status(message)
         base = replace(base, references=tuple(dict.fromkeys(references + tuple(originals))))
@@ -298,7 +254,8 @@ def classify(message: EmailMessage) -> Classified:
     precedence = _header(message, "Precedence").strip().lower()
     automatic = bool((auto_submitted and auto_submitted != "no") or message.get("X-Autoreply")
                      or message.get("X-Autorespond") or precedence in ("auto_reply", "bulk", "junk"))
-    reading = read_text(message, subject, automatic)
+    arrived = base.date.date() if base.date is not None else None
+    reading = read_text(words, subject, automatic, arrived)
     return replace(base, kind=reading.kind, confident=reading.confident, return_date=reading.return_date,
                    reason=reading.reason)
 
