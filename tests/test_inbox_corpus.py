@@ -102,3 +102,37 @@ def test_message_is_read_as_expected(row: dict[str, str]) -> None:
     expected = (row["kind"], row["confident"] == "true", row["return_date"] or None)
     actual = (intent.kind.value, intent.confident, intent.return_date.isoformat() if intent.return_date else None)
     assert actual == expected, intent.reason
+
+
+# The same corpus as a mailbox really serves it: every message delivered into Dovecot, fetched back over IMAP
+# by the inbox's own reader and classified by the inbox's own ``classify`` (headers, MIME and all).
+_INBOX_KINDS = {"reply": "reply", "interested": "interested", "declined": "declined", "opt_out": "unsubscribe",
+                "out_of_office": "auto_reply", "unknown": "unknown"}
+
+
+def test_the_corpus_read_through_real_dovecot_gets_the_expected_outcome_with_no_false_or_missed_opt_out(
+        imap_server) -> None:
+    from outreach.mail.inbox import ImapReader, classify, parse
+
+    for row in READ_ROWS:
+        imap_server.deliver((CORPUS / row["file"]).read_bytes())
+    reader = ImapReader(imap_server.host, imap_server.port, "none", imap_server.username, imap_server.password)
+    _, fetched = reader.fetch_new({})
+    got = {}
+    for item in fetched:
+        assert item.raw is not None
+        message = parse(item.raw)
+        key = (str(message.get("Subject", "")), str(message.get("Date", "")), str(message.get("Message-ID", "")))
+        got[key] = classify(message)
+    expected = {}
+    for row in READ_ROWS:
+        message = _message(row["file"])
+        expected[(str(message.get("Subject", "")), str(message.get("Date", "")),
+                  str(message.get("Message-ID", "")))] = (row["file"], _INBOX_KINDS[row["kind"]])
+    assert len(got) == len(expected) == len(READ_ROWS)
+    wrong = {name: (want, got[key].kind) for key, (name, want) in expected.items() if got[key].kind != want}
+    false_opt_outs = [name for name, (want, found) in wrong.items() if found == "unsubscribe"]
+    missed_opt_outs = [name for name, (want, found) in wrong.items() if want == "unsubscribe"]
+    assert false_opt_outs == [], "people who did not ask to stop would be silenced"
+    assert missed_opt_outs == [], "people who asked to stop would be emailed again"
+    assert wrong == {}
