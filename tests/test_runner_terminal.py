@@ -90,3 +90,11 @@ def test_a_rehearsal_says_so_in_the_header(view):
     console = Console(width=120, record=True)
     console.print(render(view.runner.state(), {}))
     assert "REHEARSAL #" in console.export_text()
+
+
+def test_a_platform_that_failed_shows_why_and_the_fix():
+    from livekit.runner.terminal import platform_line
+
+    line = platform_line({"state": "degraded", "detail": "chat: revoked", "health": "failed",
+                          "reason": "Twitch revoked the chat permission", "fix": "run `livekit auth twitch`"})
+    assert line == "failed (Twitch revoked the chat permission) — run `livekit auth twitch`"

@@ -75,7 +75,7 @@ def render(state: Mapping[str, Any], urls: dict[str, str]) -> Group:
         body.add_row("OBS", Text("connected" if obs.get("connected")
                                  else f"disconnected {_safe(obs.get('error'))}"))
     for name, platform in (state.get("platforms") or {}).items():
-        body.add_row(name, Text(_safe(f"{platform.get('state')} {platform.get('detail', '')}")))
+        body.add_row(name, Text(_safe(platform_line(platform))))
     message = state.get("message")
     if message:
         body.add_row("to host", Text(_safe(message["text"])))
@@ -210,3 +210,11 @@ class LineLog:
             )
         elif snapshot.status is ShowStatus.ENDED:
             self.echo(f"[{at}] show ended · over/under {format_signed(snapshot.offset_ms)}")
+
+
+def platform_line(status: dict[str, Any]) -> str:
+    """How a platform is, why, and the fix (``livekit auth twitch``…): what /control shows too."""
+    health = status.get("health") if status.get("health") not in (None, "ok") else status.get("state", "")
+    why = status.get("reason") or (status.get("detail", "") if status.get("state") != "ok" else "")
+    fix = f" — {status['fix']}" if status.get("fix") else ""
+    return f"{health}{f' ({why})' if why else ''}{fix}"

@@ -211,11 +211,17 @@
     G.setText("stream-health", parts.join(" · ") || "stream —").setAttribute("data-ok", streamOk);
 
     const platforms = state.platforms || {};
+    // A platform says how it is (health: ok / recovering / failed), why, and what the producer can do.
     const names = Object.keys(platforms).map(function (name) {
       const value = platforms[name] || {};
-      return name + " " + (value.state || "") + (value.detail && value.state !== "ok" ? " (" + value.detail + ")" : "");
+      const health = value.health && value.health !== "ok" ? value.health : (value.state || "");
+      const why = value.reason || (value.state !== "ok" ? value.detail : "");
+      return name + " " + health + (why ? " (" + why + ")" : "") + (value.fix ? " — " + value.fix : "");
     });
-    const degraded = Object.keys(platforms).some(function (name) { return (platforms[name] || {}).state === "degraded"; });
+    const degraded = Object.keys(platforms).some(function (name) {
+      const value = platforms[name] || {};
+      return value.state === "degraded" || value.health === "recovering" || value.health === "failed";
+    });
     const pill = G.setText("platforms", names.join(" · "));
     pill.setAttribute("data-ok", degraded ? "no" : "yes");
     pill.hidden = names.length === 0;
