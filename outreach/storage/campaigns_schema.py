@@ -74,3 +74,12 @@ def create_campaign_tables(db: sqlite_utils.Database) -> None:
         not_null={"mailbox", "uidvalidity", "uid", "kind", "processed_at"},
     )
     db.table("inbox_messages").create_index(["mailbox", "uidvalidity", "uid"], unique=True)
+
+
+@MIGRATIONS(name="mailbox-pause")
+def add_mailbox_pause(db: sqlite_utils.Database) -> None:
+    """A server that refuses the sender (quota, policy) pauses that mailbox with its own words; the queue
+    stays. ``paused_until`` NULL means until a person resumes it (``outreach outbox resume``)."""
+    db.table("mailboxes").add_column("paused_at", str)
+    db.table("mailboxes").add_column("paused_until", str)
+    db.table("mailboxes").add_column("pause_reason", str)

@@ -2,7 +2,7 @@
 # Idempotent: each step checks before it acts.
 
 GREENROOM_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
-DEBIAN_PACKAGES=(obs-studio obs-plugins xvfb xauth chromium dovecot-imapd nginx libnginx-mod-rtmp ffmpeg)
+DEBIAN_PACKAGES=(obs-studio obs-plugins xvfb xauth chromium dovecot-imapd nginx libnginx-mod-rtmp ffmpeg postfix)
 
 log() { printf '\033[1;34m==>\033[0m %s\n' "$*" >&2; }
 
@@ -22,8 +22,11 @@ ensure_debian_packages() {
     export DEBIAN_FRONTEND=noninteractive
     apt-get update -q >/dev/null
     apt-get install -y -q "${missing[@]}" >/dev/null
-    # Dovecot's package starts a system service on ports 143/993; tests run their own instance.
-    if command -v systemctl >/dev/null 2>&1; then systemctl disable --now dovecot >/dev/null 2>&1 || true; fi
+    # Dovecot's and Postfix's packages start system services (143/993, 25); tests run their own instances.
+    if command -v systemctl >/dev/null 2>&1; then
+        systemctl disable --now dovecot >/dev/null 2>&1 || true
+        systemctl disable --now postfix >/dev/null 2>&1 || true
+    fi
 }
 
 find_python() {
