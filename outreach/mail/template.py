@@ -99,7 +99,7 @@ class _StrictUndefined(_Labelled, StrictUndefined):
     """A missing variable fails as soon as it is printed, iterated or looked into, but may be tested as in
     stock Jinja: ``x | default("y")``, ``x is defined`` and ``x or "y"`` (it is false) all work."""
 
-    def __bool__(self) -> bool:
+    def __bool__(self) -> bool:  # type: ignore[override]  # StrictUndefined's raises; stock Jinja's is False
         return False
 
 
