@@ -63,3 +63,15 @@ def test_a_password_goes_in_clear_to_a_remote_server_only_when_explicitly_allowe
     world.configure(_smtp_section("smtp.brand.example", "allow_plaintext_auth = true\n"))
     settings = smtp_settings(world.workspace)
     assert settings.allow_plaintext_auth and settings.password == "s3cret"
+
+
+def test_an_uncertain_message_retried_by_hand_at_night_waits_for_the_window(world, smtp_server):
+    from outreach.campaigns.sending import resolve
+
+    world.configure(smtp_server.config())
+    world.add_person("Bo Fit", "bo@example.org")
+    world.start(window=OFFICE_HOURS)
+    world.tick()
+    world.db.execute("UPDATE outbox SET state = 'uncertain'")
+    row = resolve(world.db, 1, sent=False, now=T0.replace(hour=22))
+    assert parse_timestamp(row["next_attempt_at"]) == T0.replace(day=3, hour=9)

@@ -120,3 +120,15 @@ def test_a_five_thousand_character_name_is_delivered_with_every_header_line_with
     raw = eventually_blocking(lambda: sink.handler.to("bo@example.org"))[0].data
     head = raw.split(b"\r\n\r\n")[0]
     assert max(len(line) for line in head.split(b"\r\n")) <= 998
+
+
+def test_outreach_send_says_which_mailbox_paused_and_why(through_postfix):
+    world, postfix, _ = through_postfix
+    postfix.rules(sender_access=f"{SENDER} 550 5.4.5 daily quota exceeded")
+    world.add_person("Bo Fit", "bo@example.org")
+    world.start()
+    world.close()
+    result = CliRunner().invoke(main, ["--workspace", str(world.workspace.root), "send", "--once"])
+    assert f"mailbox {SENDER} paused, its queue is kept" in result.output
+    assert "Sender address rejected: daily quota exceeded" in result.output
+    assert f"outreach outbox resume {SENDER}" in result.output
