@@ -8,6 +8,7 @@ import pytest
 from click.testing import CliRunner
 
 from outreach.cli import main
+from outreach.service import describe_tick
 from tests.helpers import eventually_blocking
 
 pytestmark = [pytest.mark.smtp, pytest.mark.subprocess]
@@ -48,6 +49,7 @@ def test_a_sender_quota_refusal_pauses_the_mailbox_keeps_the_queue_and_suppresse
     report = world.tick()
     assert report.sent == report.bounced == 0
     assert "5.4.5" in report.paused[SENDER] and "daily quota exceeded" in report.paused[SENDER]
+    assert f"mailbox {SENDER} paused (queue kept): RCPT TO: 550 5.4.5" in describe_tick(report)  # `outreach run` log
     assert [row["state"] for row in world.outbox()] == ["queued", "queued"]
     assert _suppressed(world) == []
     assert [world.enrollment(i)["status"] for i in (1, 2)] == ["active", "active"]
