@@ -48,6 +48,7 @@ FIXTURE_MARKERS = {
     "imap_session": "imap",
     "smtp_session": "smtp",
     "postfix_session": "smtp",
+    "postfix": "subprocess",  # `postfix reload` after each test's rules
 }
 #: Markers for things outside Python: under CI=true none of their tests may be skipped.
 EXTERNAL_MARKERS = ("obs", "browser", "imap", "smtp", "subprocess", "build")

@@ -11,8 +11,6 @@ from outreach.cli import main
 from outreach.service import describe_tick
 from tests.helpers import eventually_blocking
 
-pytestmark = [pytest.mark.smtp, pytest.mark.subprocess]
-
 SENDER = "ana@brand.example"
 
 
