@@ -222,7 +222,11 @@ def describe_tick(report: TickReport) -> str:
         waits = [(plan.outside_window, "outside send window"), (plan.over_daily_cap, "over daily cap"),
                  (plan.waiting_for_gap, "waiting for the gap between sends")]
         parts += [f"{count} {why}" for count, why in waits if count]
+    if report.waiting_paused:
+        parts.append(f"{report.waiting_paused} waiting for a paused mailbox")
     text = ", ".join(parts)
+    for address, why in report.paused.items():
+        text += f"; mailbox {address} paused (queue kept): {why}"
     if report.transport_error:
         text += f"; stopped early: {report.transport_error} (queued messages wait for the next tick)"
     return text

@@ -40,3 +40,27 @@ def test_follow_up_headers_reference_the_whole_thread():
     message = build_message(Outgoing(**{**GOOD, "references": ("<1@b.example>", "<2@b.example>")}))
     assert message["In-Reply-To"] == "<2@b.example>"
     assert message["References"] == "<1@b.example> <2@b.example>"
+
+
+@pytest.mark.parametrize("name", ["B" * 5000, "Zoë " * 1500, "Bo " + "F" * 5000])
+def test_every_header_line_stays_within_998_characters_whatever_the_names(name):
+    from outreach.mail.message import message_bytes
+
+    references = tuple(f"<{n}.{'x' * 40}@brand.example>" for n in range(40))
+    raw = message_bytes(build_message(Outgoing(**{**GOOD, "to_name": name, "from_name": name,
+                                                  "references": references})))
+    head = raw.split(b"\r\n\r\n")[0]
+    assert max(len(line) for line in head.split(b"\r\n")) <= 998
+    to = message_from_bytes(raw, policy=policy.default)["To"].addresses[0]
+    assert to.addr_spec == "bo@example.org" and len(to.display_name) <= 200
+
+
+def test_the_date_is_restamped_at_send_time_and_nothing_else_changes():
+    from outreach.mail.message import message_bytes, stamp_date
+
+    raw = message_bytes(build_message(Outgoing(**GOOD))).decode()
+    sent_at = datetime(2026, 3, 3, 9, 30, tzinfo=UTC)
+    stamped = stamp_date(raw, sent_at)
+    parsed = message_from_bytes(stamped.encode(), policy=policy.default)
+    assert parsed["Date"].datetime == sent_at
+    assert stamped.replace(str(parsed["Date"]), "") == raw.replace(str(build_message(Outgoing(**GOOD))["Date"]), "")

@@ -126,6 +126,7 @@ def test_an_untrusted_certificate_is_refused_and_nothing_is_lost(world, tls_smtp
     done = _send_once(world, {**env, "GREENROOM_SMTP_PASSWORD": PASSWORD})
     assert done.returncode == 3
     assert "CERTIFICATE_VERIFY_FAILED" in done.stdout
+    assert '[smtp] ca_file = "/path/to/ca.pem"' in done.stdout
     assert handler.to("bo@example.org") == []
     assert world.outbox()[0]["state"] == "queued"
 
@@ -137,3 +138,11 @@ def test_a_missing_ca_file_is_a_config_error_naming_key_and_file(world):
 
     with pytest.raises(ConfigError, match=r"greenroom.toml: \[smtp\] ca_file .*ws/no-such-ca.pem does not exist"):
         smtp_settings(world.workspace)
+
+
+def test_the_generated_config_documents_ca_file_and_plaintext_auth(tmp_path):
+    from greenroom.workspace import Workspace
+
+    Workspace.locate(tmp_path / "fresh").init()
+    text = (tmp_path / "fresh" / "greenroom.toml").read_text()
+    assert "# ca_file = " in text and "# allow_plaintext_auth = false" in text

@@ -11,7 +11,7 @@ import sqlite3
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -36,9 +36,10 @@ from outreach.mail.message import (
     message_bytes,
     new_message_id,
     reply_subject,
+    stamp_date,
 )
 from outreach.mail.template import EmailTemplateError, TemplateLibrary, template_dirs
-from outreach.mail.transport import Transport, TransportUnavailable
+from outreach.mail.transport import Delivery, Transport, TransportUnavailable
 from outreach.storage import enrollments as lifecycle
 from outreach.storage import outbox
 from outreach.storage.influencers import parse_timestamp, record_activity, timestamp
@@ -62,6 +63,10 @@ class TickReport:
     errors: list[str] = field(default_factory=list)
     transport_error: str | None = None
     plan: TickPlan | None = None
+    #: Sending mailboxes the server refused during this tick (quota, policy): address → the server's words.
+    paused: dict[str, str] = field(default_factory=dict)
+    #: Due steps not planned because their mailbox is paused.
+    waiting_paused: int = 0
 
 
 # ----------------------------------------------------------------------------------------- stop rules
@@ -144,10 +149,15 @@ def queue_due(
                              AND (r.influencer_id = e.influencer_id OR r.from_address = lower(e.email)))""",
         [timestamp(now)],
     ).fetchall()
+    paused = outbox.paused_mailboxes(db, now)
     due = [
         DueStep(eid, str(cid), step, parse_timestamp(due_at), tz, active[cid].campaign.sender.address.lower())
         for eid, cid, step, due_at, tz in due_rows
     ]
+    if paused:
+        kept = [step for step in due if step.mailbox not in paused]
+        report.waiting_paused += len(due) - len(kept)
+        due = kept
     windows = {str(cid): c.campaign.window for cid, c in active.items()}
     plan = plan_tick(now, due, windows, _budgets(db, active, now), rng)
     report.plan = plan
@@ -276,14 +286,18 @@ def send_due(
     for row in outbox.due_rows(db, clock()):
         if stop is not None and stop.is_set():
             return
+        if row["sender_address"] in report.paused:
+            continue
         if not outbox.claim(db, row["id"], clock()):
             reason = _blocked(db, row)
             if reason:
                 outbox.cancel(db, row["id"], reason)
                 report.cancelled += 1
             continue
+        raw = stamp_date(row["raw"], clock())
+        outbox.restamp(db, row["id"], raw)
         try:
-            delivery = transport.send(row["sender_address"], row["to_address"], row["raw"].encode("utf-8"),
+            delivery = transport.send(row["sender_address"], row["to_address"], raw.encode("utf-8"),
                                       f"{row['id']:07d}")
         except TransportUnavailable as error:
             outbox.release(db, row["id"], str(error))
@@ -294,21 +308,48 @@ def send_due(
             _record_sent(db, row, campaigns[row["campaign_id"]], now, report)
             continue
         with db.atomic():
-            if delivery.status == "retry":
-                if outbox.mark_retry(db, row, delivery.detail, now):
-                    report.retrying += 1
-                else:
-                    lifecycle.end(db, EnrollmentStatus.FAILED, now, "id = ?", [row["enrollment_id"]],
-                                  reason=delivery.detail)
-                    report.failed += 1
+            if delivery.status == "retry" and outbox.mark_retry(db, row, delivery.detail, now,
+                                                                _in_window(db, row, campaigns)):
+                report.retrying += 1
+            elif delivery.status in ("retry", "failed"):
+                if delivery.status == "failed":
+                    outbox.mark_final(db, row["id"], "failed", delivery.detail, now)
+                lifecycle.end(db, EnrollmentStatus.FAILED, now, "id = ?", [row["enrollment_id"]],
+                              reason=delivery.detail)
+                report.failed += 1
             elif delivery.status == "bounced":
                 outbox.mark_final(db, row["id"], "bounced", delivery.detail, now)
                 suppress(db, row["to_address"], "bounce", f"SMTP: {delivery.detail}", now)
                 record_activity(db, row["influencer_id"], "bounced", delivery.detail, at=now)
                 report.bounced += 1
+            elif delivery.status == "paused":
+                _pause(db, row, delivery, campaigns[row["campaign_id"]], now)
+                report.paused[row["sender_address"]] = delivery.detail
             else:
                 outbox.mark_final(db, row["id"], "uncertain", delivery.detail, now)
                 report.uncertain += 1
+
+
+def _in_window(
+    db: sqlite_utils.Database, row: dict[str, Any], campaigns: dict[int, StoredCampaign]
+) -> Callable[[datetime], datetime]:
+    """When a retry of ``row`` may go out: the next moment the recipient's send window is open."""
+    found = db.execute("SELECT timezone FROM enrollments WHERE id = ?", [row["enrollment_id"]]).fetchone()
+    window = campaigns[row["campaign_id"]].campaign.window
+    return lambda moment: window.next_opening(moment, found[0] if found else None)
+
+
+def _pause(
+    db: sqlite_utils.Database, row: dict[str, Any], delivery: Delivery, campaign: StoredCampaign, now: datetime
+) -> None:
+    """The server refuses this sender, not this recipient: nothing was delivered, the message goes back to
+    the queue and its mailbox pauses. A quota (X.4.5) resets with the day: the pause ends at the next local
+    midnight of the campaign; any other refusal (policy, MAIL FROM) waits for ``outreach outbox resume``."""
+    outbox.release(db, row["id"], delivery.detail)
+    quota = delivery.outcome is not None and delivery.outcome.enhanced is not None \
+        and delivery.outcome.enhanced.endswith(".4.5")
+    until = local_day_start(now + timedelta(days=1), campaign.campaign.window.timezone) if quota else None
+    outbox.pause_mailbox(db, row["sender_address"], delivery.detail, now, until)
 
 
 def resolve(db: sqlite_utils.Database, outbox_id: int, sent: bool, now: datetime) -> dict[str, Any]:
@@ -324,8 +365,9 @@ def resolve(db: sqlite_utils.Database, outbox_id: int, sent: bool, now: datetime
             raise GreenroomError(report.errors[0])
         return outbox.get_row(db, outbox_id)
     with db.atomic():
-        db.execute("UPDATE outbox SET state = 'queued', next_attempt_at = NULL, last_error = 'retry by hand' "
-                   "WHERE id = ?", [outbox_id])
+        next_attempt = _in_window(db, row, campaigns_by_id(db))(now)
+        db.execute("UPDATE outbox SET state = 'queued', next_attempt_at = ?, last_error = 'retry by hand' "
+                   "WHERE id = ?", [timestamp(next_attempt) if next_attempt > now else None, outbox_id])
     return outbox.get_row(db, outbox_id)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -31,6 +32,8 @@ class ServerSettings:
     #: PEM file of the CA(s) to trust instead of the system's (a private CA or a self-signed server);
     #: None trusts the system's CAs (and ``SSL_CERT_FILE``). Relative paths start at the config file.
     ca_file: Path | None = None
+    #: ``security = "none"`` with a password: sending it in clear to a non-loopback host was asked for.
+    allow_plaintext_auth: bool = False
 
 
 def outreach_settings(workspace: Workspace) -> OutreachSettings:
@@ -67,13 +70,21 @@ def _server(workspace: Workspace, section: str, default_port: dict[str, int], pa
     port = config.get(section, "port", int, default_port[security])
     if not 0 < port < 65536:
         raise ConfigError(f"{config.path}: [{section}] port must be 1-65535, got {port}")
+    host = config.get(section, "host", str)
+    allow_plaintext = config.get(section, "allow_plaintext_auth", bool, False)
+    if security == "none" and username and not allow_plaintext and not is_loopback(host):
+        raise ConfigError(
+            f"{config.path}: [{section}] security = \"none\" would send the password for {username} in clear "
+            f"to {host}: use security = \"starttls\" or \"ssl\", or set [{section}] allow_plaintext_auth = true "
+            "if this network is trusted"
+        )
     ca_file = None
     if config.has(section, "ca_file"):
         ca_file = (config.path.parent / config.get(section, "ca_file", str)).resolve()
         if not ca_file.is_file():
             raise ConfigError(f"{config.path}: [{section}] ca_file {ca_file} does not exist")
     return ServerSettings(
-        host=config.get(section, "host", str),
+        host=host,
         port=port,
         security=security,
         username=username,
@@ -81,7 +92,18 @@ def _server(workspace: Workspace, section: str, default_port: dict[str, int], pa
         timeout=config.get(section, "timeout", float, 30.0),
         folder=config.get(section, "folder", str, "INBOX"),
         ca_file=ca_file,
+        allow_plaintext_auth=allow_plaintext,
     )
+
+
+def is_loopback(host: str) -> bool:
+    """``localhost`` or a loopback address: a password sent there in clear never leaves the machine."""
+    if host.lower().rstrip(".") == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
 
 
 def smtp_settings(workspace: Workspace) -> ServerSettings | None:

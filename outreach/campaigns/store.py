@@ -24,6 +24,7 @@ from outreach.core.campaign import (
 )
 from outreach.core.enrollment import EnrollmentStatus
 from outreach.core.influencer import Stage
+from outreach.core.names import greeting_name
 from outreach.mail.template import EmailTemplateError, LintLibrary, Record, TemplateLibrary, template_dirs
 from outreach.storage import enrollments as lifecycle
 from outreach.storage.influencers import timestamp
@@ -76,10 +77,13 @@ def campaigns_by_id(db: sqlite_utils.Database) -> dict[int, StoredCampaign]:
 
 def influencer_record(row: dict[str, Any]) -> Record:
     """``influencer`` for templates: the stored fields (empty ones absent, so lint catches them) plus
-    ``first_name`` and ``channel`` (first known handle or website)."""
+    ``first_name`` (set by hand, or from the name when safe: :mod:`outreach.core.names`) and ``channel``
+    (first known handle or website)."""
     values = {key: value for key, value in row.items() if value not in (None, "") and key != "hand_edited"}
-    if row.get("name"):
-        values["first_name"] = row["name"].split()[0]
+    custom = row["custom"] if isinstance(row.get("custom"), dict) else {}
+    first_name = greeting_name(row.get("name"), custom.get("first_name"))
+    if first_name:
+        values["first_name"] = first_name
     for platform in ("youtube", "twitch", "instagram", "tiktok", "x", "website"):
         if row.get(platform):
             values["channel"] = row[platform]

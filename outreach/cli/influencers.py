@@ -133,7 +133,9 @@ def set_command(ctx: click.Context, reference: str, assignments: tuple[str, ...]
 
     Fields: name, email (becomes primary), niches (replaces), youtube, twitch, instagram, tiktok, x,
     website, country, language, timezone (IANA), owner, stage, kind, notes, followers, custom.KEY
-    (empty value removes it). Fields set here are never overwritten by later imports. All or nothing.
+    (empty value removes it); first_name and nickname (what templates greet with, e.g. `set 12
+    first_name=Pat`; stored as custom.first_name/custom.nickname). Fields set here are never overwritten
+    by later imports. All or nothing.
     """
     values: dict[str, str] = {}
     for assignment in assignments:

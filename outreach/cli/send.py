@@ -1,4 +1,4 @@
-"""`outreach send --once`, `outreach run` and `outreach outbox list|resolve`."""
+"""`outreach send --once`, `outreach run` and `outreach outbox list|resume|resolve`."""
 
 from __future__ import annotations
 
@@ -32,8 +32,12 @@ def send(ctx: click.Context, once: bool, dry_run: bool, as_of: datetime | None) 
     the server may have accepted a message, it is marked `uncertain` and never re-sent automatically:
     decide with `outreach outbox resolve ID --sent|--retry`. Messages left `sending` by a crash become
     `uncertain` the next time a sender starts. Temporary (4xx) failures are retried with backoff
-    (1 min ... 6 h); permanent (5xx) ones mark the address bounced and suppress it. If the server cannot be
-    reached, the tick stops and the rest stays queued. Without an [smtp] section, emails are written to
+    (1 min ... 6 h), always inside the recipient's send window. A 5xx answer is read by its stage and
+    RFC 3463 code: an unknown address (5.1.x) is bounced and suppressed; a refusal of the sender (quota
+    5.4.5, policy 5.7.x, anything at MAIL FROM) pauses that mailbox and keeps its queue (see `outreach
+    outbox list`, lift it with `outreach outbox resume ADDRESS`; a quota pause ends at local midnight); a
+    content refusal (5.7.1/5.6.x at DATA) fails that message only. If the server cannot be reached, the
+    tick stops and the rest stays queued. Without an [smtp] section, emails are written to
     WORKSPACE/outbox/*.eml instead. With [imap], the inbox is read first so waiting replies stop their
     follow-ups (if it cannot be read, a warning is printed and sending goes on).
     """
@@ -66,6 +70,11 @@ def send(ctx: click.Context, once: bool, dry_run: bool, as_of: datetime | None) 
         click.echo(f"dry run: {len(report.queued)} email(s) would be queued; nothing was sent or recorded.")
     else:
         click.echo(describe_tick(report))
+    for address, why in report.paused.items():
+        click.secho(f"mailbox {address} paused, its queue is kept: the server said {why} "
+                    f"(resume with: outreach outbox resume {address})", fg="yellow", err=True)
+    if report.waiting_paused:
+        click.echo(f"{report.waiting_paused} due email(s) wait for a paused mailbox (outreach outbox list)")
     for problem in report.errors:
         click.secho(f"not queued: {problem}", fg="yellow", err=True)
     if report.transport_error:
@@ -99,7 +108,7 @@ def run(ctx: click.Context, send_every: float, poll_every: float) -> None:
 
 @click.group("outbox")
 def outbox() -> None:
-    """Inspect the outbox and decide messages whose delivery is uncertain."""
+    """Inspect the outbox, decide messages whose delivery is uncertain, resume paused mailboxes."""
 
 
 @outbox.command("list")
@@ -109,6 +118,10 @@ def outbox() -> None:
 def outbox_list(ctx: click.Context, state: str | None, limit: int) -> None:
     """List outbox messages (newest first)."""
     db = get_workspace(ctx).database()
+    for address, paused in outbox_store.paused_mailboxes(db, utc_now()).items():
+        until = f" until {paused['paused_until']}" if paused["paused_until"] else " until resumed"
+        click.echo(f"mailbox {address} PAUSED since {paused['paused_at']}{until}: {paused['pause_reason']} "
+                   f"(outreach outbox resume {address})")
     rows = outbox_store.list_rows(db, state, limit)
     for row in rows:
         error = f"  ({row['last_error']})" if row["last_error"] else ""
@@ -116,6 +129,16 @@ def outbox_list(ctx: click.Context, state: str | None, limit: int) -> None:
                    f"{row['to_address']}{error}")
     if not rows:
         click.echo("outbox is empty" + (f" for state {state}" if state else ""))
+
+
+@outbox.command("resume")
+@click.argument("address")
+@click.pass_context
+def outbox_resume(ctx: click.Context, address: str) -> None:
+    """Lift the pause of a sending mailbox the server refused (quota, policy): its queue goes out again."""
+    if not outbox_store.resume_mailbox(get_workspace(ctx).database(), address):
+        raise GreenroomError(f"mailbox {address} is not paused")
+    click.echo(f"mailbox {address} resumed: its queued emails go out on the next tick")
 
 
 @outbox.command("resolve")

@@ -34,6 +34,20 @@ class SendWindow:
         local = moment.astimezone(zone(recipient_zone, self.timezone))
         return local.weekday() in self.days and self.opens <= local.time() < self.closes
 
+    def next_opening(self, moment: datetime, recipient_zone: str | None = None) -> datetime:
+        """``moment`` if the window is open then, otherwise when it next opens (UTC): a retried message
+        goes out in the recipient's hours like a first send, not at 3 a.m. after a backoff."""
+        if self.is_open(moment, recipient_zone):
+            return moment
+        tz = zone(recipient_zone, self.timezone)
+        local = moment.astimezone(tz)
+        for offset in range(8):
+            day = local.date() + timedelta(days=offset)
+            opening = datetime.combine(day, self.opens, tz)
+            if day.weekday() in self.days and self.opens < self.closes and opening > local:
+                return opening.astimezone(UTC)
+        return moment  # a window that never opens: the planner already keeps such campaigns from queueing
+
 
 def add_business_days(moment: datetime, days: int, recipient_zone: str | None, fallback_zone: str) -> datetime:
     """``moment`` plus ``days`` working days (Mon-Fri) in the recipient's zone, same local clock time."""

@@ -30,7 +30,13 @@ _SYNONYMS = {
     "followers": ("followers", "subscribers", "subs", "audience", "followercount", "subscribercount",
                   "totalfollowers", "reach"),
 }
-_LOOKUP = {synonym: field for field, synonyms in _SYNONYMS.items() for synonym in synonyms}
+#: Columns that feed the custom fields templates greet with (``influencer.first_name``/``nickname``).
+_GREETING_SYNONYMS = {
+    "custom.first_name": ("firstname", "givenname", "first", "forename", "prenom", "prnom", "vorname"),
+    "custom.nickname": ("nickname", "nick", "preferredname", "callname", "surnom", "spitzname", "apodo"),
+}
+_LOOKUP = {synonym: field for field, synonyms in (*_SYNONYMS.items(), *_GREETING_SYNONYMS.items())
+           for synonym in synonyms}
 #: Columns of `outreach influencers export` that an import recomputes rather than reads.
 _EXPORT_ONLY = {"id", "growth7d", "growth30d", "lastcontactedat", "createdat", "updatedat", "handedited"}
 _SUFFIXES = ("url", "link", "handle", "username", "login", "profile", "account", "name", "id")

@@ -31,7 +31,7 @@ from outreach.core.influencer import (
 )
 from outreach.importing.columns import map_columns, parse_overrides
 from outreach.importing.reader import ImportFileError, Source, open_source
-from outreach.storage.influencers import known_timezones, person_from_row, timestamp
+from outreach.storage.influencers import known_timezones, name_problem, person_from_row, timestamp
 
 #: How many problems an error message lists before summarising the rest.
 MAX_LISTED_PROBLEMS = 20
@@ -187,6 +187,8 @@ def _plan_and_write(db: sqlite_utils.Database, path: Path, source: Source, colum
             report.outcomes.append(RowOutcome(row.where, "invalid", reason=row.problem))
             continue
         person, problems = person_from_values(_values(row.values, columns), zones)
+        if problem := name_problem(person.fields.get("name")):
+            problems = [*problems, problem]
         if problems:
             report.outcomes.append(RowOutcome(row.where, "invalid", person.display_name(), "; ".join(problems)))
             continue

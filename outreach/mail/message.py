@@ -1,4 +1,11 @@
-"""Well-formed outgoing emails (RFC 5322): threading, unsubscribe headers, the legal footer, no injection."""
+"""Well-formed outgoing emails (RFC 5322): threading, unsubscribe headers, the legal footer, no injection.
+
+Every header line stays within 998 characters: display names are capped (:data:`MAX_DISPLAY_NAME`) and
+long values are folded. The Message-ID is chosen once, when the message is queued, and kept through every
+retry (a reply to any copy threads, and the inbox matches it to the outbox row); the ``Date`` is stamped
+again when the message actually goes out (:func:`stamp_date`), so a retry after a backoff is not dated
+hours in the past.
+"""
 
 from __future__ import annotations
 
@@ -37,6 +44,8 @@ class _CachedHeaderRegistry(HeaderRegistry):
 _LINE_LIMIT = 998
 POLICY = SMTP.clone(max_line_length=_LINE_LIMIT, cte_type="7bit", header_factory=_CachedHeaderRegistry())
 _CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f\x85\u2028\u2029]")  # incl. what str.splitlines() breaks on
+#: Longest display name put in From/To: a 5,000-character name once made a server answer 500 at DATA.
+MAX_DISPLAY_NAME = 200
 _ADDRESS = re.compile(r"^[^@\s<>,;\"()\[\]\\]+@[^@\s<>,;\"()\[\]\\]+\.[^@\s<>,;\"()\[\]\\]+$")
 
 
@@ -81,6 +90,29 @@ def check_address(name: str, value: str) -> str:
     return value
 
 
+def display_name(name: str) -> str:
+    """``name`` cut to :data:`MAX_DISPLAY_NAME` characters (with an ellipsis): a header line must stay
+    under 998 characters, and no mail client shows more anyway."""
+    name = name.strip()
+    return name if len(name) <= MAX_DISPLAY_NAME else name[:MAX_DISPLAY_NAME - 1].rstrip() + "…"
+
+
+def stamp_date(raw: str, moment: datetime) -> str:
+    """``raw`` (a message built here) with its ``Date`` header set to ``moment``: the send time, not the
+    queue time. Only the header block is touched (our Date line is never folded)."""
+    newline = "\r\n"
+    head, separator, body = raw.partition(newline * 2)
+    if not separator:
+        newline = "\n"
+        head, separator, body = raw.partition(newline * 2)
+    lines = head.split(newline)
+    for index, line in enumerate(lines):
+        if line.startswith("Date: "):
+            lines[index] = f"Date: {format_datetime(moment)}"
+            break
+    return newline.join(lines) + separator + body
+
+
 def unsubscribe_link(base_url: str, message_id: str) -> str:
     """The one-click URL for this message; the Message-ID identifies recipient and campaign."""
     separator = "&" if "?" in base_url else "?"
@@ -112,8 +144,8 @@ def build_message(outgoing: Outgoing) -> EmailMessage:
     check_address("To", outgoing.to_address)
     message = EmailMessage(policy=POLICY)
     put = _header_setter(message)
-    put("From", formataddr((check_header("From name", outgoing.from_name), outgoing.from_address)))
-    put("To", formataddr((check_header("To name", outgoing.to_name), outgoing.to_address)))
+    put("From", formataddr((display_name(check_header("From name", outgoing.from_name)), outgoing.from_address)))
+    put("To", formataddr((display_name(check_header("To name", outgoing.to_name)), outgoing.to_address)))
     put("Subject", check_header("Subject", outgoing.subject))
     put("Date", format_datetime(outgoing.date))
     put("Message-ID", check_header("Message-ID", outgoing.message_id))

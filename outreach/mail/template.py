@@ -11,7 +11,7 @@ import functools
 import operator
 import re
 import sys
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path
@@ -96,7 +96,11 @@ class _Labelled:
 
 
 class _StrictUndefined(_Labelled, StrictUndefined):
-    pass
+    """A missing variable fails as soon as it is printed, iterated or looked into, but may be tested as in
+    stock Jinja: ``x | default("y")``, ``x is defined`` and ``x or "y"`` (it is false) all work."""
+
+    def __bool__(self) -> bool:  # type: ignore[override]  # StrictUndefined's raises; stock Jinja's is False
+        return False
 
 
 class _SizeLimitedLoader(FileSystemLoader):
@@ -178,7 +182,7 @@ def _text_size(value: Any, limit: int = MAX_VALUE_CHARS) -> int:
             if total > limit:
                 break
         return total
-    if isinstance(value, list | tuple | set | frozenset):
+    if isinstance(value, Collection) and not isinstance(value, bytes | range):  # lists, sets, dict views...
         total = 2
         for item in value:
             total += _text_size(item, limit - total) + 2
@@ -188,6 +192,14 @@ def _text_size(value: Any, limit: int = MAX_VALUE_CHARS) -> int:
     if isinstance(value, int) and not isinstance(value, bool):
         return value.bit_length() // 3 + 2
     return 64
+
+
+def _metered_str(value: Any) -> str:
+    """``str(value)``, charged (and capped) on its size *before* it is built: the one way guard code turns
+    a template's value into text. ``str()`` of a list holding a 100,000-item list 100,000 times is 30 GB."""
+    if not isinstance(value, str):
+        _allow(_text_size(value), f"text of a {type(value).__name__}")
+    return str(value)
 
 
 def _format_fields(widths: list[str], what: str) -> None:
@@ -252,7 +264,9 @@ def _growth(name: str, args: tuple[Any, ...], kwargs: Mapping[str, Any]) -> int 
     def arg(index: int, key: str, default: Any) -> Any:
         return args[index] if len(args) > index else kwargs.get(key, default)
 
-    text = str(args[0]) if args else ""
+    if name not in ("center", "indent", "wordwrap", "replace", "batch", "slice"):
+        return None  # default, first, length...: nothing built, and no str() of an undefined value
+    text = _metered_str(args[0]) if args and name not in ("batch", "slice") else ""
     if name == "center":
         return max(len(text), _int(arg(1, "width", 80), 0))
     if name == "indent":
@@ -261,9 +275,9 @@ def _growth(name: str, args: tuple[Any, ...], kwargs: Mapping[str, Any]) -> int 
         return len(text) + (text.count("\n") + 1) * max(per_line, 0)
     if name == "wordwrap":
         lines = len(text) // max(_int(arg(1, "width", 79), 1), 1) + text.count("\n") + 1
-        return len(text) + lines * len(str(arg(3, "wrapstring", None) or "\n"))
+        return len(text) + lines * len(_metered_str(arg(3, "wrapstring", None) or "\n"))
     if name == "replace":
-        old, new, count = str(arg(1, "old", "")), str(arg(2, "new", "")), arg(3, "count", None)
+        old, new, count = _metered_str(arg(1, "old", "")), _metered_str(arg(2, "new", "")), arg(3, "count", None)
         hits = text.count(old) if old else len(text) + 1
         if isinstance(count, int) and count >= 0:
             hits = min(hits, count)
@@ -349,12 +363,12 @@ class _Environment(ImmutableSandboxedEnvironment):
                     items = list(map(make_attrgetter(self, attribute), items))
                     kwargs.pop("attribute", None)
                     values = values[:2]
-                separator = str(values[1] if len(values) > 1 else kwargs.get("d", ""))
+                separator = _metered_str(values[1] if len(values) > 1 else kwargs.get("d", ""))
                 _allow(sum(_text_size(item) for item in items) + len(separator) * max(len(items) - 1, 0),
                        "|join")
                 args = (*args[:skip], items, *values[1:])
             elif name == "format" and values:
-                _check_percent(str(values[0]), kwargs or tuple(values[1:]))
+                _check_percent(_metered_str(values[0]), kwargs or tuple(values[1:]))
             elif values:
                 size = _growth(name, values, kwargs)
                 if size is not None:
@@ -579,8 +593,7 @@ class _RecordingUndefined(_Labelled, ChainableUndefined):
         return iter(())
 
     def __bool__(self) -> bool:
-        self.sink.append(self._variable_name())
-        return False
+        return False  # ``x or "y"``, ``{% if x %}``: the template handles the missing value itself
 
 
 class LintLibrary(TemplateLibrary):

@@ -1,7 +1,9 @@
 """Delivering finished messages: one reused SMTP connection, or .eml files in the workspace outbox.
 
-Every outcome is classified so the outbox can act on it: ``sent``; ``retry`` (4xx or not delivered);
-``bounced`` (5xx for the recipient); ``uncertain`` (the link died while the server may have accepted DATA).
+Every answer is classified by its SMTP stage and RFC 3463 enhanced status code
+(:mod:`outreach.core.smtp_outcome`) so the outbox can act on it: ``sent``; ``retry`` (4xx or not delivered);
+``bounced`` (the address does not exist); ``paused`` (the server refuses this sender: quota, policy);
+``failed`` (this message's content); ``uncertain`` (the link died while the server may have accepted DATA).
 Blocking: call only from one worker thread, never from the asyncio loop.
 """
 
@@ -17,7 +19,8 @@ from typing import Protocol
 
 from greenroom.errors import GreenroomError
 from greenroom.files import write_atomically
-from outreach.mail.tls import verified_context
+from outreach.core.smtp_outcome import OutcomeKind, SmtpOutcome, SmtpStage, classify
+from outreach.mail.tls import certificate_hint, verified_context
 
 log = logging.getLogger(__name__)
 
@@ -28,8 +31,15 @@ class TransportUnavailable(GreenroomError):
 
 @dataclass(frozen=True)
 class Delivery:
-    status: str  # sent | retry | bounced | uncertain
+    """``status`` is an :class:`OutcomeKind` value; ``outcome`` keeps the server's answer when there was one."""
+
+    status: str  # sent | retry | bounced | paused | failed | uncertain
     detail: str = ""
+    outcome: SmtpOutcome | None = None
+
+    @classmethod
+    def of(cls, outcome: SmtpOutcome) -> Delivery:
+        return cls(outcome.kind.value, outcome.detail, outcome)
 
 
 class Transport(Protocol):
@@ -85,42 +95,42 @@ class SmtpTransport:
                 f"SMTP login as {self.username} at {self.host}:{self.port} refused: {error.smtp_code}"
             ) from None
         except (OSError, smtplib.SMTPException) as error:
-            raise TransportUnavailable(f"cannot reach SMTP server {self.host}:{self.port}: {error}") from None
+            raise TransportUnavailable(
+                f"cannot reach SMTP server {self.host}:{self.port}: {error}{certificate_hint(error, 'smtp')}"
+            ) from None
         self._smtp = smtp
         return smtp
 
     def send(self, sender: str, recipient: str, raw: bytes, name: str) -> Delivery:
-        """MAIL, RCPT, DATA step by step, so a failure's phase tells whether anything could have arrived."""
+        """MAIL, RCPT, DATA step by step: the stage of a refusal says whom it is about (sender, recipient,
+        content) and whether anything could have arrived."""
         smtp = self._connect()
         try:
             smtp.ehlo_or_helo_if_needed()
             code, reply = smtp.mail(sender)
             if code != 250:
                 self._reset()
-                if 500 <= code < 600:
-                    raise TransportUnavailable(f"SMTP server refused sender {sender}: {code} {reply!r}")
-                return Delivery("retry", f"MAIL FROM: {code} {reply.decode(errors='replace')}")
+                return Delivery.of(classify(SmtpStage.MAIL, code, _text(reply)))
             code, reply = smtp.rcpt(recipient)
             if code not in (250, 251):
                 self._reset()
-                status = "bounced" if 500 <= code < 600 else "retry"
-                return Delivery(status, f"RCPT TO: {code} {reply.decode(errors='replace')}")
+                return Delivery.of(classify(SmtpStage.RCPT, code, _text(reply)))
         except (smtplib.SMTPServerDisconnected, smtplib.SMTPHeloError, OSError) as error:
             self._drop()
-            return Delivery("retry", f"connection lost before DATA: {error}")
+            return Delivery(OutcomeKind.RETRY.value, f"connection lost before DATA: {error}")
         try:
             code, reply = smtp.data(raw)
         except smtplib.SMTPDataError as error:
             self._reset()
-            status = "bounced" if 500 <= error.smtp_code < 600 else "retry"
-            return Delivery(status, f"DATA: {error.smtp_code} {_text(error.smtp_error)}")
+            return Delivery.of(classify(SmtpStage.DATA, error.smtp_code, _text(error.smtp_error)))
         except (TimeoutError, smtplib.SMTPServerDisconnected, OSError) as error:
             self._drop()
-            return Delivery("uncertain", f"connection lost during DATA: {error}")
-        if code != 250:
+            return Delivery(OutcomeKind.UNCERTAIN.value, f"connection lost during DATA: {error}")
+        outcome = classify(SmtpStage.DATA, code, _text(reply))
+        if outcome.kind is not OutcomeKind.SENT:
             self._reset()
-            return Delivery("bounced" if 500 <= code < 600 else "retry", f"DATA: {code}")
-        return Delivery("sent", reply.decode(errors="replace"))
+            return Delivery.of(outcome)
+        return Delivery(OutcomeKind.SENT.value, outcome.text, outcome)
 
     def _reset(self) -> None:
         try:

@@ -94,3 +94,12 @@ def add_inbox_review_queue(db: sqlite_utils.Database) -> None:
     )
     db.table("inbox_reviews").create_index(["status", "influencer_id"])
     db.table("inbox_reviews").create_index(["status", "from_address"])
+
+
+@MIGRATIONS(name="mailbox-pause")
+def add_mailbox_pause(db: sqlite_utils.Database) -> None:
+    """A server that refuses the sender (quota, policy) pauses that mailbox with its own words; the queue
+    stays. ``paused_until`` NULL means until a person resumes it (``outreach outbox resume``)."""
+    db.table("mailboxes").add_column("paused_at", str)
+    db.table("mailboxes").add_column("paused_until", str)
+    db.table("mailboxes").add_column("pause_reason", str)

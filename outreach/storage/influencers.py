@@ -189,12 +189,27 @@ def _owner_of(db: sqlite_utils.Database, column: str, value: str) -> int | None:
     return row[0] if row else None
 
 
+#: Longest name kept (import and ``set``): it becomes an email's To header, whose line is at most 998.
+MAX_NAME_CHARS = 200
+#: ``first_name=`` and ``nickname=`` are the custom fields templates greet with (see outreach.core.names).
+GREETING_FIELDS = {"first_name": "custom.first_name", "nickname": "custom.nickname"}
+
+
+def name_problem(name: str | None) -> str | None:
+    """Why ``name`` cannot be stored (too long), or None."""
+    if name and len(name) > MAX_NAME_CHARS:
+        return f"name is {len(name):,} characters long; at most {MAX_NAME_CHARS} (it goes into email headers)"
+    return None
+
+
 def set_fields(
     db: sqlite_utils.Database, influencer_id: int, values: Mapping[str, str], now: datetime | None = None
 ) -> dict[str, Any]:
     """Edit fields by hand: values are normalised, and each field is remembered as hand-edited so later imports
     keep it. ``email`` makes that address primary (the old one is kept); ``niches`` replaces the tags;
-    ``custom.KEY`` sets one custom field (empty value removes it). All or nothing."""
+    ``custom.KEY`` sets one custom field (empty value removes it); ``first_name``/``nickname`` are
+    ``custom.first_name``/``custom.nickname``. All or nothing."""
+    values = {GREETING_FIELDS.get(name, name): value for name, value in values.items()}
     record = get_influencer(db, influencer_id)
     moment = timestamp(now or utc_now())
     updates: dict[str, Any] = {}
@@ -208,6 +223,8 @@ def set_fields(
             value = normalise_field(name, raw, known_timezones())
         except InvalidValue as error:
             raise InvalidEdit(f"{name}: {error}") from None
+        if name == "name" and (problem := name_problem(value)):
+            raise InvalidEdit(problem)
         if name == "email":
             if not value or len(value) != 1:
                 raise InvalidEdit("email: give exactly one address (it becomes the primary one)")

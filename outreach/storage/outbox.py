@@ -7,6 +7,7 @@ interrupted mid-delivery: it becomes ``uncertain`` and is never re-sent until a 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -26,12 +27,14 @@ RETRY_DELAYS = (timedelta(minutes=1), timedelta(minutes=5), timedelta(minutes=30
 def due_rows(
     db: sqlite_utils.Database, now: datetime, limit: int | None = None, sender_address: str | None = None
 ) -> list[dict[str, Any]]:
-    """Queued messages whose campaign is active and whose retry time (if any) has come, oldest first
-    (only those sent from ``sender_address`` when given)."""
+    """Queued messages whose campaign is active, whose mailbox is not paused and whose retry time (if any)
+    has come, oldest first (only those sent from ``sender_address`` when given)."""
     sql = """SELECT o.* FROM outbox o JOIN campaigns c ON c.id = o.campaign_id
              WHERE o.state = 'queued' AND c.status = 'active'
-               AND (o.next_attempt_at IS NULL OR o.next_attempt_at <= ?)"""
-    params: list[Any] = [_ts(now)]
+               AND (o.next_attempt_at IS NULL OR o.next_attempt_at <= ?)
+               AND NOT EXISTS (SELECT 1 FROM mailboxes m WHERE m.address = o.sender_address
+                               AND m.paused_at IS NOT NULL AND (m.paused_until IS NULL OR m.paused_until > ?))"""
+    params: list[Any] = [_ts(now), _ts(now)]
     if sender_address is not None:
         sql += " AND o.sender_address = ?"
         params.append(sender_address)
@@ -76,15 +79,20 @@ def mark_sent(db: sqlite_utils.Database, outbox_id: int, now: datetime) -> None:
     db.execute("UPDATE outbox SET state = 'sent', sent_at = ?, last_error = NULL WHERE id = ?", [_ts(now), outbox_id])
 
 
-def mark_retry(db: sqlite_utils.Database, row: dict[str, Any], error: str, now: datetime) -> bool:
-    """A temporary failure: back to queued with backoff; False (and ``failed``) once retries are used up."""
+def mark_retry(
+    db: sqlite_utils.Database, row: dict[str, Any], error: str, now: datetime,
+    allowed: Callable[[datetime], datetime] = lambda moment: moment,
+) -> bool:
+    """A temporary failure: back to queued with backoff; False (and ``failed``) once retries are used up.
+
+    ``allowed`` moves the backoff's end to when the message may go out (the recipient's send window)."""
     attempts = row["attempts"] + 1
     if attempts > len(RETRY_DELAYS):
         db.execute("UPDATE outbox SET state = 'failed', last_error = ? WHERE id = ?", [error, row["id"]])
         return False
     db.execute(
         "UPDATE outbox SET state = 'queued', next_attempt_at = ?, last_error = ? WHERE id = ?",
-        [_ts(now + RETRY_DELAYS[attempts - 1]), error, row["id"]],
+        [_ts(allowed(now + RETRY_DELAYS[attempts - 1])), error, row["id"]],
     )
     return True
 
@@ -96,6 +104,46 @@ def mark_final(db: sqlite_utils.Database, outbox_id: int, state: str, error: str
         "outcome_at = coalesce(outcome_at, ?) WHERE id = ?",
         [state, error, outcome, _ts(now) if outcome else None, outbox_id],
     )
+
+
+def restamp(db: sqlite_utils.Database, outbox_id: int, raw: str) -> None:
+    """The message as it is about to go out (its Date is the send time), kept so the row shows what was sent."""
+    db.execute("UPDATE outbox SET raw = ? WHERE id = ?", [raw, outbox_id])
+
+
+# ------------------------------------------------------------------------------------- mailbox pauses
+
+
+def pause_mailbox(db: sqlite_utils.Database, address: str, reason: str, now: datetime,
+                  until: datetime | None) -> None:
+    """Stop sending from ``address`` (its queue is kept) with the server's words; ``until`` None: until
+    :func:`resume_mailbox`."""
+    db.execute(
+        """INSERT INTO mailboxes (address, paused_at, paused_until, pause_reason) VALUES (?, ?, ?, ?)
+           ON CONFLICT(address) DO UPDATE SET paused_at = excluded.paused_at,
+                  paused_until = excluded.paused_until, pause_reason = excluded.pause_reason""",
+        [address.lower(), _ts(now), _ts(until) if until else None, reason],
+    )
+
+
+def resume_mailbox(db: sqlite_utils.Database, address: str) -> bool:
+    """Lift a pause; False if ``address`` was not paused."""
+    return db.execute(
+        "UPDATE mailboxes SET paused_at = NULL, paused_until = NULL, pause_reason = NULL "
+        "WHERE address = ? AND paused_at IS NOT NULL",
+        [address.lower()],
+    ).rowcount == 1
+
+
+def paused_mailboxes(db: sqlite_utils.Database, now: datetime) -> dict[str, dict[str, Any]]:
+    """Mailboxes paused at ``now``: address → its row (paused_at, paused_until, pause_reason)."""
+    return {
+        row["address"]: row for row in db.query(
+            "SELECT address, paused_at, paused_until, pause_reason FROM mailboxes "
+            "WHERE paused_at IS NOT NULL AND (paused_until IS NULL OR paused_until > ?) ORDER BY address",
+            [_ts(now)],
+        )
+    }
 
 
 def cancel(db: sqlite_utils.Database, outbox_id: int, reason: str) -> None:
@@ -130,8 +178,8 @@ def get_row(db: sqlite_utils.Database, outbox_id: int) -> dict[str, Any]:
 def list_rows(db: sqlite_utils.Database, state: str | None = None, limit: int = 50) -> list[dict[str, Any]]:
     where, params = ("WHERE o.state = ?", [state]) if state else ("", [])
     return list(db.query(
-        f"""SELECT o.id, c.name AS campaign, o.step, o.to_address, o.state, o.attempts, o.queued_at, o.sent_at,
-                   o.last_error FROM outbox o JOIN campaigns c ON c.id = o.campaign_id {where}
+        f"""SELECT o.id, c.name AS campaign, o.step, o.to_address, o.sender_address, o.state, o.attempts,
+                   o.queued_at, o.sent_at, o.last_error FROM outbox o JOIN campaigns c ON c.id = o.campaign_id {where}
             ORDER BY o.id DESC LIMIT ?""",  # noqa: S608 - fixed text
         [*params, limit],
     ))
