@@ -17,6 +17,13 @@ The report follows what actually aired, by these rules:
 - Totals: the show's length is the sum of the segments' on-air time plus the time on hold, each counted
   once. The CSV has a ``hold`` row before the ``total`` row, so its ``actual_s`` column adds up to the
   total (the hold is not also hidden inside the segments' times).
+- Recordings: each file OBS recorded during the show (an OBS restart mid-show ends one and the resync
+  starts the next) is listed with its offset from the show's start and its length (none while it is still
+  recording). Chapters stay relative to the show's start: for a later file, subtract its offset. The table
+  lists them in its caption, Markdown in a "Recordings" section after the table, JSON as ``recordings``,
+  CSV as trailing ``recording N`` rows after ``total`` (status ``recording``, the offset as
+  ``actual_start_s``, ``start-end`` in ``airings_s``; ``actual_s`` stays empty so the column still adds up),
+  and the chapters command warns when there is more than one file.
 """
 
 from __future__ import annotations
@@ -25,6 +32,7 @@ import csv
 import dataclasses
 import io
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from rich.table import Table
@@ -35,6 +43,7 @@ from greenroom.text import markdown_escape, spreadsheet_safe
 from livekit.core.chapters import aired_chapters, youtube_chapters
 from livekit.core.durations import format_clock, format_signed
 from livekit.core.show import SegmentState, Show, ShowStatus
+from livekit.storage.shows import Recording
 
 FORMATS = ("table", "csv", "json", "md", "chapters")
 
@@ -53,6 +62,21 @@ class ReportRow:
 
 
 @dataclass(frozen=True)
+class RecordingRow:
+    """One recording file: where it begins relative to the show's start (negative if OBS was recording
+    before the show started), and its length (None while it is still recording)."""
+
+    number: int
+    offset_ms: int
+    duration_ms: int | None
+
+    def describe(self) -> str:
+        """``Recording 2: from 12:41 (3:05)``, as the table and Markdown list it."""
+        length = "still recording" if self.duration_ms is None else format_clock(self.duration_ms)
+        return f"Recording {self.number}: from {format_clock(self.offset_ms)} ({length})"
+
+
+@dataclass(frozen=True)
 class ShowReport:
     show_id: int | None
     title: str
@@ -65,9 +89,12 @@ class ShowReport:
     held_ms: int
     delta_ms: int  # length − planned total: positive = ran long
     rows: tuple[ReportRow, ...]
+    recordings: tuple[RecordingRow, ...] = ()
 
 
-def build_report(show: Show, *, show_id: int | None = None, now_ms: int | None = None) -> ShowReport:
+def build_report(show: Show, *, show_id: int | None = None, now_ms: int | None = None,
+                 recordings: Sequence[Recording] = ()) -> ShowReport:
+    """The report of ``show``; ``recordings`` are its recording files as stored (``ShowStore.recordings``)."""
     snapshot = show.snapshot(now_ms)
     rows = []
     for status in snapshot.segments:
@@ -105,7 +132,24 @@ def build_report(show: Show, *, show_id: int | None = None, now_ms: int | None =
         if snapshot.status is ShowStatus.ENDED
         else snapshot.offset_ms,
         rows=tuple(rows),
+        recordings=_recording_rows(recordings, snapshot.started_at_ms),
     )
+
+
+def _recording_rows(recordings: Sequence[Recording], show_started_ms: int | None) -> tuple[RecordingRow, ...]:
+    if not recordings:
+        return ()
+    origin = show_started_ms if show_started_ms is not None else recordings[0].started_ms
+    return tuple(
+        RecordingRow(number, recording.started_ms - origin,
+                     None if recording.stopped_ms is None else recording.stopped_ms - recording.started_ms)
+        for number, recording in enumerate(recordings, 1)
+    )
+
+
+#: Said wherever recordings are listed, so an editor knows how to use chapters with a later file.
+CHAPTERS_NOTE = ("Chapters are relative to the show's start; for a recording that begins later, "
+                 "subtract its offset.")
 
 
 def _starts(row: ReportRow) -> str:
@@ -140,8 +184,12 @@ def report_table(report: ShowReport) -> Table:
             format_clock(row.actual_ms) if row.actual_start_ms is not None else "",
             delta,
         )
-    if report.held_ms:
-        table.caption = f"held for {format_clock(report.held_ms)} in total"
+    caption = [f"held for {format_clock(report.held_ms)} in total"] if report.held_ms else []
+    caption += [recording.describe() for recording in report.recordings]
+    if len(report.recordings) > 1:
+        caption.append(CHAPTERS_NOTE)
+    if caption:
+        table.caption = "\n".join(caption)
     return table
 
 
@@ -186,6 +234,10 @@ def report_csv(report: ShowReport) -> str:
         ["", "total", report.status, "0", "0", _seconds(report.planned_total_ms), _seconds(report.length_ms),
          _seconds(report.delta_ms), ""]
     )
+    for recording in report.recordings:
+        end = None if recording.duration_ms is None else recording.offset_ms + recording.duration_ms
+        writer.writerow(["", f"recording {recording.number}", "recording", "", _seconds(recording.offset_ms), "",
+                         "", "", f"{_seconds(recording.offset_ms)}-{_seconds(end)}"])
     return output.getvalue()
 
 
@@ -215,6 +267,9 @@ def report_markdown(report: ShowReport) -> str:
     rows.append(["", "**total**", "", "", "", format_clock(report.planned_total_ms), format_clock(report.length_ms),
                  format_signed(report.delta_ms)])
     lines += markdown_table(_MARKDOWN_COLUMNS, rows, right_aligned=_MARKDOWN_RIGHT_ALIGNED)
+    if report.recordings:
+        lines += ["", "## Recordings", "", CHAPTERS_NOTE, ""]
+        lines += [f"- {recording.describe()}" for recording in report.recordings]
     return "\n".join(lines) + "\n"
 
 
@@ -228,4 +283,7 @@ def report_chapters(report: ShowReport) -> tuple[str, list[str]]:
     if not aired:
         return "", ["no segment has aired: there are no chapters"]
     lines, warnings = youtube_chapters(aired, end_ms=report.length_ms)
+    if len(report.recordings) > 1:
+        files = "; ".join(recording.describe() for recording in report.recordings)
+        warnings = [*warnings, f"the show was recorded in {len(report.recordings)} files ({files}). {CHAPTERS_NOTE}"]
     return "\n".join(lines) + "\n", warnings

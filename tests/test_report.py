@@ -16,7 +16,7 @@ from livekit.report import (
     report_markdown,
     report_table,
 )
-from livekit.storage.shows import ShowStore
+from livekit.storage.shows import Recording, ShowStore
 
 S = 1000
 RUNDOWN = Rundown(
@@ -250,3 +250,67 @@ def test_an_undone_skip_leaves_no_trace_in_the_report_or_the_chapters():
     report = build_report(show)
     assert [(row.status, row.actual_ms) for row in report.rows[:2]] == [("on air", 60 * S), ("not reached", 0)]
     assert report_chapters(report)[0] == "00:00 Intro\n"
+
+
+def split_recording_report():
+    """The show of :func:`ran_show` (200 s), recorded from its start for 120 s, then, after OBS restarted,
+    from 125 s until the end."""
+    clock = FakeClock()
+    show = ran_show(clock)
+    start = show.snapshot().started_at_ms
+    files = [Recording(start, start + 120 * S), Recording(start + 125 * S, start + 200 * S)]
+    return build_report(show, recordings=files)
+
+
+def test_each_recording_has_its_offset_from_the_show_start_and_its_length():
+    report = split_recording_report()
+    assert [(r.number, r.offset_ms, r.duration_ms) for r in report.recordings] == [(1, 0, 120 * S), (2, 125 * S, 75 * S)]
+
+
+def test_a_recording_still_running_has_no_length():
+    show = ran_show(FakeClock())
+    report = build_report(show, recordings=[Recording(show.snapshot().started_at_ms + 5 * S)])
+    assert [(r.offset_ms, r.duration_ms) for r in report.recordings] == [(5 * S, None)]
+    assert report.recordings[0].describe() == "Recording 1: from 0:05 (still recording)"
+
+
+def test_markdown_lists_the_recordings_with_offsets_and_says_chapters_follow_the_show_start():
+    text = report_markdown(split_recording_report())
+    assert "## Recordings" in text
+    assert "- Recording 1: from 0:00 (2:00)\n- Recording 2: from 2:05 (1:15)" in text
+    assert "relative to the show's start" in text
+
+
+def test_the_table_lists_the_recordings_under_it():
+    console = Console(file=io.StringIO(), width=140)
+    console.print(report_table(split_recording_report()))
+    printed = console.file.getvalue()
+    assert "Recording 1: from 0:00 (2:00)" in printed
+    assert "Recording 2: from 2:05 (1:15)" in printed
+
+
+def test_json_has_the_recordings():
+    data = json.loads(report_json(split_recording_report()))
+    assert data["recordings"] == [{"number": 1, "offset_ms": 0, "duration_ms": 120 * S},
+                                  {"number": 2, "offset_ms": 125 * S, "duration_ms": 75 * S}]
+
+
+def test_csv_lists_recordings_after_the_total_without_changing_the_sums():
+    rows = list(csv.DictReader(io.StringIO(report_csv(split_recording_report()))))
+    total = next(index for index, row in enumerate(rows) if row["title"] == "total")
+    recordings = rows[total + 1:]
+    assert [(r["title"], r["status"], r["actual_start_s"], r["actual_s"], r["airings_s"]) for r in recordings] == [
+        ("recording 1", "recording", "0", "", "0-120"),
+        ("recording 2", "recording", "125", "", "125-200"),
+    ]
+
+
+def test_chapters_warn_when_the_show_was_recorded_in_several_files():
+    _, warnings = report_chapters(split_recording_report())
+    assert any("recorded in 2 files" in warning and "from 2:05" in warning for warning in warnings)
+
+
+def test_a_report_without_recordings_lists_none():
+    report = build_report(ran_show(FakeClock()))
+    assert report.recordings == ()
+    assert "Recordings" not in report_markdown(report)

@@ -13,7 +13,7 @@ from greenroom.errors import GreenroomError
 from livekit.core import FakeClock, Rundown, Segment, ShowStatus
 from livekit.core.show import ShowEvent
 from livekit.rundown import load_rundown
-from livekit.storage.shows import ShowNotFound, ShowStore
+from livekit.storage.shows import SAME_RECORDING_MS, Recording, ShowNotFound, ShowStore
 
 S = 1000
 DATA = Path(__file__).parent / "data"
@@ -207,3 +207,52 @@ def test_an_event_that_cannot_be_saved_leaves_the_show_unchanged_and_says_why(st
         show.start()
     store.db.execute("PRAGMA query_only = OFF")
     assert (show.status, store.get(show_id).status, store.events(show_id)) == (ShowStatus.READY, "ready", [])
+
+
+def test_a_recording_is_open_until_it_stops(store, clock):
+    show_id = store.create_show(RUNDOWN)
+    start = clock.now_ms()
+    store.recording_started(show_id, start)
+    assert store.recordings(show_id) == [Recording(start, None)]
+    store.recording_stopped(show_id, start + 90 * S)
+    assert store.recordings(show_id) == [Recording(start, start + 90 * S)]
+
+
+def test_stopping_again_changes_nothing(store, clock):
+    show_id = store.create_show(RUNDOWN)
+    start = clock.now_ms()
+    store.recording_started(show_id, start)
+    store.recording_stopped(show_id, start + 90 * S)
+    store.recording_stopped(show_id, start + 95 * S)
+    assert store.recordings(show_id) == [Recording(start, start + 90 * S)]
+
+
+def test_a_restart_of_obs_gives_two_recordings_in_order(store, clock):
+    show_id = store.create_show(RUNDOWN)
+    start = clock.now_ms()
+    store.recording_started(show_id, start)
+    store.recording_stopped(show_id, start + 60 * S)
+    store.recording_started(show_id, start + 70 * S)
+    assert store.recordings(show_id) == [Recording(start, start + 60 * S), Recording(start + 70 * S, None)]
+
+
+def test_the_open_recording_seen_again_by_a_resumed_runner_stays_one(store, clock):
+    show_id = store.create_show(RUNDOWN)
+    start = clock.now_ms()
+    store.recording_started(show_id, start)
+    store.recording_started(show_id, start + SAME_RECORDING_MS // 2)
+    assert store.recordings(show_id) == [Recording(start, None)]
+
+
+def test_a_new_recording_closes_one_whose_end_went_unseen(store, clock):
+    show_id = store.create_show(RUNDOWN)
+    start = clock.now_ms()
+    store.recording_started(show_id, start)
+    store.recording_started(show_id, start + 60 * S)
+    assert store.recordings(show_id) == [Recording(start, start + 60 * S), Recording(start + 60 * S, None)]
+
+
+def test_recordings_belong_to_their_show(store, clock):
+    first, second = store.create_show(RUNDOWN), store.create_show(RUNDOWN)
+    store.recording_started(first, clock.now_ms())
+    assert store.recordings(second) == []

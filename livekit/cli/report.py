@@ -29,21 +29,25 @@ from livekit.storage.shows import ShowStore
 @click.option("--format", "-f", "output_format", type=click.Choice(FORMATS), default="table", show_default=True,
               help="table: for the terminal; csv/json/md: planned vs actual per segment with totals; "
                    "chapters: YouTube chapter list, one chapter per airing of a segment (a return is 'Title (part 2)'; "
-                   "warns on stderr when YouTube would ignore it: fewer than 3 chapters or one shorter than 10 s).")
+                   "warns on stderr when YouTube would ignore it: fewer than 3 chapters or one shorter than 10 s, "
+                   "and when the show was recorded in several files).")
 @click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Write to this file (replaced atomically) instead of standard output.")
 @click.pass_context
 def report(ctx: click.Context, show_id: int | None, output_format: str, output: Path | None) -> None:
     """Planned vs actual timing of a show (default: the latest), rebuilt from its stored event log.
 
-    Works for a show that is still live or crashed (times up to now); see `livekit shows` for ids.
+    Works for a show that is still live or crashed (times up to now); see `livekit shows` for ids. Lists the
+    recording files OBS made during the show (an OBS restart splits the recording) with their offsets from
+    the show's start; chapters are relative to the show's start.
     """
     store = ShowStore(get_workspace(ctx).database())
     if show_id is None:
         show_id = store.latest_show_id()
         if show_id is None:
             raise GreenroomError("no shows yet in this workspace")
-    result = build_report(store.load_show(show_id, journal=False), show_id=show_id)
+    result = build_report(store.load_show(show_id, journal=False), show_id=show_id,
+                          recordings=store.recordings(show_id))
     if output_format == "table":
         if output is not None:
             raise GreenroomError("--output needs --format csv, json, md or chapters")

@@ -109,7 +109,8 @@ def run(ctx: click.Context, rundown_path: str, auto: bool, resume: bool | None, 
     result = asyncio.run(run_show(workspace, rundown, options, echo=click.echo))
     if result.ended:
         store = ShowStore(workspace.database())
-        report = build_report(store.load_show(result.show_id, journal=False), show_id=result.show_id)
+        report = build_report(store.load_show(result.show_id, journal=False), show_id=result.show_id,
+                              recordings=store.recordings(result.show_id))
         console_for_output().print(report_table(report))
 
 

@@ -135,7 +135,7 @@ async def _assemble(workspace: Workspace, rundown: Rundown, options: RunOptions,
                         outputs=output_plan(workspace, rundown, options), category=options.category,
                         resumed=resumed, stream_to_obs=workspace.config.get("youtube", "stream_to_obs", bool, True),
                         relay_settings=RelaySettings.from_workspace(workspace),
-                        rehearsal=options.rehearsal)
+                        rehearsal=options.rehearsal, recordings=store)
     if options.web is None:
         return runner, None
     app = create_app(runner, token, allowed_hosts=options.web.allowed_hosts, overlay_dir=options.web.overlay_dir)

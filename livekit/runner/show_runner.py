@@ -15,7 +15,7 @@ import sqlite3
 import sys
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 from greenroom.errors import GreenroomError
 from livekit.control.actions import find_action
@@ -32,7 +32,7 @@ from livekit.questions.storage import QuestionQueue
 from livekit.relay.plan import Ingest, plan_stream, twitch_ingest
 from livekit.relay.relay import Relay
 from livekit.relay.settings import RelaySettings
-from livekit.storage.shows import DatabaseBusy, show_key
+from livekit.storage.shows import DatabaseBusy, ShowStore, show_key
 
 log = logging.getLogger(__name__)
 
@@ -49,6 +49,22 @@ BUSY_RETRY_S = 0.25
 OBS_STARTUP_WAIT_S = 5.0
 #: How long the end of a show waits for OBS and platforms to acknowledge before exiting anyway.
 FINISH_TIMEOUT_S = 10.0
+
+
+RecordingChange = Literal["start", "stop"]
+
+
+def recording_change(was_active: bool, health: ObsHealth) -> RecordingChange | None:
+    """What a new view of OBS means for the show's recording files, given whether OBS was recording.
+
+    A recording that became active is a new file ("start"); one that became inactive ended ("stop"), and so
+    did one whose OBS went away (the file ends there; a restarted OBS records into a new file). A pause is
+    the same file, and a connected OBS whose record output was never read says nothing."""
+    if not health.connected:
+        return "stop" if was_active else None
+    if health.record is None or health.record.active == was_active:
+        return None
+    return "start" if health.record.active else "stop"
 
 
 @dataclass(frozen=True)
@@ -79,6 +95,7 @@ class ShowRunner:
         stream_to_obs: bool = True,
         relay_settings: RelaySettings | None = None,
         rehearsal: bool = False,
+        recordings: ShowStore | None = None,
     ) -> None:
         self.show_id = show_id
         self.show = show
@@ -99,6 +116,10 @@ class ShowRunner:
         #: A rehearsal: the pages say so, bookings stay booked and no guest appearance is logged (the
         #: guest queue given is built with ``appearance_log=False``).
         self.rehearsal = rehearsal
+        #: Where the recording files OBS makes during the show are noted (rehearsals too), for the report.
+        self.recordings = recordings
+        self._recording_active = False
+        self._record_read_at: float | None = None
         self._guests_closed = False
         self.message: HostMessage | None = None
         self.presses = Presses(clock.now_ms)
@@ -322,6 +343,8 @@ class ShowRunner:
         if snapshot.status is ShowStatus.ENDED:
             if not self._guests_closed:
                 self._close_guests(snapshot)
+                self._note_recording("stop", snapshot.ended_at_ms if snapshot.ended_at_ms is not None
+                                     else self.clock.now_ms())
         elif snapshot.status is not ShowStatus.READY and snapshot.current != self._last_segment:
             self._last_segment = snapshot.current
             self._follow_rundown_guests(snapshot)
@@ -450,6 +473,38 @@ class ShowRunner:
         if seen != self._obs_seen:
             self._obs_seen = seen
             self._schedule_publish()
+        self._follow_recording(health)
+
+    def _follow_recording(self, health: ObsHealth) -> None:
+        """Note each recording file OBS makes: its start (backdated by the duration OBS reports, so the
+        health poll's delay does not shift it) and its end. Only a fresh reading of the record output counts:
+        after a reconnect the health still carries the reading from before OBS went away."""
+        if health.connected and health.checked_at == self._record_read_at:
+            return
+        self._record_read_at = health.checked_at
+        change = recording_change(self._recording_active, health)
+        if change is None:
+            return
+        self._recording_active = change == "start"
+        now = self.clock.now_ms()
+        if change == "start":
+            if self.show.status is ShowStatus.ENDED:
+                return  # OBS is still stopping the show's recording: the show already closed it
+            duration = health.record.duration_ms if health.record is not None else 0
+            self._note_recording("start", now - max(0, duration))
+        else:
+            self._note_recording("stop", now)
+
+    def _note_recording(self, change: RecordingChange, at_ms: int) -> None:
+        if self.recordings is None:
+            return
+        try:
+            if change == "start":
+                self.recordings.recording_started(self.show_id, at_ms)
+            else:
+                self.recordings.recording_stopped(self.show_id, at_ms)
+        except (GreenroomError, sqlite3.OperationalError) as error:
+            log.warning("the recording of show %s could not be noted: %s", self.show_id, error)
 
     def _questions_changed(self) -> None:
         self._question_cache = None

@@ -149,3 +149,20 @@ def shows_rehearsal_flag(db):
     """A rehearsal (`livekit run --rehearsal`) is stored like a show, marked so lists and resumes keep it
     apart from the real ones."""
     db.execute("ALTER TABLE shows ADD COLUMN rehearsal INTEGER NOT NULL DEFAULT 0")
+
+
+@MIGRATIONS(name="show_recordings")
+def show_recordings(db):
+    """The recording files OBS made during a show, one row each: an OBS restart splits a show's recording
+    in two, and the report lists each with its offset (``stopped_ms`` stays NULL while it runs)."""
+    db.execute(
+        """
+        CREATE TABLE show_recordings (
+            id INTEGER PRIMARY KEY,
+            show_id INTEGER NOT NULL REFERENCES shows(id) ON DELETE CASCADE,
+            started_ms INTEGER NOT NULL,
+            stopped_ms INTEGER
+        )
+        """
+    )
+    db.execute("CREATE INDEX show_recordings_by_show ON show_recordings (show_id, started_ms)")

@@ -4,6 +4,10 @@ Every event is committed (its own transaction, ``synchronous=FULL`` on this conn
 show core applies it, so after ``kill -9`` — or a power cut — :meth:`ShowStore.load_show` replays the
 log and the show resumes on the right segment with the right elapsed times. Timestamps are epoch
 milliseconds (see :mod:`livekit.core.clock`), valid across processes.
+
+Beside the journal, ``show_recordings`` keeps the recording files OBS made during a show (not show-core
+events: the show does not replay them). An OBS restart mid-show ends one file and the runner's resync starts
+the next, so a show can have several; the report lists each with its offset.
 """
 
 from __future__ import annotations
@@ -77,6 +81,19 @@ class ShowRecord:
             return None
         return self.ended_ms - self.started_ms
 
+
+@dataclass(frozen=True)
+class Recording:
+    """One recording file OBS made during a show, in epoch ms; ``stopped_ms`` is None while it runs (or
+    when no runner saw it stop)."""
+
+    started_ms: int
+    stopped_ms: int | None = None
+
+
+#: A recording noted as starting this close to the start of the one still open is that same file, seen
+#: again (a resumed runner finding OBS still recording), not a new one.
+SAME_RECORDING_MS = 2000
 
 _COLUMNS = ("id, title, rundown_path, rundown_hash, status, warning_ms, planned_ms, created_ms, started_ms, ended_ms, "
             "rehearsal")
@@ -197,6 +214,40 @@ class ShowStore:
             self.append_event(show_id, event)
 
         return journal
+
+    def recording_started(self, show_id: int, at_ms: int) -> None:
+        """OBS's record output became active at ``at_ms``: a new file. A recording still open is the same
+        file when it began within :data:`SAME_RECORDING_MS` (nothing changes); otherwise its end went
+        unseen (OBS died with a runner that was not watching) and it is closed at ``at_ms``, the latest it
+        can have ended."""
+        self.get(show_id)
+        with self.db.conn:
+            self.db.execute("BEGIN IMMEDIATE")
+            open_row = self.db.execute(
+                "SELECT id, started_ms FROM show_recordings WHERE show_id = ? AND stopped_ms IS NULL "
+                "ORDER BY started_ms DESC, id DESC LIMIT 1", [show_id]
+            ).fetchone()
+            if open_row is not None and abs(open_row[1] - at_ms) <= SAME_RECORDING_MS:
+                return
+            self.db.execute("UPDATE show_recordings SET stopped_ms = MAX(started_ms, ?) "
+                            "WHERE show_id = ? AND stopped_ms IS NULL", [at_ms, show_id])
+            self.db.execute("INSERT INTO show_recordings (show_id, started_ms) VALUES (?, ?)", [show_id, at_ms])
+
+    def recording_stopped(self, show_id: int, at_ms: int) -> None:
+        """The recording file in progress ended at ``at_ms`` (OBS stopped recording, went away, or the show
+        ended). Idempotent: with no open recording nothing changes."""
+        with self.db.conn:
+            self.db.execute("BEGIN IMMEDIATE")
+            self.db.execute("UPDATE show_recordings SET stopped_ms = MAX(started_ms, ?) "
+                            "WHERE show_id = ? AND stopped_ms IS NULL", [at_ms, show_id])
+
+    def recordings(self, show_id: int) -> list[Recording]:
+        """The show's recording files in the order they began."""
+        rows = self.db.execute(
+            "SELECT started_ms, stopped_ms FROM show_recordings WHERE show_id = ? ORDER BY started_ms, id",
+            [show_id],
+        ).fetchall()
+        return [Recording(started, stopped) for started, stopped in rows]
 
     def show_key_for(self, reference: str | None) -> str | None:
         """See the module function :func:`show_key_for`."""
