@@ -343,3 +343,58 @@ def test_an_exim_bounce_for_an_email_we_never_sent_suppresses_nobody(mail_world)
     imap.deliver(exim_bounce("bo@example.org", "<not-ours@attacker.example>"))
     world.inbox.poll()
     assert suppressed(world) == set()
+
+
+def exchange_ndr(recipient, original_id):
+    """A Microsoft 365 / Exchange Online non-delivery report: RFC 3464 with Exchange's diagnostic codes."""
+    boundary = "ndr-boundary-1"
+    return (
+        "From: Microsoft Outlook <postmaster@brand.onmicrosoft.com>\r\nTo: ana@brand.example\r\n"
+        "Subject: Undeliverable: hi\r\nMessage-ID: <ndr-1@brand.onmicrosoft.com>\r\n"
+        "Date: Mon, 30 Nov 2026 10:00:00 +0000\r\nAuto-Submitted: auto-replied\r\n"
+        f'Content-Type: multipart/report; report-type=delivery-status; boundary="{boundary}"\r\nMIME-Version: 1.0\r\n\r\n'
+        f"--{boundary}\r\nContent-Type: text/plain; charset=us-ascii\r\n\r\n"
+        f"Your message to {recipient} couldn't be delivered.\r\n{recipient.split('@')[0]} wasn't found at "
+        f"{recipient.split('@')[1]}.\r\n\r\n"
+        f"--{boundary}\r\nContent-Type: message/delivery-status\r\n\r\n"
+        "Reporting-MTA: dns;AM0PR01MB1234.eurprd01.prod.exchangelabs.com\r\n\r\n"
+        f"Final-Recipient: rfc822;{recipient}\r\nAction: failed\r\nStatus: 5.1.10\r\n"
+        "Diagnostic-Code: smtp;550 5.1.10 RESOLVER.ADR.RecipientNotFound; Recipient not found by SMTP address lookup\r\n\r\n"
+        f"--{boundary}\r\nContent-Type: text/rfc822-headers\r\n\r\n"
+        f"From: ana@brand.example\r\nTo: {recipient}\r\nSubject: hi\r\nMessage-ID: {original_id}\r\n\r\n"
+        f"--{boundary}--\r\n"
+    ).encode()
+
+
+def yahoo_failure_notice(recipient, original_id):
+    """Yahoo's plain-text "Failure Notice" (no RFC 3464 parts), read by flufl.bounce's Yahoo detector."""
+    return (
+        "From: MAILER-DAEMON@yahoo.com\r\nTo: ana@brand.example\r\nSubject: Failure Notice\r\n"
+        "Message-ID: <yahoo-1@yahoo.com>\r\nDate: Mon, 30 Nov 2026 10:00:00 +0000\r\n\r\n"
+        "Sorry, we were unable to deliver your message to the following address.\r\n\r\n"
+        f"<{recipient}>:\r\n554: delivery error: dd This user doesn't have a yahoo.com account ({recipient}) [0]"
+        " - mta1234.mail.ne1.yahoo.com\r\n\r\n--- Below this line is a copy of the message.\r\n\r\n"
+        f"From: ana@brand.example\r\nTo: {recipient}\r\nSubject: hi\r\nMessage-ID: {original_id}\r\n\r\nHello\r\n"
+    ).encode()
+
+
+@pytest.mark.parametrize("bounce", [exchange_ndr, yahoo_failure_notice], ids=["microsoft-365", "yahoo"])
+def test_a_provider_bounce_quoting_our_message_id_bounces_that_person(mail_world, bounce):
+    world, smtp, imap = mail_world
+    bo = world.add_person("Bo Fit", "bo@example.org")
+    world.start()
+    world.tick()
+    imap.deliver(bounce("bo@example.org", first_email_to(smtp, "bo@example.org")["Message-ID"]))
+    assert world.inbox.poll().kinds["bounce"] == 1
+    assert world.enrollment(bo)["status"] == "bounced"
+
+
+@pytest.mark.parametrize("bounce", [exchange_ndr, yahoo_failure_notice], ids=["microsoft-365", "yahoo"])
+def test_a_provider_bounce_for_an_email_we_never_sent_suppresses_nobody(mail_world, bounce):
+    world, smtp, imap = mail_world
+    world.add_person("Bo Fit", "bo@example.org")
+    world.start()
+    world.tick()
+    imap.deliver(bounce("bo@example.org", "<not-ours@attacker.example>"))
+    world.inbox.poll()
+    assert suppressed(world) == set()
