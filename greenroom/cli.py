@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import importlib
-import logging
 import os
 import sys
-import traceback
 from collections.abc import Mapping
 from typing import Any
 
@@ -35,6 +33,8 @@ class GreenroomGroup(click.Group):
             sys.exit(130)
         except Exception as error:
             if os.environ.get(DEBUG_ENV):
+                import traceback
+
                 traceback.print_exc()
             click.secho(
                 f"Error: unexpected failure: {type(error).__name__}: {error} "
@@ -87,6 +87,8 @@ OWN_LOGGERS = ("greenroom", "livekit", "outreach")
 
 
 def setup_logging(verbose: bool) -> None:
+    import logging  # only configured here; commands that log import it themselves
+
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     for name in OWN_LOGGERS:
         logging.getLogger(name).setLevel(logging.DEBUG if verbose else logging.WARNING)

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import secrets
 from pathlib import Path
 
 from greenroom.errors import GreenroomError
@@ -35,7 +34,7 @@ def write_atomically(path: str | Path, data: str | bytes, *, mode: int | None = 
     path = Path(path)
     content = data.encode("utf-8") if isinstance(data, str) else data
     # A random name: two writers of the same file never share (or delete) each other's temporary file.
-    temporary = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
+    temporary = path.with_name(f".{path.name}.{os.urandom(4).hex()}.tmp")
     try:
         descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666 if mode is None else mode)
         try:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from functools import cached_property
-from importlib import resources
 from pathlib import Path
 
 import sqlite_utils
@@ -79,6 +78,8 @@ class Workspace:
             self.root.mkdir(parents=True)
             made.append(f"folder {self.root}")
         if not self.config_path.exists():
+            from importlib import resources  # only `init` reads the packaged template
+
             template = resources.files("greenroom").joinpath("default_config.toml").read_text("utf-8")
             self.config_path.write_text(template, encoding="utf-8")
             made.append(f"config {self.config_path}")
