@@ -26,15 +26,14 @@ from livekit.obs.adapter import ObsAdapter, ObsConnectionError, ObsError, ObsKic
 from tests.helpers import eventually
 
 
-class ProtocolServer:
-    """Speaks obs-websocket v5 without authentication; ``behaviour`` decides what happens to requests."""
+class LoopbackWebsocketServer:
+    """An aiohttp websocket server on a free loopback port; subclasses answer in ``_session``."""
 
-    def __init__(self, behaviour: str) -> None:
-        self.behaviour = behaviour
-        self.requests_seen: list[str] = []
-        self.connections = 0
-        self.port = 0
-        self._runner: web.AppRunner | None = None
+    port = 0
+    _runner: web.AppRunner | None = None
+
+    async def _session(self, request: web.Request) -> web.WebSocketResponse:
+        raise NotImplementedError
 
     async def start(self) -> None:
         app = web.Application()
@@ -46,7 +45,19 @@ class ProtocolServer:
         self.port = self._runner.addresses[0][1]
 
     async def stop(self) -> None:
-        await self._runner.cleanup()
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+
+class ProtocolServer(LoopbackWebsocketServer):
+    """Speaks obs-websocket v5 without authentication; ``behaviour`` decides what happens to requests."""
+
+    def __init__(self, behaviour: str) -> None:
+        self.behaviour = behaviour
+        self.requests_seen: list[str] = []
+        self.connections = 0
+        self.port = 0
+        self._runner: web.AppRunner | None = None
 
     async def _session(self, request: web.Request) -> web.WebSocketResponse:
         ws = web.WebSocketResponse()
@@ -188,7 +199,7 @@ def test_obs_status_against_a_trickling_server_gives_up_after_the_timeout(worksp
                               "(no complete handshake within 1 s)\n")
 
 
-class ScriptedServer:
+class ScriptedServer(LoopbackWebsocketServer):
     """Speaks just enough obs-websocket to send what a test scripts: ``hello`` (raw text) first, then to
     every request the raw text ``answer(request_id)`` returns."""
 
@@ -197,18 +208,6 @@ class ScriptedServer:
         self.answer = answer
         self.port = 0
         self._runner: web.AppRunner | None = None
-
-    async def start(self) -> None:
-        app = web.Application()
-        app.router.add_get("/", self._session)
-        self._runner = web.AppRunner(app)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        self.port = self._runner.addresses[0][1]
-
-    async def stop(self) -> None:
-        await self._runner.cleanup()
 
     async def _session(self, request: web.Request) -> web.WebSocketResponse:
         ws = web.WebSocketResponse()
