@@ -4,7 +4,6 @@ from datetime import UTC, datetime
 
 from livekit.platforms.rules import (
     chat_poll_interval_ms,
-    describe_with_chapters,
     quota_cost,
 )
 
@@ -33,10 +32,3 @@ def test_polling_is_slowed_so_the_quota_lasts_until_the_planned_end():
 def test_without_quota_left_polling_waits_at_least_a_minute():
     assert chat_poll_interval_ms(1_000, 300, 3_600_000) == 3_600_000
     assert chat_poll_interval_ms(1_000, 0, 0) == 60_000
-
-
-def test_chapters_are_appended_to_the_description_and_replaced_on_rewrite():
-    first = describe_with_chapters("Our launch show.", ["00:00 Intro"])
-    assert first == "Our launch show.\n\nChapters:\n00:00 Intro"
-    assert describe_with_chapters(first, ["00:00 Hello"]) == "Our launch show.\n\nChapters:\n00:00 Hello"
-    assert describe_with_chapters("", ["00:00 Intro"]) == "Chapters:\n00:00 Intro"

@@ -1,7 +1,7 @@
 """Pure rules of the platform sessions (no I/O, clock injected): chat rate limit, YouTube call costs and
-chat polling budget, and the VOD description's chapter block; how a Twitch chat event reads as a question.
-Kept apart so they are tested exactly and quickly. Retry delays are :class:`greenroom.backoff.Backoff`; the quota day and ledger both tools share
-live in :mod:`greenroom.quota`."""
+chat polling budget, and how a Twitch chat event reads as a question. Kept apart so they are tested exactly
+and quickly. Retry delays are :class:`greenroom.backoff.Backoff`; the quota day and ledger both tools share
+live in :mod:`greenroom.quota`; YouTube's chapter rules in :mod:`livekit.core.chapters`."""
 
 from __future__ import annotations
 
@@ -82,16 +82,6 @@ def chat_poll_interval_ms(
         return max(server_hint_ms, minimum_ms, remaining_show_ms, 60_000)
     budget_interval = -(-max(0, remaining_show_ms) // affordable_polls)
     return max(server_hint_ms, minimum_ms, budget_interval)
-
-
-def describe_with_chapters(description: str, chapter_lines: list[str], marker: str = "Chapters:") -> str:
-    """The broadcast description with a block of chapter lines (see :func:`livekit.core.chapters.youtube_chapters`)
-    appended, replacing one we wrote before."""
-    kept = description.split(f"\n\n{marker}\n", 1)[0] if f"\n\n{marker}\n" in description else description
-    if kept.startswith(f"{marker}\n"):
-        kept = ""
-    block = "\n".join([marker, *chapter_lines])
-    return f"{kept.rstrip()}\n\n{block}" if kept.strip() else block
 
 
 # ---------------------------------------------------------------------------- Twitch chat events
