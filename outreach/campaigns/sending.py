@@ -210,6 +210,7 @@ def _render(
         to_name=person["name"], to_address=enrollment["email"], subject=subject,
         text=rendered.text, html=rendered.html, message_id=message_id, date=now,
         physical_address=settings.physical_address, unsubscribe_url=settings.unsubscribe_url,
+        unsubscribe_key=settings.unsubscribe_key,
         references=tuple(references),
     ))
     return {

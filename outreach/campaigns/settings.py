@@ -8,6 +8,7 @@ from pathlib import Path
 
 from greenroom.errors import ConfigError
 from greenroom.workspace import Workspace
+from outreach.campaigns.unsubscribe import unsubscribe_key
 
 SECURITY = ("none", "starttls", "ssl")
 
@@ -16,6 +17,8 @@ SECURITY = ("none", "starttls", "ssl")
 class OutreachSettings:
     physical_address: str
     unsubscribe_url: str | None
+    #: Signs the one-click links; set whenever ``unsubscribe_url`` is (never shown in ``repr``).
+    unsubscribe_key: bytes | None = field(default=None, repr=False)
 
 
 @dataclass(frozen=True)
@@ -52,7 +55,7 @@ def outreach_settings(workspace: Workspace) -> OutreachSettings:
     url = config.get("outreach", "unsubscribe_url", str, "").strip() or None
     if url and not url.startswith("https://"):
         raise ConfigError(f"{config.path}: [outreach] unsubscribe_url must start with https:// (RFC 8058)")
-    return OutreachSettings(address, url)
+    return OutreachSettings(address, url, unsubscribe_key(workspace) if url else None)
 
 
 def _server(workspace: Workspace, section: str, default_port: dict[str, int], password_env: str) -> ServerSettings | None:
