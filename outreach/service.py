@@ -171,6 +171,8 @@ class OutreachService:
             return
         if report.sent or report.queued or report.bounced or report.uncertain or report.transport_error:
             self.report(describe_tick(report))
+        for problem in report.sent_copy_problems:
+            self.report(f"send: {problem}")
 
     async def poll_inbox(self) -> None:
         if self._inbox is None:
@@ -237,6 +239,8 @@ def describe_tick(report: TickReport) -> str:
         parts += [f"{count} {why}" for count, why in waits if count]
     if report.waiting_paused:
         parts.append(f"{report.waiting_paused} waiting for a paused mailbox")
+    if report.copied_to_sent:
+        parts.append(f"{report.copied_to_sent} copied to the Sent folder")
     text = ", ".join(parts)
     for address, why in report.paused.items():
         text += f"; mailbox {address} paused (queue kept): {why}"

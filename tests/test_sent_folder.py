@@ -18,7 +18,7 @@ def test_a_delivered_email_is_filed_in_the_sent_folder_exactly_as_sent(mail_worl
     world.add_person("Bo Fit", "bo@example.org")
     world.start()
     report = world.tick()
-    assert (report.sent, report.copied_to_sent, report.errors) == (1, 1, [])
+    assert (report.sent, report.copied_to_sent, report.sent_copy_problems) == (1, 1, [])
     [filed] = imap.sent_messages()
     delivered = smtp.handler.messages[0].message
     copy = message_from_bytes(filed, policy=policy.default)
@@ -56,7 +56,7 @@ def test_an_unreachable_imap_server_delays_the_copy_and_never_resends_the_email(
     world.start()
     report = world.tick()
     assert report.sent == 1 and report.copied_to_sent == 0
-    assert "not yet copied to the Sent folder" in report.errors[0]
+    assert "not yet copied to the Sent folder" in report.sent_copy_problems[0]
     assert sent_copy_of(world) == [("pending", None)]
     assert imap.sent_messages() == []
 
@@ -111,3 +111,24 @@ def test_providers_that_file_smtp_mail_themselves_get_no_second_copy_by_default(
 ])
 def test_the_sent_folder_is_the_one_flagged_sent(lines, found):
     assert special_use_folder(lines) == found
+
+
+def test_send_once_says_how_many_were_filed(mail_world, outreach_cli):
+    world, smtp, imap = mail_world
+    world.add_person("Bo Fit", "bo@example.org")
+    world.now = world.now.replace(year=2020)
+    world.start()
+    result = outreach_cli("send", "--once")
+    assert "sent 1" in result.output and "1 copied to the Sent folder" in result.output
+    assert len(imap.sent_messages()) == 1
+
+
+def test_send_once_warns_when_the_copy_must_wait(mail_world, outreach_cli):
+    world, smtp, imap = mail_world
+    world.configure(smtp.config() + imap.config().replace(f"port = {imap.port}", f"port = {free_port()}"))
+    world.add_person("Bo Fit", "bo@example.org")
+    world.now = world.now.replace(year=2020)
+    world.start()
+    result = outreach_cli("send", "--once")
+    assert "sent 1" in result.output
+    assert "warning: 1 sent email(s) not yet copied to the Sent folder: cannot reach IMAP server" in result.output

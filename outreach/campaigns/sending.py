@@ -68,8 +68,9 @@ class TickReport:
     paused: dict[str, str] = field(default_factory=dict)
     #: Due steps not planned because their mailbox is paused.
     waiting_paused: int = 0
-    #: Delivered emails appended to the IMAP Sent folder during this tick.
+    #: Delivered emails appended to the IMAP Sent folder during this tick, and why others were not (yet).
     copied_to_sent: int = 0
+    sent_copy_problems: list[str] = field(default_factory=list)
 
 
 # ----------------------------------------------------------------------------------------- stop rules
@@ -415,7 +416,7 @@ def file_sent_copies(db: sqlite_utils.Database, sent_folder: SentFolder, report:
     try:
         results = sent_folder.append(copies)
     except GreenroomError as problem:
-        report.errors.append(f"{len(copies)} sent email(s) not yet copied to the Sent folder: {problem}")
+        report.sent_copy_problems.append(f"{len(copies)} sent email(s) not yet copied to the Sent folder: {problem}")
         return
     for row in pending:
         if row["id"] not in results:
@@ -426,5 +427,5 @@ def file_sent_copies(db: sqlite_utils.Database, sent_folder: SentFolder, report:
         if state == "copied":
             report.copied_to_sent += 1
         else:
-            report.errors.append(f"outbox #{row['id']} ({row['message_id']}) was sent but not copied to the "
+            report.sent_copy_problems.append(f"outbox #{row['id']} ({row['message_id']}) was sent but not copied to the "
                                  f"Sent folder{' (given up)' if state == 'failed' else ''}: {refusal}")
