@@ -69,6 +69,16 @@ def test_an_unreachable_imap_server_delays_the_copy_and_never_resends_the_email(
     assert sent_copy_of(world) == [("copied", None)]
 
 
+def test_the_folder_flagged_sent_wins_over_a_configured_name(mail_world):
+    world, smtp, imap = mail_world
+    world.configure(smtp.config() + imap.config() + 'sent_folder = "Outbox copies"\n')
+    world.add_person("Bo Fit", "bo@example.org")
+    world.start()
+    assert world.tick().copied_to_sent == 1
+    assert len(imap.sent_messages()) == 1
+    assert not (imap.maildir / ".Outbox copies").exists()
+
+
 def test_save_sent_false_files_nothing(mail_world):
     world, smtp, imap = mail_world
     world.configure(smtp.config() + imap.config() + "save_sent = false\n")
