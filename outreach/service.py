@@ -30,6 +30,8 @@ from greenroom.workspace import Workspace
 from outreach.campaigns.replies import InboxSession
 from outreach.campaigns.sending import TickReport, run_tick
 from outreach.campaigns.settings import imap_settings, outreach_settings, smtp_settings
+from outreach.mail.inbox import ImapReader
+from outreach.mail.sent_folder import SentFolder
 from outreach.mail.transport import EmlTransport, SmtpTransport, Transport
 from outreach.storage import outbox
 
@@ -44,6 +46,17 @@ def open_transport(workspace: Workspace) -> Transport:
         return EmlTransport(workspace.path("outbox"))
     return SmtpTransport(server.host, server.port, server.security, server.username, server.password,
                          server.timeout, ca_file=server.ca_file)
+
+
+def open_sent_folder(workspace: Workspace) -> SentFolder | None:
+    """Where delivered emails are copied: the ``[imap]`` mailbox's Sent folder, when emails really go out
+    over ``[smtp]`` and ``[imap] save_sent`` is on (see :data:`FILES_SENT_MAIL_ITSELF`)."""
+    server = imap_settings(workspace)
+    if server is None or not server.save_sent or smtp_settings(workspace) is None:
+        return None
+    reader = ImapReader(server.host, server.port, server.security, server.username, server.password,
+                        server.folder, server.timeout, ca_file=server.ca_file)
+    return SentFolder(reader, server.sent_folder)
 
 
 @contextmanager
@@ -96,7 +109,7 @@ class SendSession:
         if self._transport is None:
             self._transport = open_transport(self.workspace)
         return run_tick(self.db, self.workspace.root, settings, self._transport, self.clock, self.rng,
-                        dry_run=dry_run, stop=self.stop)
+                        dry_run=dry_run, stop=self.stop, sent_folder=open_sent_folder(self.workspace))
 
     def close(self) -> None:
         if self._transport is not None:
@@ -158,6 +171,8 @@ class OutreachService:
             return
         if report.sent or report.queued or report.bounced or report.uncertain or report.transport_error:
             self.report(describe_tick(report))
+        for problem in report.sent_copy_problems:
+            self.report(f"send: {problem}")
 
     async def poll_inbox(self) -> None:
         if self._inbox is None:
@@ -224,6 +239,8 @@ def describe_tick(report: TickReport) -> str:
         parts += [f"{count} {why}" for count, why in waits if count]
     if report.waiting_paused:
         parts.append(f"{report.waiting_paused} waiting for a paused mailbox")
+    if report.copied_to_sent:
+        parts.append(f"{report.copied_to_sent} copied to the Sent folder")
     text = ", ".join(parts)
     for address, why in report.paused.items():
         text += f"; mailbox {address} paused (queue kept): {why}"

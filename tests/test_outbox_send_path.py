@@ -11,7 +11,8 @@ from outreach.storage.influencers import Filter, list_influencers, record_activi
 SENT_AT = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
 BASE = dict(from_name="Ana Example", from_address="ana@brand.example", to_name="Bo Fit", to_address="bo@example.org",
             subject="Bo, a live interview?", html=None, message_id="<1@brand.example>", date=SENT_AT,
-            physical_address="Example Brand, 1 Main St, Springfield", unsubscribe_url="https://brand.example/u")
+            physical_address="Example Brand, 1 Main St, Springfield", unsubscribe_url="https://brand.example/u",
+            unsubscribe_key=b"test key")
 
 
 @pytest.mark.parametrize("changes", [

@@ -43,10 +43,28 @@ def test_email_carries_unsubscribe_headers_and_postal_footer(world, smtp_server)
     world.tick()
     message = smtp_server.handler.messages[0].message
     assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
-    assert "<https://brand.example/unsub?m=" in message["List-Unsubscribe"]
+    assert "<https://brand.example/unsub?t=" in message["List-Unsubscribe"]
     assert "<mailto:ana@brand.example?subject=unsubscribe>" in message["List-Unsubscribe"]
     text = message.get_body(("plain",)).get_content()
     assert "Example Brand, 1 Main St, Springfield" in text
+
+
+def test_the_one_click_link_is_signed_for_exactly_that_message(world, smtp_server):
+    from urllib.parse import parse_qs, urlsplit
+
+    from outreach.campaigns.unsubscribe import unsubscribe_key
+    from outreach.core.unsubscribe_token import verify
+
+    world.configure(smtp_server.config(), unsubscribe_url="https://brand.example/unsub")
+    world.add_person("Bo Fit", "bo@example.org")
+    world.start()
+    world.tick()
+    message = smtp_server.handler.messages[0].message
+    link = message["List-Unsubscribe"].split(",")[0].strip().strip("<>")
+    token = parse_qs(urlsplit(link).query)["t"][0]
+    assert verify(unsubscribe_key(world.workspace), token) == message["Message-ID"]
+    assert message["Message-ID"].strip("<>") not in link  # the raw Message-ID alone no longer unsubscribes
+    assert link in message.get_body(("plain",)).get_content()
 
 
 def test_follow_up_is_threaded_to_the_first_email_after_business_days(sending):

@@ -68,7 +68,8 @@ def preview(
                 from_name=campaign.sender.name, from_address=campaign.sender.address, to_name=person["name"],
                 to_address=person["email"], subject=subject, text=rendered.text, html=rendered.html,
                 message_id=message_id, date=now, physical_address=settings.physical_address,
-                unsubscribe_url=settings.unsubscribe_url, references=tuple(references),
+                unsubscribe_url=settings.unsubscribe_url, unsubscribe_key=settings.unsubscribe_key,
+                references=tuple(references),
             ))
             references.append(message_id)
             if steps is None or step.number + 1 in steps:

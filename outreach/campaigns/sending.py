@@ -38,6 +38,7 @@ from outreach.mail.message import (
     reply_subject,
     stamp_date,
 )
+from outreach.mail.sent_folder import SentCopy, SentFolder
 from outreach.mail.template import EmailTemplateError, TemplateLibrary, template_dirs
 from outreach.mail.transport import Delivery, Transport, TransportUnavailable
 from outreach.storage import enrollments as lifecycle
@@ -67,6 +68,9 @@ class TickReport:
     paused: dict[str, str] = field(default_factory=dict)
     #: Due steps not planned because their mailbox is paused.
     waiting_paused: int = 0
+    #: Delivered emails appended to the IMAP Sent folder during this tick, and why others were not (yet).
+    copied_to_sent: int = 0
+    sent_copy_problems: list[str] = field(default_factory=list)
 
 
 # ----------------------------------------------------------------------------------------- stop rules
@@ -210,6 +214,7 @@ def _render(
         to_name=person["name"], to_address=enrollment["email"], subject=subject,
         text=rendered.text, html=rendered.html, message_id=message_id, date=now,
         physical_address=settings.physical_address, unsubscribe_url=settings.unsubscribe_url,
+        unsubscribe_key=settings.unsubscribe_key,
         references=tuple(references),
     ))
     return {
@@ -255,7 +260,8 @@ def advance(db: sqlite_utils.Database, row: dict[str, Any], campaign: StoredCamp
 
 
 def _record_sent(
-    db: sqlite_utils.Database, row: dict[str, Any], campaign: StoredCampaign, at: datetime, report: TickReport
+    db: sqlite_utils.Database, row: dict[str, Any], campaign: StoredCampaign, at: datetime, report: TickReport,
+    *, copy_to_sent: bool = False,
 ) -> None:
     """Commit ``sent`` on its own, then move the sequence on in a second transaction.
 
@@ -264,7 +270,7 @@ def _record_sent(
     leaves the sequence paused (no next step due) for a person to look at.
     """
     with db.atomic():
-        outbox.mark_sent(db, row["id"], at)
+        outbox.mark_sent(db, row["id"], at, copy_to_sent=copy_to_sent)
     report.sent += 1
     try:
         with db.atomic():
@@ -277,10 +283,12 @@ def _record_sent(
 def send_due(
     db: sqlite_utils.Database, transport: Transport, clock: Callable[[], datetime], report: TickReport,
     campaigns: dict[int, StoredCampaign] | None = None, stop: threading.Event | None = None,
+    *, copy_to_sent: bool = False,
 ) -> None:
     """Deliver every due queued message, one at a time, committing ``sending`` before each delivery.
 
     ``stop`` (set on SIGTERM) ends the loop between two messages; the rest stays queued for next time.
+    ``copy_to_sent`` marks each delivered email for the IMAP Sent folder (:func:`file_sent_copies`).
     """
     campaigns = campaigns or campaigns_by_id(db)
     for row in outbox.due_rows(db, clock()):
@@ -305,7 +313,7 @@ def send_due(
             return
         now = clock()
         if delivery.status == "sent":
-            _record_sent(db, row, campaigns[row["campaign_id"]], now, report)
+            _record_sent(db, row, campaigns[row["campaign_id"]], now, report, copy_to_sent=copy_to_sent)
             continue
         with db.atomic():
             if delivery.status == "retry" and outbox.mark_retry(db, row, delivery.detail, now,
@@ -377,10 +385,10 @@ def resolve(db: sqlite_utils.Database, outbox_id: int, sent: bool, now: datetime
 def run_tick(
     db: sqlite_utils.Database, workspace_root: Path, settings: OutreachSettings, transport: Transport,
     clock: Callable[[], datetime], rng: random.Random, *, dry_run: bool = False,
-    stop: threading.Event | None = None,
+    stop: threading.Event | None = None, sent_folder: SentFolder | None = None,
 ) -> TickReport:
-    """Queue what is due, then deliver. ``dry_run`` does the planning and rendering, shows it, and rolls
-    everything back (nothing is sent, nothing recorded)."""
+    """Queue what is due, then deliver, then file copies in ``sent_folder`` (when given). ``dry_run`` does
+    the planning and rendering, shows it, and rolls everything back (nothing is sent, nothing recorded)."""
     report = TickReport()
     library = TemplateLibrary(template_dirs(workspace_root))
     try:
@@ -390,5 +398,34 @@ def run_tick(
                 raise _DryRun
     except _DryRun:
         return report
-    send_due(db, transport, clock, report, stop=stop)
+    send_due(db, transport, clock, report, stop=stop, copy_to_sent=sent_folder is not None)
+    if sent_folder is not None:
+        file_sent_copies(db, sent_folder, report)
     return report
+
+
+def file_sent_copies(db: sqlite_utils.Database, sent_folder: SentFolder, report: TickReport) -> None:
+    """APPEND every delivered email still ``pending`` to the Sent folder (this tick's and earlier failures).
+
+    Only the copy is retried, never the email: a failure is recorded on the row (``sent_copy_error``) and in
+    the report, and tried again next tick until :data:`outbox.SENT_COPY_ATTEMPTS` is reached."""
+    pending = outbox.pending_sent_copies(db)
+    if not pending:
+        return
+    copies = [SentCopy(row["id"], row["raw"].encode("utf-8"), parse_timestamp(row["sent_at"])) for row in pending]
+    try:
+        results = sent_folder.append(copies)
+    except GreenroomError as problem:
+        report.sent_copy_problems.append(f"{len(copies)} sent email(s) not yet copied to the Sent folder: {problem}")
+        return
+    for row in pending:
+        if row["id"] not in results:
+            continue
+        refusal = results[row["id"]]
+        with db.atomic():
+            state = outbox.mark_sent_copy(db, row["id"], refusal)
+        if state == "copied":
+            report.copied_to_sent += 1
+        else:
+            report.sent_copy_problems.append(f"outbox #{row['id']} ({row['message_id']}) was sent but not copied to the "
+                                 f"Sent folder{' (given up)' if state == 'failed' else ''}: {refusal}")

@@ -8,14 +8,20 @@ from pathlib import Path
 
 from greenroom.errors import ConfigError
 from greenroom.workspace import Workspace
+from outreach.campaigns.unsubscribe import unsubscribe_key
 
 SECURITY = ("none", "starttls", "ssl")
+#: IMAP hosts of providers that put a copy of every email sent through their SMTP in Sent themselves: a
+#: second copy would show each email twice ([imap] save_sent = true still asks for it).
+FILES_SENT_MAIL_ITSELF = ("imap.gmail.com", "outlook.office365.com", "imap-mail.outlook.com")
 
 
 @dataclass(frozen=True)
 class OutreachSettings:
     physical_address: str
     unsubscribe_url: str | None
+    #: Signs the one-click links; set whenever ``unsubscribe_url`` is (never shown in ``repr``).
+    unsubscribe_key: bytes | None = field(default=None, repr=False)
 
 
 @dataclass(frozen=True)
@@ -34,6 +40,10 @@ class ServerSettings:
     ca_file: Path | None = None
     #: ``security = "none"`` with a password: sending it in clear to a non-loopback host was asked for.
     allow_plaintext_auth: bool = False
+    #: [imap] only: copy each delivered email into the Sent folder (off by default for providers whose SMTP
+    #: already files one: Gmail, Microsoft 365), and the folder to use when none is flagged ``\Sent``.
+    save_sent: bool = False
+    sent_folder: str | None = None
 
 
 def outreach_settings(workspace: Workspace) -> OutreachSettings:
@@ -52,7 +62,7 @@ def outreach_settings(workspace: Workspace) -> OutreachSettings:
     url = config.get("outreach", "unsubscribe_url", str, "").strip() or None
     if url and not url.startswith("https://"):
         raise ConfigError(f"{config.path}: [outreach] unsubscribe_url must start with https:// (RFC 8058)")
-    return OutreachSettings(address, url)
+    return OutreachSettings(address, url, unsubscribe_key(workspace) if url else None)
 
 
 def _server(workspace: Workspace, section: str, default_port: dict[str, int], password_env: str) -> ServerSettings | None:
@@ -93,6 +103,9 @@ def _server(workspace: Workspace, section: str, default_port: dict[str, int], pa
         folder=config.get(section, "folder", str, "INBOX"),
         ca_file=ca_file,
         allow_plaintext_auth=allow_plaintext,
+        save_sent=section == "imap" and config.get(section, "save_sent", bool, host.lower().rstrip(".")
+                                                   not in FILES_SENT_MAIL_ITSELF),
+        sent_folder=(config.get(section, "sent_folder", str, "").strip() or None) if section == "imap" else None,
     )
 
 

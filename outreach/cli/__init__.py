@@ -24,6 +24,7 @@ main = tool_group(
         "run": "outreach.cli.send:run",
         "outbox": "outreach.cli.send:outbox",
         "suppress": "outreach.cli.suppress:suppress",
+        "unsubscribe": "outreach.cli.unsubscribe:unsubscribe",
         "inbox": "outreach.cli.inbox:inbox",
         "report": "outreach.cli.report:report",
     },

@@ -77,6 +77,8 @@ def send(ctx: click.Context, once: bool, dry_run: bool, as_of: datetime | None) 
         click.echo(f"{report.waiting_paused} due email(s) wait for a paused mailbox (outreach outbox list)")
     for problem in report.errors:
         click.secho(f"not queued: {problem}", fg="yellow", err=True)
+    for problem in report.sent_copy_problems:
+        click.secho(f"warning: {problem}", fg="yellow", err=True)
     if report.transport_error:
         ctx.exit(3)
 

@@ -14,14 +14,24 @@ def suppress() -> None:
 
 
 @suppress.command("add")
-@click.argument("emails", nargs=-1, required=True)
+@click.argument("emails", nargs=-1)
+@click.option("--message-id", "message_ids", multiple=True, metavar="ID",
+              help="Also suppress the recipient of the sent email with this Message-ID (repeatable).")
 @click.option("--reason", default="manual", show_default=True, help="Why (shown in the list; 'bounce' counts as a hard bounce).")
 @click.pass_context
-def add(ctx: click.Context, emails: tuple[str, ...], reason: str) -> None:
-    """Suppress EMAILS now: their active sequences stop and queued emails to them are cancelled."""
+def add(ctx: click.Context, emails: tuple[str, ...], message_ids: tuple[str, ...], reason: str) -> None:
+    """Suppress EMAILS (and the recipients of --message-id emails) now: their active sequences stop and
+    queued emails to them are cancelled."""
     from outreach.campaigns.store import suppress as add_suppression  # Jinja2 loads only when needed
+    from outreach.campaigns.unsubscribe import suppress_recipient
 
+    if not emails and not message_ids:
+        raise click.UsageError("give at least one EMAIL or --message-id")
     db = get_workspace(ctx).database()
+    for message_id in message_ids:
+        sent, added = suppress_recipient(db, message_id, reason, "cli", utc_now())
+        click.echo(f"{sent.to_address.lower()}: {'suppressed' if added else 'already suppressed'} "
+                   f"(recipient of {sent.message_id})")
     for email in emails:
         added = add_suppression(db, email, reason, "cli", utc_now())
         click.echo(f"{email.strip().lower()}: {'suppressed' if added else 'already suppressed'}")

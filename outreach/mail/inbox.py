@@ -281,7 +281,8 @@ class ImapReader:
     def _tls_context(self) -> ssl.SSLContext:
         return verified_context(self.ca_file, InboxError, "IMAP")
 
-    def _connect(self) -> imaplib.IMAP4:
+    def connect(self) -> imaplib.IMAP4:
+        """A logged-in connection (TLS as configured); the caller logs out."""
         try:
             if self.security == "ssl":
                 client: imaplib.IMAP4 = imaplib.IMAP4_SSL(self.host, self.port, ssl_context=self._tls_context(),
@@ -310,7 +311,7 @@ class ImapReader:
 
     def fetch_new(self, after_uid: dict[int, int]) -> tuple[int, Iterator[Fetched]]:
         """UIDVALIDITY and the messages whose UID is above ``after_uid[uidvalidity]`` (0 if unknown)."""
-        client = self._connect()
+        client = self.connect()
         status, _ = client.select(self.folder, readonly=True)
         if status != "OK":
             client.logout()

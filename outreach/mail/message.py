@@ -21,6 +21,7 @@ from email.utils import format_datetime, formataddr, make_msgid
 from urllib.parse import quote, urlencode
 
 from greenroom.errors import GreenroomError
+from outreach.core import unsubscribe_token
 
 
 #: RFC 5322 allows 998-character lines: long unsubscribe URLs stay intact instead of being encoded-word
@@ -69,6 +70,8 @@ class Outgoing:
     physical_address: str
     unsubscribe_url: str | None = None
     references: tuple[str, ...] = field(default_factory=tuple)
+    #: The workspace's unsubscribe key (``outreach.campaigns.unsubscribe``): required with ``unsubscribe_url``.
+    unsubscribe_key: bytes | None = field(default=None, repr=False)
 
 
 def new_message_id(sender_address: str) -> str:
@@ -113,23 +116,32 @@ def stamp_date(raw: str, moment: datetime) -> str:
     return newline.join(lines) + separator + body
 
 
-def unsubscribe_link(base_url: str, message_id: str) -> str:
-    """The one-click URL for this message; the Message-ID identifies recipient and campaign."""
+def unsubscribe_link(base_url: str, message_id: str, key: bytes) -> str:
+    """The one-click URL for this message: ``base_url?t=TOKEN``, the token naming the message and signed
+    with the workspace key (:mod:`outreach.core.unsubscribe_token`), so nobody can forge one for another."""
     separator = "&" if "?" in base_url else "?"
-    return f"{base_url}{separator}{urlencode({'m': message_id.strip('<>')})}"
+    return f"{base_url}{separator}{urlencode({'t': unsubscribe_token.sign(key, message_id)})}"
+
+
+def _outgoing_unsubscribe_link(outgoing: Outgoing) -> str | None:
+    if not outgoing.unsubscribe_url:
+        return None
+    if not outgoing.unsubscribe_key:
+        raise GreenroomError("an unsubscribe_url needs the workspace's unsubscribe key to sign its links")
+    return unsubscribe_link(outgoing.unsubscribe_url, outgoing.message_id, outgoing.unsubscribe_key)
 
 
 def footer_text(outgoing: Outgoing) -> str:
-    how = f"reply \"unsubscribe\" or visit {unsubscribe_link(outgoing.unsubscribe_url, outgoing.message_id)}" \
-        if outgoing.unsubscribe_url else "reply \"unsubscribe\""
-    return f"\n-- \n{outgoing.physical_address}\nNot interested? {how.capitalize()} and you won't hear from us again.\n"
+    link = _outgoing_unsubscribe_link(outgoing)
+    how = f"reply \"unsubscribe\" or visit {link}" if link else "reply \"unsubscribe\""
+    return f"\n-- \n{outgoing.physical_address}\nNot interested? {how[0].upper()}{how[1:]} and you won't hear from us again.\n"
 
 
 def footer_html(outgoing: Outgoing) -> str:
     link = ""
-    if outgoing.unsubscribe_url:
-        url = html.escape(unsubscribe_link(outgoing.unsubscribe_url, outgoing.message_id), quote=True)
-        link = f' or <a href="{url}">unsubscribe here</a>'
+    url = _outgoing_unsubscribe_link(outgoing)
+    if url:
+        link = f' or <a href="{html.escape(url, quote=True)}">unsubscribe here</a>'
     return (
         f'<hr><p style="font-size:12px;color:#666">{html.escape(outgoing.physical_address)}<br>'
         f"Not interested? Reply &quot;unsubscribe&quot;{link} and you won&#x27;t hear from us again.</p>"
@@ -155,8 +167,9 @@ def build_message(outgoing: Outgoing) -> EmailMessage:
         put("In-Reply-To", outgoing.references[-1])
         put("References", " ".join(outgoing.references))
     mailto = f"mailto:{outgoing.from_address}?subject={quote('unsubscribe')}"
-    if outgoing.unsubscribe_url:
-        url = check_header("List-Unsubscribe", unsubscribe_link(outgoing.unsubscribe_url, outgoing.message_id))
+    link = _outgoing_unsubscribe_link(outgoing)
+    if link:
+        url = check_header("List-Unsubscribe", link)
         put("List-Unsubscribe", f"<{url}>, <{mailto}>")
         put("List-Unsubscribe-Post", "List-Unsubscribe=One-Click")
     else:

@@ -103,3 +103,14 @@ def add_mailbox_pause(db: sqlite_utils.Database) -> None:
     db.table("mailboxes").add_column("paused_at", str)
     db.table("mailboxes").add_column("paused_until", str)
     db.table("mailboxes").add_column("pause_reason", str)
+
+
+@MIGRATIONS(name="outbox-sent-folder-copy")
+def add_sent_folder_copy(db: sqlite_utils.Database) -> None:
+    """A delivered email is also appended to the sender's IMAP Sent folder. ``sent_copy`` is NULL when no
+    copy is wanted (no [imap], or sent before this existed), ``pending`` until the APPEND succeeds, then
+    ``copied``, or ``failed`` once retries are used up; the email itself is never sent again for it."""
+    db.table("outbox").add_column("sent_copy", str)
+    db.table("outbox").add_column("sent_copy_attempts", int, not_null_default=0)
+    db.table("outbox").add_column("sent_copy_error", str)
+    db.table("outbox").create_index(["sent_copy"])

@@ -75,8 +75,37 @@ def release(db: sqlite_utils.Database, outbox_id: int, error: str) -> None:
     )
 
 
-def mark_sent(db: sqlite_utils.Database, outbox_id: int, now: datetime) -> None:
-    db.execute("UPDATE outbox SET state = 'sent', sent_at = ?, last_error = NULL WHERE id = ?", [_ts(now), outbox_id])
+def mark_sent(db: sqlite_utils.Database, outbox_id: int, now: datetime, *, copy_to_sent: bool = False) -> None:
+    """Delivered; ``copy_to_sent`` also marks it for the IMAP Sent folder (:func:`pending_sent_copies`)."""
+    db.execute("UPDATE outbox SET state = 'sent', sent_at = ?, last_error = NULL, sent_copy = ? WHERE id = ?",
+               [_ts(now), "pending" if copy_to_sent else None, outbox_id])
+
+
+#: APPEND attempts for one Sent-folder copy before it is given up (``sent_copy = 'failed'``).
+SENT_COPY_ATTEMPTS = 10
+
+
+def pending_sent_copies(db: sqlite_utils.Database, limit: int = 200) -> list[dict[str, Any]]:
+    """Sent emails still to be appended to the Sent folder, oldest first, with exactly the bytes sent."""
+    return list(db.query(
+        "SELECT id, sender_address, message_id, raw, sent_at, sent_copy_attempts FROM outbox "
+        "WHERE sent_copy = 'pending' AND state = 'sent' ORDER BY id LIMIT ?", [limit],
+    ))
+
+
+def mark_sent_copy(db: sqlite_utils.Database, outbox_id: int, error: str | None) -> str:
+    """Record one APPEND attempt: ``copied``, or still ``pending`` with the error until the attempts are
+    used up (then ``failed``). Returns the new state."""
+    if error is None:
+        db.execute("UPDATE outbox SET sent_copy = 'copied', sent_copy_error = NULL, "
+                   "sent_copy_attempts = sent_copy_attempts + 1 WHERE id = ?", [outbox_id])
+        return "copied"
+    db.execute(
+        "UPDATE outbox SET sent_copy_attempts = sent_copy_attempts + 1, sent_copy_error = ?, "
+        "sent_copy = CASE WHEN sent_copy_attempts + 1 >= ? THEN 'failed' ELSE 'pending' END WHERE id = ?",
+        [error, SENT_COPY_ATTEMPTS, outbox_id],
+    )
+    return str(db.execute("SELECT sent_copy FROM outbox WHERE id = ?", [outbox_id]).fetchone()[0])
 
 
 def mark_retry(
