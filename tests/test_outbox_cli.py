@@ -17,3 +17,15 @@ def test_listing_with_a_limit_too_big_for_sqlite_is_a_usage_error(outreach_cli):
     result = outreach_cli("outbox", "list", "--limit", str(2**63))
     assert result.exit_code == 2
     assert "Invalid value for '--limit'" in result.output
+
+
+def test_the_list_shows_each_message_s_recipient_and_message_id(world, outreach_cli):
+    world.add_person("Bo Fit", "bo@example.org")
+    world.start()
+    world.tick()
+    [row] = world.outbox()
+
+    listing = outreach_cli.without_workspace("-w", world.workspace.root, "outbox", "list").output
+
+    assert "bo@example.org" in listing
+    assert row["message_id"] in listing

@@ -9,6 +9,7 @@ import click
 from greenroom.cli import get_workspace
 from greenroom.clock import utc_now
 from greenroom.errors import GreenroomError
+from greenroom.text import terminal_safe
 from outreach.campaigns.settings import imap_settings, smtp_settings
 from outreach.cli.numbers import LIMIT, ROW_ID
 from outreach.storage import outbox as outbox_store
@@ -126,9 +127,10 @@ def outbox_list(ctx: click.Context, state: str | None, limit: int) -> None:
                    f"(outreach outbox resume {address})")
     rows = outbox_store.list_rows(db, state, limit)
     for row in rows:
+        # The Message-ID is what a person searches their mail client for to settle an uncertain row.
         error = f"  ({row['last_error']})" if row["last_error"] else ""
-        click.echo(f"#{row['id']:<6} {row['state']:<10} {row['campaign']} step {row['step'] + 1} -> "
-                   f"{row['to_address']}{error}")
+        click.echo(terminal_safe(f"#{row['id']:<6} {row['state']:<10} {row['campaign']} step {row['step'] + 1} -> "
+                                 f"{row['to_address']}  {row['message_id']}{error}"))
     if not rows:
         click.echo("outbox is empty" + (f" for state {state}" if state else ""))
 

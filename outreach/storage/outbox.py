@@ -208,7 +208,7 @@ def list_rows(db: sqlite_utils.Database, state: str | None = None, limit: int = 
     where, params = ("WHERE o.state = ?", [state]) if state else ("", [])
     return list(db.query(
         f"""SELECT o.id, c.name AS campaign, o.step, o.to_address, o.sender_address, o.state, o.attempts,
-                   o.queued_at, o.sent_at, o.last_error FROM outbox o JOIN campaigns c ON c.id = o.campaign_id {where}
+                   o.queued_at, o.sent_at, o.last_error, o.message_id FROM outbox o JOIN campaigns c ON c.id = o.campaign_id {where}
             ORDER BY o.id DESC LIMIT ?""",  # noqa: S608 - fixed text
         [*params, limit],
     ))
