@@ -195,3 +195,32 @@ def test_an_impossibly_large_follower_count_is_refused_not_stored(value):
 def test_a_follower_count_that_is_nan_is_refused():
     with pytest.raises(InvalidValue, match="not a number of followers"):
         parse_count(float("nan"))
+
+
+def test_an_address_with_a_display_name_is_taken_as_its_address():
+    assert normalise_email("Priya <Priya@Example.org>") == "priya@example.org"
+
+
+def test_a_display_name_cannot_smuggle_a_header():
+    with pytest.raises(InvalidValue):
+        normalise_email("Priya <p@x.com>\r\nBcc: a@b.c")
+
+
+@pytest.mark.parametrize("typed, count", [("1.234", 1_234), ("1.234.567", 1_234_567), ("~50k", 50_000),
+                                          ("12k+", 12_000), ("ca. 50k", 50_000), ("1.2k", 1_200)])
+def test_follower_counts_as_people_type_them_in_other_countries_and_as_estimates(typed, count):
+    assert parse_count(typed) == count
+
+
+@pytest.mark.parametrize("typed", ["n/a", "N/A", "-", "?", "unknown"])
+def test_an_unknown_follower_count_leaves_the_field_empty_instead_of_invalidating_the_row(typed):
+    person, problems = person_from_values({"email": "bo@example.org", "followers": typed}, ())
+    assert problems == []
+    assert "followers" not in person.fields
+
+
+@pytest.mark.parametrize("link", ["https://youtu.be/dQw4w9WgXcQ", "https://www.youtube.com/watch?v=dQw4w9WgXcQ",
+                                  "youtube.com/shorts/abc123"])
+def test_a_youtube_video_link_is_refused_as_a_channel(link):
+    with pytest.raises(InvalidValue, match="video, not to a channel"):
+        normalise_handle("youtube", link)

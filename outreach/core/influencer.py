@@ -55,13 +55,20 @@ class InvalidValue(ValueError):
 
 # ---------------------------------------------------------------------------------------------- emails
 
+_NAME_AND_ADDRESS = re.compile(r"[^<>]*<([^<>]+)>")
 _EMAIL = re.compile(r"^[a-z0-9.!#$%&'*+/=?^_`{|}~-]+@[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)+$")
 _EMAIL_SPLIT = re.compile(r"[;,\s]+")
 
 
 def normalise_email(value: str) -> str:
-    """Lower-case and validate one address; refuses anything that could smuggle a header (spaces, CR/LF)."""
+    """Lower-case and validate one address; refuses anything that could smuggle a header (spaces, CR/LF).
+
+    ``Priya <priya@example.org>`` (as mail clients and CRMs export it) gives the address between the angle
+    brackets; the name part is dropped, never used in a header."""
     email = value.strip().lower()
+    bracketed = _NAME_AND_ADDRESS.fullmatch(email)
+    if bracketed:
+        email = bracketed.group(1).strip()
     if email.startswith("mailto:"):
         email = email[len("mailto:"):]
     if len(email) > 254 or not _EMAIL.match(email) or ".." in email:
@@ -103,6 +110,8 @@ _HOSTS = {
 }
 
 
+#: youtu.be links always point at one video, never at a channel.
+_VIDEO_LINK = re.compile(r"(?:^|//|\.)youtu\.be/", re.IGNORECASE)
 _URL = re.compile(r"^(?:[a-z][a-z0-9+.-]*://)?([^/?#]*)([^?#]*)", re.IGNORECASE)
 
 
@@ -137,6 +146,9 @@ def normalise_handle(platform: str, value: str) -> str:
     else:
         candidate = raw
     candidate = candidate.strip()
+    if platform == "youtube" and segments is not None and (
+            _VIDEO_LINK.search(raw) or segments[0] in ("watch", "shorts", "live", "embed")):
+        raise InvalidValue(f"{raw!r} is a link to a video, not to a channel: use the channel's address or @handle")
     if platform == "youtube" and _YOUTUBE_CHANNEL_ID.match(candidate):
         return candidate
     if platform == "youtube" and segments and segments[0] == "channel":
@@ -168,6 +180,11 @@ def normalise_website(value: str) -> str:
 # ----------------------------------------------------------------------------------------- other values
 
 _COUNT = re.compile(r"^(\d+(?:\.\d+)?)\s*([kmb]?)$")
+#: "1.234" or "1.234.567" with no suffix: dots as thousands separators (German, Dutch, …); a follower count
+#: is a whole number, so three digits after a dot are never decimals.
+_DOT_THOUSANDS = re.compile(r"^\d{1,3}(?:\.\d{3})+$")
+#: What people write for "not known"; such a cell is left empty instead of making the whole row invalid.
+NOT_KNOWN = frozenset({"n/a", "na", "n.a.", "-", "--", "?", "unknown", "tbd", "k.a.", "k. a.", "nc", "n/c"})
 _MULTIPLIERS = {"": 1, "k": 1_000, "m": 1_000_000, "b": 1_000_000_000}
 #: No audience is bigger; a larger figure is a typo (and would not fit a SQLite INTEGER anyway).
 MAX_COUNT = 10**12
@@ -183,6 +200,10 @@ def parse_count(value: str | int | float) -> int:
         count = value
     else:
         text = value.strip().lower().replace("\u00a0", "").replace(" ", "").replace("_", "")
+        # Approximations as typed in spreadsheets: "~50k", "ca. 50k", "approx. 50k", "12k+", ">10k".
+        text = re.sub(r"^(?:~|ca\.?|approx\.?|about|>|≈)", "", text).removesuffix("+")
+        if _DOT_THOUSANDS.match(text):
+            text = text.replace(".", "")
         if re.fullmatch(r"\d+,\d{1,2}[kmb]?", text):
             text = text.replace(",", ".")  # European decimal comma: "12,5k"
         text = text.replace(",", "")
@@ -245,6 +266,8 @@ def normalise_field(name: str, value: Any, known_timezones: Collection[str]) -> 
     if name == "website":
         return normalise_website(str(value))
     if name == "followers":
+        if isinstance(value, str) and value.strip().lower() in NOT_KNOWN:
+            return None
         return parse_count(value)
     if name == "stage":
         return normalise_choice(str(value), STAGES, "pipeline stage")
