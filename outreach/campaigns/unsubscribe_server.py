@@ -28,10 +28,10 @@ from urllib.parse import urlsplit
 import sqlite_utils
 from aiohttp import web
 
+from greenroom.http_server import DEFAULT_HOST, ServedApp, serve
 from outreach.campaigns.unsubscribe import ONE_CLICK_REASON, find_sent_email, suppress_recipient
 from outreach.core.unsubscribe_token import MAX_TOKEN_LENGTH, verify
 
-DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8788
 #: Largest request body read: the one-click body is 26 bytes; a form POST adds a few headers at most.
 MAX_BODY_BYTES = 8 * 1024
@@ -109,30 +109,9 @@ def create_app(service: UnsubscribeService, paths: tuple[str, ...] = ("/",)) -> 
     return app
 
 
-@dataclass
-class RunningServer:
-    """A started server; ``port`` is the real one when 0 was asked for."""
-
-    runner: web.AppRunner
-    host: str
-    port: int
-
-    @property
-    def url(self) -> str:
-        host = f"[{self.host}]" if ":" in self.host else self.host
-        return f"http://{host}:{self.port}"
-
-    async def close(self) -> None:
-        await self.runner.cleanup()
-
-
-async def start(app: web.Application, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT) -> RunningServer:
+async def start(app: web.Application, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT) -> ServedApp:
     """Listen on ``host:port`` on the running loop and return at once (no access log: tokens)."""
-    runner = web.AppRunner(app, access_log=None, handle_signals=False, shutdown_timeout=1.0)
-    await runner.setup()
-    await web.TCPSite(runner, host, port).start()
-    addresses = runner.addresses
-    return RunningServer(runner, host, addresses[0][1] if addresses else port)
+    return await serve(app, host, port, access_log=None)
 
 
 async def serve_until_stopped(
