@@ -149,7 +149,6 @@ class ShowRunner:
         show["show_id"] = self.show_id
         show["auto"] = self.auto
         show["rehearsal"] = self.rehearsal
-        show["undo_until_ms"] = self.undo_until_ms(now)
         questions, question_counts = self._questions_view()
         return {
             "server_time_ms": now,
@@ -551,10 +550,6 @@ class ShowRunner:
     def undo(self) -> None:
         """Revert the last move (the core decides what and until when); journaled first like every cue."""
         self._journaled(self.show.undo)
-
-    def undo_until_ms(self, now_ms: int) -> int | None:
-        """Until when (epoch ms) the last move can be undone; None if there is none or it is too late."""
-        return self.show.undo_until_ms(now_ms)
 
     def set_message(self, text: str | None, blink: bool = False) -> None:
         self.message = None if text is None else {"text": text, "blink": blink, "at_ms": self.clock.now_ms()}
