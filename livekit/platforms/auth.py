@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from greenroom.clock import utc_now, wall_clock_ms
 from greenroom.errors import GreenroomError
 from greenroom.platform_tokens import load_youtube_credentials as load_google_tokens
 from greenroom.platform_tokens import read_private_json, write_private_json
@@ -69,7 +70,7 @@ TWITCH_REFRESH_WARN_DAYS = 23
 
 
 def _now_iso(now: datetime | None = None) -> str:
-    return (now or datetime.now(UTC)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return (now or utc_now()).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 class TwitchTokenStore:
@@ -148,7 +149,7 @@ def check_twitch_tokens(settings: TwitchSettings, now: datetime | None = None) -
     """What is known, without contacting Twitch, about the stored Twitch tokens: missing, lacking a scope,
     refused by Twitch, or a refresh token unused for (nearly) 30 days. ``livekit auth status`` prints these;
     ``livekit run`` refuses to start the Twitch session while a fatal one remains."""
-    now = now or datetime.now(UTC)
+    now = now or utc_now()
     store = TwitchTokenStore(settings.tokens_path)
     problems: list[Problem] = []
     for role in ("broadcaster", "bot"):
@@ -402,7 +403,6 @@ def youtube_installed_app_login(
     Returns the granted scopes. Refuses a login that does not grant YouTube management, and gives up after
     ``timeout_s`` seconds without an answer from the browser (an abandoned consent screen).
     """
-    import time
 
     from google_auth_oauthlib.flow import InstalledAppFlow, WSGITimeoutError
 
@@ -440,6 +440,6 @@ def youtube_installed_app_login(
     missing = missing_youtube_scopes(credentials, granted)
     if missing:
         raise AuthError(missing_scope_message("YouTube", "account", missing, "livekit auth youtube"))
-    issued = now_ms() if now_ms is not None else int(time.time() * 1000)
+    issued = now_ms() if now_ms is not None else wall_clock_ms()
     save_youtube_credentials(settings, credentials, issued_ms=issued)
     return sorted(granted)

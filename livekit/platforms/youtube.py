@@ -12,7 +12,6 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
-import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
@@ -22,6 +21,7 @@ from typing import Any
 import sqlite_utils
 
 from greenroom.backoff import Backoff
+from greenroom.clock import wall_clock_ms
 from greenroom.db import open_database
 from greenroom.quota import QuotaLedger, QuotaStore, ms_until_quota_reset, quota_day
 from greenroom.workspace import Workspace
@@ -738,7 +738,7 @@ def token_problems(workspace: Workspace) -> list[str]:
     settings = YouTubeSettings.from_workspace(workspace)
     if not settings.enabled:
         return []
-    problems, _ = youtube_token_report(settings, int(time.time() * 1000))
+    problems, _ = youtube_token_report(settings, wall_clock_ms())
     return [f"youtube: {problem}" for problem in problems]
 
 
