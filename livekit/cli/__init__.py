@@ -21,6 +21,7 @@ main = tool_group(
         "rundown": "livekit.cli.check:rundown",
         "report": "livekit.cli.report:report",
         "shows": "livekit.cli.report:shows",
+        "schedule": "livekit.cli.schedule:schedule",
         "guests": "livekit.cli.guests:guests",
         "auth": "livekit.cli.auth:auth",
         "token": "livekit.cli.token:token",

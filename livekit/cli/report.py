@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import json
 from pathlib import Path
 
 import click
@@ -64,10 +65,63 @@ def report(ctx: click.Context, show_id: int | None, output_format: str, output: 
 
 @click.command("shows")
 @click.option("--limit", "-n", type=click.IntRange(1), default=50, show_default=True, help="Show at most this many.")
+@click.option("--upcoming", is_flag=True, help="Scheduled shows not over yet, soonest first (`livekit schedule`), "
+              "in their own time zone; cancelled ones are marked.")
+@click.option("--format", "-f", "output_format", type=click.Choice(["table", "json"]), default="table",
+              show_default=True, help="With --upcoming: table for the terminal, json for scripts.")
+@click.option("--ics", is_flag=True, help="With --upcoming: the team calendar as an iCalendar (.ics) feed, one event "
+              "per scheduled show (stable UID, SEQUENCE = its changes, cancelled ones STATUS:CANCELLED).")
+@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="With --format json or --ics: write to this file (replaced atomically) instead of standard output.")
 @click.pass_context
-def shows(ctx: click.Context, limit: int) -> None:
+def shows(ctx: click.Context, limit: int, upcoming: bool, output_format: str, ics: bool, output: Path | None) -> None:
     """List past and current shows, newest first: id, title, date, status (rehearsals marked), planned vs
-    actual length."""
+    actual length. With --upcoming: the scheduled shows to come."""
+    if not upcoming:
+        if ics or output_format != "table" or output is not None:
+            raise GreenroomError("--format json, --ics and --output go with --upcoming")
+        _past_shows(ctx, limit)
+        return
+    _upcoming_shows(ctx, limit, output_format, ics, output)
+
+
+def _upcoming_shows(ctx: click.Context, limit: int, output_format: str, ics: bool, output: Path | None) -> None:
+    from greenroom.clock import wall_clock_ms
+    from livekit.schedule import upcoming_shows
+
+    now = wall_clock_ms()
+    scheduled = upcoming_shows(get_workspace(ctx).database(), now_ms=now, include_cancelled=True)[:limit]
+    if ics:
+        if output_format != "table":
+            raise GreenroomError("--ics is a format of its own: drop --format")
+        from livekit.calendar import calendar_feed
+
+        feed = calendar_feed(scheduled, now_ms=now).decode("utf-8")
+        write_output(feed, output, f"wrote {len(scheduled)} scheduled shows to {output}")
+        return
+    if output_format == "json":
+        text = json.dumps([show.to_dict() for show in scheduled], indent=2, ensure_ascii=False) + "\n"
+        write_output(text, output, f"wrote {len(scheduled)} scheduled shows to {output}")
+        return
+    if output is not None:
+        raise GreenroomError("--output needs --format json or --ics")
+    if not scheduled:
+        click.echo("no upcoming shows scheduled (see `livekit schedule`)")
+        return
+    table = Table()
+    for name in ("key", "title", "starts (local)", "ends", "hard out", "zone", "status", "changes"):
+        table.add_column(name)
+    for show in scheduled:
+        start, end, hard_out = show.plan.local_start(), show.plan.local_end(), show.plan.local_hard_out()
+        table.add_row(
+            text_cell(show.key), text_cell(show.title), f"{start:%a %Y-%m-%d %H:%M}", f"{end:%H:%M}",
+            "" if hard_out is None else f"{hard_out:%H:%M}", show.plan.timezone, show.status.value,
+            str(show.sequence),
+        )
+    console_for_output(width=140).print(table)
+
+
+def _past_shows(ctx: click.Context, limit: int) -> None:
     records = ShowStore(get_workspace(ctx).database()).list_shows()[:limit]
     if not records:
         click.echo("no shows yet in this workspace")

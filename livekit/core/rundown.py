@@ -8,6 +8,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from livekit.core.schedule import ShowPlan
+
 
 @dataclass(frozen=True)
 class Prompt:
@@ -56,6 +58,8 @@ class Rundown:
     stream: bool | None = None
     record: bool | None = None
     warning_ms: int | None = None
+    #: When the show is planned (rundown ``starts_at``/``timezone``/``ends_at``/``hard_out``), if it says.
+    schedule: ShowPlan | None = None
     #: The file it was read from, if any; not part of its value.
     source: str | None = field(default=None, compare=False, repr=False)
 
@@ -78,8 +82,11 @@ class Rundown:
         return starts
 
     def to_dict(self) -> dict[str, Any]:
-        """A JSON-ready snapshot (stored with every show so a later edit of the file cannot change it)."""
-        return {
+        """A JSON-ready snapshot (stored with every show so a later edit of the file cannot change it).
+
+        ``schedule`` is present only when planned, so an unscheduled rundown keeps the content hash it had
+        before rundowns could carry a schedule (an interrupted show still finds its rundown to resume)."""
+        data: dict[str, Any] = {
             "title": self.title,
             "stream": self.stream,
             "record": self.record,
@@ -97,6 +104,9 @@ class Rundown:
                 for segment in self.segments
             ],
         }
+        if self.schedule is not None:
+            data["schedule"] = self.schedule.to_dict()
+        return data
 
     @classmethod
     def from_dict(cls, data: dict[str, Any], source: str | None = None) -> Rundown:
@@ -105,6 +115,7 @@ class Rundown:
             stream=data.get("stream"),
             record=data.get("record"),
             warning_ms=data.get("warning_ms"),
+            schedule=ShowPlan.from_dict(data["schedule"]) if data.get("schedule") else None,
             source=source,
             segments=tuple(
                 Segment(

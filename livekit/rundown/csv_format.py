@@ -6,6 +6,9 @@ Layout (the header row may list the columns in any order; only ``title`` and ``d
     # warning: 30s
     # stream: false
     # record: true
+    # starts_at: 2026-12-10 18:00
+    # timezone: Europe/Paris
+    # hard_out: 19:15
     title,duration,scene,guest,notes,talking_points,prompts
     Intro,1m30s,Camera,Ada Lovelace,,Welcome | Agenda,Smile | 1m=Plug the newsletter
 
@@ -32,10 +35,11 @@ from greenroom.text import spreadsheet_safe
 from livekit.core.durations import format_duration, parse_duration
 from livekit.core.rundown import Prompt, Rundown, Segment
 from livekit.rundown.problems import Problem, Problems, RundownError, SceneUse, did_you_mean
+from livekit.rundown.schedule import SCHEDULE_KEYS, ScheduleFields, schedule_fields, schedule_from_fields
 
 COLUMNS = ("title", "duration", "scene", "guest", "notes", "talking_points", "prompts")
 REQUIRED_COLUMNS = ("title", "duration")
-SETTINGS = ("title", "warning", "stream", "record")
+SETTINGS = ("title", "warning", "stream", "record", *SCHEDULE_KEYS)
 SEPARATOR = " | "
 _FLAGS = {"true": True, "yes": True, "on": True, "false": False, "no": False, "off": False}
 
@@ -77,6 +81,7 @@ def parse_rundown_csv(text: str, source: str = "<rundown.csv>") -> Rundown:
 
     reader = csv.reader(io.StringIO(text, newline=""))
     settings: dict[str, str] = {}
+    setting_lines: dict[str, int] = {}
     header: list[str] | None = None
     header_line = 0
     segments: list[Segment] = []
@@ -91,6 +96,7 @@ def parse_rundown_csv(text: str, source: str = "<rundown.csv>") -> Rundown:
                 continue
             if header is None and cells[0].startswith("#"):
                 _read_setting(" ".join(c for c in cells if c)[1:], line, settings, problem)
+                setting_lines.update({key: line for key in settings if key not in setting_lines})
                 continue
             if header is None:
                 header, header_line = _read_header(cells, line, problem), line
@@ -124,6 +130,9 @@ def parse_rundown_csv(text: str, source: str = "<rundown.csv>") -> Rundown:
         flags[key] = None if value is None else _FLAGS.get(value.lower())
         if value is not None and flags[key] is None:
             problem(None, f"{key} must be true or false, found {value!r}")
+    schedule_given = {key: (settings[key], setting_lines.get(key)) for key in SCHEDULE_KEYS if key in settings}
+    schedule = schedule_from_fields(ScheduleFields(schedule_given, 1),
+                                    sum(segment.duration_ms for segment in segments), problem)
     if problems:
         raise RundownError(problems.in_line_order(), scene_uses)
     return Rundown(
@@ -132,6 +141,7 @@ def parse_rundown_csv(text: str, source: str = "<rundown.csv>") -> Rundown:
         warning_ms=warning,
         stream=flags["stream"],
         record=flags["record"],
+        schedule=schedule,
         source=source,
     )
 
@@ -223,6 +233,8 @@ def rundown_to_csv(rundown: Rundown) -> str:
     for key in ("stream", "record"):
         if getattr(rundown, key) is not None:
             writer.writerow([f"# {key}: {'true' if getattr(rundown, key) else 'false'}"])
+    for key, value in schedule_fields(rundown).items():
+        writer.writerow([f"# {key}: {value}"])
     writer.writerow(COLUMNS)
     for number, segment in enumerate(rundown.segments, start=1):
         listed = [*segment.talking_points, *(p.text for p in segment.prompts)]

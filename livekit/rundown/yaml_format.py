@@ -6,6 +6,10 @@ Example::
     warning: 30s            # optional: when the warning phase starts (default from greenroom.toml)
     stream: false           # optional: start/stop streaming with the show
     record: true            # optional: start/stop recording with the show
+    starts_at: 2026-12-10 18:00   # optional: the planned start, local time in `timezone`
+    timezone: Europe/Paris  # required with starts_at: an IANA time zone
+    ends_at: 2026-12-10 19:00     # optional: the planned end (default: start + the segments' total)
+    hard_out: "19:15"       # optional: when it must be off air (HH:MM after the start, or date and time)
     segments:
       - title: Intro
         duration: 1m30s     # 90s, 2m, 1h5m, 1:30, 1:02:03 or plain seconds
@@ -29,8 +33,9 @@ from greenroom.yaml_guard import NoAliasSafeLoader, YamlAliasError, alias_proble
 from livekit.core.durations import format_duration, parse_duration
 from livekit.core.rundown import Prompt, Rundown, Segment
 from livekit.rundown.problems import Problem, Problems, RundownError, SceneUse, did_you_mean
+from livekit.rundown.schedule import SCHEDULE_KEYS, ScheduleFields, schedule_fields, schedule_from_fields
 
-SHOW_KEYS = ("title", "warning", "stream", "record", "segments")
+SHOW_KEYS = ("title", "warning", "stream", "record", *SCHEDULE_KEYS, "segments")
 SEGMENT_KEYS = ("title", "duration", "scene", "guest", "talking_points", "prompts", "notes")
 PROMPT_KEYS = ("at", "text")
 MAX_SEGMENTS = 10_000
@@ -239,14 +244,20 @@ class _Reader:
                 self.problem(_line(node), f"more than {MAX_SEGMENTS} segments")
             else:
                 segments = [self.segment(item, number) for number, item in enumerate(node.value, start=1)]
+        fields = {key: (self.text(keys[key], "the show"), _line(keys[key][1]))
+                  for key in SCHEDULE_KEYS if key in keys}
+        kept = tuple(s for s in segments if s is not None)
+        schedule = schedule_from_fields(ScheduleFields(fields, _line(root)),
+                                        sum(s.duration_ms for s in kept), self.problem)
         if self.problems or title is None:
             return None
         return Rundown(
             title=title,
-            segments=tuple(s for s in segments if s is not None),
+            segments=kept,
             stream=stream,
             record=record,
             warning_ms=warning,
+            schedule=schedule,
             source=self.source,
         )
 
@@ -286,6 +297,7 @@ def rundown_to_yaml(rundown: Rundown) -> str:
     for key in ("stream", "record"):
         if getattr(rundown, key) is not None:
             show[key] = getattr(rundown, key)
+    show.update(schedule_fields(rundown))
     segments = []
     for segment in rundown.segments:
         item: dict[str, Any] = {"title": segment.title, "duration": format_duration(segment.duration_ms)}

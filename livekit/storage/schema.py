@@ -166,3 +166,46 @@ def show_recordings(db):
         """
     )
     db.execute("CREATE INDEX show_recordings_by_show ON show_recordings (show_id, started_ms)")
+
+
+@MIGRATIONS(name="scheduled_shows_and_their_changes")
+def scheduled_shows_and_their_changes(db):
+    """Shows on the team's calendar (``livekit schedule``): planned start and end in UTC epoch ms plus the
+    IANA zone they were planned in, an optional hard out, and ``sequence``, the number of changes so far.
+    Every change (scheduled, moved, cancelled) is kept in ``scheduled_show_changes`` with the times it set,
+    so a calendar update or cancellation can be sent from it later. ``key`` never changes: guests are booked
+    under it and it is the calendar UID."""
+    db.execute(
+        """
+        CREATE TABLE scheduled_shows (
+            key TEXT PRIMARY KEY,
+            title TEXT NOT NULL,
+            rundown_path TEXT,
+            planned_total_ms INTEGER NOT NULL,
+            timezone TEXT NOT NULL,
+            starts_at_ms INTEGER NOT NULL,
+            ends_at_ms INTEGER NOT NULL,
+            hard_out_ms INTEGER,
+            status TEXT NOT NULL DEFAULT 'scheduled' CHECK (status IN ('scheduled', 'cancelled')),
+            sequence INTEGER NOT NULL DEFAULT 0,
+            created_ms INTEGER NOT NULL,
+            changed_ms INTEGER NOT NULL
+        )
+        """
+    )
+    db.execute("CREATE INDEX scheduled_shows_by_start ON scheduled_shows (starts_at_ms)")
+    db.execute(
+        """
+        CREATE TABLE scheduled_show_changes (
+            key TEXT NOT NULL REFERENCES scheduled_shows(key) ON DELETE CASCADE,
+            sequence INTEGER NOT NULL,
+            change TEXT NOT NULL CHECK (change IN ('scheduled', 'moved', 'cancelled')),
+            timezone TEXT NOT NULL,
+            starts_at_ms INTEGER NOT NULL,
+            ends_at_ms INTEGER NOT NULL,
+            hard_out_ms INTEGER,
+            at_ms INTEGER NOT NULL,
+            PRIMARY KEY (key, sequence)
+        )
+        """
+    )
