@@ -38,7 +38,8 @@ PRIVATE = ("SEGMENT-NOTE", "jane@example.com", "GUEST-NOTE", "PENDING-QUESTION",
 
 def test_overlay_gets_titles_lower_third_and_the_question_on_screen_only():
     view = overlay_view(STATE)
-    assert view["show"] == {"title": "AMA", "status": "live", "segment_title": "Interview", "rehearsal": False}
+    assert view["show"] == {"title": "AMA", "status": "live", "segment_title": "Interview", "rehearsal": False,
+                            "scheduled_start_ms": None}
     assert view["guest_on_air"] == {"name": "Jane Doe", "pronouns": "she/her", "title_or_handle": "CEO"}
     assert view["lower_third"] == "Jane Doe (she/her) — CEO"
     assert view["question_on_screen"] == {"id": 7, "author": "viewer", "text": "When?", "platform": "twitch"}

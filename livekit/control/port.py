@@ -56,12 +56,34 @@ class HostMessage(TypedDict):
     at_ms: int
 
 
+class ShowSchedule(TypedDict):
+    """When the running show was planned (`livekit schedule` or the rundown's ``starts_at``), in the
+    ``show`` part of :class:`ShowState`; every value is None for an unscheduled show. The pages count down
+    to the start and compute the expected end and the distance to the hard out from these and the
+    server-synced clock, as they do every timer."""
+
+    #: Epoch ms of the planned start ("Starting in 2:00" counts down to it before the show starts).
+    scheduled_start_ms: int | None
+    #: Epoch ms of the planned end.
+    scheduled_end_ms: int | None
+    #: Epoch ms by which the show must be off air, if it has a hard out.
+    hard_out_ms: int | None
+    #: The IANA zone the show was planned in: the pages show clock times in it.
+    timezone: str | None
+    #: The scheduled show's key (guests booked under it join this run); None when planned by the rundown only.
+    schedule_key: str | None
+
+
+NO_SCHEDULE: ShowSchedule = {"scheduled_start_ms": None, "scheduled_end_ms": None, "hard_out_ms": None,
+                             "timezone": None, "schedule_key": None}
+
+
 class ShowState(TypedDict):
     """Everything the runner publishes; pages receive their share (:mod:`livekit.web.views`)."""
 
     #: Epoch ms when this state was built: the one clock every page follows.
     server_time_ms: int
-    #: ``ShowSnapshot.to_dict()`` plus ``show_id`` and ``auto``.
+    #: ``ShowSnapshot.to_dict()`` plus ``show_id``, ``auto``, ``rehearsal`` and the :class:`ShowSchedule` fields.
     show: dict[str, Any]
     message: HostMessage | None
     #: The show's guest queue, as :meth:`livekit.guests.GuestQueue.list` gives it (private fields included).

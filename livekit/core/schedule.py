@@ -22,6 +22,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 __all__ = [
     "LOCAL_TIME_HELP",
+    "RUN_GRACE_MS",
     "ScheduleError",
     "ScheduleStatus",
     "ScheduledShow",
@@ -34,6 +35,7 @@ __all__ = [
     "parse_local_datetime",
     "plan_show",
     "refuse_past_start",
+    "schedule_for_run",
     "schedule_key",
     "time_zone",
     "to_utc_ms",
@@ -276,6 +278,22 @@ def next_scheduled(shows: Iterable[ScheduledShow], now_ms: int) -> ScheduledShow
     """The scheduled (not cancelled) show that starts soonest and is not over yet."""
     remaining = upcoming(shows, now_ms)
     return remaining[0] if remaining else None
+
+
+#: A run of a rundown is its scheduled show until this long after the show's planned end (or hard out): a
+#: show that started late, or a resumed one, still counts down to and against its own schedule.
+RUN_GRACE_MS = 6 * 3600 * _MS
+
+
+def schedule_for_run(shows: Iterable[ScheduledShow], rundown_path: str, now_ms: int) -> ScheduledShow | None:
+    """Which scheduled show a run of the rundown at ``rundown_path`` is: the soonest, not cancelled one of
+    that rundown that is not over by more than :data:`RUN_GRACE_MS`."""
+    candidates = [
+        show for show in shows
+        if show.rundown_path == rundown_path and not show.cancelled
+        and max(show.plan.ends_at_ms, show.plan.hard_out_ms or 0) + RUN_GRACE_MS > now_ms
+    ]
+    return min(candidates, key=lambda show: (show.plan.starts_at_ms, show.key)) if candidates else None
 
 
 def _slug(title: str) -> str:

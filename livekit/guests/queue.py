@@ -224,9 +224,10 @@ class GuestQueue:
         if cursor.rowcount == 0:
             raise GuestError(f"no guest appearance with id {appearance_id}")
 
-    def claim_for_show(self, show: str) -> builtins.list[dict[str, Any]]:
-        """Move guests booked for "the next show" (and still coming) into ``show``; returns its queue."""
-        waiting = [guest for guest in self.list(None) if guest["status"] in ACTIVE_STATUSES]
+    def claim_for_show(self, show: str, *, scheduled: str | None = None) -> builtins.list[dict[str, Any]]:
+        """Move guests booked for "the next show" (and still coming) into ``show``, and those booked for the
+        ``scheduled`` show's key (`livekit schedule`) when the run is that show; returns its queue."""
+        waiting = [guest for guest in self._booked(scheduled) if guest["status"] in ACTIVE_STATUSES]
         with self.db.atomic():
             position = self._next_position(show)
             for offset, guest in enumerate(waiting):
@@ -236,10 +237,15 @@ class GuestQueue:
                 )
         return self.list(show)
 
-    def copy_booked_into(self, show: str) -> builtins.list[dict[str, Any]]:
-        """Copy guests booked for "the next show" (and still coming) into ``show``, leaving the bookings in
-        place: a rehearsal sees the real guests without using them up. Returns ``show``'s queue."""
-        waiting = [guest for guest in self.list(None) if guest["status"] in ACTIVE_STATUSES
+    def _booked(self, scheduled: str | None) -> builtins.list[dict[str, Any]]:
+        """Guests booked ahead: for "the next show", then for the scheduled show ``scheduled`` if given."""
+        return self.list(None) + (self.list(scheduled) if scheduled is not None else [])
+
+    def copy_booked_into(self, show: str, *, scheduled: str | None = None) -> builtins.list[dict[str, Any]]:
+        """Copy guests booked for "the next show" or the ``scheduled`` show (and still coming) into ``show``,
+        leaving the bookings in place: a rehearsal sees the real guests without using them up. Returns
+        ``show``'s queue."""
+        waiting = [guest for guest in self._booked(scheduled) if guest["status"] in ACTIVE_STATUSES
                    and guest["status"] != GuestStatus.ON_AIR]
         with self.db.atomic():
             for guest in waiting:

@@ -18,6 +18,7 @@ from greenroom.errors import GreenroomError
 from greenroom.workspace import Workspace
 from livekit.core.clock import Clock, SystemClock
 from livekit.core.rundown import Rundown
+from livekit.core.schedule import ScheduledShow, ShowPlan, schedule_for_run
 from livekit.core.show import DEFAULT_WARNING_MS, ShowSnapshot, ShowStatus
 from livekit.guests.queue import GuestQueue
 from livekit.obs.settings import ObsSettings
@@ -28,6 +29,7 @@ from livekit.relay.settings import RelaySettings, check_warnings
 from livekit.runner.control_token import control_token, control_token_path
 from livekit.runner.show_runner import OutputPlan, ShowRunner
 from livekit.runner.terminal import LineLog, TerminalView
+from livekit.storage.schedule import ScheduleStore
 from livekit.storage.shows import ShowRecord, ShowStore, show_key
 from livekit.web.app import create_app
 from livekit.web.server import ServedApp, serve
@@ -106,6 +108,16 @@ def choose_show(store: ShowStore, rundown: Rundown, resume: bool | None, warning
     return store.create_show(rundown, default_warning_ms=warning_ms, rehearsal=rehearsal), False
 
 
+def scheduled_run(store: ScheduleStore, rundown: Rundown, now_ms: int) -> tuple[ShowPlan | None, ScheduledShow | None]:
+    """When this run is planned: the rundown's scheduled show (`livekit schedule`, which wins: it may have
+    moved since), else the rundown's own ``starts_at``; None for an unscheduled run."""
+    if rundown.source is not None:
+        scheduled = schedule_for_run(store.all(), str(Path(rundown.source).resolve()), now_ms)
+        if scheduled is not None:
+            return scheduled.plan, scheduled
+    return rundown.schedule, None
+
+
 def output_plan(workspace: Workspace, rundown: Rundown, options: RunOptions) -> OutputPlan:
     config = workspace.config
 
@@ -130,12 +142,14 @@ async def _assemble(workspace: Workspace, rundown: Rundown, options: RunOptions,
                                   on_status=lambda _status: runner.platform_status_changed()) if options.platforms else []
     obs = ObsShowSync.from_settings(options.obs) if options.obs is not None else None
     guests = GuestQueue(db, clock=clock.now_ms, appearance_log=not options.rehearsal)
+    plan, scheduled = scheduled_run(ScheduleStore(db, clock), rundown, clock.now_ms())
     runner = ShowRunner(show_id=show_id, show=store.load_show(show_id), guests=guests,
                         questions=intake.queue, clock=clock, obs=obs, platforms=platforms, auto=options.auto,
                         outputs=output_plan(workspace, rundown, options), category=options.category,
                         resumed=resumed, stream_to_obs=workspace.config.get("youtube", "stream_to_obs", bool, True),
                         relay_settings=RelaySettings.from_workspace(workspace),
-                        rehearsal=options.rehearsal, recordings=store)
+                        rehearsal=options.rehearsal, recordings=store, schedule=plan,
+                        schedule_key=None if scheduled is None else scheduled.key)
     if options.web is None:
         return runner, None
     app = create_app(runner, token, allowed_hosts=options.web.allowed_hosts, overlay_dir=options.web.overlay_dir)
@@ -179,9 +193,9 @@ async def run_show(
     show = runner.show
     kind = "Rehearsal" if options.rehearsal else "Show"
     if not options.rehearsal:
-        runner.guests.claim_for_show(runner.key)
+        runner.guests.claim_for_show(runner.key, scheduled=runner.schedule_key)
     elif not resumed:
-        runner.guests.copy_booked_into(runner.key)
+        runner.guests.copy_booked_into(runner.key, scheduled=runner.schedule_key)
     if resumed:
         snapshot = show.snapshot()
         where = "not started" if snapshot.current is None else f"segment {snapshot.current + 1} ({snapshot.segment_title})"

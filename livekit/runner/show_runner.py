@@ -19,10 +19,11 @@ from typing import Any, Literal
 
 from greenroom.errors import GreenroomError
 from livekit.control.actions import find_action
-from livekit.control.port import ActionError, HostMessage, ShowState
+from livekit.control.port import NO_SCHEDULE, ActionError, HostMessage, ShowSchedule, ShowState
 from livekit.control.presses import Presses
 from livekit.core.chapters import aired_chapters
 from livekit.core.clock import Clock
+from livekit.core.schedule import ShowPlan
 from livekit.core.show import Show, ShowEvent, ShowSnapshot, ShowStatus
 from livekit.guests.core import GuestStatus, normalise_name
 from livekit.guests.queue import GuestQueue
@@ -96,6 +97,8 @@ class ShowRunner:
         relay_settings: RelaySettings | None = None,
         rehearsal: bool = False,
         recordings: ShowStore | None = None,
+        schedule: ShowPlan | None = None,
+        schedule_key: str | None = None,
     ) -> None:
         self.show_id = show_id
         self.show = show
@@ -118,6 +121,9 @@ class ShowRunner:
         self.rehearsal = rehearsal
         #: Where the recording files OBS makes during the show are noted (rehearsals too), for the report.
         self.recordings = recordings
+        #: When the show was planned (None: unscheduled); the pages count down to its start.
+        self.schedule = schedule
+        self.schedule_key = schedule_key
         self._recording_active = False
         self._record_read_at: float | None = None
         self._guests_closed = False
@@ -149,6 +155,7 @@ class ShowRunner:
         show["show_id"] = self.show_id
         show["auto"] = self.auto
         show["rehearsal"] = self.rehearsal
+        show.update(self._schedule_state())
         questions, question_counts = self._questions_view()
         return {
             "server_time_ms": now,
@@ -161,6 +168,13 @@ class ShowRunner:
             "platforms": {session.name: session.status() for session in self.platforms}
             | ({"relay": self.relay.status()} if self.relay is not None else {}),
         }
+
+    def _schedule_state(self) -> ShowSchedule:
+        if self.schedule is None:
+            return NO_SCHEDULE
+        return {"scheduled_start_ms": self.schedule.starts_at_ms, "scheduled_end_ms": self.schedule.ends_at_ms,
+                "hard_out_ms": self.schedule.hard_out_ms, "timezone": self.schedule.timezone,
+                "schedule_key": self.schedule_key}
 
     def subscribe(self) -> asyncio.Queue[ShowState]:
         queue: asyncio.Queue[ShowState] = asyncio.Queue(maxsize=1)

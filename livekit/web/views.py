@@ -44,15 +44,19 @@ class PresenterShow(TypedDict):
     planned_end_ms: int | None
     rehearsal: bool
     undo_until_ms: int | None
+    #: The planned start, for "Starting in 2:00" before the show begins (None: not scheduled).
+    scheduled_start_ms: int | None
 
 
 class OverlayShow(TypedDict):
-    """What viewers may see of the show (a rehearsal says so: it may be streamed to a private test)."""
+    """What viewers may see of the show (a rehearsal says so: it may be streamed to a private test), and when
+    it is planned to start: the "Starting in 2:00" countdown is on stream before the show begins."""
 
     title: str
     status: str
     segment_title: str | None
     rehearsal: bool
+    scheduled_start_ms: int | None
 
 
 class PublicGuest(TypedDict):

@@ -3,8 +3,18 @@
 
 (function () {
   const G = window.Greenroom;
+  let current = null;
+
+  // Ticks between pushes: the countdown to a scheduled start runs on the server-synced clock.
+  function renderStarting() {
+    const starting = G.startingIn(current && current.show);
+    document.getElementById("starting").hidden = !starting;
+    G.setText("starting", starting || "");
+  }
 
   function render(state) {
+    current = state;
+    renderStarting();
     const show = state.show || {};
     const live = show.status === "live";
     G.renderRehearsal(show);
@@ -25,5 +35,6 @@
 
   document.addEventListener("DOMContentLoaded", function () {
     G.connect("overlay", { onState: render });
+    setInterval(renderStarting, 250);
   });
 })();

@@ -111,6 +111,14 @@
     };
   }
 
+  // "Starting in 2:00" before a scheduled show begins (rounded up like every countdown); null when the show
+  // is not waiting for a planned start (unscheduled, already started, or the planned start has passed).
+  function startingIn(show) {
+    if (!show || show.status !== "ready" || typeof show.scheduled_start_ms !== "number") return null;
+    const left = show.scheduled_start_ms - serverNow();
+    return displaySeconds(left) > 0 ? "Starting in " + formatCountdown(left) : null;
+  }
+
   // --- the page's one websocket ------------------------------------------------------------------
   function connect(view, handlers) {
     let socket = null;
@@ -222,5 +230,6 @@
     renderRehearsal: renderRehearsal,
     formatOffset: formatOffset,
     liveTiming: liveTiming,
+    startingIn: startingIn,
   };
 })();

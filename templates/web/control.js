@@ -102,18 +102,56 @@
       G.setText("elapsed", G.formatClock(timing.elapsed));
       G.setText("allotted", G.formatClock(show.allotted_ms));
     } else {
-      G.setText("countdown", show.status === "ended" ? "ended" : "ready");
+      G.setText("countdown", show.status === "ended" ? "ended" : G.startingIn(show) || "ready");
       G.setText("elapsed", "0:00");
       G.setText("allotted", "0:00");
     }
     countdown.setAttribute("data-phase", timing.phase || "none");
     G.setText("offset", show.status === "ready" ? "—" : G.formatOffset(timing.offset));
+    renderEnd(show, timing);
     // Derived numbers tick here between pushes, like the countdown.
     G.setText("show-elapsed", G.formatClock(timing.showElapsed));
     renderActuals(show.segments || [], show.current, timing.segmentSince);
     const undo = document.getElementById("btn-undo");
     const undoable = typeof show.undo_until_ms === "number" && show.undo_until_ms > G.serverNow();
     if (undo.disabled === undoable) undo.disabled = !undoable;
+  }
+
+  // A clock time ("18:52") in the zone the show was planned in (the browser's own zone when unscheduled).
+  function clockTime(ms, zone) {
+    const options = { hour: "2-digit", minute: "2-digit", hourCycle: "h23" };
+    if (zone) options.timeZone = zone;
+    return new Intl.DateTimeFormat("en-GB", options).format(new Date(ms));
+  }
+
+  // When the show is expected to end (livekit.core.schedule.expected_end_ms): live, the show's own expected
+  // end plus what it has run over since the last push; before the start, the planned start (or now, once
+  // that has passed) plus the rundown's total. And the distance to the hard out, as ontime shows it.
+  function renderEnd(show, timing) {
+    let end = null;
+    if (show.status === "live" && typeof show.expected_end_ms === "number") {
+      end = show.expected_end_ms + (timing.offset - show.offset_ms);
+    } else if (show.status === "ready") {
+      const start = typeof show.scheduled_start_ms === "number" ? Math.max(show.scheduled_start_ms, G.serverNow()) : G.serverNow();
+      end = start + (show.planned_total_ms || 0);
+    } else if (typeof show.ended_at_ms === "number") {
+      end = show.ended_at_ms;
+    }
+    G.setText("expected-end", end === null ? "—" : clockTime(end, show.timezone));
+    const hardOut = show.hard_out_ms;
+    const row = document.getElementById("hard-out-row");
+    row.hidden = typeof hardOut !== "number";
+    if (row.hidden) return;
+    const left = hardOut - G.serverNow();
+    let text = clockTime(hardOut, show.timezone) + (G.displaySeconds(left) > 0 ? " · in " + G.formatCountdown(left)
+      : " · passed " + G.formatClock(-left) + " ago");
+    if (end !== null && show.status !== "ended") {
+      const spare = hardOut - end;
+      text += Math.abs(spare) < 1000 ? " · ends right on it"
+        : spare > 0 ? " · ends " + G.formatClock(spare) + " before it" : " · ends " + G.formatClock(spare) + " after it";
+      row.setAttribute("data-over", spare < 0 ? "true" : "false");
+    }
+    G.setText("hard-out", text);
   }
 
   function renderShow() {

@@ -25,7 +25,7 @@
       G.setText("countdown", G.formatCountdown(timing.remaining));
       G.setText("offset", G.formatOffset(timing.offset));
     } else {
-      G.setText("countdown", show.status === "ended" ? "The end" : "Ready");
+      G.setText("countdown", show.status === "ended" ? "The end" : G.startingIn(show) || "Ready");
       G.setText("offset", show.status === "ended" ? G.formatOffset(timing.offset) : "—");
     }
     let upcoming = "";
