@@ -73,6 +73,15 @@ def test_schedule_takes_the_start_from_the_rundowns_starts_at(workspace, livekit
         "2031-05-01-planned", "09:00", "Asia/Tokyo")
 
 
+def test_schedule_at_another_time_keeps_the_length_the_rundowns_ends_at_gives(workspace, livekit_cli):
+    path = workspace.root / "planned.yaml"
+    path.write_text("title: Planned\nstarts_at: 2031-05-01 09:00\nends_at: 2031-05-01 11:00\ntimezone: Asia/Tokyo\n"
+                    "segments:\n  - {title: Intro, duration: 45m}\n", encoding="utf-8")
+    assert livekit_cli("schedule", str(path), "--at", "2031-05-02 10:00").exit_code == 0
+    show = next_scheduled_show(workspace.database())
+    assert (f"{show.plan.local_start():%H:%M}", f"{show.plan.local_end():%H:%M}") == ("10:00", "12:00")
+
+
 def test_move_keeps_the_key_bumps_the_sequence_and_keeps_the_change(workspace, scheduled, livekit_cli):
     result = livekit_cli("schedule", "--move", scheduled, "--at", "2031-03-30 18:00")
     assert result.exit_code == 0, result.output

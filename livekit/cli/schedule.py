@@ -104,7 +104,9 @@ def schedule(ctx: click.Context, rundown_path: Path | None, at: str | None, tz: 
             assert at is not None
             zone = _zone(workspace_zone, tz, planned.timezone if planned else None)
             rundown_hard_out = planned.local_hard_out() if planned else None
-            plan = plan_show(at, zone, planned_total_ms=rundown.planned_total_ms,
+            # A rundown that plans its own end (ends_at) keeps that length at the new start.
+            length = planned.duration_ms if planned else rundown.planned_total_ms
+            plan = plan_show(at, zone, planned_total_ms=length,
                              hard_out=hard_out or (f"{rundown_hard_out:%H:%M}" if rundown_hard_out else None))
         refuse_past_start(plan, store.clock.now_ms())
         show = store.schedule(rundown.title, plan, planned_total_ms=rundown.planned_total_ms,
