@@ -1,24 +1,20 @@
 """The guest journey's rules: which email a booked guest gets when, with an injected clock.
 
-Times are UTC unless a test says otherwise. The show of most tests: Thursday 10 December 2026, 18:00 in
-Paris (17:00 UTC), one hour long; the guest arrives 15 minutes early (16:45 UTC, 17:45 in Paris).
+Times are UTC unless a test says otherwise; the show and booking are :mod:`tests.guest_journey_data`'s.
 """
 
 from dataclasses import replace
-from datetime import UTC, datetime, time, timedelta
+from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 
 from outreach.core.guest_journey import (
-    Airing,
-    Booking,
     BookingStatus,
     CancelReason,
     GuestEmailKind,
     InviteMethod,
     JourneySettings,
-    ScheduledShow,
     deep_link,
     email_key,
     invite_uid,
@@ -26,24 +22,10 @@ from outreach.core.guest_journey import (
     reminder_1h_at,
     reminder_24h_at,
 )
+from tests.guest_journey_data import AIRING, BOOKED_AT, BOOKING, SHOW, utc
 
 PARIS = ZoneInfo("Europe/Paris")
-SHOW = ScheduledShow(
-    key="weekly-2026-12-10", title="Retro Night", starts_at_utc=datetime(2026, 12, 10, 17, 0, tzinfo=UTC),
-    timezone="Europe/Paris", ends_at_utc=datetime(2026, 12, 10, 18, 0, tzinfo=UTC),
-    hard_out_utc=datetime(2026, 12, 10, 18, 15, tzinfo=UTC), join_url="https://meet.example/retro",
-)
-BOOKING = Booking(
-    booking_id="7", guest_name="Ana Lopez", guest_email="ana@example.com", guest_timezone="Europe/Paris",
-    topic="Speedruns", talking_points=("Any% routes",), owner_name="Kim", owner_email="kim@studio.example",
-    status=BookingStatus.BOOKED,
-)
-BOOKED_AT = datetime(2026, 12, 1, 10, 0, tzinfo=UTC)
-NEXT_NOON = datetime(2026, 12, 11, 12, 0, tzinfo=UTC)
-
-
-def utc(*args: int) -> datetime:
-    return datetime(*args, tzinfo=UTC)
+NEXT_NOON = utc(2026, 12, 11, 12, 0)
 
 
 def kinds(plan) -> list[GuestEmailKind]:
@@ -109,12 +91,9 @@ def test_booked_after_the_show_ended_nothing_is_sent_and_it_is_said_why():
 
 
 def test_a_guest_booked_days_ahead_gets_confirmation_two_reminders_and_the_thank_you():
-    airing = Airing(segment_started_at_utc=utc(2026, 12, 10, 17, 12, 34), on_air=timedelta(minutes=20),
-                    show_ended_at_utc=utc(2026, 12, 10, 18, 5), vod_url="https://www.youtube.com/watch?v=abc",
-                    vod_started_at_utc=utc(2026, 12, 10, 17, 0))
     before, _ = journey(end=utc(2026, 12, 10, 18, 0))
     after, _ = journey(replace(BOOKING, status=BookingStatus.APPEARED), start=utc(2026, 12, 10, 18, 0),
-                       sent={email.key: at for at, email in before}, airing=airing)
+                       sent={email.key: at for at, email in before}, airing=AIRING)
     assert [(at, email.kind) for at, email in before + after] == [
         (BOOKED_AT, GuestEmailKind.CONFIRMATION),
         (utc(2026, 12, 9, 16, 45), GuestEmailKind.REMINDER_24H),
@@ -349,9 +328,6 @@ def test_a_guest_whose_zone_changes_clocks_on_another_date_than_the_show():
 # ------------------------------------------------------------------------------------------ after show
 
 
-AIRING = Airing(segment_started_at_utc=utc(2026, 12, 10, 17, 12, 34), on_air=timedelta(minutes=20),
-                show_ended_at_utc=utc(2026, 12, 10, 18, 5), vod_url="https://www.youtube.com/watch?v=abc",
-                vod_started_at_utc=utc(2026, 12, 10, 17, 0))
 APPEARED = replace(BOOKING, status=BookingStatus.APPEARED)
 
 
