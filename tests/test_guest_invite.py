@@ -24,9 +24,10 @@ from outreach.mail.invite import (
     GuestMessageParts,
     build_calendar,
     build_guest_message,
+    compose_guest_email,
 )
 from outreach.mail.message import HeaderInjectionError
-from outreach.mail.template import RenderedEmail
+from outreach.mail.template import RenderedEmail, TemplateLibrary, template_dirs
 from tests.guest_journey_data import BOOKED_AT, BOOKING, SHOW, utc
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -249,3 +250,12 @@ def test_a_guest_name_with_a_line_break_never_reaches_the_headers():
     sly = replace(BOOKING, guest_name="Ana\r\nBcc: all@example.com", status=BookingStatus.BOOKED)
     with pytest.raises(HeaderInjectionError):
         build_guest_message(RENDERED, only_email(booking=sly), sly, PARTS, settings=SETTINGS)
+
+
+def test_composing_renders_the_default_template_into_the_email():
+    message = parsed(compose_guest_email(TemplateLibrary(template_dirs(None)), only_email(), BOOKING, PARTS,
+                                         settings=SETTINGS))
+    assert message["Subject"].startswith("You're on Retro Night: Thursday 10 December 2026, 18:00")
+    text = message.get_body(preferencelist=("plain",)).get_content()
+    assert "Please arrive:** Thursday 10 December 2026, 17:45" in text
+    assert text.rstrip().endswith("you won't hear from us again.")  # build_message's legal footer

@@ -179,7 +179,7 @@ def test_a_cancelled_show_sends_cancel_with_sequence_plus_one_and_then_nothing()
     assert (at, cancel.kind, cancel.invite, cancel.sequence) == (
         utc(2026, 12, 5, 9, 0), GuestEmailKind.CANCEL, InviteMethod.CANCEL, 1)
     assert cancel.cancel_reason is CancelReason.SHOW_CANCELLED
-    assert cancel.uid == invite_uid("7", SHOW.key, "studio.example")
+    assert cancel.uid == invite_uid("7", SHOW.key)
     assert skipped == []
 
 
@@ -385,6 +385,15 @@ def test_the_invite_uid_is_stable_per_booking_and_show():
     assert invite_uid("7", SHOW.key, "studio.example") == invite_uid("7", SHOW.key, "studio.example")
     assert invite_uid("7", SHOW.key, "studio.example").endswith("@studio.example")
     assert len({invite_uid("7", SHOW.key), invite_uid("8", SHOW.key), invite_uid("7", "other")}) == 3
+
+
+def test_the_invite_uid_does_not_follow_the_owner():
+    handed_over = replace(BOOKING, owner_name="Sam", owner_email="sam@other.example")
+    [before] = plan_guest_emails(BOOKING, SHOW, {}, BOOKED_AT).due
+    [after] = plan_guest_emails(handed_over, SHOW, {}, BOOKED_AT).due
+    assert before.uid == after.uid == invite_uid("7", SHOW.key)
+    assert plan_guest_emails(BOOKING, SHOW, {}, BOOKED_AT, uid_domain="studio.example").due[0].uid.endswith(
+        "@studio.example")
 
 
 def test_an_unknown_guest_zone_falls_back_to_the_shows():

@@ -199,7 +199,12 @@ def email_key(booking_id: str, show_key: str, kind: GuestEmailKind, sequence: in
     return key if sequence is None else f"{key}:seq{sequence}"
 
 
-def invite_uid(booking_id: str, show_key: str, domain: str = "greenroom.invalid") -> str:
+#: The right-hand side of invite UIDs unless the caller names the team's own domain. Not taken from the
+#: owner's address: a booking handed to another team member must keep its calendar event.
+UID_DOMAIN = "guests.greenroom.invalid"
+
+
+def invite_uid(booking_id: str, show_key: str, domain: str = UID_DOMAIN) -> str:
     """The calendar UID of a booking's invite for one show: the same for every update and the cancel,
     different for another show (a moved guest gets a cancel for the old event and a new one)."""
     digest = hashlib.sha256(f"{booking_id}\x00{show_key}".encode()).hexdigest()[:24]
@@ -437,11 +442,12 @@ def plan_guest_emails(
     that a reminder would only repeat it. ``moved_from`` lists the shows the booking was on before
     (their invites get a cancel). ``airing`` is what aired of the guest's segment, once known. Emails come
     in the order they should be queued (a cancel for an old show before the new show's confirmation).
+    ``uid_domain`` ends every invite UID (e.g. the team's domain); it must never change once invites
+    went out, or calendars would see new events.
     """
     if now.tzinfo is None:
         raise ValueError("now must be timezone-aware")
-    planner = _Planner(booking, show, sent, now, settings or JourneySettings(),
-                       uid_domain or booking.owner_email.rpartition("@")[2] or "greenroom.invalid")
+    planner = _Planner(booking, show, sent, now, settings or JourneySettings(), uid_domain or UID_DOMAIN)
     upcoming = booking.status in UPCOMING
     for old in moved_from:
         if old.key != show.key:

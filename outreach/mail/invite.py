@@ -7,7 +7,8 @@ What :func:`outreach.core.guest_journey.plan_guest_emails` decides is turned int
   the guest's zone with its VTIMEZONE (a calendar shows the right local time on either side of a
   daylight-saving change), the booking owner as ORGANIZER and the guest as ATTENDEE with RSVP.
 - :func:`guest_template_variables` gives what the templates in ``templates/email/guest/`` may use.
-- :func:`build_guest_message` wraps a rendered template and the invite into one email, built by
+- :func:`compose_guest_email` renders the template and builds the message in one call (what the outbox
+  uses); :func:`build_guest_message` wraps a rendered template and the invite into one email, built by
   :func:`outreach.mail.message.build_message` (header-injection checks, threading, the legal footer), with
   the calendar as a ``text/calendar; method=...`` alternative (what Gmail, Outlook and Apple Mail turn
   into Accept/Decline buttons) and as an ``invite.ics`` attachment for everything else.
@@ -42,7 +43,7 @@ from outreach.core.guest_journey import (
 )
 from outreach.core.names import greeting_name
 from outreach.mail.message import Outgoing, build_message, check_address, display_name
-from outreach.mail.template import Record, RenderedEmail
+from outreach.mail.template import Record, RenderedEmail, TemplateLibrary
 
 PRODID = "-//Greenroom//Guest journey//EN"
 MAX_TITLE_CHARS = 200
@@ -266,3 +267,15 @@ def build_guest_message(
     message.make_mixed()
     message.add_attachment(ics, maintype="application", subtype="ics", filename=INVITE_FILENAME)
     return message
+
+
+def compose_guest_email(
+    library: TemplateLibrary, email: DueEmail, booking: Booking, parts: GuestMessageParts, *,
+    settings: JourneySettings, airing: Airing | None = None, subject: str | None = None,
+) -> EmailMessage:
+    """Render ``email``'s template (the team's own if it has one) and build the whole message: the one
+    call the outbox makes per due guest email. Raises ``EmailTemplateError`` or ``HeaderInjectionError``
+    before anything is queued."""
+    variables = guest_template_variables(email, booking, settings=settings, airing=airing)
+    rendered = library.render(email.kind.template, variables)
+    return build_guest_message(rendered, email, booking, parts, settings=settings, subject=subject)
