@@ -4,10 +4,12 @@ Times are UTC unless a test says otherwise; the show and booking are :mod:`tests
 """
 
 from dataclasses import replace
-from datetime import datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from outreach.core.guest_journey import (
     BookingStatus,
@@ -412,3 +414,37 @@ def test_times_without_a_zone_are_refused():
 def test_waking_hours_shorter_than_two_hours_are_refused():
     with pytest.raises(ValueError, match="waking hours"):
         JourneySettings(waking_start=time(21, 0), waking_end=time(8, 0))
+
+
+# ------------------------------------------------------------------------------------------ properties
+
+ZONES = ["Europe/Paris", "America/New_York", "Asia/Tokyo", "Australia/Sydney", "Asia/Kolkata", "Pacific/Auckland"]
+
+
+@settings(max_examples=60)
+@given(
+    zone=st.sampled_from(ZONES),
+    start=st.datetimes(min_value=datetime(2026, 1, 1), max_value=datetime(2027, 12, 31)).map(
+        lambda moment: moment.replace(second=0, microsecond=0, tzinfo=UTC)),
+    booked_before=st.timedeltas(min_value=timedelta(minutes=10), max_value=timedelta(days=3)),
+    lead=st.sampled_from([timedelta(0), timedelta(minutes=15), timedelta(minutes=45)]),
+)
+def test_any_journey_sends_each_email_once_reminders_before_arrival_and_the_24h_one_while_awake(
+    zone, start, booked_before, lead,
+):
+    show = replace(SHOW, starts_at_utc=start, ends_at_utc=start + timedelta(hours=1), hard_out_utc=None)
+    guest = replace(BOOKING, guest_timezone=zone)
+    journey_settings = JourneySettings(green_room_lead=lead)
+    emails, _ = journey(guest, show, start=start - booked_before, end=start + timedelta(hours=1),
+                        every=timedelta(minutes=10), settings=journey_settings)
+    keys = [email.key for _, email in emails]
+    assert len(keys) == len(set(keys))
+    assert [email.kind for _, email in emails][0] is GuestEmailKind.CONFIRMATION
+    arrives = start - lead
+    local = ZoneInfo(zone)
+    for at, email in emails:
+        if email.kind in (GuestEmailKind.REMINDER_24H, GuestEmailKind.REMINDER_1H):
+            assert at < arrives
+        if email.kind is GuestEmailKind.REMINDER_24H:
+            assert time(8) <= at.astimezone(local).time() < time(21)
+            assert at <= arrives - timedelta(hours=1)
