@@ -17,6 +17,7 @@ from outreach.core.guest_journey import (
     GuestEmailKind,
     InviteMethod,
     JourneySettings,
+    booking_key_prefix,
     deep_link,
     email_key,
     invite_uid,
@@ -381,6 +382,13 @@ def test_a_guest_who_appeared_gets_no_no_show_follow_up_and_no_reminder():
 def test_keys_stay_unambiguous_whatever_the_show_key_holds():
     key = email_key("7", "#12 Retro: night", GuestEmailKind.REMINDER_1H, 2)
     assert key == "guest:7:%2312%20Retro%3A%20night:reminder_1h:seq2"
+
+
+def test_every_key_of_a_booking_starts_with_its_prefix_and_no_other_bookings_does():
+    keys = [email_key("7", show, kind, 1) for show in ("a", "b:c") for kind in GuestEmailKind]
+    assert all(key.startswith(booking_key_prefix("7")) for key in keys)
+    assert not any(key.startswith(booking_key_prefix("7")) for key in (email_key("71", "a", GuestEmailKind.CANCEL),
+                                                                         email_key("7:1", "a", GuestEmailKind.CANCEL)))
 
 
 def test_the_invite_uid_is_stable_per_booking_and_show():

@@ -188,8 +188,13 @@ class GuestEmailPlan:
 # --------------------------------------------------------------------------------------------- keys
 
 
+def booking_key_prefix(booking_id: str) -> str:
+    """What every key of this booking starts with: the outbox loads ``sent`` with ``LIKE prefix || '%'``."""
+    return f"guest:{quote(booking_id, safe='')}:"
+
+
 def _show_part(booking_id: str, show_key: str) -> str:
-    return f"guest:{quote(booking_id, safe='')}:{quote(show_key, safe='')}"
+    return f"{booking_key_prefix(booking_id)}{quote(show_key, safe='')}"
 
 
 def email_key(booking_id: str, show_key: str, kind: GuestEmailKind, sequence: int | None = None) -> str:
