@@ -259,3 +259,13 @@ def test_composing_renders_the_default_template_into_the_email():
     text = message.get_body(preferencelist=("plain",)).get_content()
     assert "Please arrive:** Thursday 10 December 2026, 17:45" in text
     assert text.rstrip().endswith("you won't hear from us again.")  # build_message's legal footer
+
+
+def test_accented_names_survive_the_email_and_both_parsers():
+    zoe = replace(BOOKING, guest_name="Zoë Ångström", topic="Jeux rétro, énigmes")
+    message = parsed(build_guest_message(RENDERED, only_email(booking=zoe), zoe, PARTS, settings=SETTINGS))
+    [calendar_part] = [part for part in message.walk() if part.get_content_type() == "text/calendar"]
+    ics = calendar_part.get_content().encode("utf-8")
+    assert event_of(ics)["ATTENDEE"].params["CN"] == "Zoë Ångström"
+    assert "Topic: Jeux rétro, énigmes" in vevent_of(ics).description.value
+    assert message["To"] == "Zoë Ångström <ana@example.com>"
