@@ -73,6 +73,12 @@ def test_the_sender_cannot_change_once_anyone_was_contacted():
         compare_campaigns(old, campaign(other), other, "new.yaml", Delivered({0: 1}))
 
 
+def test_a_campaign_cannot_be_renamed_by_edit():
+    renamed = campaign_yaml(name="autumn")
+    with pytest.raises(CampaignEditError, match="new.yaml:1: the name identifies the campaign"):
+        compare_campaigns(campaign(campaign_yaml()), campaign(renamed), renamed, "new.yaml", Delivered())
+
+
 def test_a_removed_unsent_step_completes_the_sequences_waiting_for_it():
     old = campaign(three_steps())
     new_text = campaign_yaml()
@@ -170,7 +176,7 @@ def test_an_edit_is_logged_with_its_diff_and_counts(world, outreach_cli):
     outreach_cli("campaign", "edit", "spring", "--window", "14:00-18:00", "--jitter", "2")
     result = outreach_cli("campaign", "history", "spring")
     assert result.exit_code == 0, result.output
-    assert "edit (" in result.output and "changes 2, rescheduled 1" in result.output
+    assert "edit (command-line options): changes 2, rescheduled 1" in result.output
     assert "  send_window hours: 00:00-24:00 -> 14:00-18:00" in result.output
     assert "  jitter_minutes: 0 -> 2" in result.output
 

@@ -67,6 +67,6 @@ def test_sync_is_logged_and_recorded_on_the_enrolled_persons_activity(world, out
     activity = list(world.db.query("SELECT kind, detail FROM influencer_activity WHERE influencer_id = ?", [di]))
     assert activity == [{"kind": "enrolled", "detail": "campaign spring: enrolled by campaign sync"}]
     history = outreach_cli("campaign", "history", "spring")
-    assert "sync (" in history.output and ": enrolled 1" in history.output
+    assert "sync (the stored audience): enrolled 1, skipped 1" in history.output
     assert "  enrolled #2 Di Dance <di@example.org>" in history.output
     assert "no email" not in history.output

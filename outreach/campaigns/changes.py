@@ -151,12 +151,14 @@ def _check_templates(db: sqlite_utils.Database, campaign_id: int, new: Campaign,
 
 def edit_campaign(
     db: sqlite_utils.Database, name: str, text: str, source: str, workspace_root: Path | None, now: datetime,
-    *, dry_run: bool = False,
+    *, dry_run: bool = False, changed_by: str | None = None,
 ) -> EditOutcome:
     """Replace campaign ``name``'s definition with ``text`` if every difference is allowed (else
     :class:`~outreach.core.campaign_changes.CampaignEditError`), re-plan the pending steps it affects, log it.
 
-    The audience is stored but nobody is enrolled or removed: that is :func:`sync_campaign`'s job.
+    ``source`` names the text in problems and becomes the campaign's source; ``changed_by`` (default
+    ``source``) is what the log says the change came from. The audience is stored but nobody is enrolled or
+    removed: that is :func:`sync_campaign`'s job.
     """
     stored, _, _ = _editable(db, name)
     new = parse_campaign(text, source)
@@ -184,7 +186,7 @@ def edit_campaign(
         for outbox_id, attempt in outcome.retries_moved.items():
             db.execute("UPDATE outbox SET next_attempt_at = ? WHERE id = ? AND state = 'queued'",
                        [timestamp(attempt), outbox_id])
-        _log(db, stored.id, "edit", now, source, [str(difference) for difference in edit.differences],
+        _log(db, stored.id, "edit", now, changed_by or source, [str(difference) for difference in edit.differences],
              edit_counts(outcome))
     outcome.applied = True
     return outcome
@@ -206,7 +208,8 @@ def edit_campaign_settings(
 ) -> EditOutcome:
     """``campaign edit NAME --daily-cap 20 ...``: the stored definition with those settings written in."""
     _, text, source = _editable(db, name)
-    return edit_campaign(db, name, edited_text(text, settings), source, workspace_root, now, dry_run=dry_run)
+    return edit_campaign(db, name, edited_text(text, settings), source, workspace_root, now, dry_run=dry_run,
+                         changed_by="command-line options")
 
 
 # ------------------------------------------------------------------------------------------------ sync
@@ -244,7 +247,7 @@ def sync_campaign(
             _enroll(db, stored, outcome.enrolment.enrolled, now)
         for pid in new_ids:
             record_activity(db, pid, SYNC_ACTIVITY, f"campaign {stored.name}: enrolled by campaign sync", at=now)
-        _log(db, stored.id, "sync", now, source, _sync_summary(outcome), sync_counts(outcome))
+        _log(db, stored.id, "sync", now, "the stored audience", _sync_summary(outcome), sync_counts(outcome))
     outcome.applied = True
     return outcome
 

@@ -182,8 +182,9 @@ def history(ctx: click.Context, campaign_name: str) -> None:
 
     changes = change_history(get_workspace(ctx).database(), campaign_name)
     for change in changes:
-        counts = ", ".join(f"{key} {value}" for key, value in change["counts"].items()
-                           if not isinstance(value, dict) and value)
+        totals = {key: sum(value.values()) if isinstance(value, dict) else value
+                  for key, value in change["counts"].items()}
+        counts = ", ".join(f"{key} {value}" for key, value in totals.items() if value)
         click.echo(f"{change['at']} {change['kind']} ({change['source']}){': ' + counts if counts else ''}")
         for line in change["summary"]:
             click.echo(f"  {line}")
