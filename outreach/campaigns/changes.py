@@ -171,14 +171,15 @@ def edit_campaign(
             return outcome
         if [step.template for step in new.steps] != [step.template for step in stored.campaign.steps]:
             _check_templates(db, stored.id, new, workspace_root, source)
-        outcome.replan = replan(pending_steps(db, stored.id), new, edit)
+        pending = pending_steps(db, stored.id)
+        outcome.replan = replan(pending, new, edit)
         if edit.window_changed:
             outcome.retries_moved = _retries_to_move(db, stored.id, new)
         if dry_run:
             return outcome
         db.execute("UPDATE campaigns SET definition = ?, source = ?, sender_address = ? WHERE id = ?",
                    [text, source, new.sender.address.lower(), stored.id])
-        steps = {step.enrollment_id: step.step for step in pending_steps(db, stored.id)}
+        steps = {step.enrollment_id: step.step for step in pending}
         for enrollment_id, due in outcome.replan.moved.items():
             lifecycle.schedule_next(db, enrollment_id, steps[enrollment_id], due)
         for enrollment_id in outcome.replan.completed:
