@@ -114,3 +114,16 @@ def add_sent_folder_copy(db: sqlite_utils.Database) -> None:
     db.table("outbox").add_column("sent_copy_attempts", int, not_null_default=0)
     db.table("outbox").add_column("sent_copy_error", str)
     db.table("outbox").create_index(["sent_copy"])
+
+
+@MIGRATIONS(name="campaign-changes-log")
+def add_campaign_changes(db: sqlite_utils.Database) -> None:
+    """Every ``campaign edit`` and ``campaign sync``: when, which kind, the readable diff or who was enrolled
+    (``summary``, one item per line) and the counts as JSON (re-planned due times, enrolled, skipped by reason)."""
+    db.table("campaign_changes").create(
+        {"id": int, "campaign_id": int, "kind": str, "at": str, "source": str, "summary": str, "counts": str},
+        pk="id",
+        not_null={"campaign_id", "kind", "at", "summary", "counts"},
+        foreign_keys=[("campaign_id", "campaigns", "id")],
+    )
+    db.table("campaign_changes").create_index(["campaign_id", "at"])
