@@ -320,6 +320,70 @@ def microsoft_app(settings: OAuthSettings, cache: Any) -> Any:
                                         token_cache=cache, instance_discovery=settings.authority is None)
 
 
+def google_login(settings: OAuthSettings, username: str, *, open_browser: bool, timeout_s: int,
+                 prompt: str) -> None:
+    """Google's installed-app flow (https://developers.google.com/identity/protocols/oauth2/native-app): a
+    one-shot server on 127.0.0.1 receives the consent screen's redirect; the refresh token is stored.
+
+    ``prompt`` (with ``{url}``) is printed when the browser is not opened. ``prompt=consent`` asks Google for
+    a refresh token even when this app was allowed before (it only sends one on the first consent otherwise).
+    """
+    from google_auth_oauthlib.flow import InstalledAppFlow, WSGITimeoutError
+
+    client = {"installed": {
+        "client_id": settings.client_id, "client_secret": settings.client_secret,
+        "auth_uri": settings.authorization_endpoint or GOOGLE_AUTHORIZATION_ENDPOINT,
+        "token_uri": settings.google_token_endpoint, "redirect_uris": ["http://localhost"],
+    }}
+    flow = InstalledAppFlow.from_client_config(client, scopes=list(GOOGLE_SCOPES))
+    try:
+        credentials = flow.run_local_server(
+            host="127.0.0.1", port=0, open_browser=open_browser, authorization_prompt_message=prompt,
+            success_message="Greenroom may now send and read mail as this mailbox. You can close this tab.",
+            timeout_seconds=timeout_s, login_hint=username, prompt="consent",
+        )
+    except WSGITimeoutError:
+        raise MailboxAuthError(f"no answer from the browser within {timeout_s} s: the Google consent for "
+                               f"{username} was not completed; run {settings.login_command()} again") from None
+    except Exception as error:  # oauthlib raises many kinds (a refused consent, a bad client...)
+        raise MailboxAuthError(f"Google sign-in for {username} did not complete: {type(error).__name__}: "
+                               f"{str(error)[:200]}") from None
+    if not credentials.refresh_token:
+        raise MailboxAuthError(f"Google sent no refresh token for {username}: remove Greenroom's access at "
+                               "https://myaccount.google.com/permissions and sign in again")
+    save_google_tokens(settings, username, credentials)
+
+
+def microsoft_login(settings: OAuthSettings, username: str, show: Any) -> None:
+    """MSAL's device-code flow (https://learn.microsoft.com/en-us/entra/identity-platform/v2-oauth2-device-code):
+    ``show`` gets the "open https://microsoft.com/devicelogin and enter the code ..." line; this waits until
+    the person has signed in there (on any device), then stores MSAL's token cache. Refuses a sign-in as a
+    different account than ``username``, which the mail server would refuse anyway."""
+    import msal
+
+    cache = msal.SerializableTokenCache()
+    app = microsoft_app(settings, cache)
+    try:
+        flow = app.initiate_device_flow(scopes=list(MICROSOFT_SCOPES))
+    except (OSError, ValueError) as error:
+        raise MailboxAuthError(f"cannot reach the Microsoft identity platform {settings.microsoft_authority}: "
+                               f"{error}") from None
+    if "user_code" not in flow:
+        raise MailboxAuthError(f"Microsoft refused to start the sign-in for {username}: {flow.get('error')}: "
+                               f"{str(flow.get('error_description', '')).splitlines()[0] if flow.get('error_description') else ''}")
+    show(flow["message"])
+    result = app.acquire_token_by_device_flow(flow)
+    if "access_token" not in result:
+        description = str(result.get("error_description", "")).split("\n")[0].strip()
+        raise MailboxAuthError(f"Microsoft sign-in for {username} did not complete: {result.get('error')}"
+                               f"{': ' + description if description else ''}")
+    signed_in = str((result.get("id_token_claims") or {}).get("preferred_username", ""))
+    if signed_in and signed_in.lower() != username.lower():
+        raise MailboxAuthError(f"you signed in as {signed_in}, but [{settings.section}] username is {username}: "
+                               f"run {settings.login_command()} again and sign in as {username}")
+    save_microsoft_cache(settings, username, cache)
+
+
 def save_google_tokens(settings: OAuthSettings, username: str, credentials: Any) -> None:
     """After `outreach mailbox login`: what :class:`MailboxTokens` reads back (no client secret: it stays
     in the secrets file)."""
