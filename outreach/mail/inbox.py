@@ -304,15 +304,17 @@ class ImapReader:
                 self._authenticate_with_token(client)
             else:
                 client.login(self.username or "", self._password or "")
-        except BaseException as error:
-            with contextlib.suppress(OSError):
-                client.shutdown()
-            if isinstance(error, MailboxAuthError):
-                raise InboxError(f"IMAP sign-in to {self.host}:{self.port}: {error}") from None
-            if isinstance(error, imaplib.IMAP4.error):
-                raise InboxError(f"IMAP login as {self.username} at {self.host}:{self.port} refused: {error}") from None
-            if isinstance(error, OSError):
-                raise InboxError(f"cannot reach IMAP server {self.host}:{self.port}: {error}") from None
+        except MailboxAuthError as error:
+            _close_quietly(client)
+            raise InboxError(f"IMAP sign-in to {self.host}:{self.port}: {error}") from None
+        except imaplib.IMAP4.error as error:
+            _close_quietly(client)
+            raise InboxError(f"IMAP login as {self.username} at {self.host}:{self.port} refused: {error}") from None
+        except OSError as error:
+            _close_quietly(client)
+            raise InboxError(f"cannot reach IMAP server {self.host}:{self.port}: {error}") from None
+        except InboxError:
+            _close_quietly(client)
             raise
         return client
 
@@ -383,3 +385,9 @@ class ImapReader:
 def _imap_error_text(error: imaplib.IMAP4.error) -> str:
     """imaplib's error text (``AUTHENTICATE command error: BAD [b'...']``) as plain words."""
     return str(error).replace("b'", "").replace("']", "]")[:200]
+
+
+def _close_quietly(client: imaplib.IMAP4) -> None:
+    """Drop a connection whose sign-in failed (no LOGOUT: the server may be gone)."""
+    with contextlib.suppress(OSError):
+        client.shutdown()

@@ -28,6 +28,7 @@ import base64
 import contextlib
 import json
 import re
+import threading
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -59,6 +60,16 @@ MICROSOFT_SCOPES = ("https://outlook.office.com/SMTP.Send", "https://outlook.off
 
 #: An access token closer than this to its expiry is refreshed before use, so it cannot expire mid-session.
 REFRESH_MARGIN = timedelta(minutes=5)
+
+#: One lock per token file: the sender and the inbox reader (worker threads of one process) share a mailbox's
+#: tokens, and two refreshes at once would each store a different rotated Microsoft refresh token.
+_FILE_LOCKS: dict[Path, threading.Lock] = {}
+_FILE_LOCKS_GUARD = threading.Lock()
+
+
+def _lock_for(path: Path) -> threading.Lock:
+    with _FILE_LOCKS_GUARD:
+        return _FILE_LOCKS.setdefault(path, threading.Lock())
 
 
 class MailboxAuthError(GreenroomError):
@@ -233,10 +244,11 @@ class MailboxTokens:
     def access_token(self, *, refresh: bool = False) -> AccessToken:
         """A token valid for at least :data:`REFRESH_MARGIN`; ``refresh`` forces a new one (the server
         refused the current one although it had not expired: revoked, or scopes changed)."""
-        data = self._load()
-        if self.settings.provider == "google":
-            return self._google(data, refresh)
-        return self._microsoft(data, refresh)
+        with _lock_for(self.settings.token_path):
+            data = self._load()
+            if self.settings.provider == "google":
+                return self._google(data, refresh)
+            return self._microsoft(data, refresh)
 
     # --------------------------------------------------------------------------------------------- google
 
