@@ -89,3 +89,13 @@ def test_a_sent_copy_is_appended_with_a_bearer_token(signed_in, oauth_imap):
     assert results == {1: None}
     [filed] = oauth_imap.sent_messages()
     assert b"Message-ID: <s1@brand.example>" in filed
+
+
+def test_a_server_without_xoauth2_is_named(world, imap_server, identity_provider, monkeypatch):
+    monkeypatch.setenv("GREENROOM_IMAP_CLIENT_SECRET", GOOGLE_CLIENT_SECRET)
+    world.configure(google_section("imap", imap_server.host, imap_server.port, identity_provider))
+    settings = imap_settings(world.workspace)
+    refresh = identity_provider.grant("google")
+    store_google_tokens(settings.oauth.token_path, refresh, identity_provider.issue_access(refresh), _in(minutes=50))
+    with pytest.raises(InboxError, match="does not offer AUTHENTICATE XOAUTH2"):
+        read_all(settings)

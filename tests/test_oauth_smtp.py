@@ -154,3 +154,12 @@ def test_a_revoked_microsoft_sign_in_asks_to_sign_in_again(world, oauth_smtp, id
     message = str(refused.value)
     assert "Microsoft refused the refresh token (invalid_grant: AADSTS70000" in message
     assert "sign in again: outreach mailbox login --server smtp" in message
+
+
+def test_a_server_without_xoauth2_is_named_before_any_token_is_sent(world, smtp_server, identity_provider,
+                                                                    monkeypatch):
+    monkeypatch.setenv("GREENROOM_SMTP_CLIENT_SECRET", GOOGLE_CLIENT_SECRET)
+    world.configure(google_section("smtp", smtp_server.host, smtp_server.port, identity_provider))
+    with pytest.raises(TransportUnavailable, match="does not offer AUTH XOAUTH2"):
+        send_one(smtp_settings(world.workspace))
+    assert smtp_server.handler.messages == []
