@@ -45,7 +45,7 @@ def open_transport(workspace: Workspace) -> Transport:
     if server is None:
         return EmlTransport(workspace.path("outbox"))
     return SmtpTransport(server.host, server.port, server.security, server.username, server.password,
-                         server.timeout, ca_file=server.ca_file)
+                         server.timeout, ca_file=server.ca_file, oauth=server.oauth)
 
 
 def open_sent_folder(workspace: Workspace) -> SentFolder | None:
@@ -55,7 +55,7 @@ def open_sent_folder(workspace: Workspace) -> SentFolder | None:
     if server is None or not server.save_sent or smtp_settings(workspace) is None:
         return None
     reader = ImapReader(server.host, server.port, server.security, server.username, server.password,
-                        server.folder, server.timeout, ca_file=server.ca_file)
+                        server.folder, server.timeout, ca_file=server.ca_file, oauth=server.oauth)
     return SentFolder(reader, server.sent_folder)
 
 

@@ -38,7 +38,7 @@ from tests.fixtures.servers import running_in_ci
 
 pytest_plugins = ["tests.fixtures.obs", "tests.fixtures.browser", "tests.fixtures.platforms", "tests.fixtures.mail",
                   "tests.fixtures.outreach_platforms", "tests.fixtures.cli",
-                  "tests.fixtures.live_show", "tests.fixtures.relay", "tests.fixtures.postfix"]
+                  "tests.fixtures.live_show", "tests.fixtures.relay", "tests.fixtures.postfix", "tests.fixtures.oauth"]
 
 #: Tests using one of these fixtures (directly or through another fixture) get the marker.
 FIXTURE_MARKERS = {
@@ -47,6 +47,8 @@ FIXTURE_MARKERS = {
     "browser": "browser",
     "imap_session": "imap",
     "smtp_session": "smtp",
+    "oauth_imap_session": "imap",
+    "oauth_smtp_session": "smtp",
     "postfix_session": "smtp",
     "postfix": "subprocess",  # `postfix reload` after each test's rules
 }

@@ -292,7 +292,7 @@ class InboxSession:
                 "SELECT uidvalidity, max(uid) FROM inbox_messages WHERE mailbox = ? GROUP BY uidvalidity", [mailbox])
         }
         reader = ImapReader(server.host, server.port, server.security, server.username, server.password,
-                            server.folder, server.timeout, ca_file=server.ca_file)
+                            server.folder, server.timeout, ca_file=server.ca_file, oauth=server.oauth)
         validity, messages = reader.fetch_new(last)
         summary = InboxSummary()
         for fetched in messages:

@@ -9,6 +9,7 @@ from pathlib import Path
 from greenroom.errors import ConfigError
 from greenroom.workspace import Workspace
 from outreach.campaigns.unsubscribe import unsubscribe_key
+from outreach.mail.oauth import OAuthSettings, oauth_settings
 
 SECURITY = ("none", "starttls", "ssl")
 #: IMAP hosts of providers that put a copy of every email sent through their SMTP in Sent themselves: a
@@ -44,6 +45,8 @@ class ServerSettings:
     #: already files one: Gmail, Microsoft 365), and the folder to use when none is flagged ``\Sent``.
     save_sent: bool = False
     sent_folder: str | None = None
+    #: ``auth = "xoauth2"``: sign in with an OAuth2 access token (Gmail, Microsoft 365) instead of a password.
+    oauth: OAuthSettings | None = None
 
 
 def outreach_settings(workspace: Workspace) -> OutreachSettings:
@@ -72,7 +75,8 @@ def _server(workspace: Workspace, section: str, default_port: dict[str, int], pa
     security = config.choice(section, "security", SECURITY, "starttls" if section == "smtp" else "ssl")
     username = config.get(section, "username", str, "") or None
     password = workspace.secrets.get(section, "password", env=password_env)
-    if username and not password:
+    oauth = oauth_settings(workspace, section)
+    if username and not password and oauth is None:
         raise ConfigError(
             f"{config.path}: [{section}] username is set but no password: set ${password_env} "
             f"or [{section}] password in {workspace.secrets_path}"
@@ -106,6 +110,7 @@ def _server(workspace: Workspace, section: str, default_port: dict[str, int], pa
         save_sent=section == "imap" and config.get(section, "save_sent", bool, host.lower().rstrip(".")
                                                    not in FILES_SENT_MAIL_ITSELF),
         sent_folder=(config.get(section, "sent_folder", str, "").strip() or None) if section == "imap" else None,
+        oauth=oauth,
     )
 
 

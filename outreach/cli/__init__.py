@@ -25,6 +25,7 @@ main = tool_group(
         "outbox": "outreach.cli.send:outbox",
         "suppress": "outreach.cli.suppress:suppress",
         "unsubscribe": "outreach.cli.unsubscribe:unsubscribe",
+        "mailbox": "outreach.cli.mailbox:mailbox",
         "inbox": "outreach.cli.inbox:inbox",
         "report": "outreach.cli.report:report",
     },

@@ -23,6 +23,7 @@ from flufl.bounce import all_failures
 
 from greenroom.errors import GreenroomError
 from outreach.core.intent import classify_intent
+from outreach.mail.oauth import MailboxAuthError, MailboxTokens, OAuthSettings, XOAuth2Exchange
 from outreach.mail.reading import visible_text
 from outreach.mail.tls import verified_context
 
@@ -270,13 +271,16 @@ class Fetched:
 
 
 class ImapReader:
-    """Blocking IMAP access: call from one worker thread only."""
+    """Blocking IMAP access: call from one worker thread only. With ``oauth`` it signs in with
+    AUTHENTICATE XOAUTH2 (:mod:`outreach.mail.oauth`) instead of LOGIN."""
 
     def __init__(self, host: str, port: int, security: str, username: str | None, password: str | None,
-                 folder: str = "INBOX", timeout: float = 30.0, *, ca_file: Path | None = None) -> None:
+                 folder: str = "INBOX", timeout: float = 30.0, *, ca_file: Path | None = None,
+                 oauth: OAuthSettings | None = None) -> None:
         self.host, self.port, self.security, self.folder, self.timeout = host, port, security, folder, timeout
         self.username, self._password = username, password
         self.ca_file = ca_file
+        self._tokens = MailboxTokens(oauth, username or "") if oauth is not None else None
 
     def _tls_context(self) -> ssl.SSLContext:
         return verified_context(self.ca_file, InboxError, "IMAP")
@@ -291,12 +295,51 @@ class ImapReader:
                 client = imaplib.IMAP4(self.host, self.port, timeout=self.timeout)
                 if self.security == "starttls":
                     client.starttls(self._tls_context())
-            client.login(self.username or "", self._password or "")
         except imaplib.IMAP4.error as error:
-            raise InboxError(f"IMAP login as {self.username} at {self.host}:{self.port} refused: {error}") from None
+            raise InboxError(f"IMAP server {self.host}:{self.port} refused the connection: {error}") from None
         except OSError as error:
             raise InboxError(f"cannot reach IMAP server {self.host}:{self.port}: {error}") from None
+        try:
+            if self._tokens is not None:
+                self._authenticate_with_token(client)
+            else:
+                client.login(self.username or "", self._password or "")
+        except MailboxAuthError as error:
+            _close_quietly(client)
+            raise InboxError(f"IMAP sign-in to {self.host}:{self.port}: {error}") from None
+        except imaplib.IMAP4.error as error:
+            _close_quietly(client)
+            raise InboxError(f"IMAP login as {self.username} at {self.host}:{self.port} refused: {error}") from None
+        except OSError as error:
+            _close_quietly(client)
+            raise InboxError(f"cannot reach IMAP server {self.host}:{self.port}: {error}") from None
+        except InboxError:
+            _close_quietly(client)
+            raise
         return client
+
+    def _authenticate_with_token(self, client: imaplib.IMAP4) -> None:
+        """AUTHENTICATE XOAUTH2; a refused token is refreshed once and tried again, then the error names the
+        mailbox, never the token."""
+        assert self._tokens is not None
+        if "AUTH=XOAUTH2" not in client.capabilities:
+            raise InboxError(f"IMAP server {self.host}:{self.port} does not offer AUTHENTICATE XOAUTH2: "
+                             "check [imap] host and port, or use auth = \"password\"")
+        refused = ""
+        for refresh in (False, True):
+            exchange = XOAuth2Exchange(self.username or "", self._tokens.access_token(refresh=refresh).value)
+            try:
+                client.authenticate("XOAUTH2", exchange.as_bytes)
+                return
+            except imaplib.IMAP4.abort:
+                raise
+            except imaplib.IMAP4.error as error:
+                refused = f"{_imap_error_text(error)}{', ' + exchange.refusal if exchange.refusal else ''}"
+        raise InboxError(
+            f"IMAP sign-in for mailbox {self.username} at {self.host}:{self.port} refused the OAuth2 access token, "
+            f"also right after a refresh ({refused}): check that the app may read this mailbox (IMAP enabled, "
+            f"scope granted), or sign in again: {self._tokens.settings.login_command()}"
+        )
 
     @staticmethod
     def _size(client: imaplib.IMAP4, uid: int) -> int:
@@ -337,3 +380,14 @@ class ImapReader:
                     client.logout()
 
         return validity, messages()
+
+
+def _imap_error_text(error: imaplib.IMAP4.error) -> str:
+    """imaplib's error text (``AUTHENTICATE command error: BAD [b'...']``) as plain words."""
+    return str(error).replace("b'", "").replace("']", "]")[:200]
+
+
+def _close_quietly(client: imaplib.IMAP4) -> None:
+    """Drop a connection whose sign-in failed (no LOGOUT: the server may be gone)."""
+    with contextlib.suppress(OSError):
+        client.shutdown()

@@ -20,6 +20,7 @@ from typing import Protocol
 from greenroom.errors import GreenroomError
 from greenroom.files import write_atomically
 from outreach.core.smtp_outcome import OutcomeKind, SmtpOutcome, SmtpStage, classify
+from outreach.mail.oauth import MailboxAuthError, MailboxTokens, OAuthSettings, XOAuth2Exchange
 from outreach.mail.tls import certificate_hint, verified_context
 
 log = logging.getLogger(__name__)
@@ -65,13 +66,17 @@ class EmlTransport:
 
 
 class SmtpTransport:
-    """One SMTP session reused for every message (mailmerge logs in once per message)."""
+    """One SMTP session reused for every message (mailmerge logs in once per message).
+
+    With ``oauth`` it signs in with AUTH XOAUTH2 (:mod:`outreach.mail.oauth`) instead of a password.
+    """
 
     def __init__(self, host: str, port: int, security: str, username: str | None, password: str | None,
-                 timeout: float = 30.0, *, ca_file: Path | None = None) -> None:
+                 timeout: float = 30.0, *, ca_file: Path | None = None, oauth: OAuthSettings | None = None) -> None:
         self.host, self.port, self.security = host, port, security
         self.username, self._password, self.timeout = username, password, timeout
         self.ca_file = ca_file
+        self._tokens = MailboxTokens(oauth, username or "") if oauth is not None else None
         self._smtp: smtplib.SMTP | None = None
 
     def _tls_context(self) -> ssl.SSLContext:
@@ -88,8 +93,9 @@ class SmtpTransport:
                 smtp = smtplib.SMTP(self.host, self.port, timeout=self.timeout)
                 if self.security == "starttls":
                     smtp.starttls(context=self._tls_context())
-            if self.username:
-                smtp.login(self.username, self._password or "")
+            self._sign_in(smtp)
+        except MailboxAuthError as error:
+            raise TransportUnavailable(f"SMTP sign-in to {self.host}:{self.port}: {error}") from None
         except smtplib.SMTPAuthenticationError as error:
             raise TransportUnavailable(
                 f"SMTP login as {self.username} at {self.host}:{self.port} refused: {error.smtp_code}"
@@ -100,6 +106,43 @@ class SmtpTransport:
             ) from None
         self._smtp = smtp
         return smtp
+
+    def _sign_in(self, smtp: smtplib.SMTP) -> None:
+        """Password or token sign-in; a connection whose sign-in failed is closed, not left open."""
+        try:
+            if self._tokens is not None:
+                self._sign_in_with_token(smtp)
+            elif self.username:
+                smtp.login(self.username, self._password or "")
+        except BaseException:
+            with contextlib.suppress(OSError):
+                smtp.close()
+            raise
+
+    def _sign_in_with_token(self, smtp: smtplib.SMTP) -> None:
+        """AUTH XOAUTH2 with the mailbox's access token; a refused token is refreshed once and tried again
+        (it may have been revoked or re-scoped before its expiry), then the mailbox is named, never the token."""
+        assert self._tokens is not None
+        smtp.ehlo_or_helo_if_needed()
+        offered = smtp.esmtp_features.get("auth", "").upper().split() if smtp.has_extn("auth") else []
+        if "XOAUTH2" not in offered:
+            raise TransportUnavailable(
+                f"SMTP server {self.host}:{self.port} does not offer AUTH XOAUTH2 (it offers "
+                f"{' '.join(offered) or 'no AUTH'}): check [smtp] host and port, or use auth = \"password\""
+            )
+        refused = ""
+        for refresh in (False, True):
+            exchange = XOAuth2Exchange(self.username or "", self._tokens.access_token(refresh=refresh).value)
+            try:
+                smtp.auth("XOAUTH2", exchange, initial_response_ok=True)
+                return
+            except smtplib.SMTPAuthenticationError as error:
+                refused = f"{error.smtp_code}{', ' + exchange.refusal if exchange.refusal else ''}"
+        raise TransportUnavailable(
+            f"SMTP sign-in for mailbox {self.username} at {self.host}:{self.port} refused the OAuth2 access "
+            f"token, also right after a refresh ({refused}): check that the app may send mail for this mailbox "
+            f"(SMTP AUTH enabled, scope granted), or sign in again: {self._tokens.settings.login_command()}"
+        )
 
     def send(self, sender: str, recipient: str, raw: bytes, name: str) -> Delivery:
         """MAIL, RCPT, DATA step by step: the stage of a refusal says whom it is about (sender, recipient,
