@@ -480,7 +480,9 @@ class TemplateLibrary:
     def __init__(self, dirs: list[Path], undefined: type = _StrictUndefined) -> None:
         self.dirs = dirs
         loader = _SizeLimitedLoader([str(d) for d in dirs])
-        common = dict(loader=loader, undefined=undefined, keep_trailing_newline=True)
+        # auto_reload off: a library lives for one tick or one command, so a template need not be stat()ed
+        # again before every email it renders.
+        common = dict(loader=loader, undefined=undefined, keep_trailing_newline=True, auto_reload=False)
         self._text_env = _Environment(autoescape=False, **common)
         self._html_env = _Environment(autoescape=True, finalize=_markdown_safe, **common)
 
