@@ -114,3 +114,11 @@ def add_sent_folder_copy(db: sqlite_utils.Database) -> None:
     db.table("outbox").add_column("sent_copy_attempts", int, not_null_default=0)
     db.table("outbox").add_column("sent_copy_error", str)
     db.table("outbox").create_index(["sent_copy"])
+
+
+@MIGRATIONS(name="enrollment-mailbox")
+def add_enrollment_mailbox(db: sqlite_utils.Database) -> None:
+    """The sending mailbox (its address, lowercase) an enrollment was given when its first email was planned:
+    every follow-up goes from it so the thread stays in one mailbox. NULL until then; enrollments made before
+    this existed send as their campaign's ``sender``."""
+    db.table("enrollments").add_column("mailbox", str)
