@@ -171,7 +171,7 @@ class RehearsalTransport:
         message["To"] = self.address
         message["Subject"] = f"[rehearsal for {recipient}] {subject}"
         message[REHEARSAL_HEADER] = f"would have gone to {recipient}; nothing was recorded"
-        return message.as_bytes(policy=email_policy.SMTP)
+        return message.as_bytes(policy=email_policy.SMTP.clone(max_line_length=998))  # RFC 5322 line limit
 
     def send(self, sender: str, recipient: str, raw: bytes, name: str) -> Delivery:
         return self.inner.send(sender, self.address, self.rewrite(recipient, raw), name)

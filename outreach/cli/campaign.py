@@ -70,9 +70,9 @@ def status(ctx: click.Context, campaign_name: str | None) -> None:
                    f"next due: {row['next_due_at'] or '-'}")
     if not rows:
         click.echo("no campaigns yet (outreach campaign start FILE)")
-    from outreach.campaigns.sending import describe_usage, mailbox_usage  # sending mailboxes: today, cap, pause
+    from outreach.campaigns.sending import describe_usage, mailbox_usage
     from outreach.campaigns.settings import mailbox_settings
 
-    workspace = get_workspace(ctx)
+    workspace = get_workspace(ctx)  # and each sending mailbox: count today, cap, pause
     for usage in mailbox_usage(workspace.database(), mailbox_settings(workspace), utc_now()):
         click.echo(describe_usage(usage))
