@@ -177,8 +177,7 @@ def _move_off_paused(
         ).fetchall()
         for outbox_id, enrollment_id, queued_at in rows:
             db.execute("DELETE FROM outbox WHERE id = ? AND state = 'queued'", [outbox_id])
-            db.execute("UPDATE enrollments SET mailbox = NULL, next_due_at = ? WHERE id = ? AND status = 'active'",
-                       [queued_at, enrollment_id])
+            lifecycle.release_mailbox(db, enrollment_id, queued_at)
             moved += 1
     return moved
 
@@ -304,8 +303,7 @@ def queue_due(
     if rows:
         db.table("outbox").insert_all(rows)
         lifecycle.hold(db, [r["enrollment_id"] for r in rows])
-        db.conn.executemany("UPDATE enrollments SET mailbox = ? WHERE id = ? AND mailbox IS NULL",
-                            [(r["sender_address"], r["enrollment_id"]) for r in rows])
+        lifecycle.assign_mailbox(db, [(r["sender_address"], r["enrollment_id"]) for r in rows])
     for address, budget in plan.mailboxes.items():
         if budget.next_allowed_at is not None:
             db.table("mailboxes").upsert({"address": address, "next_allowed_at": timestamp(budget.next_allowed_at)},
