@@ -24,9 +24,9 @@ def rotating_campaign(**overrides: object) -> str:
 
 
 def mailbox(key: str, address: str, *, cap: int | None = None, smtp: tuple[str, int] | None = None,
-            imap: ImapServer | None = None, imap_user: str | None = None) -> str:
-    """A ``[mailboxes.KEY]`` table with its own ``smtp`` (host, port) and ``imap`` tables."""
-    text = f'\n[mailboxes.{key}]\naddress = "{address}"\nname = "{key.title()} Example"\n'
+            imap: ImapServer | None = None, imap_user: str | None = None, extra: str = "") -> str:
+    """A ``[mailboxes.KEY]`` table (plus ``extra`` lines) with its own ``smtp`` (host, port) and ``imap``."""
+    text = f'\n[mailboxes.{key}]\naddress = "{address}"\nname = "{key.title()} Example"\n{extra}'
     if cap is not None:
         text += f"daily_cap = {cap}\n"
     if smtp is not None:
@@ -52,8 +52,8 @@ def two_servers(world, smtp_server, sam_smtp):
     """kim sends through the session's aiosmtpd, sam through its own."""
     controller, sam_handler = sam_smtp
 
-    def configure(kim_cap: int | None = None, sam_cap: int | None = None) -> None:
-        world.configure(mailbox("kim", KIM, cap=kim_cap, smtp=(smtp_server.host, smtp_server.port))
+    def configure(kim_cap: int | None = None, sam_cap: int | None = None, kim_extra: str = "") -> None:
+        world.configure(mailbox("kim", KIM, cap=kim_cap, smtp=(smtp_server.host, smtp_server.port), extra=kim_extra)
                         + mailbox("sam", SAM, cap=sam_cap, smtp=(controller.hostname, controller.port)))
 
     configure()
@@ -145,6 +145,17 @@ def test_each_mailbox_stops_at_its_own_daily_cap_and_goes_on_the_next_day(two_se
     assert world.tick().sent == 0
     world.advance(days=1)
     assert world.tick().sent == 2
+
+
+def test_a_mailbox_keeps_its_own_gap_and_rotation_gives_first_emails_to_one_that_may_send(two_servers):
+    world, kim_server, sam_server, configure = two_servers
+    configure(kim_cap=10, sam_cap=10, kim_extra="min_gap_minutes = 30\n")
+    add_people(world, 4)
+    world.start(rotating_campaign())
+    assert world.tick().sent == 3  # kim one (then its gap), sam two
+    world.advance(minutes=1)
+    assert world.tick().sent == 1  # kim waits for its gap: the last first email goes to sam
+    assert (len(kim_server.messages), len(sam_server.messages)) == (1, 3)
 
 
 def test_the_campaign_cap_limits_each_mailbox_further(two_servers):

@@ -42,10 +42,10 @@ def send(ctx: click.Context, once: bool, dry_run: bool, as_of: datetime | None, 
     RFC 3463 code: an unknown address (5.1.x) is bounced and suppressed; a refusal of the sender (quota
     5.4.5, policy 5.7.x, anything at MAIL FROM) pauses that mailbox and keeps its queue (see `outreach
     outbox list`, lift it with `outreach outbox resume ADDRESS`; a quota pause ends at local midnight); a
-    content refusal (5.7.1/5.6.x at DATA) fails that message only. If the server cannot be reached, the
-    tick stops and the rest stays queued. Without an [smtp] section, emails are written to
-    WORKSPACE/outbox/*.eml instead. With [imap], the inbox is read first so waiting replies stop their
-    follow-ups (if it cannot be read, a warning is printed and sending goes on). Campaigns with `mailboxes:`
+    content refusal (5.7.1/5.6.x at DATA) fails that message only. If a mailbox's server cannot be
+    reached, its messages stay queued for the next tick while other mailboxes go on. Without an [smtp]
+    section, emails are written to WORKSPACE/outbox/*.eml instead. With [imap], the inbox is read first
+    so waiting replies stop their follow-ups (if it cannot be read, a warning is printed and sending goes on). Campaigns with `mailboxes:`
     send each person from one of several [mailboxes.NAME] (rotation, own caps and pauses, own SMTP).
 
     With --rehearse-to ADDRESS the tick runs on a copy of the database and every email goes to ADDRESS only.
@@ -98,7 +98,8 @@ def send(ctx: click.Context, once: bool, dry_run: bool, as_of: datetime | None, 
                    f"(decide with: outreach outbox resolve {row['id']} --sent|--retry)")
     if dry_run:
         for item in report.queued:
-            click.echo(f"would queue: {item['campaign']} step {item['step']} to {item['to']}: {item['subject']}")
+            click.echo(f"would queue: {item['campaign']} step {item['step']} to {item['to']}: {item['subject']} "
+                       f"(from {item['from']})")
         click.echo(f"dry run: {len(report.queued)} email(s) would be queued; nothing was sent or recorded.")
     else:
         click.echo(describe_tick(report))
