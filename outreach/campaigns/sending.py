@@ -14,6 +14,7 @@ another mailbox; follow-ups never move.
 
 from __future__ import annotations
 
+import heapq
 import json
 import random
 import sqlite3
@@ -41,7 +42,7 @@ from outreach.campaigns.store import (
 from outreach.core.campaign import Sender
 from outreach.core.enrollment import EnrollmentStatus
 from outreach.core.planner import DueStep, MailboxBudget, TickPlan, plan_tick
-from outreach.core.sendwindow import add_business_days, local_day_start
+from outreach.core.sendwindow import SendWindow, add_business_days, local_day_start
 from outreach.mail.message import (
     HeaderInjectionError,
     Outgoing,
@@ -183,29 +184,47 @@ def _move_off_paused(
 
 
 def _rotate(
-    unassigned: list[tuple[int, int, datetime, str | None]], candidates: Mapping[int, list[str]],
+    unassigned: list[tuple[int, int, str, str | None]], candidates: Mapping[int, list[str]],
     budgets: Mapping[str, MailboxBudget], last_used: Mapping[str, str], now: datetime,
+    windows: Mapping[int, SendWindow],
 ) -> dict[int, str]:
-    """Give each first email (enrollment, campaign, due, zone) a mailbox of its campaign, oldest due first:
+    """Give first emails (enrollment, campaign, due, zone) a mailbox of their campaign, oldest due first:
     one that may send now (not waiting for its gap) before one that may not, then the most room left today
     counting those already given this tick, ties to the least recently used. Only those the planner then
-    picks keep it (recorded on the enrollment); the others rotate again next tick."""
+    picks keep it (recorded on the enrollment); the others rotate again next tick.
+
+    Only as many as the campaign's mailboxes could send now are rotated, and only those inside their send
+    window (a tick may see a million due first emails; the planner sends a handful)."""
     def waiting(budget: MailboxBudget) -> bool:
         spaced = bool(budget.min_gap or budget.jitter)
         return (budget.next_allowed_at is not None and budget.next_allowed_at > now) or (spaced and budget.backlog > 0)
 
+    def allowance(budget: MailboxBudget) -> int:
+        if waiting(budget) or budget.exhausted:
+            return 0
+        return 1 if budget.min_gap or budget.jitter else budget.daily_cap - budget.sent_today
+
     blocked = {address: waiting(budget) for address, budget in budgets.items()}
+    open_now: dict[tuple[int, str | None], bool] = {}
+    by_campaign: dict[int, list[tuple[int, int, str, str | None]]] = {}
+    for item in unassigned:
+        key = (item[1], item[3])
+        is_open = open_now.get(key)
+        if is_open is None:
+            is_open = open_now[key] = windows[item[1]].is_open(now, item[3])
+        if is_open:
+            by_campaign.setdefault(item[1], []).append(item)
     given: dict[str, int] = {}
     chosen: dict[int, str] = {}
-    for enrollment_id, campaign_id, _, _ in sorted(unassigned, key=lambda item: (item[2], item[0])):
-        options = candidates.get(campaign_id)
-        if not options:
-            continue
-        best = min(options, key=lambda address: (
-            blocked[address], -(budgets[address].daily_cap - budgets[address].sent_today - given.get(address, 0)),
-            last_used.get(address, ""), options.index(address)))
-        given[best] = given.get(best, 0) + 1
-        chosen[enrollment_id] = best
+    for campaign_id, items in by_campaign.items():
+        options = candidates.get(campaign_id) or []
+        limit = sum(allowance(budgets[address]) for address in options)
+        for enrollment_id, _, _, _ in heapq.nsmallest(limit, items, key=lambda item: (item[2], item[0])):
+            best = min(options, key=lambda address: (
+                blocked[address], -(budgets[address].daily_cap - budgets[address].sent_today - given.get(address, 0)),
+                last_used.get(address, ""), options.index(address)))
+            given[best] = given.get(best, 0) + 1
+            chosen[enrollment_id] = best
     return chosen
 
 
@@ -255,23 +274,24 @@ def queue_due(
     ).fetchall()
     due_rows = [row for row in due_rows if row[1] in active]
     budgets = _budgets(db, active, senders, limits, now)
-    unassigned = [(eid, cid, parse_timestamp(due_at), tz) for eid, cid, step, due_at, tz, mailbox in due_rows
-                  if mailbox is None and step == 0]
-    if unassigned:
-        candidates = {cid: [s.address.lower() for s in found if s.address.lower() not in paused]
-                      for cid, found in senders.items()}
-        rotation = _rotate(unassigned, candidates, budgets, _last_used(db, list(budgets)), now)
-    else:
-        rotation = {}
+    candidates = {cid: [s.address.lower() for s in found if s.address.lower() not in paused]
+                  for cid, found in senders.items()}
+    rotating = {cid for cid, options in candidates.items() if len(options) > 1}
+    unassigned = [(eid, cid, due_at, tz) for eid, cid, step, due_at, tz, mailbox in due_rows
+                  if mailbox is None and step == 0 and cid in rotating]
+    rotation = _rotate(unassigned, candidates, budgets, _last_used(db, list(budgets)), now,
+                       {cid: active[cid].campaign.window for cid in rotating}) if unassigned else {}
     due = []
     for eid, cid, step, due_at, tz, mailbox in due_rows:
-        address = mailbox or rotation.get(eid) or (senders[cid][0].address.lower() if step else None)
-        if address is None or address in paused:
+        if mailbox is None:  # a first email (or a follow-up enrolled before mailboxes were recorded)
+            options = candidates[cid] if step == 0 else [senders[cid][0].address.lower()]
+            mailbox = rotation.get(eid) or (options[0] if options else None)
+        if mailbox is None or mailbox in paused:
             report.waiting_paused += 1
             continue
-        if address not in budgets:  # a follow-up whose mailbox the campaign no longer names: it still threads
-            budgets[address] = MailboxBudget(address, active[cid].campaign.daily_cap)
-        due.append(DueStep(eid, str(cid), step, parse_timestamp(due_at), tz, address))
+        if mailbox not in budgets:  # a follow-up whose mailbox the campaign no longer names: it still threads
+            budgets[mailbox] = MailboxBudget(mailbox, active[cid].campaign.daily_cap)
+        due.append(DueStep(eid, str(cid), step, parse_timestamp(due_at), tz, mailbox))
     windows = {str(cid): c.campaign.window for cid, c in active.items()}
     plan = plan_tick(now, due, windows, budgets, rng)
     report.plan = plan
