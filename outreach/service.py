@@ -32,7 +32,7 @@ from greenroom.clock import utc_now
 from greenroom.db import open_database
 from greenroom.errors import GreenroomError
 from greenroom.workspace import Workspace
-from outreach.campaigns.replies import InboxSession
+from outreach.campaigns.replies import InboxSession, inbox_servers
 from outreach.campaigns.sending import TickReport, run_tick
 from outreach.campaigns.settings import (
     MailboxSettings,
@@ -65,7 +65,8 @@ class MailboxRoutes:
     """Which server each sender address uses: a ``[mailboxes.NAME]`` with that address and its own ``smtp``
     / ``imap`` tables, else the default ``[smtp]``/``[imap]`` (else .eml files in ``WORKSPACE/outbox/``).
 
-    Settings are read once, when the routes are made (a changed config applies from the next session)."""
+    Settings are read when the routes are made: a session's SMTP connections keep the routes of its first
+    tick, Sent folders follow the config of each tick."""
 
     def __init__(self, workspace: Workspace) -> None:
         self.workspace = workspace
@@ -90,15 +91,6 @@ class MailboxRoutes:
         if server is None or not server.save_sent or self.smtp(address)[1] is None:
             return None
         return key, server
-
-    def inboxes(self) -> list[ServerSettings]:
-        """Every IMAP account replies may arrive in: ``[imap]`` and each mailbox's own."""
-        found = [self.default_imap] + [mailbox.imap for mailbox in self.named.values()]
-        return [server for server in found if server is not None]
-
-    @property
-    def any_smtp(self) -> bool:
-        return self.default_smtp is not None or any(m.smtp is not None for m in self.named.values())
 
 
 class RoutingTransport:
@@ -359,7 +351,7 @@ class OutreachService:
         job_defaults = {"max_instances": 1, "coalesce": True, "misfire_grace_time": 3600}
         scheduler.add_job(self.send_tick, "interval", seconds=self.send_every, next_run_time=utc_now(),
                           id="send", **job_defaults)
-        self._reads_inbox = bool(MailboxRoutes(self.workspace).inboxes())
+        self._reads_inbox = bool(inbox_servers(self.workspace))
         if self._reads_inbox:
             scheduler.add_job(self.poll_inbox, "interval", seconds=self.poll_every, next_run_time=utc_now(),
                               id="inbox", **job_defaults)
