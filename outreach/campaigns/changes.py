@@ -178,7 +178,7 @@ def edit_campaign(
         if dry_run:
             return outcome
         db.execute("UPDATE campaigns SET definition = ?, source = ?, sender_address = ? WHERE id = ?",
-                   [text, source, new.sender.address.lower(), stored.id])
+                   [text, source, new.sender.address.lower() if new.sender else ",".join(new.mailboxes), stored.id])
         steps = {step.enrollment_id: step.step for step in pending}
         for enrollment_id, due in outcome.replan.moved.items():
             lifecycle.schedule_next(db, enrollment_id, steps[enrollment_id], due)

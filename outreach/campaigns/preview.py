@@ -11,11 +11,13 @@ import sqlite_utils
 from greenroom.errors import GreenroomError
 from outreach.campaigns.settings import OutreachSettings
 from outreach.campaigns.store import (
+    campaign_senders,
     choose_audience,
     get_campaign,
     load_people,
     read_campaign_file,
     template_variables,
+    workspace_mailboxes,
 )
 from outreach.core.campaign import Campaign
 from outreach.mail.message import Outgoing, build_message, new_message_id, reply_subject
@@ -52,6 +54,7 @@ def preview(
     library = TemplateLibrary(template_dirs(workspace_root))
     records = load_people(db, people)
     result = []
+    sender = campaign_senders(campaign, workspace_mailboxes(workspace_root) or {})[0]  # a rotation's first
     for person_id in people:
         person = records[person_id]
         if not person.get("email"):
@@ -59,13 +62,13 @@ def preview(
         references: list[str] = []
         first_subject = None
         for step in campaign.steps:
-            rendered = library.render(step.template, template_variables(campaign, step.number, person),
+            rendered = library.render(step.template, template_variables(campaign, step.number, person, sender),
                                       need_subject=step.number == 0)
             subject = reply_subject(first_subject) if first_subject else rendered.subject
             first_subject = first_subject or rendered.subject
-            message_id = new_message_id(campaign.sender.address)
+            message_id = new_message_id(sender.address)
             message = build_message(Outgoing(
-                from_name=campaign.sender.name, from_address=campaign.sender.address, to_name=person["name"],
+                from_name=sender.name, from_address=sender.address, to_name=person["name"],
                 to_address=person["email"], subject=subject, text=rendered.text, html=rendered.html,
                 message_id=message_id, date=now, physical_address=settings.physical_address,
                 unsubscribe_url=settings.unsubscribe_url, unsubscribe_key=settings.unsubscribe_key,

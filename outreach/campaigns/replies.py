@@ -25,7 +25,7 @@ from greenroom.db import open_database
 from greenroom.errors import GreenroomError
 from greenroom.workspace import Workspace
 from outreach.campaigns import review
-from outreach.campaigns.settings import imap_settings
+from outreach.campaigns.settings import ServerSettings, imap_settings, mailbox_settings
 from outreach.campaigns.store import suppress
 from outreach.core.enrollment import EnrollmentStatus
 from outreach.mail.inbox import (
@@ -58,6 +58,8 @@ class InboxSummary:
     kinds: Counter = field(default_factory=Counter)
     unmatched: int = 0
     review: int = 0
+    #: Mailboxes that could not be read this time (the others were): account → why.
+    unread: dict[str, str] = field(default_factory=dict)
 
     @property
     def total(self) -> int:
@@ -69,7 +71,10 @@ class InboxSummary:
             parts.append(f"{self.unmatched} not about any campaign")
         if self.review:
             parts.append(f"{self.review} waiting in `outreach inbox review`")
-        return "inbox: " + (", ".join(parts) if parts else "nothing new")
+        text = "inbox: " + (", ".join(parts) if parts else "nothing new")
+        for account, why in self.unread.items():
+            text += f"; {account} not read: {why}"
+        return text
 
 
 @dataclass(frozen=True)
@@ -271,8 +276,18 @@ def process_message(
         summary.unmatched += 1
 
 
+def inbox_servers(workspace: Workspace) -> list[ServerSettings]:
+    """Every IMAP account to read, each once: ``[imap]`` then each mailbox's own, in config order."""
+    found = [imap_settings(workspace)] + [mailbox.imap for mailbox in mailbox_settings(workspace).values()]
+    unique: dict[tuple[str | None, str, int, str], ServerSettings] = {}
+    for server in found:
+        if server is not None:
+            unique.setdefault((server.username, server.host.lower(), server.port, server.folder), server)
+    return list(unique.values())
+
+
 class InboxSession:
-    """Polls the ``[imap]`` mailbox; owns its DB connection, so use it from one worker thread."""
+    """Polls every IMAP mailbox (:func:`inbox_servers`); owns its DB connection, so use it from one worker thread."""
 
     def __init__(self, workspace: Workspace, clock: Callable[[], datetime] = utc_now) -> None:
         self.workspace = workspace
@@ -280,13 +295,30 @@ class InboxSession:
         self._db: sqlite_utils.Database | None = None
 
     def poll(self) -> InboxSummary:
-        server = imap_settings(self.workspace)
-        if server is None:
+        """Read every configured IMAP account: ``[imap]`` and each ``[mailboxes.NAME.imap]`` (a reply arrives in
+        the mailbox it answers). One account that cannot be read is reported in the summary while the others
+        are read; an error is raised only when none could be."""
+        servers = inbox_servers(self.workspace)
+        if not servers:
             raise GreenroomError(f"{self.workspace.config_path}: no [imap] section: nothing to poll")
         if self._db is None:
             self._db = open_database(self.workspace.database_path)  # owned by this worker thread
+        summary = InboxSummary()
+        for server in servers:
+            account = f"{server.username}@{server.host}:{server.port}/{server.folder}"
+            try:
+                self._poll_one(server, account, summary)
+            except GreenroomError as error:
+                if len(servers) == 1:
+                    raise
+                summary.unread[account] = str(error)
+        if len(summary.unread) == len(servers):
+            raise GreenroomError("; ".join(f"{account}: {why}" for account, why in summary.unread.items()))
+        return summary
+
+    def _poll_one(self, server: ServerSettings, mailbox: str, summary: InboxSummary) -> None:
         db = self._db
-        mailbox = f"{server.username}@{server.host}:{server.port}/{server.folder}"
+        assert db is not None
         last = {
             validity: uid for validity, uid in db.execute(
                 "SELECT uidvalidity, max(uid) FROM inbox_messages WHERE mailbox = ? GROUP BY uidvalidity", [mailbox])
@@ -294,10 +326,8 @@ class InboxSession:
         reader = ImapReader(server.host, server.port, server.security, server.username, server.password,
                             server.folder, server.timeout, ca_file=server.ca_file, oauth=server.oauth)
         validity, messages = reader.fetch_new(last)
-        summary = InboxSummary()
         for fetched in messages:
             process_message(db, mailbox, validity, fetched.uid, fetched.raw, self.clock(), summary, fetched.size)
-        return summary
 
     def close(self) -> None:
         if self._db is not None:

@@ -2,33 +2,47 @@
 
 The tick is a plain blocking function (DB + SMTP) so ``outreach send --once``, tests and the scheduler
 service all call the same code; the service runs it on its single SMTP worker thread.
+
+Several mailboxes (inbox rotation): a campaign with ``mailboxes: [kim, sam]`` gives each enrollment a
+mailbox when its first email is planned — the one with the most room left today under its cap, ties to the
+least recently used — and records it on the enrollment (``enrollments.mailbox``), so every follow-up goes
+from the same mailbox and threads. Each mailbox has its own budget (its ``daily_cap``, the campaign's as a
+further limit per mailbox; its own gap and jitter) and its own pause. A first email queued on a mailbox
+that gets paused moves back to rotation (the outbox row is deleted, never sent) when its campaign has
+another mailbox; follow-ups never move.
 """
 
 from __future__ import annotations
 
+import heapq
+import json
 import random
 import sqlite3
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from email.parser import HeaderParser
+from email.utils import parseaddr
 from pathlib import Path
 from typing import Any
 
 import sqlite_utils
 
 from greenroom.errors import GreenroomError
-from outreach.campaigns.settings import OutreachSettings
+from outreach.campaigns.settings import MailboxSettings, OutreachSettings
 from outreach.campaigns.store import (
     StoredCampaign,
+    campaign_senders,
     campaigns_by_id,
     load_people,
     suppress,
     template_variables,
 )
+from outreach.core.campaign import Sender
 from outreach.core.enrollment import EnrollmentStatus
 from outreach.core.planner import DueStep, MailboxBudget, TickPlan, plan_tick
-from outreach.core.sendwindow import add_business_days, local_day_start
+from outreach.core.sendwindow import SendWindow, add_business_days, local_day_start
 from outreach.mail.message import (
     HeaderInjectionError,
     Outgoing,
@@ -71,6 +85,10 @@ class TickReport:
     #: Delivered emails appended to the IMAP Sent folder during this tick, and why others were not (yet).
     copied_to_sent: int = 0
     sent_copy_problems: list[str] = field(default_factory=list)
+    #: Sending mailboxes whose server could not be reached this tick: address → why (their queue waits).
+    unreachable: dict[str, str] = field(default_factory=dict)
+    #: First emails moved off a paused mailbox back to rotation.
+    moved: int = 0
 
 
 # ----------------------------------------------------------------------------------------- stop rules
@@ -100,30 +118,114 @@ def apply_stop_rules(db: sqlite_utils.Database, campaigns: dict[int, StoredCampa
 # ------------------------------------------------------------------------------------------- queueing
 
 
-def _budgets(db: sqlite_utils.Database, campaigns: dict[int, StoredCampaign], now: datetime) -> dict[str, MailboxBudget]:
-    """Per sending mailbox: the strictest cap and gap of the campaigns using it, and today's count so far."""
+def _budgets(
+    db: sqlite_utils.Database, campaigns: dict[int, StoredCampaign], senders: Mapping[int, list[Sender]],
+    limits: Mapping[str, MailboxSettings], now: datetime,
+) -> dict[str, MailboxBudget]:
+    """Per sending mailbox: its own cap, gap and jitter from ``[mailboxes.NAME]`` (``limits``, by address)
+    made stricter by every campaign sending from it, and today's count so far."""
     budgets: dict[str, MailboxBudget] = {}
-    for stored in campaigns.values():
+    for campaign_id, stored in campaigns.items():
         campaign = stored.campaign
-        address = campaign.sender.address.lower()
-        known = budgets.get(address)
-        if known is None:
-            day_start = local_day_start(now, campaign.window.timezone)
-            used = db.execute(
-                "SELECT count(*) FROM outbox WHERE sender_address = ? AND queued_at >= ? AND state != 'cancelled'",
-                [address, timestamp(day_start)],
-            ).fetchone()[0]
-            row = db.execute("SELECT next_allowed_at FROM mailboxes WHERE address = ?", [address]).fetchone()
-            next_allowed = parse_timestamp(row[0]) if row and row[0] else None
-            backlog = len(outbox.due_rows(db, now, sender_address=address))
-            budgets[address] = MailboxBudget(address, campaign.daily_cap, used, next_allowed, campaign.min_gap,
-                                             campaign.jitter, backlog)
-        else:
+        for sender in senders.get(campaign_id, ()):
+            address = sender.address.lower()
+            known = budgets.get(address)
+            if known is None:
+                own = limits.get(address)
+                day_start = local_day_start(now, campaign.window.timezone)
+                used = db.execute(
+                    "SELECT count(*) FROM outbox WHERE sender_address = ? AND queued_at >= ? AND state != 'cancelled'",
+                    [address, timestamp(day_start)],
+                ).fetchone()[0]
+                row = db.execute("SELECT next_allowed_at FROM mailboxes WHERE address = ?", [address]).fetchone()
+                next_allowed = parse_timestamp(row[0]) if row and row[0] else None
+                backlog = len(outbox.due_rows(db, now, sender_address=address))
+                known = MailboxBudget(
+                    address, own.daily_cap if own and own.daily_cap else campaign.daily_cap, used, next_allowed,
+                    own.min_gap if own and own.min_gap is not None else timedelta(0),
+                    own.jitter if own and own.jitter is not None else timedelta(0), backlog,
+                )
             budgets[address] = MailboxBudget(
                 address, min(known.daily_cap, campaign.daily_cap), known.sent_today, known.next_allowed_at,
                 max(known.min_gap, campaign.min_gap), max(known.jitter, campaign.jitter), known.backlog,
             )
     return budgets
+
+
+def _last_used(db: sqlite_utils.Database, addresses: list[str]) -> dict[str, str]:
+    """When each mailbox last had an email queued (ISO text; absent = never): rotation's tie-breaker."""
+    return dict(db.execute(
+        "SELECT sender_address, max(queued_at) FROM outbox WHERE sender_address IN (SELECT value FROM json_each(?)) "
+        "GROUP BY sender_address", [json.dumps(addresses)],
+    ).fetchall())
+
+
+def _move_off_paused(
+    db: sqlite_utils.Database, active: dict[int, StoredCampaign], senders: Mapping[int, list[Sender]],
+    paused: Collection[str],
+) -> int:
+    """Queued first emails of a paused mailbox go back to rotation when their campaign has another mailbox
+    that is not paused: the row (never sent) is deleted and the enrollment is due again, unassigned."""
+    moved = 0
+    for campaign_id, stored in active.items():
+        addresses = {sender.address.lower() for sender in senders.get(campaign_id, ())}
+        stuck = addresses & set(paused)
+        if not stuck or not addresses - set(paused) or not stored.campaign.mailboxes:
+            continue
+        rows = db.execute(
+            "SELECT id, enrollment_id, queued_at FROM outbox WHERE campaign_id = ? AND step = 0 AND state = 'queued' "
+            "AND sender_address IN (SELECT value FROM json_each(?))", [campaign_id, json.dumps(sorted(stuck))],
+        ).fetchall()
+        for outbox_id, enrollment_id, queued_at in rows:
+            db.execute("DELETE FROM outbox WHERE id = ? AND state = 'queued'", [outbox_id])
+            lifecycle.release_mailbox(db, enrollment_id, queued_at)
+            moved += 1
+    return moved
+
+
+def _rotate(
+    unassigned: list[tuple[int, int, str, str | None]], candidates: Mapping[int, list[str]],
+    budgets: Mapping[str, MailboxBudget], last_used: Mapping[str, str], now: datetime,
+    windows: Mapping[int, SendWindow],
+) -> dict[int, str]:
+    """Give first emails (enrollment, campaign, due, zone) a mailbox of their campaign, oldest due first:
+    one that may send now (not waiting for its gap) before one that may not, then the most room left today
+    counting those already given this tick, ties to the least recently used. Only those the planner then
+    picks keep it (recorded on the enrollment); the others rotate again next tick.
+
+    Only as many as the campaign's mailboxes could send now are rotated, and only those inside their send
+    window (a tick may see a million due first emails; the planner sends a handful)."""
+    def waiting(budget: MailboxBudget) -> bool:
+        spaced = bool(budget.min_gap or budget.jitter)
+        return (budget.next_allowed_at is not None and budget.next_allowed_at > now) or (spaced and budget.backlog > 0)
+
+    def allowance(budget: MailboxBudget) -> int:
+        if waiting(budget) or budget.exhausted:
+            return 0
+        return 1 if budget.min_gap or budget.jitter else budget.daily_cap - budget.sent_today
+
+    blocked = {address: waiting(budget) for address, budget in budgets.items()}
+    open_now: dict[tuple[int, str | None], bool] = {}
+    by_campaign: dict[int, list[tuple[int, int, str, str | None]]] = {}
+    for item in unassigned:
+        key = (item[1], item[3])
+        is_open = open_now.get(key)
+        if is_open is None:
+            is_open = open_now[key] = windows[item[1]].is_open(now, item[3])
+        if is_open:
+            by_campaign.setdefault(item[1], []).append(item)
+    given: dict[str, int] = {}
+    chosen: dict[int, str] = {}
+    for campaign_id, items in by_campaign.items():
+        options = candidates.get(campaign_id) or []
+        limit = sum(allowance(budgets[address]) for address in options)
+        for enrollment_id, _, _, _ in heapq.nsmallest(limit, items, key=lambda item: (item[2], item[0])):
+            best = min(options, key=lambda address: (
+                blocked[address], -(budgets[address].daily_cap - budgets[address].sent_today - given.get(address, 0)),
+                last_used.get(address, ""), options.index(address)))
+            given[best] = given.get(best, 0) + 1
+            chosen[enrollment_id] = best
+    return chosen
 
 
 def _thread(db: sqlite_utils.Database, enrollment_id: int) -> tuple[list[str], str | None]:
@@ -137,33 +239,61 @@ def _thread(db: sqlite_utils.Database, enrollment_id: int) -> tuple[list[str], s
 
 def queue_due(
     db: sqlite_utils.Database, library: TemplateLibrary, settings: OutreachSettings, now: datetime,
-    rng: random.Random, report: TickReport,
+    rng: random.Random, report: TickReport, mailboxes: Mapping[str, MailboxSettings] | None = None,
 ) -> None:
-    """Plan this tick and write each planned email, fully rendered with its Message-ID, as ``queued``."""
+    """Plan this tick and write each planned email, fully rendered with its Message-ID, as ``queued``.
+
+    ``mailboxes`` are the workspace's ``[mailboxes.NAME]`` (what a rotating campaign names, and every
+    mailbox's own limits)."""
+    configured = mailboxes or {}
     campaigns = campaigns_by_id(db)
     report.stopped += apply_stop_rules(db, campaigns, now)
     active = {cid: c for cid, c in campaigns.items() if c.status == "active"}
     if not active:
         return
+    senders: dict[int, list[Sender]] = {}
+    named = {key: Sender(mailbox.name or mailbox.address, mailbox.address) for key, mailbox in configured.items()}
+    for cid, stored in list(active.items()):
+        try:
+            senders[cid] = campaign_senders(stored.campaign, named)
+        except GreenroomError as error:
+            report.errors.append(str(error))
+            del active[cid]
+    identities = {(cid, sender.address.lower()): sender for cid, found in senders.items() for sender in found}
+    limits = {mailbox.address.lower(): mailbox for mailbox in configured.values()}
+    paused = outbox.paused_mailboxes(db, now)
+    if paused:
+        report.moved += _move_off_paused(db, active, senders, paused)
     due_rows = db.execute(
-        """SELECT e.id, e.campaign_id, e.next_step, e.next_due_at, e.timezone FROM enrollments e
+        """SELECT e.id, e.campaign_id, e.next_step, e.next_due_at, e.timezone, e.mailbox FROM enrollments e
            JOIN campaigns c ON c.id = e.campaign_id
            WHERE e.status = 'active' AND c.status = 'active' AND e.next_due_at <= ?
              AND NOT EXISTS (SELECT 1 FROM inbox_reviews r WHERE r.status = 'pending'
                              AND (r.influencer_id = e.influencer_id OR r.from_address = lower(e.email)))""",
         [timestamp(now)],
     ).fetchall()
-    paused = outbox.paused_mailboxes(db, now)
-    due = [
-        DueStep(eid, str(cid), step, parse_timestamp(due_at), tz, active[cid].campaign.sender.address.lower())
-        for eid, cid, step, due_at, tz in due_rows
-    ]
-    if paused:
-        kept = [step for step in due if step.mailbox not in paused]
-        report.waiting_paused += len(due) - len(kept)
-        due = kept
+    due_rows = [row for row in due_rows if row[1] in active]
+    budgets = _budgets(db, active, senders, limits, now)
+    candidates = {cid: [s.address.lower() for s in found if s.address.lower() not in paused]
+                  for cid, found in senders.items()}
+    rotating = {cid for cid, options in candidates.items() if len(options) > 1}
+    unassigned = [(eid, cid, due_at, tz) for eid, cid, step, due_at, tz, mailbox in due_rows
+                  if mailbox is None and step == 0 and cid in rotating]
+    rotation = _rotate(unassigned, candidates, budgets, _last_used(db, list(budgets)), now,
+                       {cid: active[cid].campaign.window for cid in rotating}) if unassigned else {}
+    due = []
+    for eid, cid, step, due_at, tz, mailbox in due_rows:
+        if mailbox is None:  # a first email (or a follow-up enrolled before mailboxes were recorded)
+            options = candidates[cid] if step == 0 else [senders[cid][0].address.lower()]
+            mailbox = rotation.get(eid) or (options[0] if options else None)
+        if mailbox is None or mailbox in paused:
+            report.waiting_paused += 1
+            continue
+        if mailbox not in budgets:  # a follow-up whose mailbox the campaign no longer names: it still threads
+            budgets[mailbox] = MailboxBudget(mailbox, active[cid].campaign.daily_cap)
+        due.append(DueStep(eid, str(cid), step, parse_timestamp(due_at), tz, mailbox))
     windows = {str(cid): c.campaign.window for cid, c in active.items()}
-    plan = plan_tick(now, due, windows, _budgets(db, active, now), rng)
+    plan = plan_tick(now, due, windows, budgets, rng)
     report.plan = plan
     if not plan.sends:
         return
@@ -180,37 +310,50 @@ def queue_due(
         stored = active[int(send.campaign)]
         step = stored.campaign.steps[send.step]
         person = people[enrollment["influencer_id"]]
+        sender = identities.get((stored.id, send.mailbox)) or _former_identity(db, enrollment["id"], send.mailbox)
         try:
-            row = _render(db, library, settings, stored, step.number, step.template, enrollment, person, now)
+            row = _render(db, library, settings, stored, sender, step.number, step.template, enrollment, person, now)
         except (EmailTemplateError, HeaderInjectionError) as error:
             lifecycle.end(db, EnrollmentStatus.FAILED, now, "id = ?", [enrollment["id"]], reason=str(error))
             report.errors.append(f"{person['name']} <{enrollment['email']}>: {error}")
             continue
         rows.append(row)
         report.queued.append({"to": row["to_address"], "subject": row["subject"], "step": step.number + 1,
-                              "campaign": stored.name})
+                              "campaign": stored.name, "from": row["sender_address"]})
     if rows:
         db.table("outbox").insert_all(rows)
         lifecycle.hold(db, [r["enrollment_id"] for r in rows])
+        lifecycle.assign_mailbox(db, [(r["sender_address"], r["enrollment_id"]) for r in rows])
     for address, budget in plan.mailboxes.items():
         if budget.next_allowed_at is not None:
             db.table("mailboxes").upsert({"address": address, "next_allowed_at": timestamp(budget.next_allowed_at)},
                                    pk="address")
 
 
+def _former_identity(db: sqlite_utils.Database, enrollment_id: int, address: str) -> Sender:
+    """The From of a follow-up whose mailbox left the campaign: the name its earlier emails carried."""
+    row = db.execute("SELECT raw FROM outbox WHERE enrollment_id = ? AND state = 'sent' ORDER BY step LIMIT 1",
+                     [enrollment_id]).fetchone()
+    if row:
+        name, found = parseaddr(HeaderParser().parsestr(row[0], headersonly=True).get("From", ""))
+        if found.lower() == address:
+            return Sender(name or found, found)
+    return Sender(address, address)
+
+
 def _render(
     db: sqlite_utils.Database, library: TemplateLibrary, settings: OutreachSettings, stored: StoredCampaign,
-    step: int, template: str, enrollment: dict[str, Any], person: dict[str, Any], now: datetime,
+    sender: Sender, step: int, template: str, enrollment: dict[str, Any], person: dict[str, Any], now: datetime,
 ) -> dict[str, Any]:
     campaign = stored.campaign
-    rendered = library.render(template, template_variables(campaign, step, person), need_subject=step == 0)
+    rendered = library.render(template, template_variables(campaign, step, person, sender), need_subject=step == 0)
     references, first_subject = _thread(db, enrollment["id"]) if step else ([], None)
     subject = reply_subject(first_subject) if first_subject else rendered.subject
     if not subject:
         raise EmailTemplateError(f"{template}: a follow-up whose first email was never sent needs its own subject")
-    message_id = new_message_id(campaign.sender.address)
+    message_id = new_message_id(sender.address)
     message = build_message(Outgoing(
-        from_name=campaign.sender.name, from_address=campaign.sender.address,
+        from_name=sender.name, from_address=sender.address,
         to_name=person["name"], to_address=enrollment["email"], subject=subject,
         text=rendered.text, html=rendered.html, message_id=message_id, date=now,
         physical_address=settings.physical_address, unsubscribe_url=settings.unsubscribe_url,
@@ -220,7 +363,7 @@ def _render(
     return {
         "enrollment_id": enrollment["id"], "campaign_id": stored.id, "influencer_id": enrollment["influencer_id"],
         "step": step, "template": template, "to_address": enrollment["email"],
-        "sender_address": campaign.sender.address.lower(), "message_id": message_id, "subject": subject,
+        "sender_address": sender.address.lower(), "message_id": message_id, "subject": subject,
         "raw": message_bytes(message).decode("utf-8"), "state": "queued", "attempts": 0, "queued_at": timestamp(now),
     }
 
@@ -283,18 +426,20 @@ def _record_sent(
 def send_due(
     db: sqlite_utils.Database, transport: Transport, clock: Callable[[], datetime], report: TickReport,
     campaigns: dict[int, StoredCampaign] | None = None, stop: threading.Event | None = None,
-    *, copy_to_sent: bool = False,
+    *, copy_to_sent: bool | Callable[[str], bool] = False,
 ) -> None:
     """Deliver every due queued message, one at a time, committing ``sending`` before each delivery.
 
     ``stop`` (set on SIGTERM) ends the loop between two messages; the rest stays queued for next time.
-    ``copy_to_sent`` marks each delivered email for the IMAP Sent folder (:func:`file_sent_copies`).
+    ``copy_to_sent`` marks each delivered email for the IMAP Sent folder (:func:`file_sent_copies`): for
+    every sender, or for the sender addresses it answers True for. A mailbox that is paused or cannot be
+    reached stops only its own messages; the others go on in the same tick.
     """
     campaigns = campaigns or campaigns_by_id(db)
     for row in outbox.due_rows(db, clock()):
         if stop is not None and stop.is_set():
             return
-        if row["sender_address"] in report.paused:
+        if row["sender_address"] in report.paused or row["sender_address"] in report.unreachable:
             continue
         if not outbox.claim(db, row["id"], clock()):
             reason = _blocked(db, row)
@@ -309,11 +454,13 @@ def send_due(
                                       f"{row['id']:07d}")
         except TransportUnavailable as error:
             outbox.release(db, row["id"], str(error))
-            report.transport_error = str(error)
-            return
+            report.unreachable[row["sender_address"]] = str(error)
+            report.transport_error = report.transport_error or str(error)
+            continue
         now = clock()
         if delivery.status == "sent":
-            _record_sent(db, row, campaigns[row["campaign_id"]], now, report, copy_to_sent=copy_to_sent)
+            wanted = copy_to_sent(row["sender_address"]) if callable(copy_to_sent) else copy_to_sent
+            _record_sent(db, row, campaigns[row["campaign_id"]], now, report, copy_to_sent=wanted)
             continue
         with db.atomic():
             if delivery.status == "retry" and outbox.mark_retry(db, row, delivery.detail, now,
@@ -382,41 +529,62 @@ def resolve(db: sqlite_utils.Database, outbox_id: int, sent: bool, now: datetime
 # ------------------------------------------------------------------------------------------- the tick
 
 
+#: Which Sent folder a sender address files its copies in (None: no copy for that mailbox).
+SentFolders = Callable[[str], SentFolder | None]
+
+
 def run_tick(
     db: sqlite_utils.Database, workspace_root: Path, settings: OutreachSettings, transport: Transport,
     clock: Callable[[], datetime], rng: random.Random, *, dry_run: bool = False,
-    stop: threading.Event | None = None, sent_folder: SentFolder | None = None,
+    stop: threading.Event | None = None, sent_folders: SentFolders | None = None,
+    mailboxes: Mapping[str, MailboxSettings] | None = None,
 ) -> TickReport:
-    """Queue what is due, then deliver, then file copies in ``sent_folder`` (when given). ``dry_run`` does
-    the planning and rendering, shows it, and rolls everything back (nothing is sent, nothing recorded)."""
+    """Queue what is due, then deliver, then file copies in each sender's Sent folder (``sent_folders``).
+    ``dry_run`` does the planning and rendering, shows it, and rolls everything back (nothing is sent,
+    nothing recorded). ``transport`` routes each message by its sender address."""
     report = TickReport()
     library = TemplateLibrary(template_dirs(workspace_root))
     try:
         with db.atomic():
-            queue_due(db, library, settings, clock(), rng, report)
+            queue_due(db, library, settings, clock(), rng, report, mailboxes)
             if dry_run:
                 raise _DryRun
     except _DryRun:
         return report
-    send_due(db, transport, clock, report, stop=stop, copy_to_sent=sent_folder is not None)
-    if sent_folder is not None:
-        file_sent_copies(db, sent_folder, report)
+    folders = sent_folders
+    send_due(db, transport, clock, report, stop=stop,
+             copy_to_sent=(lambda address: folders(address) is not None) if folders is not None else False)
+    if folders is not None:
+        file_sent_copies(db, folders, report)
     return report
 
 
-def file_sent_copies(db: sqlite_utils.Database, sent_folder: SentFolder, report: TickReport) -> None:
-    """APPEND every delivered email still ``pending`` to the Sent folder (this tick's and earlier failures).
+def file_sent_copies(db: sqlite_utils.Database, sent_folders: SentFolders, report: TickReport) -> None:
+    """APPEND every delivered email still ``pending`` to its sender's Sent folder (this tick's and earlier
+    failures), one IMAP session per mailbox.
 
     Only the copy is retried, never the email: a failure is recorded on the row (``sent_copy_error``) and in
-    the report, and tried again next tick until :data:`outbox.SENT_COPY_ATTEMPTS` is reached."""
-    pending = outbox.pending_sent_copies(db)
-    if not pending:
-        return
+    the report, and tried again next tick until :data:`outbox.SENT_COPY_ATTEMPTS` is reached. A mailbox
+    that has no Sent folder any more leaves its copies pending."""
+    by_sender: dict[str, list[dict[str, Any]]] = {}
+    for row in outbox.pending_sent_copies(db):
+        by_sender.setdefault(row["sender_address"], []).append(row)
+    for address, pending in by_sender.items():
+        folder = sent_folders(address)
+        if folder is not None:
+            _file_copies(db, folder, address, pending, report)
+
+
+def _file_copies(
+    db: sqlite_utils.Database, sent_folder: SentFolder, address: str, pending: list[dict[str, Any]],
+    report: TickReport,
+) -> None:
     copies = [SentCopy(row["id"], row["raw"].encode("utf-8"), parse_timestamp(row["sent_at"])) for row in pending]
     try:
         results = sent_folder.append(copies)
     except GreenroomError as problem:
-        report.sent_copy_problems.append(f"{len(copies)} sent email(s) not yet copied to the Sent folder: {problem}")
+        report.sent_copy_problems.append(f"{len(copies)} sent email(s) not yet copied to the Sent folder: {problem} "
+                                         f"(mailbox {address})")
         return
     for row in pending:
         if row["id"] not in results:
@@ -429,3 +597,61 @@ def file_sent_copies(db: sqlite_utils.Database, sent_folder: SentFolder, report:
         else:
             report.sent_copy_problems.append(f"outbox #{row['id']} ({row['message_id']}) was sent but not copied to the "
                                  f"Sent folder{' (given up)' if state == 'failed' else ''}: {refusal}")
+
+
+# ------------------------------------------------------------------------------------ mailbox usage
+
+
+@dataclass(frozen=True)
+class MailboxUsage:
+    """One sending mailbox today: emails queued or sent since its local midnight, the cap that applies
+    (its own, made stricter by its campaigns; None when no active campaign sends from it and it has no
+    ``daily_cap``), and its pause (the ``mailboxes`` row) if any."""
+
+    address: str
+    key: str | None
+    today: int
+    daily_cap: int | None
+    paused: dict[str, Any] | None
+
+
+def mailbox_usage(
+    db: sqlite_utils.Database, mailboxes: Mapping[str, MailboxSettings], now: datetime
+) -> list[MailboxUsage]:
+    """Every mailbox that is configured or that an active campaign sends from, by address."""
+    active = {cid: c for cid, c in campaigns_by_id(db).items() if c.status == "active"}
+    named = {key: Sender(mailbox.name or mailbox.address, mailbox.address) for key, mailbox in mailboxes.items()}
+    senders: dict[int, list[Sender]] = {}
+    for cid, stored in active.items():
+        try:
+            senders[cid] = campaign_senders(stored.campaign, named)
+        except GreenroomError:
+            continue
+    limits = {mailbox.address.lower(): mailbox for mailbox in mailboxes.values()}
+    budgets = _budgets(db, active, senders, limits, now)
+    paused = outbox.paused_mailboxes(db, now)
+    keys = {address: mailbox.key for address, mailbox in limits.items()}
+    result = []
+    for address in sorted(set(budgets) | set(limits)):
+        budget = budgets.get(address)
+        if budget is None:
+            today = db.execute(
+                "SELECT count(*) FROM outbox WHERE sender_address = ? AND queued_at >= ? AND state != 'cancelled'",
+                [address, timestamp(local_day_start(now, "UTC"))],
+            ).fetchone()[0]
+            cap = limits[address].daily_cap
+        else:
+            today, cap = budget.sent_today, budget.daily_cap
+        result.append(MailboxUsage(address, keys.get(address), today, cap, paused.get(address)))
+    return result
+
+
+def describe_usage(usage: MailboxUsage) -> str:
+    """``mailbox kim@brand.example (kim): 3/40 today`` with its pause, for `outbox list` and `campaign status`."""
+    name = f" ({usage.key})" if usage.key else ""
+    cap = f"/{usage.daily_cap}" if usage.daily_cap is not None else ""
+    text = f"mailbox {usage.address}{name}: {usage.today}{cap} today"
+    if usage.paused is not None:
+        until = f" until {usage.paused['paused_until']}" if usage.paused["paused_until"] else " until resumed"
+        text += f", paused{until}"
+    return text

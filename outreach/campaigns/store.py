@@ -7,6 +7,7 @@ sequence; the DB, not the scheduler, is the source of truth.
 from __future__ import annotations
 
 import json
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, time
 from pathlib import Path
@@ -15,10 +16,12 @@ from zoneinfo import ZoneInfo
 
 import sqlite_utils
 
-from greenroom.errors import GreenroomError
+from greenroom.errors import ConfigError, GreenroomError
+from greenroom.workspace import Workspace
 from outreach.core.campaign import (
     Campaign,
     CampaignStatus,
+    Sender,
     check_campaign_transition,
     parse_campaign,
 )
@@ -37,14 +40,45 @@ class CampaignNotFound(GreenroomError):
     """No campaign by that name."""
 
 
-def read_campaign_file(path: Path) -> tuple[Campaign, str]:
+def read_campaign_file(path: Path, known_mailboxes: Collection[str] | None = None) -> tuple[Campaign, str]:
+    """The campaign in ``path``; with ``known_mailboxes``, naming an unconfigured mailbox is a file:line error."""
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as error:
         raise GreenroomError(f"{path}: cannot read campaign file: {error.strerror}") from None
     except UnicodeDecodeError:
         raise GreenroomError(f"{path}: campaign file is not UTF-8 text") from None
-    return parse_campaign(text, str(path)), text
+    return parse_campaign(text, str(path), known_mailboxes), text
+
+
+def campaign_senders(campaign: Campaign, mailboxes: Mapping[str, Sender]) -> list[Sender]:
+    """Who a campaign may send as: its ``sender``, or each of its ``mailboxes`` (by name) as configured now."""
+    if campaign.sender is not None:
+        return [campaign.sender]
+    missing = [name for name in campaign.mailboxes if name not in mailboxes]
+    if missing:
+        raise GreenroomError(f"campaign {campaign.name!r} sends from mailbox {missing[0]!r}, which is not in the "
+                             f"workspace config (add [mailboxes.{missing[0]}] back, or stop the campaign)")
+    return [mailboxes[name] for name in campaign.mailboxes]
+
+
+def workspace_mailboxes(workspace_root: Path | None) -> dict[str, Sender] | None:
+    """The senders of the ``[mailboxes.NAME]`` tables of the workspace at ``workspace_root`` (None without a
+    workspace). Only name and address are read here, for starting, linting and previewing; the full check of
+    every setting (servers, passwords) is :func:`outreach.campaigns.settings.mailbox_settings`, at send time
+    (importing it here would make a cycle through the unsubscribe module)."""
+    if workspace_root is None:
+        return None
+    config = Workspace(workspace_root).config
+    found = {}
+    for key, table in config.section("mailboxes").items():
+        address = table.get("address") if isinstance(table, dict) else None
+        if not isinstance(address, str) or "@" not in address:
+            raise ConfigError(f"{config.path}: [mailboxes.{key}] address must be an email address")
+        name = table.get("name")
+        found[str(key)] = Sender(name.strip() if isinstance(name, str) and name.strip() else address.strip(),
+                                 address.strip())
+    return found
 
 
 @dataclass
@@ -93,13 +127,20 @@ def influencer_record(row: dict[str, Any]) -> Record:
     return Record("influencer", values)
 
 
-def template_variables(campaign: Campaign, step: int, person: dict[str, Any]) -> dict[str, Record]:
+def template_variables(
+    campaign: Campaign, step: int, person: dict[str, Any], sender: Sender | None = None
+) -> dict[str, Record]:
+    """What templates see; ``sender`` is the mailbox this person is written from (a rotating campaign has
+    no ``sender`` of its own: :func:`campaign_senders`)."""
     owner = {"name": person["owner"]} if person.get("owner") else {}
+    sender = sender or campaign.sender
+    if sender is None:
+        raise GreenroomError(f"campaign {campaign.name!r} rotates mailboxes: say which one this email is from")
     return {
         "influencer": influencer_record(person),
         "owner": Record("owner", owner),
         "campaign": Record("campaign", {"name": campaign.name, "step": step + 1, "steps": len(campaign.steps)}),
-        "sender": Record("sender", {"name": campaign.sender.name, "address": campaign.sender.address}),
+        "sender": Record("sender", {"name": sender.name, "address": sender.address}),
     }
 
 
@@ -166,9 +207,10 @@ def lint_campaign(
         strict.check(step.template)
     linter = LintLibrary(dirs)
     problems = []
+    sender = campaign_senders(campaign, workspace_mailboxes(workspace_root) or {})[0]
     for person_id, person in load_people(db, people).items():
         for step in campaign.steps:
-            variables = template_variables(campaign, step.number, person)
+            variables = template_variables(campaign, step.number, person, sender)
             missing = linter.missing_variables(step.template, variables, need_subject=step.number == 0)
             if missing:
                 problems.append((person_id, person["name"], step.number + 1, step.template, missing))
@@ -186,7 +228,10 @@ def start_campaign(
     db: sqlite_utils.Database, path: Path, workspace_root: Path | None, now: datetime, *, dry_run: bool = False
 ) -> Enrolment:
     """Enroll the audience of the campaign in ``path``; refuses (changing nothing) if any template fails."""
-    campaign, text = read_campaign_file(path)
+    configured = workspace_mailboxes(workspace_root)
+    campaign, text = read_campaign_file(path, None if configured is None else configured.keys())
+    if configured is not None:
+        campaign_senders(campaign, configured)
     if db.execute("SELECT 1 FROM campaigns WHERE name = ?", [campaign.name]).fetchone():
         raise GreenroomError(f"{path}: a campaign named {campaign.name!r} already exists; rename it to start again")
     result = choose_audience(db, campaign)
@@ -208,7 +253,8 @@ def start_campaign(
     with db.atomic():
         campaign_id = db.table("campaigns").insert({
             "name": campaign.name, "source": str(path), "definition": text, "status": "active",
-            "sender_address": campaign.sender.address.lower(), "created_at": timestamp(now),
+            "sender_address": campaign.sender.address.lower() if campaign.sender else ",".join(campaign.mailboxes),
+            "created_at": timestamp(now),
         }).last_pk
         db.table("enrollments").insert_all(
             {

@@ -73,6 +73,12 @@ def status(ctx: click.Context, campaign_name: str | None) -> None:
                    f"next due: {row['next_due_at'] or '-'}")
     if not rows:
         click.echo("no campaigns yet (outreach campaign start FILE)")
+    from outreach.campaigns.sending import describe_usage, mailbox_usage
+    from outreach.campaigns.settings import mailbox_settings
+
+    workspace = get_workspace(ctx)  # and each sending mailbox: count today, cap, pause
+    for usage in mailbox_usage(workspace.database(), mailbox_settings(workspace), utc_now()):
+        click.echo(describe_usage(usage))
 
 
 def _option_value(parse: Callable[[str], Any]) -> Callable[[click.Context, click.Parameter, str | None], Any]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 
 import click
@@ -10,7 +11,7 @@ from greenroom.cli import get_workspace
 from greenroom.clock import utc_now
 from greenroom.errors import GreenroomError
 from greenroom.text import terminal_safe
-from outreach.campaigns.settings import imap_settings, smtp_settings
+from outreach.campaigns.settings import mailbox_settings, smtp_settings
 from outreach.cli.numbers import LIMIT, ROW_ID
 from outreach.storage import outbox as outbox_store
 
@@ -23,10 +24,14 @@ from outreach.storage import outbox as outbox_store
               help="Plan and render exactly what this tick would queue and list it; send and record nothing.")
 @click.option("--as-of", "as_of", type=click.DateTime(formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%d"]),
               help="Rehearse a campaign: act as if it were this UTC time (e.g. to see follow-ups due days "
-                   "ahead). Only with --dry-run or the outbox/ transport (no [smtp]), so a real email is "
-                   "never sent outside its window.")
+                   "ahead). Only with --dry-run, --rehearse-to or the outbox/ transport (no [smtp]), so a real "
+                   "email is never sent outside its window.")
+@click.option("--rehearse-to", "rehearse_to", metavar="ADDRESS",
+              help="Rehearse against the real SMTP servers: every email of this tick goes to ADDRESS only (envelope "
+                   "and To rewritten, subject says whom it was for) and the database is not changed (the tick "
+                   "runs on a throwaway copy: nothing recorded as sent, no sequence moves, nobody suppressed).")
 @click.pass_context
-def send(ctx: click.Context, once: bool, dry_run: bool, as_of: datetime | None) -> None:
+def send(ctx: click.Context, once: bool, dry_run: bool, as_of: datetime | None, rehearse_to: str | None) -> None:
     """Send due campaign emails once. Without --dry-run this REALLY sends.
 
     Each email is recorded as `sending` before delivery and `sent` after. If the connection drops while
@@ -37,23 +42,49 @@ def send(ctx: click.Context, once: bool, dry_run: bool, as_of: datetime | None) 
     RFC 3463 code: an unknown address (5.1.x) is bounced and suppressed; a refusal of the sender (quota
     5.4.5, policy 5.7.x, anything at MAIL FROM) pauses that mailbox and keeps its queue (see `outreach
     outbox list`, lift it with `outreach outbox resume ADDRESS`; a quota pause ends at local midnight); a
-    content refusal (5.7.1/5.6.x at DATA) fails that message only. If the server cannot be reached, the
-    tick stops and the rest stays queued. Without an [smtp] section, emails are written to
-    WORKSPACE/outbox/*.eml instead. With [imap], the inbox is read first so waiting replies stop their
-    follow-ups (if it cannot be read, a warning is printed and sending goes on).
+    content refusal (5.7.1/5.6.x at DATA) fails that message only. If a mailbox's server cannot be
+    reached, its messages stay queued for the next tick while other mailboxes go on. Without an [smtp]
+    section, emails are written to WORKSPACE/outbox/*.eml instead. With [imap], the inbox is read first
+    so waiting replies stop their follow-ups (if it cannot be read, a warning is printed and sending goes on). Campaigns with `mailboxes:`
+    send each person from one of several [mailboxes.NAME] (rotation, own caps and pauses, own SMTP).
+
+    With --rehearse-to ADDRESS the tick runs on a copy of the database and every email goes to ADDRESS only.
     """
     # Sending, IMAP and the templates load only in the commands that send.
-    from outreach.campaigns.replies import InboxSession
+    from outreach.campaigns.replies import InboxSession, inbox_servers
     from outreach.service import describe_tick, send_once
 
     workspace = get_workspace(ctx)
     clock = utc_now
+    if rehearse_to is not None:
+        rehearse_to = rehearse_to.strip()
+        if not re.fullmatch(r"[^@\s<>,;\"]+@[^@\s<>,;\"]+\.[^@\s<>,;\"]+", rehearse_to):
+            raise click.BadParameter(f"{rehearse_to!r} is not an email address", param_hint="--rehearse-to")
+        if dry_run:
+            raise click.UsageError("--rehearse-to sends to ADDRESS for real; --dry-run sends nothing: pick one")
+    sends_for_real = smtp_settings(workspace) is not None or any(
+        mailbox.smtp is not None for mailbox in mailbox_settings(workspace).values())
     if as_of is not None:
-        if not dry_run and smtp_settings(workspace) is not None:
-            raise GreenroomError("--as-of rehearses into outbox/ only: use --dry-run, or a workspace without [smtp]")
+        if not dry_run and rehearse_to is None and sends_for_real:
+            raise GreenroomError("--as-of rehearses into outbox/ only: use --dry-run or --rehearse-to ADDRESS, or a "
+                                 "workspace without [smtp]")
         rehearsed = as_of.replace(tzinfo=UTC)
         clock = lambda: rehearsed  # noqa: E731 - a fixed instant for the whole tick
-    if not dry_run and as_of is None and imap_settings(workspace) is not None:
+    if rehearse_to is not None:
+        from outreach.service import rehearse_once
+
+        report = rehearse_once(workspace, rehearse_to, clock=clock)
+        for item in report.queued:
+            click.echo(f"rehearsal: {item['campaign']} step {item['step']} for {item['to']} from {item['from']}: "
+                       f"{item['subject']}")
+        click.echo(f"rehearsal: {report.sent} email(s) sent to {rehearse_to} only ({describe_tick(report)}); "
+                   "the database was not changed.")
+        for problem in report.errors:
+            click.secho(f"not queued: {problem}", fg="yellow", err=True)
+        if report.unreachable:
+            ctx.exit(3)
+        return
+    if not dry_run and as_of is None and inbox_servers(workspace):
         inbox = InboxSession(workspace)
         try:
             click.echo(inbox.poll().describe())
@@ -67,7 +98,8 @@ def send(ctx: click.Context, once: bool, dry_run: bool, as_of: datetime | None) 
                    f"(decide with: outreach outbox resolve {row['id']} --sent|--retry)")
     if dry_run:
         for item in report.queued:
-            click.echo(f"would queue: {item['campaign']} step {item['step']} to {item['to']}: {item['subject']}")
+            click.echo(f"would queue: {item['campaign']} step {item['step']} to {item['to']}: {item['subject']} "
+                       f"(from {item['from']})")
         click.echo(f"dry run: {len(report.queued)} email(s) would be queued; nothing was sent or recorded.")
     else:
         click.echo(describe_tick(report))
@@ -119,8 +151,13 @@ def outbox() -> None:
 @click.option("--limit", type=LIMIT, default=50, show_default=True, help="At most this many, newest first.")
 @click.pass_context
 def outbox_list(ctx: click.Context, state: str | None, limit: int) -> None:
-    """List outbox messages (newest first)."""
-    db = get_workspace(ctx).database()
+    """List outbox messages (newest first), after each sending mailbox's count today, cap and pause."""
+    from outreach.campaigns.sending import describe_usage, mailbox_usage
+
+    workspace = get_workspace(ctx)
+    db = workspace.database()
+    for usage in mailbox_usage(db, mailbox_settings(workspace), utc_now()):
+        click.echo(terminal_safe(describe_usage(usage)))
     for address, paused in outbox_store.paused_mailboxes(db, utc_now()).items():
         until = f" until {paused['paused_until']}" if paused["paused_until"] else " until resumed"
         click.echo(f"mailbox {address} PAUSED since {paused['paused_at']}{until}: {paused['pause_reason']} "

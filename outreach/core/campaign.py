@@ -26,7 +26,7 @@ MAX_CAMPAIGN_CHARS = 1_000_000
 _NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 _.-]{0,79}$")
 _AUDIENCE_KEYS = ("niche", "stage", "tags", "kind", "owner", "ids")
 _TOP_KEYS = {
-    "name", "audience", "sender", "steps", "stop_on", "send_window", "daily_cap",
+    "name", "audience", "sender", "mailboxes", "steps", "stop_on", "send_window", "daily_cap",
     "min_gap_minutes", "jitter_minutes", "start", "goal",
 }
 
@@ -123,8 +123,11 @@ class Audience:
 
 @dataclass(frozen=True)
 class Campaign:
+    """``sender`` (one mailbox) or ``mailboxes`` (names of ``[mailboxes.NAME]`` in the workspace config, rotated
+    per person: each enrollment keeps the mailbox of its first email for every follow-up)."""
+
     name: str
-    sender: Sender
+    sender: Sender | None
     steps: tuple[Step, ...]
     window: SendWindow
     audience: Audience = field(default_factory=Audience)
@@ -134,6 +137,7 @@ class Campaign:
     jitter: timedelta = timedelta(minutes=5)
     start: date | None = None
     goal_reply_rate: float | None = None
+    mailboxes: tuple[str, ...] = ()
 
 
 class _LineLoader(NoAliasSafeLoader):
@@ -229,8 +233,11 @@ class _Checker:
         return tuple(str(item) for item in items)
 
 
-def parse_campaign(text: str, source: str) -> Campaign:
-    """Parse and validate a campaign; raises :class:`CampaignError` listing every problem as ``source:line:``."""
+def parse_campaign(text: str, source: str, known_mailboxes: Collection[str] | None = None) -> Campaign:
+    """Parse and validate a campaign; raises :class:`CampaignError` listing every problem as ``source:line:``.
+
+    ``known_mailboxes`` (the workspace's ``[mailboxes.NAME]`` names) makes an unknown name in ``mailboxes``
+    a problem; None skips that check (a stored definition re-read without the config)."""
     check = _Checker(source)
     too_long = size_problem(text, source, MAX_CAMPAIGN_CHARS, "campaign file")
     if too_long is not None:
@@ -253,7 +260,7 @@ def parse_campaign(text: str, source: str) -> Campaign:
     name = check.text(top, "name")
     if name is not None and not _NAME_PATTERN.match(name):
         check.problem(top.lines["name"], "name may use letters, digits, spaces, '_', '.', '-' (max 80)")
-    sender = _parse_sender(check, top)
+    sender, mailboxes = _parse_senders(check, top, known_mailboxes)
     steps = _parse_steps(check, top)
     stop_on = _parse_stop_rules(check, top)
     window = _parse_window(check, top)
@@ -275,7 +282,7 @@ def parse_campaign(text: str, source: str) -> Campaign:
     min_gap = check.number(top, "min_gap_minutes", 15, integer=False)
     jitter = check.number(top, "jitter_minutes", 5, integer=False)
 
-    if check.problems or name is None or sender is None or window is None:
+    if check.problems or name is None or (sender is None and not mailboxes) or window is None:
         raise CampaignError(check.problems.in_line_order())
     return Campaign(
         name=name,
@@ -289,13 +296,37 @@ def parse_campaign(text: str, source: str) -> Campaign:
         jitter=timedelta(minutes=jitter),
         start=start,
         goal_reply_rate=None if goal is None else float(goal),
+        mailboxes=mailboxes,
     )
 
 
+def _parse_senders(
+    check: _Checker, top: _Mapping, known: Collection[str] | None
+) -> tuple[Sender | None, tuple[str, ...]]:
+    """``sender: {name, address}`` or ``mailboxes: [kim, sam]``: exactly one of them."""
+    if "mailboxes" not in top:
+        if "sender" not in top:
+            check.problem(top.line, "missing required key 'sender' (or 'mailboxes': names of [mailboxes.NAME])")
+            return None, ()
+        return _parse_sender(check, top), ()
+    line = top.lines["mailboxes"]
+    if "sender" in top:
+        check.problem(top.lines["sender"], "use either 'sender' or 'mailboxes', not both")
+    names = check.texts(top, "mailboxes") or ()
+    if not names:
+        return None, ()
+    lines = top["mailboxes"].lines if isinstance(top["mailboxes"], _Sequence) else [line] * len(names)
+    for name, name_line in zip(names, lines, strict=True):
+        if known is not None and name not in known:
+            hint = f"known: {', '.join(sorted(known))}" if known else "none configured"
+            check.problem(name_line, f"unknown mailbox {name!r}: no [mailboxes.{name}] in the workspace config "
+                                     f"({hint})")
+    if len(set(names)) != len(names):
+        check.problem(line, "a mailbox is named twice in 'mailboxes'")
+    return None, tuple(dict.fromkeys(names))
+
+
 def _parse_sender(check: _Checker, top: _Mapping) -> Sender | None:
-    if "sender" not in top:
-        check.problem(top.line, "missing required key 'sender'")
-        return None
     sender_map = check.mapping(top["sender"], top.lines["sender"], "sender")
     if sender_map is None:
         return None

@@ -127,7 +127,11 @@ def compare_campaigns(old: Campaign, new: Campaign, new_text: str, source: str, 
 
     if new.name != old.name:
         refuse(lines.top("name"), f"the name identifies the campaign ({old.name!r}); it cannot be renamed by edit")
-    if new.sender != old.sender:
+    if new.sender is None and old.sender is None and new.mailboxes != old.mailboxes:
+        # Rotation: people already contacted keep the mailbox recorded on their enrollment, so the list may
+        # change; only first emails from now on rotate over the new list.
+        differences.append(Difference("mailboxes", ", ".join(old.mailboxes), ", ".join(new.mailboxes)))
+    elif new.sender != old.sender:
         differences.append(Difference("sender", _sender(old), _sender(new)))
         if delivered.anyone:
             refuse(lines.top("sender"), f"sender cannot change: {_people(sum(delivered.by_step.values()))} already "
@@ -217,6 +221,8 @@ def _people(count: int) -> str:
 
 
 def _sender(campaign: Campaign) -> str:
+    if campaign.sender is None:
+        return "mailboxes " + ", ".join(campaign.mailboxes)
     return f"{campaign.sender.name} <{campaign.sender.address}>"
 
 

@@ -29,12 +29,14 @@ import contextlib
 import json
 import re
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from greenroom.clock import utc_now
+from greenroom.config import Config
 from greenroom.errors import ConfigError, GreenroomError
 from greenroom.platform_tokens import read_private_json, write_private_json
 from greenroom.workspace import Workspace
@@ -116,13 +118,18 @@ def token_file(workspace: Workspace, provider: str, username: str) -> Path:
     return workspace.path(f"tokens/mailbox-{provider}-{safe}.json")
 
 
-def oauth_settings(workspace: Workspace, section: str) -> OAuthSettings | None:
+def oauth_settings(
+    workspace: Workspace, section: str, config: Config | None = None,
+    secret: Callable[[str, str], str | None] | None = None,
+) -> OAuthSettings | None:
     """The ``[section]`` OAuth2 settings, None for password sign-in (``auth = "password"``, the default).
 
     Checked once, with errors naming key and file: XOAUTH2 needs ``username`` (the mailbox address, sent in
-    the SASL string), ``provider`` and ``client_id``; Google also needs a client secret.
+    the SASL string), ``provider`` and ``client_id``; Google also needs a client secret. ``config`` is the view
+    holding ``[section]`` (a mailbox's dotted ``[mailboxes.NAME.smtp]`` table) and ``secret(key, env)`` looks a
+    secret up the way that section's password is (env first, then the secrets file).
     """
-    config = workspace.config
+    config = config or workspace.config
     if config.choice(section, "auth", AUTH_METHODS, "password") != "xoauth2":
         return None
     where = f"{config.path}: [{section}] auth = \"xoauth2\""
@@ -135,9 +142,10 @@ def oauth_settings(workspace: Workspace, section: str) -> OAuthSettings | None:
     client_id = config.get(section, "client_id", str, "").strip()
     if not client_id:
         raise ConfigError(f"{where} needs client_id (from your Google Cloud or Microsoft Entra app registration)")
-    env = f"GREENROOM_{section.upper()}_CLIENT_SECRET"
-    secret = workspace.secrets.get(section, "client_secret", env=env)
-    if provider == "google" and not secret:
+    env = f"GREENROOM_{section.upper().replace('.', '_').replace('-', '_')}_CLIENT_SECRET"
+    client_secret = (secret("client_secret", env) if secret is not None
+                     else workspace.secrets.get(section, "client_secret", env=env))
+    if provider == "google" and not client_secret:
         raise ConfigError(
             f"{where} with provider = \"google\" needs the OAuth client secret: set ${env} "
             f"or [{section}] client_secret in {workspace.secrets_path}"
@@ -150,7 +158,7 @@ def oauth_settings(workspace: Workspace, section: str) -> OAuthSettings | None:
         client_id=client_id,
         token_path=token_file(workspace, provider, username),
         section=section,
-        client_secret=secret,
+        client_secret=client_secret,
         tenant=config.get(section, "tenant", str, "common").strip() or "common",
         token_endpoint=config.get(section, "token_endpoint", str, "").strip() or None,
         authorization_endpoint=config.get(section, "authorization_endpoint", str, "").strip() or None,

@@ -127,3 +127,11 @@ def add_campaign_changes(db: sqlite_utils.Database) -> None:
         foreign_keys=[("campaign_id", "campaigns", "id")],
     )
     db.table("campaign_changes").create_index(["campaign_id", "at"])
+
+
+@MIGRATIONS(name="enrollment-mailbox")
+def add_enrollment_mailbox(db: sqlite_utils.Database) -> None:
+    """The sending mailbox (its address, lowercase) an enrollment was given when its first email was planned:
+    every follow-up goes from it so the thread stays in one mailbox. NULL until then; enrollments made before
+    this existed send as their campaign's ``sender``."""
+    db.table("enrollments").add_column("mailbox", str)

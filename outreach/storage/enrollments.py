@@ -73,3 +73,19 @@ def postpone(db: sqlite_utils.Database, influencer_id: int, until: datetime) -> 
             AND next_due_at IS NOT NULL AND next_due_at < ?""",  # noqa: S608 - fixed text
         [moment, influencer_id, *sources, moment],
     ).rowcount
+
+
+def assign_mailbox(db: sqlite_utils.Database, assignments: Iterable[tuple[str, int]]) -> None:
+    """(mailbox address, enrollment id): a first email was queued from that mailbox, which the enrollment
+    keeps for every follow-up (the thread stays in one mailbox). An enrollment that has one keeps it."""
+    db.conn.executemany("UPDATE enrollments SET mailbox = ? WHERE id = ? AND mailbox IS NULL", list(assignments))
+
+
+def release_mailbox(db: sqlite_utils.Database, enrollment_id: int, due: str) -> int:
+    """The first email was taken back, unsent, from a paused mailbox: the step is due again at ``due`` (ISO
+    text) and the next tick's rotation picks a mailbox anew."""
+    allowed, sources = _sources_sql(EnrollmentStatus.ACTIVE)
+    return db.execute(
+        f"UPDATE enrollments SET mailbox = NULL, next_due_at = ? WHERE id = ? AND next_step = 0 AND {allowed}",  # noqa: S608 - fixed text
+        [due, enrollment_id, *sources],
+    ).rowcount
