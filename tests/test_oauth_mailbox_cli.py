@@ -91,3 +91,15 @@ def test_a_microsoft_mailbox_reads_imap_with_its_token(world, oauth_imap, identi
                         settings.folder, settings.timeout, oauth=settings.oauth)
     _, messages = reader.fetch_new({})
     assert [b"Re: hello" in fetched.raw for fetched in messages] == [True]
+
+
+def test_a_named_mailbox_signs_in_with_xoauth2_too(world, identity_provider, outreach_cli):
+    """Rotation mailboxes (``[mailboxes.NAME.smtp]``) are Gmail/Microsoft 365 accounts as often as the default."""
+    section = microsoft_section("mailboxes.kim.smtp", "127.0.0.1", 2525, identity_provider)
+    world.configure(f'\n[mailboxes.kim]\naddress = "{MAILBOX}"\n{section}')
+    assert outreach_cli("mailbox", "status").exit_code == 1
+    login = outreach_cli("mailbox", "login")
+    assert login.exit_code == 0, login.output
+    result = outreach_cli("mailbox", "status")
+    assert result.exit_code == 0, result.output
+    assert f"[mailboxes.kim.smtp] {MAILBOX} (microsoft): signed in" in result.output

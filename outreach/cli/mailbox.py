@@ -15,8 +15,9 @@ SECTIONS = ("smtp", "imap")
 
 
 def _servers(workspace: Workspace, only: str | None) -> list[tuple[str, Any]]:
-    """(section, ServerSettings) of the configured ``[smtp]``/``[imap]`` sections, ``only`` one if given."""
-    from outreach.campaigns.settings import imap_settings, smtp_settings
+    """(section, ServerSettings) of the configured ``[smtp]``/``[imap]`` sections and of every named
+    mailbox's ``[mailboxes.NAME.smtp|imap]``; ``only`` keeps one kind (smtp or imap)."""
+    from outreach.campaigns.settings import imap_settings, mailbox_settings, smtp_settings
 
     found = []
     for section, read in (("smtp", smtp_settings), ("imap", imap_settings)):
@@ -24,6 +25,10 @@ def _servers(workspace: Workspace, only: str | None) -> list[tuple[str, Any]]:
             server = read(workspace)
             if server is not None:
                 found.append((section, server))
+    for key, mailbox in mailbox_settings(workspace).items():
+        for kind, server in (("smtp", mailbox.smtp), ("imap", mailbox.imap)):
+            if server is not None and only in (None, kind):
+                found.append((f"mailboxes.{key}.{kind}", server))
     return found
 
 
@@ -34,7 +39,8 @@ def mailbox() -> None:
 
 @mailbox.command("login")
 @click.option("--server", "only", type=click.Choice(SECTIONS),
-              help="Sign in for this section only (default: every [smtp]/[imap] section with auth = \"xoauth2\").")
+              help="Sign in for this kind of section only (default: every [smtp]/[imap] and [mailboxes.NAME.smtp|imap] "
+                   "section with auth = \"xoauth2\").")
 @click.option("--no-browser", is_flag=True,
               help="Google: print the consent URL instead of opening a browser (open it on this machine: the "
                    "redirect goes to a one-shot server on 127.0.0.1).")
