@@ -40,6 +40,8 @@ def filter_options(function: Callable[..., Any]) -> Callable[..., Any]:
         click.option("--stage", type=click.Choice(STAGES), help="Only people at this pipeline stage."),
         click.option("--kind", type=click.Choice(KINDS), help="Only influencers, brands or competitors."),
         click.option("--owner", help="Only people owned by this team member."),
+        click.option("--country", help="Only people in this country (as imported, e.g. FR or US)."),
+        click.option("--language", help="Only people speaking this language (as imported, e.g. fr)."),
         click.option("--min-followers", type=COUNT, help="Audience at least this big."),
         click.option("--max-followers", type=COUNT, help="Audience at most this big."),
         click.option("--growth", "min_growth", type=float, metavar="PERCENT",
@@ -54,7 +56,7 @@ def filter_options(function: Callable[..., Any]) -> Callable[..., Any]:
 
 def _filter(options: dict[str, Any], search: str | None = None) -> Filter:
     return Filter(search=search, **{key: options.get(key) for key in (
-        "niche", "stage", "kind", "owner", "min_followers", "max_followers", "min_growth", "not_contacted_days")})
+        "niche", "stage", "kind", "owner", "country", "language", "min_followers", "max_followers", "min_growth", "not_contacted_days")})
 
 
 @click.group("influencers")
@@ -87,7 +89,7 @@ def list_command(ctx: click.Context, sort: str, limit: int, show_all: bool, outp
 @click.pass_context
 def search_command(ctx: click.Context, words: tuple[str, ...], limit: int, output_format: str,
                    **options: Any) -> None:
-    """Full-text search over name, email, niches, notes and owner (word prefixes match: `spee` finds speedrun)."""
+    """Full-text search over name, email, platform handles, niches, notes and owner (word prefixes match: `spee` finds speedrun)."""
     db = get_workspace(ctx).database()
     records = list_influencers(db, _filter(options, " ".join(words)), limit=limit)
     print_records(records, LIST_COLUMNS, output_format)

@@ -70,6 +70,18 @@ class TickPlan:
     not_due: int = 0
 
 
+@dataclass(frozen=True, slots=True)
+class DueGroup:
+    """How many due steps one campaign has for recipients in one time zone, follow-ups and first emails
+    counted apart: all the planner needs to know of the steps it will not send on this tick."""
+
+    campaign: str
+    timezone: str | None
+    mailbox: str
+    follow_ups: int
+    firsts: int
+
+
 def plan_tick(
     now: datetime,
     due: Iterable[DueStep],
@@ -80,7 +92,8 @@ def plan_tick(
     """Choose the steps to send at ``now``; follow-ups first, then oldest due.
 
     A mailbox sends again only after ``min_gap`` plus a random part of ``jitter`` (drawn once per send
-    from ``rng``) has passed since its previous send, and never more than ``daily_cap`` per local day.
+    from ``rng``, mailboxes in address order) has passed since its previous send, and never more than
+    ``daily_cap`` per local day.
 
     The gap is spaced at queue time and delivery sends whatever is queued, so a spaced mailbox queues
     nothing new while it has a ``backlog``: otherwise every tick of an SMTP outage would queue one more
@@ -88,7 +101,6 @@ def plan_tick(
     queued per gap, so deliveries can never be closer than the gap.
     """
     plan = TickPlan(mailboxes=dict(mailboxes))
-    budgets = plan.mailboxes
     open_now: dict[str, dict[str | None, bool]] = {campaign: {} for campaign in windows}
     by_mailbox: dict[str, tuple[list[DueStep], list[DueStep]]] = {}  # (follow-ups, first emails)
     for step in due:  # hot loop (100k steps per tick must stay well under 100 ms): keep it lean
@@ -106,26 +118,90 @@ def plan_tick(
         if groups is None:
             groups = by_mailbox[step.mailbox] = ([], [])
         groups[step.step == 0].append(step)
-    for address, (follow_ups, firsts) in by_mailbox.items():
+    waiting = {address: len(follow_ups) + len(firsts) for address, (follow_ups, firsts) in by_mailbox.items()}
+    _choose(plan, now, waiting, by_mailbox, rng)
+    return plan
+
+
+def allowance(now: datetime, budget: MailboxBudget) -> int:
+    """How many steps ``budget``'s mailbox may be given on this tick (0 while capped or spaced out): the
+    most :func:`plan_from_groups` needs of its follow-ups, and of its first emails."""
+    if budget.exhausted or (budget.next_allowed_at is not None and budget.next_allowed_at > now):
+        return 0
+    spaced = bool(budget.min_gap or budget.jitter)
+    if spaced and budget.backlog:
+        return 0
+    return 1 if spaced else budget.daily_cap - budget.sent_today
+
+
+def open_groups(now: datetime, groups: Iterable[DueGroup], windows: Mapping[str, SendWindow]) -> list[DueGroup]:
+    """The groups whose recipients are inside the campaign's send window at ``now``."""
+    return [group for group in groups if windows[group.campaign].is_open(now, group.timezone)]
+
+
+def plan_from_groups(
+    now: datetime,
+    groups: Iterable[DueGroup],
+    candidates: Iterable[DueStep],
+    windows: Mapping[str, SendWindow],
+    mailboxes: Mapping[str, MailboxBudget],
+    rng: random.Random,
+) -> TickPlan:
+    """The plan :func:`plan_tick` makes over every due step, from the due steps counted per group plus only
+    the ones that can be chosen, so a tick over a million enrollments never loads them all.
+
+    ``groups`` count every due step (none later than ``now``); ``candidates`` must hold, for each mailbox,
+    at least its :func:`allowance` earliest (by due time, then enrollment id) follow-ups and as many first
+    emails among the groups whose window is open (more is harmless; steps in closed groups are ignored).
+    """
+    plan = TickPlan(mailboxes=dict(mailboxes))
+    is_open: dict[tuple[str, str | None], bool] = {}
+    waiting: dict[str, int] = {}
+    for group in groups:
+        key = (group.campaign, group.timezone)
+        if key not in is_open:
+            is_open[key] = windows[group.campaign].is_open(now, group.timezone)
+        count = group.follow_ups + group.firsts
+        if not is_open[key]:
+            plan.outside_window += count
+        elif count:
+            waiting[group.mailbox] = waiting.get(group.mailbox, 0) + count
+    by_mailbox: dict[str, tuple[list[DueStep], list[DueStep]]] = {address: ([], []) for address in waiting}
+    for step in candidates:
+        if is_open.get((step.campaign, step.timezone)) and step.mailbox in by_mailbox:
+            by_mailbox[step.mailbox][step.step == 0].append(step)
+    _choose(plan, now, waiting, by_mailbox, rng)
+    return plan
+
+
+def _choose(
+    plan: TickPlan, now: datetime, waiting: Mapping[str, int],
+    by_mailbox: Mapping[str, tuple[list[DueStep], list[DueStep]]], rng: random.Random,
+) -> None:
+    """Per mailbox with ``waiting`` steps inside their window (in address order, so the jitter drawn for
+    each does not depend on the order the steps were read in): choose what its budget allows."""
+    budgets = plan.mailboxes
+    for address in sorted(waiting):
+        follow_ups, firsts = by_mailbox[address]
         budget = budgets[address]
-        waiting = len(follow_ups) + len(firsts)
+        count = waiting[address]
         if budget.exhausted:
-            plan.over_daily_cap += waiting
+            plan.over_daily_cap += count
             continue
         spaced = bool(budget.min_gap or budget.jitter)
         if (budget.next_allowed_at is not None and budget.next_allowed_at > now) or (spaced and budget.backlog):
-            plan.waiting_for_gap += waiting
+            plan.waiting_for_gap += count
             continue
         room = budget.daily_cap - budget.sent_today
-        allowance = 1 if spaced else room
-        # Follow-ups first (a thread already started), then the longest-waiting. Only the best `allowance`
+        allowed = 1 if spaced else room
+        # Follow-ups first (a thread already started), then the longest-waiting. Only the best `allowed`
         # are ordered: a full sort of 100k steps would dominate the tick.
-        chosen = heapq.nsmallest(allowance, follow_ups, key=_ORDER)
-        if len(chosen) < allowance:
-            chosen += heapq.nsmallest(allowance - len(chosen), firsts, key=_ORDER)
+        chosen = heapq.nsmallest(allowed, follow_ups, key=_ORDER)
+        if len(chosen) < allowed:
+            chosen += heapq.nsmallest(allowed - len(chosen), firsts, key=_ORDER)
         for step in chosen:
             plan.sends.append(PlannedSend(step.enrollment_id, step.campaign, step.step, step.mailbox))
-        left = waiting - len(chosen)
+        left = count - len(chosen)
         if spaced and room > 1:
             plan.waiting_for_gap += left
         else:
@@ -136,4 +212,3 @@ def plan_tick(
         budgets[address] = replace(
             budget, sent_today=budget.sent_today + len(chosen), next_allowed_at=now + pause if pause else None
         )
-    return plan

@@ -135,3 +135,14 @@ def add_enrollment_mailbox(db: sqlite_utils.Database) -> None:
     every follow-up goes from it so the thread stays in one mailbox. NULL until then; enrollments made before
     this existed send as their campaign's ``sender``."""
     db.table("enrollments").add_column("mailbox", str)
+
+
+@MIGRATIONS(name="enrollments-due-covering-index")
+def add_due_covering_index(db: sqlite_utils.Database) -> None:
+    """Every tick reads the active enrollments whose step is due: with the columns it needs in the index,
+    those rows come from one ordered range of the index instead of one table lookup each (1M enrollments,
+    130k due: 2.5 s → tens of ms). It replaces ``(status, next_due_at)``, which it starts with, and holds the
+    enrollment's ``mailbox`` (rotation reads it for every due row)."""
+    db.execute("DROP INDEX IF EXISTS idx_enrollments_status_next_due_at")
+    db.execute("CREATE INDEX idx_enrollments_due ON enrollments(status, next_due_at, campaign_id, next_step, "
+               "timezone, influencer_id, email, mailbox)")
