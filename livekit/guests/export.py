@@ -12,8 +12,14 @@ from typing import Any
 from greenroom.text import spreadsheet_safe
 
 LOG_COLUMNS = (
-    "show", "guest", "pronouns", "title_or_handle", "topic", "booked_by", "on_air", "off_air", "duration_s", "notes",
+    "show", "segment", "guest", "influencer", "pronouns", "title_or_handle", "topic", "booked_by", "on_air", "off_air",
+    "duration_s", "notes",
 )
+
+
+def influencer_label(influencer_id: int | None) -> str:
+    """How the log names the outreach influencer a guest was booked from (``influencer #12``), or ``""``."""
+    return "" if influencer_id is None else f"influencer #{influencer_id}"
 
 
 def iso_utc(ms: int | None) -> str:
@@ -27,7 +33,9 @@ def log_rows(entries: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
     return [
         {
             "show": entry["show"] or "",
+            "segment": entry["segment"],
             "guest": entry["guest_name"],
+            "influencer": influencer_label(entry["influencer_id"]),
             "pronouns": entry["pronouns"],
             "title_or_handle": entry["title_or_handle"],
             "topic": entry["topic"],
