@@ -1,6 +1,8 @@
 """`outreach influencers book --show KEY`: an influencer is booked for a chosen scheduled show, moved or
 cancelled, through livekit's public booking API, and every change is on both sides' records."""
 
+import json
+
 import pytest
 
 from greenroom.clock import utc_now
@@ -147,3 +149,15 @@ def test_book_cancel_command_cancels_the_booking(db, outreach_cli):
     result = outreach_cli("influencers", "book", 1, "--cancel")
     assert result.exit_code == 0, result.output
     assert f"cancelled: guest 1 Ana Lopez for {key}" in result.output
+
+
+def test_livekit_guests_log_bookings_lists_the_booking_moves_and_cancels_with_the_influencer(db, livekit_cli):
+    first, second = schedule(db, "Weekly AMA", FUTURE_MS), schedule(db, "Next AMA", FUTURE_MS + 24 * HOUR_MS)
+    book_influencer(db, 1, show=first)
+    move_influencer_booking(db, 1, show=second)
+    cancel_influencer_booking(db, 1)
+    result = livekit_cli("guests", "log", "--bookings", "--format", "json")
+    assert result.exit_code == 0, result.output
+    assert [(row["influencer"], row["change"], row["from_show"], row["to_show"]) for row in json.loads(result.output)] == [
+        ("influencer #1", "booked", "", first), ("influencer #1", "moved", first, second),
+        ("influencer #1", "cancelled", second, "")]

@@ -14,10 +14,11 @@ from greenroom.output import console_for_output, text_cell, write_output
 from greenroom.team import load_team
 from livekit.guests import GuestQueue
 from livekit.guests.core import GuestStatus
-from livekit.guests.export import log_csv, log_json, log_rows
+from livekit.guests.export import booking_rows, bookings_csv, bookings_json, log_csv, log_json, log_rows
 from livekit.storage.shows import ShowStore
 
 if TYPE_CHECKING:
+    import sqlite_utils
     from rich.text import Text
 
 SHOW_HELP = (
@@ -131,11 +132,18 @@ def _day_start_ms(value: datetime.datetime | None) -> int | None:
               show_default=True, help="table for the terminal; csv (spreadsheet-safe) or json for the team's records.")
 @click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Write to this file (replaced atomically: complete or not at all) instead of standard output.")
+@click.option("--bookings", is_flag=True,
+              help="The log of bookings made from outreach instead (booked, moved, cancelled), oldest first.")
 @click.pass_context
 def log(ctx: click.Context, show: str | None, guest: str | None, since: datetime.datetime | None,
-        output_format: str, output: Path | None) -> None:
-    """The permanent log of guest appearances: who was on air, in which show, from when to when, booked by whom."""
+        output_format: str, output: Path | None, bookings: bool) -> None:
+    """The permanent log of guest appearances: who was on air, in which show and segment, from when to when,
+    booked by whom, and the outreach influencer they were booked from."""
     workspace = get_workspace(ctx)
+    if bookings:
+        _booking_log(workspace.database(), ShowStore(workspace.database()).show_key_for(show), guest, since,
+                     output_format, output)
+        return
     entries = GuestQueue(workspace.database()).log(
         show=ShowStore(workspace.database()).show_key_for(show), guest=guest, since_ms=_day_start_ms(since)
     )
@@ -170,3 +178,34 @@ def note(ctx: click.Context, appearance_id: int, text: str) -> None:
     """Set the team's notes on one logged appearance (its id is in `livekit guests log`), e.g. how it went."""
     GuestQueue(get_workspace(ctx).database()).annotate_appearance(appearance_id, text)
     click.echo(f"noted appearance {appearance_id}")
+
+
+def _booking_log(db: sqlite_utils.Database, show: str | None, guest: str | None,
+                 since: datetime.datetime | None, output_format: str, output: Path | None) -> None:
+    """`livekit guests log --bookings`: the booking changes, narrowed to one show (moved from or to it)."""
+    from livekit.guests.booking import booking_changes
+
+    if guest is not None:
+        raise GreenroomError("--guest narrows appearances; the bookings log lists every booking")
+    since_ms = _day_start_ms(since)
+    changes = [change for change in booking_changes(db)
+               if (show is None or show in (change.from_show, change.to_show))
+               and (since_ms is None or change.at_ms >= since_ms)]
+    if output_format != "table":
+        text = bookings_csv(changes) if output_format == "csv" else bookings_json(changes)
+        write_output(text, output, f"wrote {len(changes)} booking changes to {output}")
+        return
+    if output is not None:
+        raise GreenroomError("--output needs --format csv or json")
+    if not changes:
+        click.echo("no bookings logged yet")
+        return
+    from rich.table import Table
+
+    table = Table(title="Guest bookings")
+    for column in ("at (UTC)", "guest", "influencer", "change", "from", "to", "booked by"):
+        table.add_column(column)
+    for row in booking_rows(changes):
+        table.add_row(*_cells(row["at"], row["guest_id"], row["influencer"], row["change"], row["from_show"],
+                              row["to_show"], row["booked_by"]))
+    console_for_output(width=140).print(table)
