@@ -24,7 +24,7 @@ from typing import Any
 import sqlite_utils
 
 from greenroom.errors import GreenroomError
-from greenroom.team import Team
+from greenroom.team import Team, UnknownTeamMember
 from livekit.guests.booking import (
     GuestBooking,
     appearances_of_influencer,
@@ -99,7 +99,12 @@ def book_influencer(
     influencer_id = find_influencer(db, reference)
     influencer = get_influencer(db, influencer_id)
     _check_bookable(db, influencer)
-    by = (team or Team()).key_for(booked_by or influencer.get("owner") or "")
+    team = team or Team()
+    owner = influencer.get("owner") or ""
+    if not booked_by and owner and team.configured and team.find(owner) is None:
+        raise UnknownTeamMember(f"#{influencer_id} {influencer['name']}'s owner {owner!r} is not on the team "
+                                "(greenroom.toml [team.*]): say who books them with --booked-by")
+    by = team.key_for(booked_by or owner)
     show_key = bookable_show(db, show)
     booking = GuestBooking(
         influencer_id=influencer_id, name=influencer["name"], title_or_handle=lower_third_title(influencer),

@@ -122,3 +122,10 @@ def test_outreach_influencers_list_owner_takes_a_members_name(team_workspace, pe
 def test_outreach_influencers_list_owner_not_on_the_team_is_refused(team_workspace, people, outreach_cli):
     result = outreach_cli("influencers", "list", "--owner", "alex")
     assert result.exit_code != 0 and "'alex' is not on the team" in result.output
+
+
+def test_booking_someone_whose_owner_is_not_on_the_team_asks_who_books_them(team_workspace, people, outreach_cli):
+    outreach_cli("influencers", "set", 1, "owner=alex")
+    result = outreach_cli("influencers", "book", 1)
+    assert result.exit_code != 0
+    assert "owner 'alex' is not on the team" in result.output and "--booked-by" in result.output
