@@ -12,7 +12,13 @@ from greenroom.goals import (
     parse_workspace_goals,
     verdict,
 )
-from livekit.rundown import RundownError, parse_rundown_csv, parse_rundown_yaml, rundown_to_csv, rundown_to_yaml
+from livekit.rundown import (
+    RundownError,
+    parse_rundown_csv,
+    parse_rundown_yaml,
+    rundown_to_csv,
+    rundown_to_yaml,
+)
 
 YAML = """\
 title: Weekly Q&A
