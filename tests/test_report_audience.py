@@ -310,3 +310,26 @@ def test_a_bad_workspace_goal_names_the_file_and_key(workspace, show_id, livekit
     outcome = livekit_cli("report")
     assert outcome.exit_code != 0
     assert f"{workspace.config_path}: [goals] show.viewers: unknown goal 'viewers'" in outcome.stderr
+
+
+def test_a_segment_aired_twice_counts_the_minutes_of_both_airings():
+    from livekit.core.segment_audience import SegmentWindow, show_audience
+    from livekit.report_data import StoredSample
+
+    samples = [StoredSample(T0 + minute * MINUTE, "twitch", "viewers", value, None)
+               for minute, value in enumerate([10, 20, 30, 40])]
+    windows = [SegmentWindow("A", None, ((T0, T0 + MINUTE), (T0 + 2 * MINUTE, T0 + 3 * MINUTE))),
+               SegmentWindow("B", None, ((T0 + MINUTE, T0 + 2 * MINUTE), (T0 + 3 * MINUTE, None)))]
+    audience = show_audience(samples, started_ms=T0, ended_ms=None, segments=windows)
+    assert [(segment.avg_viewers, segment.retention_percent) for segment in audience.segments] == [
+        (20, 300), (30, 200)]
+
+
+def test_a_platform_missing_a_minute_makes_that_minute_a_gap():
+    from livekit.core.segment_audience import minute_totals
+    from livekit.report_data import StoredSample
+
+    samples = [StoredSample(T0, "twitch", "viewers", 10, None), StoredSample(T0, "youtube", "viewers", 5, None),
+               StoredSample(T0 + MINUTE, "twitch", "viewers", 12, None)]
+    assert [(total.value, [gap.reason for gap in total.gaps]) for total in minute_totals(samples, "viewers")] == [
+        (15, []), (None, ["no sample"])]
