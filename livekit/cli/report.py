@@ -95,7 +95,8 @@ def report(ctx: click.Context, show_id: int | None, output_format: str, output: 
         click.echo(f"wrote the chart to {chart_path}", err=True)
     chart_link = str(chart_path) if chart_path is not None and chart_png is not None else None
     if output_format == "table":
-        console = console_for_output()
+        # The audience columns need room when the table goes to a file or a pipe.
+        console = console_for_output(width=170 if result.viewers else 120)
         console.print(report_table(result))
         if result.goals:
             console.print(goals_table(result))
