@@ -67,11 +67,18 @@ def test_totals_compare_the_show_length_with_the_plan(result):
 def test_csv_has_a_row_per_segment_then_hold_and_total_in_seconds(result):
     rows = list(csv.reader(io.StringIO(report_csv(result))))
     assert rows[0] == ["number", "title", "status", "planned_start_s", "actual_start_s", "planned_s", "actual_s",
-                       "delta_s", "airings_s"]
-    assert rows[1] == ["1", "Intro", "aired", "0", "0", "60", "70", "10", "0-70"]
-    assert rows[3] == ["3", "Games", "skipped", "180", "", "60", "", "", ""]
-    assert rows[-2] == ["", "hold", "", "", "", "0", "20", "20", ""]
-    assert rows[-1] == ["", "total", "ended", "0", "0", "270", "220", "-50", ""]
+                       "delta_s", "airings_s", "avg_viewers", "peak_viewers", "retention_pct", "chat_per_minute",
+                       "questions", "viewer_gap_minutes", "metric_actual", "metric_goal", "metric_baseline"]
+    assert rows[1][:9] == ["1", "Intro", "aired", "0", "0", "60", "70", "10", "0-70"]
+    assert rows[3][:9] == ["3", "Games", "skipped", "180", "", "60", "", "", ""]
+    assert rows[-2][:9] == ["", "hold", "", "", "", "0", "20", "20", ""]
+    assert rows[-1][:9] == ["", "total", "ended", "0", "0", "270", "220", "-50", ""]
+
+
+def test_without_audience_samples_the_csv_audience_columns_are_empty_and_no_goal_rows_follow(result):
+    rows = list(csv.reader(io.StringIO(report_csv(result))))
+    assert {cell for row in rows[1:] for cell in row[9:]} == {""}
+    assert rows[-1][1] == "total"
 
 
 def test_the_csv_actual_column_adds_up_to_the_total_counting_the_hold_once(result):

@@ -72,8 +72,8 @@ def test_a_yaml_syntax_error_names_its_line():
 def test_a_file_that_is_a_list_is_not_a_show():
     _, problems = validate_rundown(DATA / "rundown-not-a-mapping.yaml")
     assert [p.message for p in problems] == [
-        "the show must be a mapping of keys (title, warning, stream, record, starts_at, timezone, ends_at, hard_out, "
-        "segments), found a list"
+        "the show must be a mapping of keys (title, warning, stream, record, starts_at, timezone, ends_at, hard_out, tags, "
+        "goals, segments), found a list"
     ]
 
 
@@ -149,3 +149,9 @@ def test_the_shipped_sample_show_is_valid():
 def test_an_empty_prompt_is_reported():
     text = "title: T\nsegments:\n  - title: A\n    duration: 1m\n    prompts:\n      - {}\n      - ''\n"
     assert messages(text) == ["show.yaml:6: segment 1 (A): empty prompt", "show.yaml:7: segment 1 (A): empty prompt"]
+
+
+def test_the_shipped_sample_show_has_goals_and_a_tag_for_its_report():
+    rundown = load_rundown(Path(__file__).parent.parent / "templates" / "rundowns" / "sample-show.yaml")
+    assert [goal.name for goal in rundown.goals] == ["peak_viewers", "questions", "retention"]
+    assert rundown.tags == ("demo",)

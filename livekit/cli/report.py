@@ -15,9 +15,12 @@ from greenroom.output import console_for_output, text_cell, write_output
 from livekit.core.durations import format_clock, format_signed
 from livekit.report import (
     FORMATS,
+    ShowReport,
     build_report,
+    goals_table,
     report_chapters,
     report_csv,
+    report_html,
     report_json,
     report_markdown,
     report_table,
@@ -25,42 +28,105 @@ from livekit.report import (
 from livekit.storage.shows import ShowStore
 
 
+def _baseline_choice(ctx: click.Context, param: click.Parameter, value: str):
+    from livekit.core.baseline import BaselineError, parse_baseline
+
+    try:
+        return parse_baseline(value)
+    except BaselineError as error:
+        raise click.BadParameter(str(error).removeprefix("--baseline ")) from None
+
+
 @click.command("report")
 @click.argument("show_id", metavar="[SHOW_ID]", type=int, required=False)
 @click.option("--format", "-f", "output_format", type=click.Choice(FORMATS), default="table", show_default=True,
-              help="table: for the terminal; csv/json/md: planned vs actual per segment with totals; "
+              help="table: for the terminal; csv/json/md: planned vs actual and audience per segment with totals, "
+                   "then each show metric against its goal and baseline; html: the same as one self-contained page "
+                   "with the viewers chart embedded; "
                    "chapters: YouTube chapter list, one chapter per airing of a segment (a return is 'Title (part 2)'; "
                    "warns on stderr when YouTube would ignore it: fewer than 3 chapters or one shorter than 10 s, "
                    "and when the show was recorded in several files).")
 @click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Write to this file (replaced atomically) instead of standard output.")
+@click.option("--baseline", "baseline", default="last:5", show_default=True, metavar="last:N|show:ID",
+              callback=_baseline_choice,
+              help="Compare with the median of the last N comparable shows (same rundown title or a shared tag; "
+                   "rehearsals never count), or with one show.")
+@click.option("--chart", "chart_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Also write the viewers chart (PNG: viewers per minute, segment bands, guests) to this file; "
+                   "md and json link to it. Needs matplotlib (the charts extra); without it the chart is skipped "
+                   "with a warning.")
 @click.pass_context
-def report(ctx: click.Context, show_id: int | None, output_format: str, output: Path | None) -> None:
-    """Planned vs actual timing of a show (default: the latest), rebuilt from its stored event log.
+def report(ctx: click.Context, show_id: int | None, output_format: str, output: Path | None,
+           baseline, chart_path: Path | None) -> None:
+    """Planned vs actual timing of a show (default: the latest), rebuilt from its stored event log, with its
+    audience per segment and each show metric against its goal and baseline.
 
     Works for a show that is still live or crashed (times up to now); see `livekit shows` for ids. Lists the
     recording files OBS made during the show (an OBS restart splits the recording) with their offsets from
-    the show's start; chapters are relative to the show's start.
+    the show's start; chapters are relative to the show's start. Goals come from the rundown's `goals:`, else
+    from `[goals] show.NAME` in greenroom.toml.
     """
-    store = ShowStore(get_workspace(ctx).database())
+    from greenroom.goals import SHOW_GOALS
+    from livekit.report_data import audience_samples, show_baselines, workspace_show_goals
+
+    workspace = get_workspace(ctx)
+    db = workspace.database()
+    store = ShowStore(db)
     if show_id is None:
         show_id = store.latest_show_id()
         if show_id is None:
             raise GreenroomError("no shows yet in this workspace")
-    result = build_report(store.load_show(show_id, journal=False), show_id=show_id,
-                          recordings=store.recordings(show_id))
+    show = store.load_show(show_id, journal=False)
+    try:
+        found = show_baselines(db, show_id, baseline, list(SHOW_GOALS))
+    except ValueError as error:
+        raise GreenroomError(str(error)) from None
+    result = build_report(show, show_id=show_id, recordings=store.recordings(show_id),
+                          samples=audience_samples(db, show_id), workspace_goals=workspace_show_goals(workspace.config),
+                          baselines=found, baseline_label=baseline.describe())
+    if output_format == "table" and output is not None:
+        raise GreenroomError("--output needs --format csv, json, md, html or chapters")
+    chart_png, chart_note = _chart(result, wanted=chart_path is not None or output_format == "html")
+    if chart_path is not None and chart_png is not None:
+        from greenroom.files import write_atomically
+
+        write_atomically(chart_path, chart_png)
+        click.echo(f"wrote the chart to {chart_path}", err=True)
+    chart_link = str(chart_path) if chart_path is not None and chart_png is not None else None
     if output_format == "table":
-        if output is not None:
-            raise GreenroomError("--output needs --format csv, json, md or chapters")
-        console_for_output().print(report_table(result))
+        # The audience columns need room when the table goes to a file or a pipe.
+        console = console_for_output(width=170 if result.viewers else 120)
+        console.print(report_table(result))
+        if result.goals:
+            console.print(goals_table(result))
         return
     if output_format == "chapters":
         text, warnings = report_chapters(result)
         for warning in warnings:
             click.secho(f"warning: {warning}", fg="yellow", err=True)
+    elif output_format == "html":
+        text = report_html(result, chart_png=chart_png, chart_note=chart_note)
+    elif output_format == "csv":
+        text = report_csv(result)
+    elif output_format == "json":
+        text = report_json(result, chart=chart_link)
     else:
-        text = {"csv": report_csv, "json": report_json, "md": report_markdown}[output_format](result)
+        text = report_markdown(result, chart=chart_link)
     write_output(text, output, f"wrote {output}")
+
+
+def _chart(result: ShowReport, *, wanted: bool) -> tuple[bytes | None, str | None]:
+    """The chart PNG, or why there is none (also warned on stderr)."""
+    if not wanted:
+        return None, None
+    from livekit.report_chart import ChartUnavailable, viewers_chart_png
+
+    try:
+        return viewers_chart_png(result), None
+    except ChartUnavailable as error:
+        click.secho(f"warning: {error}", fg="yellow", err=True)
+        return None, str(error)
 
 
 @click.command("shows")

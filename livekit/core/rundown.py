@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from greenroom.goals import Goal
 from livekit.core.schedule import ShowPlan
 
 
@@ -60,6 +61,10 @@ class Rundown:
     warning_ms: int | None = None
     #: When the show is planned (rundown ``starts_at``/``timezone``/``ends_at``/``hard_out``), if it says.
     schedule: ShowPlan | None = None
+    #: What the show aims for (rundown ``goals:``, names from :data:`greenroom.goals.SHOW_GOALS`), in file order.
+    goals: tuple[Goal, ...] = ()
+    #: Labels that make shows comparable for baselines (rundown ``tags:``), besides having the same title.
+    tags: tuple[str, ...] = ()
     #: The file it was read from, if any; not part of its value.
     source: str | None = field(default=None, compare=False, repr=False)
 
@@ -84,8 +89,9 @@ class Rundown:
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready snapshot (stored with every show so a later edit of the file cannot change it).
 
-        ``schedule`` is present only when planned, so an unscheduled rundown keeps the content hash it had
-        before rundowns could carry a schedule (an interrupted show still finds its rundown to resume)."""
+        ``schedule``, ``goals`` and ``tags`` are present only when given, so a rundown without them keeps the
+        content hash it had before rundowns could carry them (an interrupted show still finds its rundown
+        to resume)."""
         data: dict[str, Any] = {
             "title": self.title,
             "stream": self.stream,
@@ -106,6 +112,10 @@ class Rundown:
         }
         if self.schedule is not None:
             data["schedule"] = self.schedule.to_dict()
+        if self.goals:
+            data["goals"] = {goal.name: goal.target for goal in self.goals}
+        if self.tags:
+            data["tags"] = list(self.tags)
         return data
 
     @classmethod
@@ -117,6 +127,8 @@ class Rundown:
             warning_ms=data.get("warning_ms"),
             schedule=ShowPlan.from_dict(data["schedule"]) if data.get("schedule") else None,
             source=source,
+            goals=tuple(Goal(name, float(target)) for name, target in (data.get("goals") or {}).items()),
+            tags=tuple(data.get("tags") or ()),
             segments=tuple(
                 Segment(
                     title=item["title"],

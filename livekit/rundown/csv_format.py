@@ -9,9 +9,13 @@ Layout (the header row may list the columns in any order; only ``title`` and ``d
     # starts_at: 2026-12-10 18:00
     # timezone: Europe/Paris
     # hard_out: 19:15
+    # tags: qa | weekly
+    # goals: peak_viewers=150 | retention=80%
     title,duration,scene,guest,notes,talking_points,prompts
     Intro,1m30s,Camera,Ada Lovelace,,Welcome | Agenda,Smile | 1m=Plug the newsletter
 
+``tags`` and ``goals`` are lists joined by `` | `` like the list cells; each goal is ``name=value`` with the
+names and units of :data:`greenroom.goals.SHOW_GOALS` (percentages written with ``%``).
 The ``# key: value`` lines come before the header (``title`` is required; a spreadsheet that quotes them
 or pads them with empty cells is fine). List cells are joined by `` | ``; a prompt is ``text`` (shown
 from the segment's start) or ``OFFSET=text`` such as ``1m30s=Plug the newsletter``. Because of that,
@@ -31,6 +35,7 @@ from __future__ import annotations
 import csv
 import io
 
+from greenroom.goals import SHOW_GOALS, Goal, GoalError, format_value, parse_goal
 from greenroom.text import spreadsheet_safe
 from livekit.core.durations import format_duration, parse_duration
 from livekit.core.rundown import Prompt, Rundown, Segment
@@ -39,7 +44,7 @@ from livekit.rundown.schedule import SCHEDULE_KEYS, ScheduleFields, schedule_fie
 
 COLUMNS = ("title", "duration", "scene", "guest", "notes", "talking_points", "prompts")
 REQUIRED_COLUMNS = ("title", "duration")
-SETTINGS = ("title", "warning", "stream", "record", *SCHEDULE_KEYS)
+SETTINGS = ("title", "warning", "stream", "record", *SCHEDULE_KEYS, "tags", "goals")
 SEPARATOR = " | "
 _FLAGS = {"true": True, "yes": True, "on": True, "false": False, "no": False, "off": False}
 
@@ -130,6 +135,7 @@ def parse_rundown_csv(text: str, source: str = "<rundown.csv>") -> Rundown:
         flags[key] = None if value is None else _FLAGS.get(value.lower())
         if value is not None and flags[key] is None:
             problem(None, f"{key} must be true or false, found {value!r}")
+    goals = _read_goals(settings.get("goals", ""), setting_lines.get("goals"), problem)
     schedule_given = {key: (settings[key], setting_lines.get(key)) for key in SCHEDULE_KEYS if key in settings}
     schedule = schedule_from_fields(ScheduleFields(schedule_given, 1),
                                     sum(segment.duration_ms for segment in segments), problem)
@@ -142,8 +148,28 @@ def parse_rundown_csv(text: str, source: str = "<rundown.csv>") -> Rundown:
         stream=flags["stream"],
         record=flags["record"],
         schedule=schedule,
+        goals=goals,
+        tags=tuple(_split(settings.get("tags", ""))),
         source=source,
     )
+
+
+def _read_goals(text: str, line: int | None, problem) -> tuple[Goal, ...]:
+    """``name=value | name=value``; each bad item reported on the setting's line."""
+    goals: list[Goal] = []
+    for item in _split(text):
+        name, equals, value = item.partition("=")
+        name = name.strip()
+        if not equals:
+            problem(line, f"goals: expected name=value, found {item!r}")
+        elif any(goal.name == name for goal in goals):
+            problem(line, f"goals: {name} is given twice")
+        else:
+            try:
+                goals.append(parse_goal(name, value.strip(), SHOW_GOALS))
+            except GoalError as error:
+                problem(line, f"goals: {error}")
+    return tuple(goals)
 
 
 def _read_setting(text: str, line: int, settings: dict[str, str], problem) -> None:
@@ -235,6 +261,11 @@ def rundown_to_csv(rundown: Rundown) -> str:
             writer.writerow([f"# {key}: {'true' if getattr(rundown, key) else 'false'}"])
     for key, value in schedule_fields(rundown).items():
         writer.writerow([f"# {key}: {value}"])
+    if rundown.tags:
+        writer.writerow([f"# tags: {SEPARATOR.join(rundown.tags)}"])
+    if rundown.goals:
+        goals = (f"{goal.name}={format_value(SHOW_GOALS[goal.name].unit, goal.target)}" for goal in rundown.goals)
+        writer.writerow([f"# goals: {SEPARATOR.join(goals)}"])
     writer.writerow(COLUMNS)
     for number, segment in enumerate(rundown.segments, start=1):
         listed = [*segment.talking_points, *(p.text for p in segment.prompts)]

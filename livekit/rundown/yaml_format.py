@@ -10,6 +10,10 @@ Example::
     timezone: Europe/Paris  # required with starts_at: an IANA time zone
     ends_at: 2026-12-10 19:00     # optional: the planned end (default: start + the segments' total)
     hard_out: "19:15"       # optional: when it must be off air (HH:MM after the start, or date and time)
+    tags: [qa, weekly]      # optional: shows sharing a tag (or the title) are compared for baselines
+    goals:                  # optional: targets the after-show report judges (greenroom.goals.SHOW_GOALS)
+      peak_viewers: 150
+      retention: 80%        # percentages are written with %
     segments:
       - title: Intro
         duration: 1m30s     # 90s, 2m, 1h5m, 1:30, 1:02:03 or plain seconds
@@ -29,13 +33,14 @@ from typing import Any
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
+from greenroom.goals import SHOW_GOALS, Goal, GoalError, Unit, format_value, parse_goal
 from greenroom.yaml_guard import NoAliasSafeLoader, YamlAliasError, alias_problem, size_problem
 from livekit.core.durations import format_duration, parse_duration
 from livekit.core.rundown import Prompt, Rundown, Segment
 from livekit.rundown.problems import Problem, Problems, RundownError, SceneUse, did_you_mean
 from livekit.rundown.schedule import SCHEDULE_KEYS, ScheduleFields, schedule_fields, schedule_from_fields
 
-SHOW_KEYS = ("title", "warning", "stream", "record", *SCHEDULE_KEYS, "segments")
+SHOW_KEYS = ("title", "warning", "stream", "record", *SCHEDULE_KEYS, "tags", "goals", "segments")
 SEGMENT_KEYS = ("title", "duration", "scene", "guest", "talking_points", "prompts", "notes")
 PROMPT_KEYS = ("at", "text")
 MAX_SEGMENTS = 10_000
@@ -184,6 +189,22 @@ class _Reader:
                 prompts.append(Prompt(at, text))
         return tuple(prompts)
 
+    def goals(self, entry: tuple[Node, Node] | None) -> tuple[Goal, ...]:
+        """``goals:``: a mapping of known goal names to typed values, each problem on its own line."""
+        if entry is None:
+            return ()
+        keys = self.mapping(entry[1], tuple(SHOW_GOALS), "goals")
+        goals = []
+        for name, (_, value_node) in keys.items():
+            value = value_node.value if isinstance(value_node, ScalarNode) and value_node.tag != _NULL else None
+            if not isinstance(value_node, ScalarNode):
+                value = _kind(value_node)
+            try:
+                goals.append(parse_goal(name, value, SHOW_GOALS))
+            except GoalError as error:
+                self.problem(_line(value_node), f"goals: {error}")
+        return tuple(goals)
+
     def segment(self, node: Node, number: int) -> Segment | None:
         where = f"segment {number}"
         keys = self.mapping(node, SEGMENT_KEYS, where)
@@ -231,6 +252,8 @@ class _Reader:
         if "warning" in keys:
             warning = self.duration(keys["warning"], "the show")
         stream, record = self.flag(keys.get("stream")), self.flag(keys.get("record"))
+        tags = self.texts(keys.get("tags"), "the show")
+        goals = self.goals(keys.get("goals"))
         segments: list[Segment | None] = []
         if "segments" not in keys:
             self.problem(_line(root), "the show has no segments")
@@ -258,6 +281,8 @@ class _Reader:
             record=record,
             warning_ms=warning,
             schedule=schedule,
+            goals=goals,
+            tags=tags,
             source=self.source,
         )
 
@@ -289,6 +314,14 @@ def parse_rundown_yaml(text: str, source: str = "<rundown>") -> Rundown:
     return rundown
 
 
+def _goal_value(goal: Goal) -> int | float | str:
+    """As people write it: ``150``, ``0.5``, ``80%``."""
+    unit = SHOW_GOALS[goal.name].unit
+    if unit is Unit.PERCENT:
+        return format_value(unit, goal.target)
+    return int(goal.target) if goal.target == int(goal.target) else goal.target
+
+
 def rundown_to_yaml(rundown: Rundown) -> str:
     """The YAML form people write: durations as ``1m30s``, start-of-segment prompts as plain strings."""
     show: dict[str, Any] = {"title": rundown.title}
@@ -298,6 +331,10 @@ def rundown_to_yaml(rundown: Rundown) -> str:
         if getattr(rundown, key) is not None:
             show[key] = getattr(rundown, key)
     show.update(schedule_fields(rundown))
+    if rundown.tags:
+        show["tags"] = list(rundown.tags)
+    if rundown.goals:
+        show["goals"] = {goal.name: _goal_value(goal) for goal in rundown.goals}
     segments = []
     for segment in rundown.segments:
         item: dict[str, Any] = {"title": segment.title, "duration": format_duration(segment.duration_ms)}
