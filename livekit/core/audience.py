@@ -17,6 +17,7 @@ Two kinds of figures meet here:
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -128,7 +129,9 @@ class ChatTally:
         self._minutes: dict[int, _Minute] = {}
         self._first: int | None = None
         self._closed_until: int | None = None
-        self._seen: dict[tuple[str, str], None] = {}
+        # Insertion-ordered so the oldest id is dropped first; OrderedDict pops from the front in O(1)
+        # (a plain dict slows down when its first entries are deleted over and over).
+        self._seen: OrderedDict[tuple[str, str], None] = OrderedDict()
         self.follows_from: set[str] = set()
         self.counts_super_chats = False
 
@@ -153,7 +156,7 @@ class ChatTally:
             return
         self._seen[key] = None
         if len(self._seen) > self.REMEMBERED_IDS:
-            del self._seen[next(iter(self._seen))]
+            self._seen.popitem(last=False)
         bucket = self._bucket(received_ms)
         if bucket is None:
             return

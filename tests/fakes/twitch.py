@@ -119,6 +119,10 @@ class FakeTwitch(ThreadedApp):
         self.live: set[str] = set()
         self.streams: list[dict[str, Any]] = []
         self.followers: dict[str, int] = {}
+        #: Paths whose requests hang (a Twitch that stops answering) until removed; ``held_requests`` counts
+        #: those that arrived while held.
+        self.held_paths: set[str] = set()
+        self.held_requests = 0
         #: broadcaster ids whose Get Channel Followers answers 500.
         self.failing_followers: set[str] = set()
         self.videos: dict[str, list[dict[str, Any]]] = {}
@@ -199,6 +203,8 @@ class FakeTwitch(ThreadedApp):
             self.live.clear()
             self.streams.clear()
             self.followers.clear()
+            self.held_paths.clear()
+            self.held_requests = 0
             self.failing_followers.clear()
             self.videos.clear()
             self.categories = [dict(category) for category in DEFAULT_CATEGORIES]
@@ -421,6 +427,26 @@ class FakeTwitch(ThreadedApp):
     def stream_goes_live(self, user_id: str, game_id: str = "509658") -> None:
         """OBS's stream reached Twitch: Get Streams now lists it and markers can be placed."""
         self.go_live(user_id, game_id, viewers=0)
+
+    def set_viewers(self, user_id: str, viewers: int) -> None:
+        """One point of a scripted viewer curve: Get Streams now gives ``viewer_count`` = ``viewers``
+        (https://dev.twitch.tv/docs/api/reference/#get-streams). The user must be live."""
+        with self._lock:
+            stream = next(stream for stream in self.streams if stream["user_id"] == user_id)
+            stream["viewer_count"] = viewers
+
+    def stream_goes_offline(self, user_id: str) -> None:
+        """The stream ended: Get Streams answers 200 with an empty ``data`` list for the user, as Twitch does
+        for a channel that is not live."""
+        with self._lock:
+            self.live.discard(user_id)
+            self.streams = [stream for stream in self.streams if stream["user_id"] != user_id]
+
+    def follow(self, broadcaster_id: str, count: int = 1) -> None:
+        """``count`` viewers follow the channel: Get Channel Followers' ``total`` grows by as many
+        (https://dev.twitch.tv/docs/api/reference/#get-channel-followers)."""
+        with self._lock:
+            self.followers[broadcaster_id] = self.followers.get(broadcaster_id, 0) + count
 
     def wait_for_subscription(self, timeout: float = 10) -> dict[str, Any]:
         """The latest EventSub subscription of a live session, once somebody has subscribed."""
@@ -700,6 +726,10 @@ class FakeTwitch(ThreadedApp):
         return web.json_response({"total": total, "data": [], "pagination": {}})
 
     async def _streams(self, request: web.Request) -> web.Response:
+        if request.path in self.held_paths:
+            self.held_requests += 1
+            while request.path in self.held_paths:
+                await asyncio.sleep(0.01)
         if failure := self._failure(request):
             return failure
         _, error = self._auth(request)
