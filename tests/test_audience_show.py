@@ -22,6 +22,7 @@ from livekit.storage.audience import samples
 from livekit.storage.shows import ShowStore
 from tests.fakes.youtube import CHANNEL_ID
 from tests.fixtures.platforms import (
+    BOT_SCOPES,
     BROADCASTER_ID,
     authorise_twitch,
     authorise_youtube,
@@ -206,3 +207,34 @@ async def test_youtube_is_not_polled_when_the_quota_plan_has_nothing_left_for_it
     assert [(r.metric, r.gap_reason) for r in rows if r.platform == "youtube"] == [
         ("viewers", "not_polled"), ("followers_total", "not_polled"), ("new_followers", "not_polled")]
     assert videos_after == videos_before
+
+
+async def test_with_moderator_read_followers_each_follow_is_counted_in_its_minute(workspace, fake_twitch):
+    workspace.config_path.write_text(twitch_config(fake_twitch), encoding="utf-8")
+    authorise_twitch(workspace, fake_twitch, bot_scopes=[*BOT_SCOPES, "moderator:read:followers"])
+    fake_twitch.go_live(BROADCASTER_ID, JUST_CHATTING, viewers=10)
+    clock = FakeClock(T0 + 10_000)
+    db = workspace.database()
+    show_id, _ = ShowStore(db).new_show(Rundown(title="Follows", segments=(Segment(title="All", duration_ms=MIN),)))
+    intake = QuestionIntake(QuestionQueue(db, "show-1"))
+    twitch = TwitchSession(TwitchSettings.from_workspace(workspace), intake, clock=clock, retry_first_ms=20)
+    recorder = AudienceRecorder(db, show_id, clock, audience_sources([twitch]), planned_show_ms=10 * MIN)
+    recorder.attach(intake)
+    await twitch.start()
+    try:
+        assert twitch.follows_by_event
+        recorder.begin(clock.now_ms())
+        clock.set(at(0) + 30_000)
+        await recorder.sample()
+        clock.set(at(1) + 20_000)
+        assert await asyncio.to_thread(fake_twitch.follow, BROADCASTER_ID, 3) == 3
+        await eventually(lambda: twitch.status().get("follows") == 3)
+        clock.set(at(1) + 30_000)
+        await recorder.sample()
+        await recorder.finish(at(1) + 40_000)
+    finally:
+        await twitch.close()
+    follows = [(r.at_ms, r.value, r.gap_reason) for r in samples(db, show_id) if r.metric == "new_followers"]
+    assert follows == [(at(0), 0.0, None), (at(1), 3.0, None)]
+    assert {subscription["type"] for subscription in fake_twitch.subscriptions} == {"channel.chat.message",
+                                                                                   "channel.follow"}

@@ -4,7 +4,9 @@ failure turned into a gap with its reason (never a zero, never an exception).
 - Twitch: Get Streams ``viewer_count`` (https://dev.twitch.tv/docs/api/reference/#get-streams; no stream
   listed means offline) and Get Channel Followers ``total``
   (https://dev.twitch.tv/docs/api/reference/#get-channel-followers: ``total`` is given to any token, the
-  list itself needs ``moderator:read:followers``), through the session's twitchio client on the loop.
+  list itself needs ``moderator:read:followers``), through the session's twitchio client on the loop; when
+  the bot's token has that scope, each follow arrives as a ``channel.follow`` event and is counted in its
+  minute instead of the total's change.
 - YouTube: ``videos.list?part=liveStreamingDetails`` ``concurrentViewers``
   (https://developers.google.com/youtube/v3/docs/videos/list: absent before the broadcast is live, after it
   ended, or when the channel hides it) and ``channels.list?part=statistics&mine=true`` ``subscriberCount``,
@@ -48,6 +50,10 @@ class AudienceSource(Protocol):
     """What the recorder polls once a minute: never raises, a failed figure is a gap with its reason."""
 
     platform: str
+
+    @property
+    def counts_follows(self) -> bool:
+        """Whether follows arrive as events now (counted by the tally), not as a change of the total."""
 
     def attach(self, tally: ChatTally) -> None:
         """Hand the tally what the session counts itself (Super Chats, follow events)."""
@@ -96,8 +102,15 @@ class TwitchAudience:
     def __init__(self, session: TwitchSession) -> None:
         self.session = session
 
+    @property
+    def counts_follows(self) -> bool:
+        """``channel.follow`` is subscribed (the bot's token has ``moderator:read:followers``): each follow is
+        counted in its minute. Otherwise the change of the follower total is (see
+        :func:`livekit.core.audience.follower_change`)."""
+        return self.session.follows_by_event
+
     def attach(self, tally: ChatTally) -> None:
-        """Follows are counted from the follower total (see :func:`livekit.core.audience.follower_change`)."""
+        self.session.follow_listener = lambda received_ms: tally.follow(TWITCH, received_ms)
 
     def every_minutes(self, remaining_show_ms: int) -> int | None:
         return 1
@@ -137,6 +150,9 @@ class YouTubeAudience:
 
     def __init__(self, session: YouTubeSession) -> None:
         self.session = session
+
+    #: YouTube sends no event per subscription: new subscribers are the change of ``subscriberCount``.
+    counts_follows = False
 
     def attach(self, tally: ChatTally) -> None:
         tally.counts_super_chats = True

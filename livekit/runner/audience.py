@@ -138,6 +138,7 @@ class AudienceRecorder:
         rows: list[AudienceSample] = []
         if self._last_polled_minute != minute_of(ended_ms):
             rows += await self._read_all(ended_ms, timeout_s=min(self.read_timeout_s, FINAL_READ_TIMEOUT_S))
+        self._follow_counting()
         rows += self.tally.close_all(ended_ms)
         self._store(rows)
 
@@ -162,9 +163,14 @@ class AudienceRecorder:
         (one transaction). Returns the rows of this call."""
         now = self.clock.now_ms()
         rows = await self._read_all(now)
+        self._follow_counting()
         rows += self.tally.close_before(now)
         self._store(rows)
         return rows
+
+    def _follow_counting(self) -> None:
+        """The tally writes ``new_followers`` for the platforms whose follows arrive as events right now."""
+        self.tally.follows_from = {source.platform for source in self.sources if source.counts_follows}
 
     async def _read_all(self, now_ms: int, timeout_s: float | None = None) -> list[AudienceSample]:
         self._last_polled_minute = minute_of(now_ms)
@@ -180,7 +186,8 @@ class AudienceRecorder:
         minute = minute_of(now_ms)
         every = source.every_minutes(self._remaining_show_ms(now_ms))
         if every is None or minute < self._next_due.get(source.platform, minute):
-            return [gap(minute, source.platform, metric, NOT_POLLED) for metric in (*POLLED_METRICS, NEW_FOLLOWERS)]
+            metrics = POLLED_METRICS if source.counts_follows else (*POLLED_METRICS, NEW_FOLLOWERS)
+            return [gap(minute, source.platform, metric, NOT_POLLED) for metric in metrics]
         self._next_due[source.platform] = minute + every * MINUTE_MS
         try:
             readings = await asyncio.wait_for(source.read(now_ms), timeout_s)
@@ -189,7 +196,8 @@ class AudienceRecorder:
         rows = list(readings)
         for reading in readings:
             if reading.metric == FOLLOWERS_TOTAL:
-                rows.append(follower_change(self._last_total.get(source.platform), reading))
+                if not source.counts_follows:
+                    rows.append(follower_change(self._last_total.get(source.platform), reading))
                 if reading.value is not None:
                     self._last_total[source.platform] = reading
         return rows

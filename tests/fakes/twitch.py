@@ -442,11 +442,23 @@ class FakeTwitch(ThreadedApp):
             self.live.discard(user_id)
             self.streams = [stream for stream in self.streams if stream["user_id"] != user_id]
 
-    def follow(self, broadcaster_id: str, count: int = 1) -> None:
+    def follow(self, broadcaster_id: str, count: int = 1) -> int:
         """``count`` viewers follow the channel: Get Channel Followers' ``total`` grows by as many
-        (https://dev.twitch.tv/docs/api/reference/#get-channel-followers)."""
+        (https://dev.twitch.tv/docs/api/reference/#get-channel-followers), and each follow is sent to the
+        sessions subscribed to ``channel.follow`` (v2) as a notification shaped as the reference's example
+        (https://dev.twitch.tv/docs/eventsub/eventsub-reference/#channel-follow-event). Returns how many
+        notifications were sent."""
         with self._lock:
             self.followers[broadcaster_id] = self.followers.get(broadcaster_id, 0) + count
+            broadcaster = self.users.get(broadcaster_id) or FakeUser(broadcaster_id, "caster", "Caster")
+        sent = 0
+        for _ in range(count):
+            follower = str(next(self._message_counter) + 500_000)
+            event = {"user_id": follower, "user_login": f"fan{follower}", "user_name": f"Fan{follower}",
+                     "broadcaster_user_id": broadcaster_id, "broadcaster_user_login": broadcaster.login,
+                     "broadcaster_user_name": broadcaster.display_name, "followed_at": _now_rfc3339()}
+            sent += self.call(self._notify(event, "channel.follow", "2"))
+        return sent
 
     def wait_for_subscription(self, timeout: float = 10) -> dict[str, Any]:
         """The latest EventSub subscription of a live session, once somebody has subscribed."""
@@ -773,6 +785,14 @@ class FakeTwitch(ThreadedApp):
                 return _error(403, "subscription requires a user token for condition.user_id")
             if "user:read:chat" not in token.scopes:
                 return _error(403, "subscription missing proper authorization")
+        if body.get("type") == "channel.follow":
+            # v2 only; the token must be the moderator's named in the condition, with moderator:read:followers.
+            if body.get("version") != "2":
+                return _error(400, "version 1 of channel.follow is no longer supported")
+            if token is None or token.user_id != body["condition"].get("moderator_user_id"):
+                return _error(403, "subscription requires a user token for condition.moderator_user_id")
+            if "moderator:read:followers" not in token.scopes:
+                return _error(403, "subscription missing proper authorization")
         subscription = {
             "id": str(uuid.uuid4()),
             "status": "enabled",
@@ -871,21 +891,22 @@ class FakeTwitch(ThreadedApp):
         session.last_sent = time.monotonic()
         await session.socket.send_str(json.dumps(body))
 
-    async def _notify(self, event: dict[str, Any]) -> int:
+    async def _notify(self, event: dict[str, Any], kind: str = "channel.chat.message", version: str = "1") -> int:
         delivered = 0
         for session in list(self.sessions.values()):
             for subscription in session.subscriptions:
-                if subscription["type"] != "channel.chat.message" or session.socket.closed:
+                if subscription["type"] != kind or session.socket.closed:
                     continue
                 if subscription["condition"].get("broadcaster_user_id") != event["broadcaster_user_id"]:
                     continue
+                identity = event.get("message_id") or f"follow-{event.get('user_id')}"
                 await self._send(
                     session,
                     "notification",
                     {"subscription": subscription, "event": event},
-                    subscription_type="channel.chat.message",
-                    subscription_version="1",
-                    message_id=f"notification-{event['message_id']}",
+                    subscription_type=kind,
+                    subscription_version=version,
+                    message_id=f"notification-{identity}",
                 )
                 delivered += 1
         return delivered
