@@ -5,7 +5,8 @@ its own minute's row, while cues go on (checked by order of events, not by timin
 import asyncio
 
 from greenroom.backoff import Backoff
-from livekit.core.clock import SystemClock
+from livekit.core.audience import measured
+from livekit.core.clock import FakeClock, SystemClock
 from livekit.core.rundown import Rundown, Segment
 from livekit.core.show import ShowStatus
 from livekit.guests.queue import GuestQueue
@@ -16,7 +17,7 @@ from livekit.questions import QuestionIntake, QuestionQueue
 from livekit.runner.audience import AudienceRecorder
 from livekit.runner.session import RunOptions, run_show
 from livekit.runner.show_runner import ShowRunner
-from livekit.storage.audience import samples
+from livekit.storage.audience import record, samples
 from livekit.storage.shows import ShowStore
 from tests.fixtures.platforms import BROADCASTER_ID
 from tests.helpers import eventually
@@ -74,3 +75,16 @@ async def test_a_show_run_with_twitch_records_its_audience(twitch_workspace, fak
     assert [row.value for row in rows if (row.platform, row.metric) == ("twitch", "viewers")][0] == 17.0
     assert [row.value for row in rows if (row.platform, row.metric) == ("twitch", "followers_total")][0] == 250.0
     assert {row.metric for row in rows if row.platform == "chat"} == {"chat_messages", "unique_chatters", "questions"}
+
+
+async def test_a_resumed_show_leaves_the_minutes_recorded_before_the_crash_alone(twitch_workspace, fake_twitch):
+    db = twitch_workspace.database()
+    show_id, _ = ShowStore(db).new_show(two_segments())
+    started = 1_700_000_040_000
+    record(db, show_id, [measured(started, "chat", "chat_messages", 42)])  # by the runner that crashed
+    clock = FakeClock(started + 3 * 60_000 + 5_000)
+    recorder = AudienceRecorder(db, show_id, clock, [], planned_show_ms=1_200_000)
+    recorder.begin(started)
+    await recorder.finish(clock.now_ms())
+    assert [(row.at_ms, row.value) for row in samples(db, show_id) if row.metric == "chat_messages"] == [
+        (started, 42.0), (started + 3 * 60_000, 0.0)]

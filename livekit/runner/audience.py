@@ -113,10 +113,12 @@ class AudienceRecorder:
         self._task.set_name("audience")
 
     def begin(self, started_ms: int) -> None:
-        """Count from the minute of ``started_ms`` without polling in the background: the caller calls
-        :meth:`sample` (tests with an injected clock, :meth:`start` once a minute)."""
+        """Count from now (the show's start, or the moment a resumed show is picked up again: the minutes
+        before belong to the runner that recorded them) without polling in the background; the caller calls
+        :meth:`sample` (tests with an injected clock; :meth:`start` once a minute). ``started_ms`` is the
+        show's real start, from which the quota plan counts."""
         self._started_ms = started_ms
-        self.tally.open(started_ms)
+        self.tally.open(max(started_ms, self.clock.now_ms()))
 
     async def _poll_forever(self) -> None:
         while True:
