@@ -238,3 +238,20 @@ async def test_with_moderator_read_followers_each_follow_is_counted_in_its_minut
     assert follows == [(at(0), 0.0, None), (at(1), 3.0, None)]
     assert {subscription["type"] for subscription in fake_twitch.subscriptions} == {"channel.chat.message",
                                                                                    "channel.follow"}
+
+
+async def test_a_minute_is_read_once_even_when_the_show_starts_in_it(both_workspace, fake_twitch, fake_youtube):
+    show = Show(both_workspace)
+    fake_twitch.go_live(BROADCASTER_ID, JUST_CHATTING, viewers=10)
+    await show.open(fake_youtube)
+    try:
+        fake_youtube.set_viewers(show.broadcast_id, 4)
+        first = await show.recorder.sample()  # at the start, 10 s into minute 0
+        fake_twitch.set_viewers(BROADCASTER_ID, 99)
+        again = await show.minute(0)  # the regular poll, 30 s into the same minute
+    finally:
+        await show.close()
+    assert [(r.platform, r.value) for r in first if r.metric == "viewers"] == [("twitch", 10.0), ("youtube", 4.0)]
+    assert [r for r in again if r.metric == "viewers"] == []
+    assert [(r.platform, r.value) for r in samples(show.db, show.show_id) if r.metric == "viewers"] == [
+        ("twitch", 10.0), ("youtube", 4.0)]

@@ -69,6 +69,7 @@ class AudienceRecorder:
         self._intake: QuestionIntake | None = None
         self._started_ms: int | None = None
         self._next_due: dict[str, int] = {}
+        self._polled_minute: dict[str, int] = {}
         self._last_polled_minute: int | None = None
         self._last_total: dict[str, AudienceSample] = {}
         self._unsaved: list[AudienceSample] = []
@@ -187,10 +188,13 @@ class AudienceRecorder:
     async def _read(self, source: AudienceSource, now_ms: int, timeout_s: float) -> list[AudienceSample]:
         minute = minute_of(now_ms)
         every = source.every_minutes(self._remaining_show_ms(now_ms))
+        if self._polled_minute.get(source.platform) == minute:
+            return []  # read already this minute (the show started in it): that reading stands
         if every is None or minute < self._next_due.get(source.platform, minute):
             metrics = POLLED_METRICS if source.counts_follows else (*POLLED_METRICS, NEW_FOLLOWERS)
             return [gap(minute, source.platform, metric, NOT_POLLED) for metric in metrics]
         self._next_due[source.platform] = minute + every * MINUTE_MS
+        self._polled_minute[source.platform] = minute
         try:
             readings = await asyncio.wait_for(source.read(now_ms), timeout_s)
         except TimeoutError:
