@@ -255,3 +255,24 @@ async def test_a_minute_is_read_once_even_when_the_show_starts_in_it(both_worksp
     assert [r for r in again if r.metric == "viewers"] == []
     assert [(r.platform, r.value) for r in samples(show.db, show.show_id) if r.metric == "viewers"] == [
         ("twitch", 10.0), ("youtube", 4.0)]
+
+
+async def test_a_youtube_outage_and_the_end_of_the_broadcast_are_gaps(both_workspace, fake_twitch, fake_youtube):
+    show = Show(both_workspace)
+    await show.open(fake_youtube)
+    try:
+        fake_youtube.set_viewers(show.broadcast_id, 12)
+        fake_youtube.fail_next("GET", "/channels", 503, "backendError")
+        during = await show.minute(0)
+        await show.youtube.on_show_end([])  # the broadcast goes complete: YouTube stops giving viewers
+        after = await show.minute(1)
+    finally:
+        await show.close()
+
+    def youtube(rows):
+        return [(r.metric, r.value, r.gap_reason) for r in rows
+                if r.platform == "youtube" and r.metric not in ("super_chats", "super_chat_amount")]
+
+    assert youtube(during) == [("viewers", 12.0, None), ("followers_total", None, "unavailable"),
+                               ("new_followers", None, "unavailable")]
+    assert youtube(after)[0] == ("viewers", None, "offline")
