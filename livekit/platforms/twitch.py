@@ -15,6 +15,7 @@ import asyncio
 import contextlib
 import logging
 from collections import deque
+from collections.abc import Callable
 from typing import Any
 
 import aiohttp
@@ -46,6 +47,8 @@ MARKER_MAX = 140
 CHAT_MAX = 500
 #: Search Categories follows ``pagination.cursor``: read at most this many pages (of 20).
 CATEGORY_SEARCH_MAX_PAGES = 5
+#: The scope ``channel.follow`` (v2) needs from the moderator whose token reads the EventSub websocket.
+FOLLOWS_SCOPE = "moderator:read:followers"
 
 
 class StreamNotLive(Exception):
@@ -133,6 +136,11 @@ class TwitchSession:
         self._reader: EventSubReader | None = None
         self._reader_task: asyncio.Task[Any] | None = None
         self._chat_settled = asyncio.Event()
+        #: Told of each follow (received epoch ms) when :attr:`follows_by_event`; set by the audience recorder.
+        self.follow_listener: Callable[[int], None] | None = None
+        #: True once ``channel.follow`` is subscribed (the bot's token has ``moderator:read:followers``).
+        self.follows_by_event = False
+        self._follows = 0
 
     # ------------------------------------------------------------------ lifecycle
     async def start(self) -> None:
@@ -295,6 +303,30 @@ class TwitchSession:
             transport={"method": "websocket", "session_id": session_id},
             token_for=self.bot_id,
         )
+        if self.follow_listener is not None and FOLLOWS_SCOPE in self._granted.get("bot", set()):
+            await self._subscribe_follows(session_id)
+
+    async def _subscribe_follows(self, session_id: str) -> None:
+        """``channel.follow`` v2 on the same websocket, with the bot as moderator
+        (https://dev.twitch.tv/docs/eventsub/eventsub-subscription-types/#channelfollow). Optional: when it
+        fails, follows are counted from the follower total instead and chat carries on."""
+        from twitchio.eventsub.enums import SubscriptionType
+
+        client = self._require_client()
+        try:
+            await client._http.create_eventsub_subscription(
+                type=SubscriptionType.ChannelFollow,
+                version="2",
+                condition={"broadcaster_user_id": self.broadcaster_id, "moderator_user_id": self.bot_id},
+                transport={"method": "websocket", "session_id": session_id},
+                token_for=self.bot_id,
+            )
+        except Exception as error:  # optional: chat must not fail because follows cannot be read
+            reason, _ = describe_twitch_error(error)
+            logger.warning("follows are counted from the follower total: channel.follow failed (%s)", reason)
+            self.follows_by_event = False
+            return
+        self.follows_by_event = True
 
     def _on_chat_state(self, state: str, reason: str) -> None:
         self._chat_settled.set()
@@ -316,6 +348,11 @@ class TwitchSession:
             self._status.problem("chat", f"{what}: {action}, then restart the show's Twitch session", fix=fix)
 
     def _on_notification(self, metadata: dict[str, Any], event: dict[str, Any]) -> None:
+        if metadata.get("subscription_type") == "channel.follow":
+            if event.get("broadcaster_user_id") == self.broadcaster_id and self.follow_listener is not None:
+                self._follows += 1
+                self.follow_listener(self.clock.now_ms())
+            return
         if metadata.get("subscription_type") != "channel.chat.message":
             return
         if event.get("broadcaster_user_id") != self.broadcaster_id:
@@ -516,6 +553,8 @@ class TwitchSession:
             status["chat_subscriptions"] = self._reader.subscriptions_made
             status["chat_reconnects"] = self._reader.reconnects
         status["unsaved_questions"] = len(self._unsaved)
+        if self.follows_by_event:
+            status["follows"] = self._follows
         if self.intake is not None:
             status["intake"] = self.intake.stats()
         return status

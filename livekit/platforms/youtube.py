@@ -176,6 +176,9 @@ class YouTubeSession:
         self._chat_lines = 0
         self._unsaved: list[ChatMessage] = []
         self._last_failure_retryable = True
+        #: Told of each Super Chat read from chat: (received epoch ms, ``amountMicros``); the audience
+        #: recorder counts them per minute (livekit.platforms.audience).
+        self.super_chat_listener: Callable[[int, int], None] | None = None
 
     # ------------------------------------------------------------------ worker thread
     async def _run(self, function: Callable[[], Any]) -> Any:
@@ -689,6 +692,8 @@ class YouTubeSession:
         elif kind == "superChatEvent":
             details = snippet.get("superChatDetails", {})
             text, paid, amount = details.get("userComment", ""), True, details.get("amountDisplayString")
+            if self.super_chat_listener is not None:
+                self.super_chat_listener(self.clock.now_ms(), int(details.get("amountMicros") or 0))
         elif kind == "memberMilestoneChatEvent":
             details = snippet.get("memberMilestoneChatDetails", {})
             level, months = details.get("memberLevelName") or "Member", details.get("memberMonth")

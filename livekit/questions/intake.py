@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from typing import Any
 
 from livekit.questions.core import ChatMessage, IntakeOutcome, IntakeRules, Question, evaluate, normalise
 from livekit.questions.storage import ChangeListener, QuestionQueue
+
+#: Told of every chat line once its burst is stored, with what became of it (the audience counts use it).
+ChatListener = Callable[[ChatMessage, IntakeOutcome], None]
 
 
 class QuestionIntake:
@@ -22,6 +26,7 @@ class QuestionIntake:
         self.rules = rules or IntakeRules()
         self._memory = queue.memory()
         self.counts: Counter[str] = Counter()
+        self._chat_listeners: list[ChatListener] = []
 
     def ignore_author(self, platform: str, author_id: str) -> None:
         """Ignore one more account's lines (a session calls this with its bot's id once known)."""
@@ -29,6 +34,11 @@ class QuestionIntake:
 
     def add_listener(self, listener: ChangeListener) -> None:
         self.queue.add_listener(listener)
+
+    def add_chat_listener(self, listener: ChatListener) -> None:
+        """``listener(message, outcome)`` for every chat line, questions or not, after its burst is stored
+        (a burst that fails to store is told when it is delivered again, so nothing is told twice)."""
+        self._chat_listeners.append(listener)
 
     def receive(self, message: ChatMessage) -> tuple[IntakeOutcome, Question | None]:
         """Apply the rules to one chat line; store it when it is a new question."""
@@ -62,6 +72,9 @@ class QuestionIntake:
                     outcome = IntakeOutcome.DUPLICATE_MESSAGE
             self.counts[outcome.value] += 1
             results.append((outcome, question))
+        for listener in self._chat_listeners:
+            for message, (outcome, _question) in zip(messages, results, strict=True):
+                listener(message, outcome)
         return results
 
     def stats(self) -> dict[str, Any]:

@@ -23,9 +23,11 @@ from livekit.core.show import DEFAULT_WARNING_MS, ShowSnapshot, ShowStatus
 from livekit.guests.queue import GuestQueue
 from livekit.obs.settings import ObsSettings
 from livekit.obs.show_sync import ObsShowSync
+from livekit.platforms.audience import audience_sources
 from livekit.platforms.sessions import platform_sessions, question_intake
 from livekit.questions.storage import QuestionQueue
 from livekit.relay.settings import RelaySettings, check_warnings
+from livekit.runner.audience import AudienceRecorder
 from livekit.runner.control_token import control_token, control_token_path
 from livekit.runner.show_runner import OutputPlan, ShowRunner
 from livekit.runner.terminal import LineLog, TerminalView
@@ -72,6 +74,8 @@ class RunOptions:
     #: A rehearsal: stored and listed as one, resumes only rehearsals, leaves bookings for the next real
     #: show and writes nothing to the permanent guest log.
     rehearsal: bool = False
+    #: Record the audience per minute (viewers, chat, questions, follows) while the platforms run.
+    audience: bool = True
 
 
 @dataclass
@@ -140,6 +144,11 @@ async def _assemble(workspace: Workspace, rundown: Rundown, options: RunOptions,
     intake = question_intake(QuestionQueue(db, key, clock=clock), workspace)
     platforms = platform_sessions(workspace, intake, planned_show_ms=rundown.planned_total_ms, clock=clock,
                                   on_status=lambda _status: runner.platform_status_changed()) if options.platforms else []
+    audience = None
+    if platforms and options.audience:
+        audience = AudienceRecorder.for_database(workspace.database_path, show_id, clock,
+                                                 audience_sources(platforms), planned_show_ms=rundown.planned_total_ms)
+        audience.attach(intake)
     obs = ObsShowSync.from_settings(options.obs) if options.obs is not None else None
     guests = GuestQueue(db, clock=clock.now_ms, appearance_log=not options.rehearsal)
     plan, scheduled = scheduled_run(ScheduleStore(db, clock), rundown, clock.now_ms())
@@ -149,7 +158,7 @@ async def _assemble(workspace: Workspace, rundown: Rundown, options: RunOptions,
                         resumed=resumed, stream_to_obs=workspace.config.get("youtube", "stream_to_obs", bool, True),
                         relay_settings=RelaySettings.from_workspace(workspace),
                         rehearsal=options.rehearsal, recordings=store, schedule=plan,
-                        schedule_key=None if scheduled is None else scheduled.key)
+                        schedule_key=None if scheduled is None else scheduled.key, audience=audience)
     if options.web is None:
         return runner, None
     app = create_app(runner, token, allowed_hosts=options.web.allowed_hosts, overlay_dir=options.web.overlay_dir)

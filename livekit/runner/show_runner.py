@@ -33,6 +33,7 @@ from livekit.questions.storage import QuestionQueue
 from livekit.relay.plan import Ingest, plan_stream, twitch_ingest
 from livekit.relay.relay import Relay
 from livekit.relay.settings import RelaySettings
+from livekit.runner.audience import AudienceRecorder
 from livekit.storage.shows import DatabaseBusy, ShowStore, show_key
 
 log = logging.getLogger(__name__)
@@ -99,6 +100,7 @@ class ShowRunner:
         recordings: ShowStore | None = None,
         schedule: ShowPlan | None = None,
         schedule_key: str | None = None,
+        audience: AudienceRecorder | None = None,
     ) -> None:
         self.show_id = show_id
         self.show = show
@@ -124,6 +126,8 @@ class ShowRunner:
         #: When the show was planned (None: unscheduled); the pages count down to its start.
         self.schedule = schedule
         self.schedule_key = schedule_key
+        #: Records viewers, chat and follows per minute from the show's start to its end (its own task).
+        self.audience = audience
         self._recording_active = False
         self._record_read_at: float | None = None
         self._guests_closed = False
@@ -220,6 +224,7 @@ class ShowRunner:
         for session in self.platforms:
             await self._guarded(session.start(), f"{session.name} start")
         await self._send_stream_destination_to_obs()
+        self._start_audience(self.show.snapshot())
         self.guests.ensure_rundown_guests(self.key, [s.guest for s in self.show.rundown.segments if s.guest])
         self._guests_changed()
         if self.auto and self.show.status is ShowStatus.READY:
@@ -298,6 +303,11 @@ class ShowRunner:
             return twitch_ingest(settings.twitch_stream_key, settings.twitch_ingest)
         return None
 
+    def _start_audience(self, snapshot: ShowSnapshot) -> None:
+        """Record the audience once the show has started (a resumed show: from its real start)."""
+        if self.audience is not None and snapshot.status is not ShowStatus.READY and snapshot.started_at_ms is not None:
+            self.audience.start(snapshot.started_at_ms)
+
     def request_stop(self) -> None:
         """Leave the loop without ending the show: it stays resumable (SIGTERM, `q` in the terminal)."""
         self._stopping.set()
@@ -305,6 +315,8 @@ class ShowRunner:
 
     async def close(self) -> None:
         """Stop following: wait briefly for pending OBS/platform work, then disconnect."""
+        if self.audience is not None:
+            await self.audience.close()
         pending = [task for task in self._background if not task.done()]
         if pending:
             await asyncio.wait(pending, timeout=FINISH_TIMEOUT_S)
@@ -353,6 +365,7 @@ class ShowRunner:
                     # A session created on --resume counts chapters and its chat budget from the real start.
                     session.show_started_at(snapshot.started_at_ms)
                 self._spawn(session.on_show_start(self.show.rundown.title, self.category), f"{session.name} show start")
+            self._start_audience(snapshot)
         if snapshot.status is ShowStatus.ENDED:
             if not self._guests_closed:
                 self._close_guests(snapshot)
@@ -431,6 +444,9 @@ class ShowRunner:
                     for start_ms, title in aired_chapters((segment.title, segment.airings) for segment in snapshot.segments)]
         for session in self.platforms:
             self._spawn(session.on_show_end(chapters), f"{session.name} show end")
+        if self.audience is not None:
+            ended = snapshot.ended_at_ms if snapshot.ended_at_ms is not None else self.clock.now_ms()
+            await self._guarded(self.audience.finish(ended), "audience")
         pending = [task for task in self._background if not task.done()]
         if pending:
             await asyncio.wait(pending, timeout=FINISH_TIMEOUT_S)

@@ -239,3 +239,25 @@ def guest_appearances_segment_influencer_and_booking_changes(db):
         """
     )
     db.execute("CREATE INDEX guest_booking_changes_by_influencer ON guest_booking_changes (influencer_id, at_ms)")
+
+
+@MIGRATIONS(name="audience_samples")
+def audience_samples(db):
+    """The audience during a show, one row per platform, metric and minute (``at_ms``: the minute's start,
+    UTC epoch ms). ``value`` NULL is a gap (the platform gave nothing that minute) and ``gap_reason`` says
+    why; the CHECK keeps the two exclusive, so no reader can mistake a failed poll for a zero. ``platform``
+    is ``twitch``, ``youtube`` or ``chat`` (counts over every platform's chat). See livekit.core.audience."""
+    db.execute(
+        """
+        CREATE TABLE audience_samples (
+            show_id INTEGER NOT NULL REFERENCES shows(id) ON DELETE CASCADE,
+            at_ms INTEGER NOT NULL,
+            platform TEXT NOT NULL,
+            metric TEXT NOT NULL,
+            value REAL,
+            gap_reason TEXT,
+            PRIMARY KEY (show_id, platform, metric, at_ms),
+            CHECK ((value IS NULL) = (gap_reason IS NOT NULL))
+        )
+        """
+    )

@@ -119,6 +119,10 @@ class FakeTwitch(ThreadedApp):
         self.live: set[str] = set()
         self.streams: list[dict[str, Any]] = []
         self.followers: dict[str, int] = {}
+        #: Paths whose requests hang (a Twitch that stops answering) until removed; ``held_requests`` counts
+        #: those that arrived while held.
+        self.held_paths: set[str] = set()
+        self.held_requests = 0
         #: broadcaster ids whose Get Channel Followers answers 500.
         self.failing_followers: set[str] = set()
         self.videos: dict[str, list[dict[str, Any]]] = {}
@@ -199,6 +203,8 @@ class FakeTwitch(ThreadedApp):
             self.live.clear()
             self.streams.clear()
             self.followers.clear()
+            self.held_paths.clear()
+            self.held_requests = 0
             self.failing_followers.clear()
             self.videos.clear()
             self.categories = [dict(category) for category in DEFAULT_CATEGORIES]
@@ -421,6 +427,38 @@ class FakeTwitch(ThreadedApp):
     def stream_goes_live(self, user_id: str, game_id: str = "509658") -> None:
         """OBS's stream reached Twitch: Get Streams now lists it and markers can be placed."""
         self.go_live(user_id, game_id, viewers=0)
+
+    def set_viewers(self, user_id: str, viewers: int) -> None:
+        """One point of a scripted viewer curve: Get Streams now gives ``viewer_count`` = ``viewers``
+        (https://dev.twitch.tv/docs/api/reference/#get-streams). The user must be live."""
+        with self._lock:
+            stream = next(stream for stream in self.streams if stream["user_id"] == user_id)
+            stream["viewer_count"] = viewers
+
+    def stream_goes_offline(self, user_id: str) -> None:
+        """The stream ended: Get Streams answers 200 with an empty ``data`` list for the user, as Twitch does
+        for a channel that is not live."""
+        with self._lock:
+            self.live.discard(user_id)
+            self.streams = [stream for stream in self.streams if stream["user_id"] != user_id]
+
+    def follow(self, broadcaster_id: str, count: int = 1) -> int:
+        """``count`` viewers follow the channel: Get Channel Followers' ``total`` grows by as many
+        (https://dev.twitch.tv/docs/api/reference/#get-channel-followers), and each follow is sent to the
+        sessions subscribed to ``channel.follow`` (v2) as a notification shaped as the reference's example
+        (https://dev.twitch.tv/docs/eventsub/eventsub-reference/#channel-follow-event). Returns how many
+        notifications were sent."""
+        with self._lock:
+            self.followers[broadcaster_id] = self.followers.get(broadcaster_id, 0) + count
+            broadcaster = self.users.get(broadcaster_id) or FakeUser(broadcaster_id, "caster", "Caster")
+        sent = 0
+        for _ in range(count):
+            follower = str(next(self._message_counter) + 500_000)
+            event = {"user_id": follower, "user_login": f"fan{follower}", "user_name": f"Fan{follower}",
+                     "broadcaster_user_id": broadcaster_id, "broadcaster_user_login": broadcaster.login,
+                     "broadcaster_user_name": broadcaster.display_name, "followed_at": _now_rfc3339()}
+            sent += self.call(self._notify(event, "channel.follow", "2"))
+        return sent
 
     def wait_for_subscription(self, timeout: float = 10) -> dict[str, Any]:
         """The latest EventSub subscription of a live session, once somebody has subscribed."""
@@ -700,6 +738,10 @@ class FakeTwitch(ThreadedApp):
         return web.json_response({"total": total, "data": [], "pagination": {}})
 
     async def _streams(self, request: web.Request) -> web.Response:
+        if request.path in self.held_paths:
+            self.held_requests += 1
+            while request.path in self.held_paths:
+                await asyncio.sleep(0.01)
         if failure := self._failure(request):
             return failure
         _, error = self._auth(request)
@@ -742,6 +784,14 @@ class FakeTwitch(ThreadedApp):
             if token is None or token.user_id != body["condition"].get("user_id"):
                 return _error(403, "subscription requires a user token for condition.user_id")
             if "user:read:chat" not in token.scopes:
+                return _error(403, "subscription missing proper authorization")
+        if body.get("type") == "channel.follow":
+            # v2 only; the token must be the moderator's named in the condition, with moderator:read:followers.
+            if body.get("version") != "2":
+                return _error(400, "version 1 of channel.follow is no longer supported")
+            if token is None or token.user_id != body["condition"].get("moderator_user_id"):
+                return _error(403, "subscription requires a user token for condition.moderator_user_id")
+            if "moderator:read:followers" not in token.scopes:
                 return _error(403, "subscription missing proper authorization")
         subscription = {
             "id": str(uuid.uuid4()),
@@ -841,21 +891,22 @@ class FakeTwitch(ThreadedApp):
         session.last_sent = time.monotonic()
         await session.socket.send_str(json.dumps(body))
 
-    async def _notify(self, event: dict[str, Any]) -> int:
+    async def _notify(self, event: dict[str, Any], kind: str = "channel.chat.message", version: str = "1") -> int:
         delivered = 0
         for session in list(self.sessions.values()):
             for subscription in session.subscriptions:
-                if subscription["type"] != "channel.chat.message" or session.socket.closed:
+                if subscription["type"] != kind or session.socket.closed:
                     continue
                 if subscription["condition"].get("broadcaster_user_id") != event["broadcaster_user_id"]:
                     continue
+                identity = event.get("message_id") or f"follow-{event.get('user_id')}"
                 await self._send(
                     session,
                     "notification",
                     {"subscription": subscription, "event": event},
-                    subscription_type="channel.chat.message",
-                    subscription_version="1",
-                    message_id=f"notification-{event['message_id']}",
+                    subscription_type=kind,
+                    subscription_version=version,
+                    message_id=f"notification-{identity}",
                 )
                 delivered += 1
         return delivered

@@ -183,6 +183,10 @@ class FakeYouTube(ThreadedApp):
             self.settling: dict[str, list[Any]] = {}
             #: When set, the user grants only these scopes on the consent screen (granular consent).
             self.consent_scopes: list[str] | None = None
+            #: Scripted viewer curve: ``concurrentViewers`` per broadcast id while it is live (videos.list).
+            self.concurrent_viewers: dict[str, int] = {}
+            #: Broadcasts whose channel hides the viewer count: no ``concurrentViewers`` even while live.
+            self.hidden_viewer_counts: set[str] = set()
 
     def grant(self, scopes: list[str] | None = None, *, access: str | None = None) -> tuple[str, str]:
         """Tokens as if the user had authorised this app: (access token, refresh token)."""
@@ -301,6 +305,19 @@ class FakeYouTube(ThreadedApp):
                 "statistics": {"viewCount": str(views), "subscriberCount": "0" if hidden else str(subscribers),
                                "hiddenSubscriberCount": hidden, "videoCount": str(videos)},
             }
+
+    def set_viewers(self, broadcast_id: str, viewers: int) -> None:
+        """One point of a scripted viewer curve: while the broadcast is live, videos.list gives
+        ``liveStreamingDetails.concurrentViewers`` = ``viewers`` (a string, as YouTube sends it:
+        https://developers.google.com/youtube/v3/docs/videos#liveStreamingDetails.concurrentViewers)."""
+        with self._lock:
+            self.concurrent_viewers[broadcast_id] = viewers
+
+    def subscribe(self, channel_id: str, count: int = 1) -> None:
+        """``count`` viewers subscribe: channels.list ``statistics.subscriberCount`` grows by as many."""
+        with self._lock:
+            statistics = self.channels[channel_id]["statistics"]
+            statistics["subscriberCount"] = str(int(statistics["subscriberCount"]) + count)
 
     def set_stats(self, channel_id: str, **counts: int) -> None:
         names = {"subscribers": "subscriberCount", "views": "viewCount", "videos": "videoCount"}
@@ -589,6 +606,12 @@ class FakeYouTube(ThreadedApp):
                         if key in snippet}
         if "liveChatId" in snippet and broadcast["status"]["lifeCycleStatus"] != "complete":
             live_details["activeLiveChatId"] = snippet["liveChatId"]
+        # "The number of viewers currently watching the broadcast. The property and its value will be present
+        # if the broadcast has current viewers and the broadcast owner has not hidden the viewcount for the
+        # video. [...] the property will not identify the number of viewers after the broadcast ends."
+        if (broadcast["status"]["lifeCycleStatus"] == "live" and broadcast["id"] in self.concurrent_viewers
+                and broadcast["id"] not in self.hidden_viewer_counts):
+            live_details["concurrentViewers"] = str(self.concurrent_viewers[broadcast["id"]])
         return {
             "kind": "youtube#video",
             "etag": secrets.token_hex(6),
@@ -651,6 +674,12 @@ class FakeYouTube(ThreadedApp):
                 if self.failing_ids & set(ids):
                     return web.json_response(error_body(500, "backendError", "Backend Error", "global"), status=500)
                 items = [self.channels[i] for i in ids if i in self.channels]
+            elif request.query.get("mine") == "true":
+                # The authorised user's own channel (OAuth only: an API key has no "mine").
+                if request.headers.get("Authorization", "").removeprefix("Bearer ") not in self.tokens:
+                    body = error_body(401, "authError", "Login Required.", "global")
+                    return web.json_response(body, status=401)
+                items = [self.channels[CHANNEL_ID]] if CHANNEL_ID in self.channels else []
             elif "forHandle" in request.query:
                 wanted = request.query["forHandle"].lower()
                 items = [c for c in self.channels.values() if c["snippet"].get("customUrl", "").lower() == wanted]

@@ -1,0 +1,38 @@
+"""The ``audience_samples`` rows of a show: written once a minute by the runner, read by the reports.
+
+A minute written again (a resumed show polls the same minute) replaces the earlier row: the primary key is
+(show, platform, metric, minute).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import sqlite_utils
+
+from livekit.core.audience import AudienceSample
+
+
+def record(db: sqlite_utils.Database, show_id: int, rows: Iterable[AudienceSample]) -> int:
+    """Store ``rows`` of show ``show_id`` in one transaction; returns how many."""
+    values = [(show_id, row.at_ms, row.platform, row.metric, row.value, row.gap_reason) for row in rows]
+    if not values:
+        return 0
+    with db.conn:
+        db.conn.executemany(
+            "INSERT OR REPLACE INTO audience_samples (show_id, at_ms, platform, metric, value, gap_reason) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
+            values,
+        )
+    return len(values)
+
+
+def samples(db: sqlite_utils.Database, show_id: int) -> list[AudienceSample]:
+    """Every row of show ``show_id``, by platform, metric and time."""
+    cursor = db.execute(
+        "SELECT at_ms, platform, metric, value, gap_reason FROM audience_samples WHERE show_id = ? "
+        "ORDER BY platform, metric, at_ms",
+        [show_id],
+    )
+    return [AudienceSample(at_ms, platform, metric, value, gap_reason)
+            for at_ms, platform, metric, value, gap_reason in cursor.fetchall()]

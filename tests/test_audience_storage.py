@@ -1,0 +1,45 @@
+"""``audience_samples``: the rows a show's audience leaves, read back as the reports read them."""
+
+import sqlite3
+
+import pytest
+
+from livekit.core.audience import AudienceSample, gap, measured
+from livekit.core.rundown import Rundown, Segment
+from livekit.storage.audience import record, samples
+from livekit.storage.shows import ShowStore
+
+T0 = 1_700_000_040_000
+
+
+@pytest.fixture
+def show(workspace):
+    db = workspace.database()
+    show_id, _ = ShowStore(db).new_show(Rundown(title="Q&A", segments=(Segment(title="Intro", duration_ms=60_000),)))
+    return db, show_id
+
+
+def test_rows_are_read_back_with_their_gaps(show):
+    db, show_id = show
+    record(db, show_id, [measured(T0, "twitch", "viewers", 12), gap(T0 + 60_000, "twitch", "viewers", "offline")])
+    assert samples(db, show_id) == [AudienceSample(T0, "twitch", "viewers", 12.0),
+                                    AudienceSample(T0 + 60_000, "twitch", "viewers", None, "offline")]
+
+
+def test_a_minute_written_again_replaces_the_first_row(show):
+    db, show_id = show
+    record(db, show_id, [gap(T0, "youtube", "viewers", "unavailable")])
+    record(db, show_id, [measured(T0, "youtube", "viewers", 30)])
+    assert samples(db, show_id) == [AudienceSample(T0, "youtube", "viewers", 30.0)]
+
+
+def test_the_table_refuses_a_row_that_is_both_a_value_and_a_gap(show):
+    db, show_id = show
+    with pytest.raises(sqlite3.IntegrityError):
+        db.execute("INSERT INTO audience_samples VALUES (?, ?, 'twitch', 'viewers', 0, 'offline')", [show_id, T0])
+
+
+def test_rows_of_another_show_are_not_read(show):
+    db, show_id = show
+    record(db, show_id, [measured(T0, "chat", "chat_messages", 3)])
+    assert samples(db, show_id + 1) == []
