@@ -6,39 +6,21 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 
 import sqlite_utils
 
 from greenroom.config import Config
 from greenroom.errors import ConfigError
 from greenroom.goals import Goal, GoalError, parse_workspace_goals
+from livekit.core.audience import AudienceSample
 from livekit.core.baseline import Baseline, BaselineChoice, PastShow, baselines, chosen_shows
 from livekit.core.segment_audience import show_audience
-
-#: The contracted table (issue 16, written by the audience recorder); read directly by its documented columns.
-_SAMPLES_TABLE = "audience_samples"
-_SAMPLES_QUERY = ("SELECT at_ms, platform, metric, value, gap_reason FROM audience_samples "
-                  "WHERE show_id = ? ORDER BY at_ms, platform, metric")
+from livekit.storage.audience import samples
 
 
-@dataclass(frozen=True)
-class StoredSample:
-    """One ``audience_samples`` row (the fields of ``livekit.core.audience.AudienceSample``)."""
-
-    at_ms: int
-    platform: str
-    metric: str
-    value: float | None
-    gap_reason: str | None
-
-
-def audience_samples(db: sqlite_utils.Database, show_id: int) -> list[StoredSample]:
-    """The show's samples, oldest first; none when this workspace has recorded no audience yet."""
-    if not db[_SAMPLES_TABLE].exists():
-        return []
-    return [StoredSample(int(at_ms), platform, metric, None if value is None else float(value), gap_reason)
-            for at_ms, platform, metric, value, gap_reason in db.execute(_SAMPLES_QUERY, [show_id]).fetchall()]
+def audience_samples(db: sqlite_utils.Database, show_id: int) -> list[AudienceSample]:
+    """The show's samples, oldest first (:mod:`livekit.storage.audience` owns the table)."""
+    return sorted(samples(db, show_id), key=lambda sample: (sample.at_ms, sample.platform, sample.metric))
 
 
 def workspace_show_goals(config: Config) -> tuple[Goal, ...]:

@@ -28,8 +28,10 @@ import sqlite_utils
 
 from greenroom.goals import Goal
 from livekit.core import FakeClock, Rundown, Segment
+from livekit.core.audience import AudienceSample as StoredSample
 from livekit.report import build_report, report_csv, report_html, report_json, report_markdown
 from livekit.report_data import audience_samples
+from livekit.storage.audience import record
 from livekit.storage.shows import ShowStore
 
 MINUTE = 60_000
@@ -50,20 +52,15 @@ CURVE = {
     ("twitch", "new_followers"): [1, 2, 3, None, 2, 1],
 }
 GAP_REASONS = {"viewers": "quotaExceeded", "new_followers": "token lacks moderator:read:followers"}
-#: The table as agreed for issue 16 (created by the audience recorder's migration once merged).
-SAMPLES_DDL = """CREATE TABLE IF NOT EXISTS audience_samples (
-    show_id INTEGER NOT NULL, at_ms INTEGER NOT NULL, platform TEXT NOT NULL, metric TEXT NOT NULL, value REAL,
-    gap_reason TEXT, PRIMARY KEY (show_id, platform, metric, at_ms))"""
 
 
 def record_samples(db: sqlite_utils.Database, show_id: int, started_ms: int,
                    curve: dict[tuple[str, str], list[float | None]]) -> None:
-    db.execute(SAMPLES_DDL)
-    db["audience_samples"].insert_all(
-        {"show_id": show_id, "at_ms": started_ms + minute * MINUTE, "platform": platform, "metric": metric,
-         "value": value, "gap_reason": GAP_REASONS[metric] if value is None else None}
-        for (platform, metric), values in curve.items() for minute, value in enumerate(values))
-    db.conn.commit()
+    """Writes the curve the way the recorder does (livekit.storage.audience), a gap where a value is None."""
+    record(db, show_id, [
+        StoredSample(started_ms + minute * MINUTE, platform, metric, value,
+                     GAP_REASONS[metric] if value is None else None)
+        for (platform, metric), values in curve.items() for minute, value in enumerate(values)])
 
 
 def run_show(db: sqlite_utils.Database, clock: FakeClock, rundown: Rundown, *, rehearsal: bool = False) -> int:
@@ -314,7 +311,6 @@ def test_a_bad_workspace_goal_names_the_file_and_key(workspace, show_id, livekit
 
 def test_a_segment_aired_twice_counts_the_minutes_of_both_airings():
     from livekit.core.segment_audience import SegmentWindow, show_audience
-    from livekit.report_data import StoredSample
 
     samples = [StoredSample(T0 + minute * MINUTE, "twitch", "viewers", value, None)
                for minute, value in enumerate([10, 20, 30, 40])]
@@ -327,7 +323,6 @@ def test_a_segment_aired_twice_counts_the_minutes_of_both_airings():
 
 def test_a_platform_missing_a_minute_makes_that_minute_a_gap():
     from livekit.core.segment_audience import minute_totals
-    from livekit.report_data import StoredSample
 
     samples = [StoredSample(T0, "twitch", "viewers", 10, None), StoredSample(T0, "youtube", "viewers", 5, None),
                StoredSample(T0 + MINUTE, "twitch", "viewers", 12, None)]
