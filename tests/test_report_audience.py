@@ -28,7 +28,7 @@ import sqlite_utils
 
 from greenroom.goals import Goal
 from livekit.core import FakeClock, Rundown, Segment
-from livekit.core.audience import AudienceSample as StoredSample
+from livekit.core.audience import AudienceSample
 from livekit.report import build_report, report_csv, report_html, report_json, report_markdown
 from livekit.report_data import audience_samples
 from livekit.storage.audience import record
@@ -58,7 +58,7 @@ def record_samples(db: sqlite_utils.Database, show_id: int, started_ms: int,
                    curve: dict[tuple[str, str], list[float | None]]) -> None:
     """Writes the curve the way the recorder does (livekit.storage.audience), a gap where a value is None."""
     record(db, show_id, [
-        StoredSample(started_ms + minute * MINUTE, platform, metric, value,
+        AudienceSample(started_ms + minute * MINUTE, platform, metric, value,
                      GAP_REASONS[metric] if value is None else None)
         for (platform, metric), values in curve.items() for minute, value in enumerate(values)])
 
@@ -312,7 +312,7 @@ def test_a_bad_workspace_goal_names_the_file_and_key(workspace, show_id, livekit
 def test_a_segment_aired_twice_counts_the_minutes_of_both_airings():
     from livekit.core.segment_audience import SegmentWindow, show_audience
 
-    samples = [StoredSample(T0 + minute * MINUTE, "twitch", "viewers", value, None)
+    samples = [AudienceSample(T0 + minute * MINUTE, "twitch", "viewers", value, None)
                for minute, value in enumerate([10, 20, 30, 40])]
     windows = [SegmentWindow("A", None, ((T0, T0 + MINUTE), (T0 + 2 * MINUTE, T0 + 3 * MINUTE))),
                SegmentWindow("B", None, ((T0 + MINUTE, T0 + 2 * MINUTE), (T0 + 3 * MINUTE, None)))]
@@ -324,7 +324,7 @@ def test_a_segment_aired_twice_counts_the_minutes_of_both_airings():
 def test_a_platform_missing_a_minute_makes_that_minute_a_gap():
     from livekit.core.segment_audience import minute_totals
 
-    samples = [StoredSample(T0, "twitch", "viewers", 10, None), StoredSample(T0, "youtube", "viewers", 5, None),
-               StoredSample(T0 + MINUTE, "twitch", "viewers", 12, None)]
+    samples = [AudienceSample(T0, "twitch", "viewers", 10, None), AudienceSample(T0, "youtube", "viewers", 5, None),
+               AudienceSample(T0 + MINUTE, "twitch", "viewers", 12, None)]
     assert [(total.value, [gap.reason for gap in total.gaps]) for total in minute_totals(samples, "viewers")] == [
         (15, []), (None, ["no sample"])]
