@@ -18,6 +18,7 @@ from typing import Any
 import sqlite_utils
 
 from greenroom.clock import utc_now
+from outreach.core.counts import NOT_KNOWN, CountColumn, InvalidCount
 from outreach.core.influencer import (
     IDENTITY_PLATFORMS,
     KINDS,
@@ -35,6 +36,8 @@ from outreach.storage.influencers import known_timezones, name_problem, person_f
 
 #: How many problems an error message lists before summarising the rest.
 MAX_LISTED_PROBLEMS = 20
+#: Custom fields that columns in any language feed by name (shown as recognised in the mapping hint).
+_NAMED_CUSTOM = frozenset({"custom.first_name", "custom.nickname", "custom.city"})
 _COLUMNS = ("name", *PLATFORMS, "website", "country", "language", "timezone", "owner", "stage", "kind", "notes",
             "followers")
 
@@ -56,6 +59,35 @@ class ImportReport:
     mapping: dict[str, str]
     outcomes: list[RowOutcome] = field(default_factory=list)
     dry_run: bool = False
+    #: Every header of the file, in order (the mapping leaves out ignored and empty ones).
+    headers: list[str] = field(default_factory=list)
+    #: How ambiguous follower counts were read (e.g. "',' is this column's decimal mark"), when there were any.
+    counts_note: str | None = None
+    skip_invalid: bool = False
+
+    def mapping_hint(self) -> list[str]:
+        """Which column feeds which field, and which ones were not recognised (kept as custom fields) or
+        ignored: what a person checks in a dry run before importing a file with unusual headers."""
+        recognised = [f"{header} → {target.removeprefix('custom.') if target in _NAMED_CUSTOM else target}"
+                      for header, target in self.mapping.items()
+                      if not target.startswith("custom.") or target in _NAMED_CUSTOM]
+        custom = [header for header, target in self.mapping.items()
+                  if target.startswith("custom.") and target not in _NAMED_CUSTOM]
+        ignored = [header for header in self.headers if header.strip() and header not in self.mapping]
+        lines = [f"columns: {', '.join(recognised)}"]
+        if custom:
+            lines.append(f"not recognised, kept as custom fields: {', '.join(custom)} "
+                         f"(use --map \"COLUMN=FIELD\" to read one into a field)")
+        if ignored:
+            lines.append(f"ignored: {', '.join(ignored)}")
+        if self.counts_note:
+            lines.append(f"followers: {self.counts_note}")
+        return lines
+
+    @property
+    def would_refuse(self) -> bool:
+        """A dry run whose real import would write nothing: it has invalid rows and no --skip-invalid."""
+        return self.dry_run and not self.skip_invalid and self.count("invalid") > 0
 
     def count(self, action: str) -> int:
         return sum(1 for outcome in self.outcomes if outcome.action == action)
@@ -136,7 +168,7 @@ def import_file(
 ) -> ImportReport:
     """Import a CSV/JSON file of people. ``mapping`` holds ``COLUMN=FIELD`` overrides; ``kind`` applies to
     rows without a kind column. Raises :class:`ImportFileError` listing invalid rows (and writes nothing)
-    unless ``skip_invalid``; ``dry_run`` reports the outcome without writing. ``progress(done, total)``."""
+    unless ``skip_invalid``; ``dry_run`` reports every row's outcome (invalid ones too) without writing. ``progress(done, total)``."""
     path = Path(path)
     if kind is not None and kind not in KINDS:
         raise ImportFileError(f"--kind must be one of {', '.join(KINDS)}, got {kind!r}")
@@ -147,10 +179,24 @@ def import_file(
         raise ImportFileError(
             f"{path}: no column for an email or a platform handle (columns: {', '.join(source.headers)}); "
             f"name one with --map COLUMN=email (or youtube, twitch, instagram, tiktok, x)")
-    report = ImportReport(str(path), columns, dry_run=dry_run)
+    report = ImportReport(str(path), columns, dry_run=dry_run, headers=source.headers,
+                          skip_invalid=skip_invalid)
     with _write_lock(db, dry_run):
-        _plan_and_write(db, path, source, columns, report, kind=kind, skip_invalid=skip_invalid,
-                        now=now, progress=progress)
+        counts = CountColumn()
+        plan = _plan(db, source, columns, report, kind=kind, counts=counts, progress=progress)
+        if not counts.consistent:
+            # An ambiguous count ("1.234k") was read before the column showed how it writes numbers: read
+            # the file again with the column's convention, so every row follows the same rule.
+            counts = CountColumn(fixed=counts.decimal_mark)
+            report.outcomes.clear()
+            plan = _plan(db, open_source(path, encoding), columns, report, kind=kind, counts=counts,
+                         progress=progress)
+        report.counts_note = counts.describe()
+        _refuse_invalid(path, report, skip_invalid=skip_invalid or dry_run)
+        if not dry_run:
+            _write(db, path, plan.targets, plan.new_keys, now or utc_now())
+            for outcome, owner in plan.owners:
+                outcome.influencer_id = plan.targets[owner].influencer_id
     return report
 
 
@@ -170,15 +216,44 @@ def _write_lock(db: sqlite_utils.Database, dry_run: bool) -> Iterator[None]:
     db.execute("COMMIT")
 
 
-def _plan_and_write(db: sqlite_utils.Database, path: Path, source: Source, columns: dict[str, str],
-                    report: ImportReport, *, kind: str | None, skip_invalid: bool, now: datetime | None,
-                    progress: Callable[[int, int], None] | None) -> None:
-    dry_run = report.dry_run
+@dataclass
+class _Plan:
+    """What an import will write: every target person by key, the new ones in order, and which row
+    outcome gets which target's id once written."""
+
+    targets: dict[Any, _Target] = field(default_factory=dict)
+    new_keys: list[Any] = field(default_factory=list)
+    owners: list[tuple[RowOutcome, Any]] = field(default_factory=list)
+
+
+def _refuse_invalid(path: Path, report: ImportReport, *, skip_invalid: bool) -> None:
+    invalid = [outcome for outcome in report.outcomes if outcome.action == "invalid"]
+    if invalid and not skip_invalid:
+        listed = [f"  {path} {o.where}: {o.reason}" for o in invalid[:MAX_LISTED_PROBLEMS]]
+        more = len(invalid) - MAX_LISTED_PROBLEMS
+        if more > 0:
+            listed.append(f"  … and {more} more")
+        raise ImportFileError(
+            f"{path}: {len(invalid)} invalid row(s), nothing imported "
+            f"(fix them, or pass --skip-invalid to import the rest):\n" + "\n".join(listed))
+
+
+def _read_followers(values: dict[str, Any], counts: CountColumn, where: str) -> None:
+    """Read the followers cell with its column's convention; a bad one is left for the row's validation."""
+    raw = values.get("followers")
+    if isinstance(raw, str) and raw.strip().lower() not in NOT_KNOWN:
+        with contextlib.suppress(InvalidCount):
+            values["followers"] = counts.read(raw, where)
+
+
+def _plan(db: sqlite_utils.Database, source: Source, columns: dict[str, str], report: ImportReport, *,
+          kind: str | None, counts: CountColumn, progress: Callable[[int, int], None] | None) -> _Plan:
+    """Validate, dedupe and merge every row in memory (nothing written): the outcome of each row."""
+    plan = _Plan()
+    targets, new_keys, owners = plan.targets, plan.new_keys, plan.owners
+    reads_followers = "followers" in columns.values()
     zones = known_timezones()
     index = _load_index(db)
-    targets: dict[Any, _Target] = {}
-    new_keys: list[Any] = []
-    owners: list[tuple[RowOutcome, Any]] = []
 
     for number, row in enumerate(source.rows, start=1):
         if progress and number % 1000 == 0:
@@ -186,7 +261,10 @@ def _plan_and_write(db: sqlite_utils.Database, path: Path, source: Source, colum
         if row.problem:
             report.outcomes.append(RowOutcome(row.where, "invalid", reason=row.problem))
             continue
-        person, problems = person_from_values(_values(row.values, columns), zones)
+        values = _values(row.values, columns)
+        if reads_followers:
+            _read_followers(values, counts, row.where)
+        person, problems = person_from_values(values, zones)
         if problem := name_problem(person.fields.get("name")):
             problems = [*problems, problem]
         if problems:
@@ -238,19 +316,7 @@ def _plan_and_write(db: sqlite_utils.Database, path: Path, source: Source, colum
 
     if progress:
         progress(source.count, source.count)
-    invalid = [outcome for outcome in report.outcomes if outcome.action == "invalid"]
-    if invalid and not skip_invalid:
-        listed = [f"  {path} {o.where}: {o.reason}" for o in invalid[:MAX_LISTED_PROBLEMS]]
-        more = len(invalid) - MAX_LISTED_PROBLEMS
-        if more > 0:
-            listed.append(f"  … and {more} more")
-        raise ImportFileError(
-            f"{path}: {len(invalid)} invalid row(s), nothing imported "
-            f"(fix them, or pass --skip-invalid to import the rest):\n" + "\n".join(listed))
-    if not dry_run:
-        _write(db, path, targets, new_keys, now or utc_now())
-        for outcome, owner in owners:
-            outcome.influencer_id = targets[owner].influencer_id
+    return plan
 
 
 def _kept(names: list[str], target: _Target) -> str:
