@@ -194,7 +194,7 @@ def import_file(
         report.counts_note = counts.describe()
         _refuse_invalid(path, report, skip_invalid=skip_invalid or dry_run)
         if not dry_run:
-            _write(db, path, plan.targets, plan.new_keys, now or utc_now())
+            _write(db, path.name, plan.targets, plan.new_keys, now or utc_now())
             for outcome, owner in plan.owners:
                 outcome.influencer_id = plan.targets[owner].influencer_id
     return report
@@ -355,9 +355,12 @@ def _fts_filled_in_bulk(db: sqlite_utils.Database, first_new_id: int) -> Iterato
     db.execute(trigger[0])
 
 
-def _write(db: sqlite_utils.Database, path: Path, targets: dict[Any, _Target], new_keys: list[Any],
-           now: datetime) -> None:
-    """Insert new people and update touched ones, all in one transaction (new ids land in the targets)."""
+def _write(db: sqlite_utils.Database, source_name: str, targets: dict[Any, _Target], new_keys: list[Any],
+           now: datetime, *, kind: str = "imported") -> None:
+    """Insert new people and update touched ones, all in one transaction (new ids land in the targets).
+
+    Each new person's history gets ``kind`` with ``source_name`` and where in it they came from; the fields
+    of a new target's ``hand_edited`` are stored as edited by hand (later imports keep them)."""
     moment = timestamp(now)
     columns = ", ".join(_COLUMNS)
     placeholders = ", ".join("?" for _ in _COLUMNS)
@@ -374,13 +377,15 @@ def _write(db: sqlite_utils.Database, path: Path, targets: dict[Any, _Target], n
                 values[_COLUMNS.index("kind")] = values[_COLUMNS.index("kind")] or "influencer"
                 people.append((target.influencer_id, person.emails[0] if person.emails else None,
                                json.dumps(person.niches, ensure_ascii=False),
-                               json.dumps(person.custom, ensure_ascii=False), moment, moment, *values))
+                               json.dumps(person.custom, ensure_ascii=False),
+                               json.dumps(sorted(target.hand_edited)) if target.hand_edited else "[]",
+                               moment, moment, *values))
                 emails += [(email, target.influencer_id) for email in person.emails]
-                history.append((target.influencer_id, "imported", f"{path.name} {target.where}", moment))
+                history.append((target.influencer_id, kind, f"{source_name} {target.where}".strip(), moment))
             with _fts_filled_in_bulk(db, next_id):
                 db.conn.executemany(
-                    f"INSERT INTO influencers (id, email, niches, custom, created_at, updated_at, {columns}) "  # noqa: S608
-                    f"VALUES (?, ?, ?, ?, ?, ?, {placeholders})", people)
+                    "INSERT INTO influencers (id, email, niches, custom, hand_edited, created_at, updated_at, "  # noqa: S608
+                    f"{columns}) VALUES (?, ?, ?, ?, ?, ?, ?, {placeholders})", people)
             for key, target in targets.items():
                 if not isinstance(key, int) or not target.changes:
                     continue
@@ -392,10 +397,11 @@ def _write(db: sqlite_utils.Database, path: Path, targets: dict[Any, _Target], n
                      json.dumps(person.niches, ensure_ascii=False), json.dumps(person.custom, ensure_ascii=False),
                      moment, key])
                 emails += [(email, key) for email in person.emails]
-                history.append((key, "merged", f"{path.name} from {target.where}: {', '.join(target.changes)}", moment))
+                history.append((key, "merged", f"{source_name} from {target.where}: {', '.join(target.changes)}",
+                                moment))
             db.conn.executemany("INSERT OR IGNORE INTO influencer_emails (email, influencer_id) VALUES (?, ?)",
                                 emails)
             db.conn.executemany(
                 "INSERT INTO influencer_activity (influencer_id, kind, detail, at) VALUES (?, ?, ?, ?)", history)
     except sqlite3.IntegrityError as error:
-        raise ImportFileError(f"{path}: nothing imported: the database refused the rows ({error})") from None
+        raise ImportFileError(f"{source_name}: nothing written: the database refused the rows ({error})") from None
