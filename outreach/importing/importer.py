@@ -42,7 +42,7 @@ _COLUMNS = ("name", *PLATFORMS, "website", "country", "language", "timezone", "o
             "followers")
 
 
-@dataclass
+@dataclass(slots=True)
 class RowOutcome:
     """What happened to one row: ``added``, ``merged``, ``skipped`` or ``invalid``, and why."""
 
@@ -100,7 +100,7 @@ class ImportReport:
             if self.dry_run else f"{self.source}: {', '.join(parts)} ({len(self.outcomes)} rows)"
 
 
-@dataclass
+@dataclass(slots=True)
 class _Target:
     """A person the import will write: new (``id`` None until written) or existing and touched."""
 
@@ -110,7 +110,16 @@ class _Target:
     hand_edited: frozenset[str] = frozenset()
     changes: list[str] = field(default_factory=list)
     #: Fields an earlier row of this file already set: a later duplicate row only fills gaps.
-    set_by_file: set[str] = field(default_factory=set)
+    #: None until a second row reaches this person: then the fields of the row that created it (a new
+    #: person), or nothing (a known one). Computed late so a million new people carry no set each.
+    set_by_file: set[str] | None = None
+
+    def fields_set_by_file(self) -> set[str]:
+        if self.set_by_file is None:
+            created_by_file = self.influencer_id is None
+            self.set_by_file = {*self.person.fields, *map("custom.{}".format, self.person.custom)} \
+                if created_by_file else set()
+        return self.set_by_file
 
 
 def _values(row: dict[str, Any], mapping: dict[str, str]) -> dict[str, Any]:
@@ -241,7 +250,9 @@ def _refuse_invalid(path: Path, report: ImportReport, *, skip_invalid: bool) -> 
 def _read_followers(values: dict[str, Any], counts: CountColumn, where: str) -> None:
     """Read the followers cell with its column's convention; a bad one is left for the row's validation."""
     raw = values.get("followers")
-    if isinstance(raw, str) and raw.strip().lower() not in NOT_KNOWN:
+    if isinstance(raw, str) and raw.isascii() and raw.isdigit() and len(raw) < 13:
+        values["followers"] = int(raw)  # the common case, without the parser (at most MAX_COUNT)
+    elif isinstance(raw, str) and raw.strip().lower() not in NOT_KNOWN:
         with contextlib.suppress(InvalidCount):
             values["followers"] = counts.read(raw, where)
 
@@ -283,8 +294,7 @@ def _plan(db: sqlite_utils.Database, source: Source, columns: dict[str, str], re
         if not matches:
             key = ("new", len(new_keys))
             new_keys.append(key)
-            targets[key] = _Target(person, row.where, set_by_file={*person.fields, *map("custom.{}".format,
-                                                                                           person.custom)})
+            targets[key] = _Target(person, row.where)
             index.add(key, identities)
             report.outcomes.append(RowOutcome(row.where, "added", person.display_name()))
             owners.append((report.outcomes[-1], key))
@@ -293,12 +303,12 @@ def _plan(db: sqlite_utils.Database, source: Source, columns: dict[str, str], re
         if owner not in targets:
             targets[owner] = _load_existing(db, owner, row.where)
         target = targets[owner]
-        merge = merge_person(target.person, person, target.hand_edited | target.set_by_file)
+        merge = merge_person(target.person, person, target.hand_edited | target.fields_set_by_file())
         apply_merge(target.person, merge)
         index.add(owner, target.person.identities())  # a handle that was kept out does not point here
         label = _describe_owner(owner, targets)
         kept = _kept(merge.kept_hand_edited, target)
-        target.set_by_file.update(person.fields, map("custom.{}".format, person.custom))
+        target.fields_set_by_file().update(person.fields, map("custom.{}".format, person.custom))
         if not merge.changed:
             report.outcomes.append(RowOutcome(
                 row.where, "skipped", target.person.display_name(),
@@ -360,35 +370,50 @@ def _write(db: sqlite_utils.Database, source_name: str, targets: dict[Any, _Targ
     """Insert new people and update touched ones, all in one transaction (new ids land in the targets).
 
     Each new person's history gets ``kind`` with ``source_name`` and where in it they came from; the fields
-    of a new target's ``hand_edited`` are stored as edited by hand (later imports keep them)."""
+    of a new target's ``hand_edited`` are stored as edited by hand (later imports keep them). Rows are fed
+    to ``executemany`` as generators, so a million-row import never holds all its SQL rows at once."""
     moment = timestamp(now)
     columns = ", ".join(_COLUMNS)
     placeholders = ", ".join("?" for _ in _COLUMNS)
+    stage, kind_column = _COLUMNS.index("stage"), _COLUMNS.index("kind")
+    new = [targets[key] for key in new_keys]
+    touched = [(key, target) for key, target in targets.items() if isinstance(key, int) and target.changes]
+
+    def people() -> Iterator[tuple[Any, ...]]:
+        for target in new:
+            person = target.person
+            values = _column_values(person)
+            values[stage] = values[stage] or "prospect"
+            values[kind_column] = values[kind_column] or "influencer"
+            yield (target.influencer_id, person.emails[0] if person.emails else None,
+                   json.dumps(person.niches, ensure_ascii=False), json.dumps(person.custom, ensure_ascii=False),
+                   json.dumps(sorted(target.hand_edited)) if target.hand_edited else "[]", moment, moment,
+                   *values)
+
+    def emails() -> Iterator[tuple[str, int | None]]:
+        for target in new:
+            for email in target.person.emails:
+                yield email, target.influencer_id
+        for key, target in touched:
+            for email in target.person.emails:
+                yield email, key
+
+    def history() -> Iterator[tuple[int | None, str, str, str]]:
+        for target in new:
+            yield target.influencer_id, kind, f"{source_name} {target.where}".strip(), moment
+        for key, target in touched:
+            yield key, "merged", f"{source_name} from {target.where}: {', '.join(target.changes)}", moment
+
     try:
         with db.atomic():
             next_id = (db.execute("SELECT max(id) FROM influencers").fetchone()[0] or 0) + 1
-            people, emails, history = [], [], []
-            for offset, key in enumerate(new_keys):
-                target = targets[key]
+            for offset, target in enumerate(new):
                 target.influencer_id = next_id + offset
-                person = target.person
-                values = _column_values(person)
-                values[_COLUMNS.index("stage")] = values[_COLUMNS.index("stage")] or "prospect"
-                values[_COLUMNS.index("kind")] = values[_COLUMNS.index("kind")] or "influencer"
-                people.append((target.influencer_id, person.emails[0] if person.emails else None,
-                               json.dumps(person.niches, ensure_ascii=False),
-                               json.dumps(person.custom, ensure_ascii=False),
-                               json.dumps(sorted(target.hand_edited)) if target.hand_edited else "[]",
-                               moment, moment, *values))
-                emails += [(email, target.influencer_id) for email in person.emails]
-                history.append((target.influencer_id, kind, f"{source_name} {target.where}".strip(), moment))
             with _fts_filled_in_bulk(db, next_id):
                 db.conn.executemany(
                     "INSERT INTO influencers (id, email, niches, custom, hand_edited, created_at, updated_at, "  # noqa: S608
-                    f"{columns}) VALUES (?, ?, ?, ?, ?, ?, ?, {placeholders})", people)
-            for key, target in targets.items():
-                if not isinstance(key, int) or not target.changes:
-                    continue
+                    f"{columns}) VALUES (?, ?, ?, ?, ?, ?, ?, {placeholders})", people())
+            for key, target in touched:
                 person = target.person
                 db.conn.execute(
                     f"UPDATE influencers SET {', '.join(f'{c} = ?' for c in _COLUMNS)}, "  # noqa: S608
@@ -396,12 +421,9 @@ def _write(db: sqlite_utils.Database, source_name: str, targets: dict[Any, _Targ
                     [*_column_values(person), person.emails[0] if person.emails else None,
                      json.dumps(person.niches, ensure_ascii=False), json.dumps(person.custom, ensure_ascii=False),
                      moment, key])
-                emails += [(email, key) for email in person.emails]
-                history.append((key, "merged", f"{source_name} from {target.where}: {', '.join(target.changes)}",
-                                moment))
             db.conn.executemany("INSERT OR IGNORE INTO influencer_emails (email, influencer_id) VALUES (?, ?)",
-                                emails)
+                                emails())
             db.conn.executemany(
-                "INSERT INTO influencer_activity (influencer_id, kind, detail, at) VALUES (?, ?, ?, ?)", history)
+                "INSERT INTO influencer_activity (influencer_id, kind, detail, at) VALUES (?, ?, ?, ?)", history())
     except sqlite3.IntegrityError as error:
         raise ImportFileError(f"{source_name}: nothing written: the database refused the rows ({error})") from None
