@@ -57,6 +57,8 @@ def generate(path: Path, rows: int) -> None:
 @dataclass
 class Run:
     seconds: float
+    #: User + system CPU time of the process: what the tool costs even when other work shares the cores.
+    cpu_seconds: float
     #: Peak resident memory of the child process alone (ru_maxrss of its own rusage, not of all children).
     peak_mib: float
 
@@ -72,7 +74,7 @@ def measured(command: list[str], env: dict[str, str]) -> Run:
         if process.returncode != 0:
             errors.seek(0)
             sys.exit(f"{command[0]} failed ({process.returncode}): {errors.read().decode()[-500:]}")
-    return Run(elapsed, usage.ru_maxrss / 1024)  # Linux reports KiB
+    return Run(elapsed, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024)  # Linux reports KiB
 
 
 def timed(command: list[str], env: dict[str, str]) -> float:
@@ -123,6 +125,8 @@ def main() -> None:
 
     ours_median = statistics.median(run.seconds for run in ours)
     peer_median = statistics.median(run.seconds for run in peer)
+    ours_cpu = statistics.median(run.cpu_seconds for run in ours)
+    peer_cpu = statistics.median(run.cpu_seconds for run in peer)
     list_median = statistics.median(list_times) * 1000
     print(f"\nImport of {args.rows:,} influencers (CSV, median of {args.runs} runs, fresh DB each run)\n")
     print(f"| {'what':<52} | {'median':>9} | {'peak RSS':>9} | {'target':>10} |")
@@ -133,12 +137,15 @@ def main() -> None:
           f"{max(run.peak_mib for run in peer):>6.0f}MiB | {'':>10} |")
     print(f"| {'ratio outreach / sqlite-utils':<52} | {ours_median / peer_median:>8.2f}x | {'':>9} | "
           f"{'<= 1.50x':>10} |")
+    print(f"| {'CPU time: outreach / sqlite-utils (load-independent)':<52} | {ours_cpu / peer_cpu:>8.2f}x | "
+          f"{'':>9} | {'':>10} |")
     print(f"| {f'filtered list, {args.rows:,} rows, in process ({len(shown)} shown)':<52} | "
           f"{list_median:>7.1f}ms | {'':>9} | {'':>10} |")
     print(f"| {'`outreach influencers list` with filters (whole CLI)':<52} | "
           f"{statistics.median(cli_list) * 1000:>7.0f}ms | {'':>9} | {'':>10} |")
-    print(f"\nruns: outreach {', '.join(f'{run.seconds:.2f}' for run in ours)} s; "
-          f"sqlite-utils {', '.join(f'{run.seconds:.2f}' for run in peer)} s")
+    print(f"\nruns (wall / CPU): outreach {', '.join(f'{r.seconds:.2f}/{r.cpu_seconds:.2f}' for r in ours)} s; "
+          f"sqlite-utils {', '.join(f'{r.seconds:.2f}/{r.cpu_seconds:.2f}' for r in peer)} s; "
+          f"load average {os.getloadavg()[0]:.1f} at the end")
 
 
 if __name__ == "__main__":
