@@ -3,7 +3,10 @@ localised follower counts, and dry runs that show the plan even when a row is in
 
 import csv
 
+import pytest
+
 from outreach.importing import import_file
+from outreach.importing.columns import detect_field
 from outreach.storage.influencers import find_influencer, get_influencer
 
 
@@ -112,3 +115,17 @@ def test_dry_run_says_which_column_feeds_which_field_and_which_were_not_recognis
     assert ("columns: Nom → name, Prénom → first_name, Pseudo → nickname, Courriel → email, Abonnés → followers, "
             "Chaîne YouTube → youtube, Pays → country, Ville → city, Langue → language") in result.output
     assert "not recognised, kept as custom fields: Tarif" in result.output
+
+
+@pytest.mark.parametrize(("header", "field"), [
+    ("Nom", "name"), ("Prénom", "custom.first_name"), ("Pseudo", "custom.nickname"), ("E-mail", "email"),
+    ("Courriel", "email"), ("Abonnés", "followers"), ("Nombre d'abonnés", "followers"),
+    ("Chaîne YouTube", "youtube"), ("Pays", "country"), ("Ville", "custom.city"), ("Langue", "language"),
+    ("Vorname", "custom.first_name"), ("E-Mail", "email"), ("Follower", "followers"), ("Abonnenten", "followers"),
+    ("Kanal", "youtube"), ("YouTube-Kanal", "youtube"), ("Land", "country"), ("Sprache", "language"),
+    ("Seguidores", "followers"), ("Correo electrónico", "email"), ("Idioma", "language"), ("País", "country"),
+    ("Iscritti", "followers"), ("Città", "custom.city"), ("Lingua", "language"), ("Compte Instagram", "instagram"),
+    ("  CHAÎNE   youtube ", "youtube"), ("ABONNÉS", "followers"),
+])
+def test_headers_in_french_german_spanish_and_italian_are_recognised(header, field):
+    assert detect_field(header) == field
