@@ -177,7 +177,8 @@ def import_file(
 ) -> ImportReport:
     """Import a CSV/JSON file of people. ``mapping`` holds ``COLUMN=FIELD`` overrides; ``kind`` applies to
     rows without a kind column. Raises :class:`ImportFileError` listing invalid rows (and writes nothing)
-    unless ``skip_invalid``; ``dry_run`` reports every row's outcome (invalid ones too) without writing. ``progress(done, total)``."""
+    unless ``skip_invalid``; ``dry_run`` reports every row's outcome (invalid ones too) without writing.
+    ``progress(done, total)``."""
     path = Path(path)
     if kind is not None and kind not in KINDS:
         raise ImportFileError(f"--kind must be one of {', '.join(KINDS)}, got {kind!r}")
@@ -198,6 +199,7 @@ def import_file(
             # the file again with the column's convention, so every row follows the same rule.
             counts = CountColumn(fixed=counts.decimal_mark)
             report.outcomes.clear()
+            del plan  # a million-row plan is not kept while the next one is made
             plan = _plan(db, open_source(path, encoding), columns, report, kind=kind, counts=counts,
                          progress=progress)
         report.counts_note = counts.describe()
