@@ -7,6 +7,7 @@ by hand is never overwritten by a file: the row summary says which fields were k
 from __future__ import annotations
 
 import contextlib
+import gc
 import json
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator
@@ -191,7 +192,7 @@ def import_file(
             f"name one with --map COLUMN=email (or youtube, twitch, instagram, tiktok, x)")
     report = ImportReport(str(path), columns, dry_run=dry_run, headers=source.headers,
                           skip_invalid=skip_invalid)
-    with _write_lock(db, dry_run):
+    with _write_lock(db, dry_run), _no_cyclic_gc():
         counts = CountColumn()
         plan = _plan(db, source, columns, report, kind=kind, counts=counts, progress=progress)
         if not counts.consistent:
@@ -209,6 +210,20 @@ def import_file(
             for outcome, owner in plan.owners:
                 outcome.influencer_id = plan.targets[owner].influencer_id
     return report
+
+
+@contextlib.contextmanager
+def _no_cyclic_gc() -> Iterator[None]:
+    """Pause the cyclic garbage collector while planning and writing: an import creates millions of small
+    objects that all stay alive until it ends, and each full collection walks every one of them again
+    (20% of the CPU time at 200,000 rows, more at a million). Nothing an import makes is a cycle to free."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 @contextlib.contextmanager
