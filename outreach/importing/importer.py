@@ -382,6 +382,9 @@ def _fts_filled_in_bulk(db: sqlite_utils.Database, first_new_id: int) -> Iterato
     db.execute(trigger[0])
 
 
+#: json.dumps(..., ensure_ascii=False) builds a new encoder on every call: one shared encoder for a
+#: million rows.
+_to_json = json.JSONEncoder(ensure_ascii=False).encode
 #: Page cache for the import transaction (KiB, as SQLite's negative cache_size): a million new rows go into
 #: a dozen indexes (emails, handles, stage, owner, full text) in key order, not insertion order, and with the
 #: default 2 MiB cache most of those inserts miss the cache.
@@ -420,7 +423,7 @@ def _write(db: sqlite_utils.Database, source_name: str, targets: dict[Any, _Targ
             values[stage] = values[stage] or "prospect"
             values[kind_column] = values[kind_column] or "influencer"
             yield (target.influencer_id, person.emails[0] if person.emails else None,
-                   json.dumps(person.niches, ensure_ascii=False), json.dumps(person.custom, ensure_ascii=False),
+                   _to_json(person.niches), _to_json(person.custom) if person.custom else "{}",
                    json.dumps(sorted(target.hand_edited)) if target.hand_edited else "[]", moment, moment,
                    *values)
 
