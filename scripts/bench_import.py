@@ -1,12 +1,13 @@
 #!/usr/bin/env python3
-"""Benchmark: `outreach import` of 100,000 influencers vs plain `sqlite-utils insert --csv` of the same file.
+"""Benchmark: `outreach import` of N influencers vs plain `sqlite-utils insert --csv` of the same file.
 
-Both run as command-line processes on a fresh database each run (what a user would type); the table shows
-the median of several runs and the ratio (target: outreach <= 2x sqlite-utils, although outreach validates,
-normalises, dedupes, writes emails + history and maintains the full-text index). It then times a filtered
-`list` over the 100k rows (target <= 100 ms), in process and as a whole CLI call.
+Both run as command-line processes on a fresh database each run, alternating, in the same run of this
+script (what a user would type); the table shows the median of several runs, the ratio (target: outreach
+<= 1.5x sqlite-utils at 1,000,000 rows, although outreach validates, normalises, dedupes, writes emails +
+history and maintains the full-text index) and the peak memory (max RSS) of each tool's process. It then
+times a filtered `list` over the imported rows, in process and as a whole CLI call.
 
-Usage: .venv/bin/python scripts/bench_import.py [--rows 100000] [--runs 3]
+Usage: .venv/bin/python scripts/bench_import.py [--rows 20000] [--runs 3]   # the issue's figure: --rows 1000000
 """
 
 from __future__ import annotations
@@ -15,11 +16,13 @@ import argparse
 import csv
 import os
 import random
+import shutil
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -51,18 +54,37 @@ def generate(path: Path, rows: int) -> None:
             ])
 
 
+@dataclass
+class Run:
+    seconds: float
+    #: User + system CPU time of the process: what the tool costs even when other work shares the cores.
+    cpu_seconds: float
+    #: Peak resident memory of the child process alone (ru_maxrss of its own rusage, not of all children).
+    peak_mib: float
+
+
+def measured(command: list[str], env: dict[str, str]) -> Run:
+    """Run a command to completion: wall time and the peak memory of that one process (os.wait4)."""
+    with tempfile.TemporaryFile() as errors:
+        start = time.perf_counter()
+        process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=errors)
+        _, status, usage = os.wait4(process.pid, 0)
+        elapsed = time.perf_counter() - start
+        process.returncode = os.waitstatus_to_exitcode(status)
+        if process.returncode != 0:
+            errors.seek(0)
+            sys.exit(f"{command[0]} failed ({process.returncode}): {errors.read().decode()[-500:]}")
+    return Run(elapsed, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024)  # Linux reports KiB
+
+
 def timed(command: list[str], env: dict[str, str]) -> float:
-    start = time.perf_counter()
-    result = subprocess.run(command, env=env, capture_output=True, text=True)
-    elapsed = time.perf_counter() - start
-    if result.returncode != 0:
-        sys.exit(f"{command[0]} failed ({result.returncode}): {result.stderr.strip()[-500:]}")
-    return elapsed
+    return measured(command, env).seconds
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rows", type=int, default=100_000, help="people in the generated CSV")
+    parser.add_argument("--rows", type=int, default=20_000,
+                        help="people in the generated CSV (the issue's target is measured at 1000000)")
     parser.add_argument("--runs", type=int, default=3, help="runs per tool (the median is reported)")
     args = parser.parse_args()
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
@@ -76,9 +98,12 @@ def main() -> None:
             workspace = base / f"ws{run}"
             subprocess.run([str(BIN / "outreach"), "-w", str(workspace), "init"], env=env, check=True,
                            capture_output=True)
-            ours.append(timed([str(BIN / "outreach"), "-w", str(workspace), "import", str(source)], env))
-            peer.append(timed([str(BIN / "sqlite-utils"), "insert", str(base / f"peer{run}.db"), "influencers",
-                               str(source), "--csv"], env))
+            ours.append(measured([str(BIN / "outreach"), "-w", str(workspace), "import", str(source)], env))
+            peer.append(measured([str(BIN / "sqlite-utils"), "insert", str(base / f"peer{run}.db"), "influencers",
+                                  str(source), "--csv"], env))
+            if run:  # one workspace is kept for the list timings; the others only take disk space
+                shutil.rmtree(workspace)
+                (base / f"peer{run}.db").unlink()
 
         sys.path.insert(0, str(ROOT))
         from greenroom.db import open_database
@@ -98,20 +123,29 @@ def main() -> None:
                            "speedrun", "--min-followers", "100000", "--owner", "sam", "--format", "csv"], env)
                     for _ in range(3)]
 
-    ours_median, peer_median = statistics.median(ours), statistics.median(peer)
+    ours_median = statistics.median(run.seconds for run in ours)
+    peer_median = statistics.median(run.seconds for run in peer)
+    ours_cpu = statistics.median(run.cpu_seconds for run in ours)
+    peer_cpu = statistics.median(run.cpu_seconds for run in peer)
     list_median = statistics.median(list_times) * 1000
     print(f"\nImport of {args.rows:,} influencers (CSV, median of {args.runs} runs, fresh DB each run)\n")
-    print(f"| {'what':<52} | {'median':>9} | {'target':>12} |")
-    print(f"|{'-' * 54}|{'-' * 11}|{'-' * 14}|")
-    print(f"| {'outreach import (validate, dedupe, FTS, history)':<52} | {ours_median:>8.2f}s | {'':>12} |")
-    print(f"| {'sqlite-utils insert --csv (peer)':<52} | {peer_median:>8.2f}s | {'':>12} |")
-    print(f"| {'ratio outreach / sqlite-utils':<52} | {ours_median / peer_median:>8.2f}x | {'<= 2.00x':>12} |")
-    print(f"| {'filtered list, 100k rows, in process (' + str(len(shown)) + ' shown)':<52} | "
-          f"{list_median:>7.1f}ms | {'<= 100 ms':>12} |")
+    print(f"| {'what':<52} | {'median':>9} | {'peak RSS':>9} | {'target':>10} |")
+    print(f"|{'-' * 54}|{'-' * 11}|{'-' * 11}|{'-' * 12}|")
+    print(f"| {'outreach import (validate, dedupe, FTS, history)':<52} | {ours_median:>8.2f}s | "
+          f"{max(run.peak_mib for run in ours):>6.0f}MiB | {'':>10} |")
+    print(f"| {'sqlite-utils insert --csv (peer)':<52} | {peer_median:>8.2f}s | "
+          f"{max(run.peak_mib for run in peer):>6.0f}MiB | {'':>10} |")
+    print(f"| {'ratio outreach / sqlite-utils':<52} | {ours_median / peer_median:>8.2f}x | {'':>9} | "
+          f"{'<= 1.50x':>10} |")
+    print(f"| {'CPU time: outreach / sqlite-utils (load-independent)':<52} | {ours_cpu / peer_cpu:>8.2f}x | "
+          f"{'':>9} | {'':>10} |")
+    print(f"| {f'filtered list, {args.rows:,} rows, in process ({len(shown)} shown)':<52} | "
+          f"{list_median:>7.1f}ms | {'':>9} | {'':>10} |")
     print(f"| {'`outreach influencers list` with filters (whole CLI)':<52} | "
-          f"{statistics.median(cli_list) * 1000:>7.0f}ms | {'':>12} |")
-    print(f"\nruns: outreach {', '.join(f'{t:.2f}' for t in ours)} s; "
-          f"sqlite-utils {', '.join(f'{t:.2f}' for t in peer)} s")
+          f"{statistics.median(cli_list) * 1000:>7.0f}ms | {'':>9} | {'':>10} |")
+    print(f"\nruns (wall / CPU): outreach {', '.join(f'{r.seconds:.2f}/{r.cpu_seconds:.2f}' for r in ours)} s; "
+          f"sqlite-utils {', '.join(f'{r.seconds:.2f}/{r.cpu_seconds:.2f}' for r in peer)} s; "
+          f"load average {os.getloadavg()[0]:.1f} at the end")
 
 
 if __name__ == "__main__":

@@ -64,11 +64,12 @@ def test_each_row_is_reported_as_added_merged_or_skipped_with_why(workspace, out
     assert count(workspace.database()) == 1
 
 
-def test_latin1_file_is_refused_naming_the_file_and_line_and_nothing_is_written(workspace, outreach_cli):
+def test_non_utf8_file_is_refused_naming_the_file_line_and_likely_encoding_never_latin1(workspace, outreach_cli):
     result = outreach_cli("import", str(DATA / "latin1.csv"))
     assert result.exit_code == 2
-    assert f"{DATA / 'latin1.csv'} line 3: not valid UTF-8" in result.output
-    assert "--encoding latin-1" in result.output
+    assert (f"{DATA / 'latin1.csv'} line 3: not UTF-8 (looks like Windows-1252, as Excel saves it): "
+            f"re-run with --encoding cp1252") in result.output
+    assert "latin-1" not in result.output
     assert count(workspace.database()) == 0
 
 

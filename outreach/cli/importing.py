@@ -26,8 +26,12 @@ LIST_EVERY_ROW_UP_TO = 100
 @click.option("--skip-invalid", is_flag=True,
               help="Import the valid rows even if some are invalid (they are listed). Without it, one "
                    "invalid row means nothing is written.")
-@click.option("--dry-run", is_flag=True, help="Show what would be added, merged and skipped; write nothing.")
-@click.option("--encoding", help="Text encoding of the file (default UTF-8, with or without BOM), e.g. latin-1.")
+@click.option("--dry-run", is_flag=True,
+              help="Show which column feeds which field and what would be added, merged, skipped or invalid "
+                   "(file, line, problem); write nothing.")
+@click.option("--encoding", help="Text encoding of the file (default UTF-8, with or without BOM), e.g. cp1252 "
+                                 "for a CSV saved by Excel on Windows; the error for a non-UTF-8 file names "
+                                 "the likely one.")
 @click.pass_context
 def import_command(ctx: click.Context, file: Path, mapping: tuple[str, ...], kind: str | None,
                    skip_invalid: bool, dry_run: bool, encoding: str | None) -> None:
@@ -38,7 +42,7 @@ def import_command(ctx: click.Context, file: Path, mapping: tuple[str, ...], kin
     never overwritten. Everything is written in one transaction: on any error nothing is imported.
     Rows are listed with what happened and why (for files over 100 rows, only merged/skipped/invalid).
     """
-    from outreach.importing import import_file  # the readers load only when importing
+    from outreach.importing import ImportFileError, import_file  # the readers load only when importing
 
     db = get_workspace(ctx).database()
     if sys.stderr.isatty():
@@ -54,6 +58,9 @@ def import_command(ctx: click.Context, file: Path, mapping: tuple[str, ...], kin
     else:
         report = import_file(db, file, mapping=mapping, kind=kind, skip_invalid=skip_invalid,
                              dry_run=dry_run, encoding=encoding)
+    if dry_run:
+        for line in report.mapping_hint():
+            click.echo(terminal_safe(line))
     every_row = len(report.outcomes) <= LIST_EVERY_ROW_UP_TO
     for outcome in report.outcomes:
         if outcome.action == "added" and not every_row:
@@ -61,8 +68,12 @@ def import_command(ctx: click.Context, file: Path, mapping: tuple[str, ...], kin
         who = f" {outcome.name}" if outcome.name else ""
         number = f" #{outcome.influencer_id}" if outcome.action == "added" and outcome.influencer_id else ""
         why = f": {outcome.reason}" if outcome.reason else ""
-        click.echo(terminal_safe(f"{outcome.where}: {outcome.action}{number}{who}{why}"))
+        where = f"{report.source} {outcome.where}" if outcome.action == "invalid" else outcome.where
+        click.echo(terminal_safe(f"{where}: {outcome.action}{number}{who}{why}"))
     custom = sorted(target for target in report.mapping.values() if target.startswith("custom."))
-    if custom:
+    if custom and not dry_run:
         click.echo(terminal_safe(f"kept as custom fields: {', '.join(custom)}"))
     click.echo(terminal_safe(report.summary))
+    if report.would_refuse:
+        raise ImportFileError(f"{report.source}: {report.count('invalid')} invalid row(s): the import would "
+                              f"write nothing (fix them, or pass --skip-invalid to import the rest)")

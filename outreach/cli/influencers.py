@@ -1,4 +1,4 @@
-"""`outreach influencers list|show|search|tag|set|export`: browse and edit the people you track."""
+"""`outreach influencers list|show|search|add|tag|set|export`: browse and edit the people you track."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from greenroom.output import FORMATS, print_records, write_output
 from greenroom.team import load_team
 from greenroom.text import terminal_safe
 from outreach.cli.numbers import COUNT, LIMIT
-from outreach.core.influencer import FIELDS, KINDS, STAGES
+from outreach.core.influencer import FIELDS, KINDS, STAGES, InvalidValue
 from outreach.storage.influencers import (
     EXPORT_COLUMNS,
     LIST_COLUMNS,
@@ -146,6 +146,80 @@ def show_command(ctx: click.Context, reference: str, output_format: str) -> None
         notes = f": {appearance['notes']}" if appearance["notes"] else ""
         click.echo(terminal_safe(f"{'appearance':>18}: {appearance['on_air']} {appearance['show']}{segment} "
                                  f"({minutes}){notes}"))
+
+
+#: Option of each field `influencers add` takes (messages name the option, not the field).
+ADD_OPTIONS = {"name": "--name", "email": "--email", "niches": "--tag", "youtube": "--youtube", "twitch": "--twitch",
+               "instagram": "--instagram", "tiktok": "--tiktok", "x": "--x", "website": "--website",
+               "country": "--country", "language": "--language", "timezone": "--timezone", "owner": "--owner",
+               "stage": "--stage", "kind": "--kind", "notes": "--notes", "followers": "--followers",
+               "custom.first_name": "--first-name", "custom.nickname": "--nickname", "profile": "--profile"}
+
+
+@influencers.command("add")
+@click.option("--name", help="Full name (default: the first handle, or the email's local part).")
+@click.option("--email", "emails", multiple=True, metavar="ADDRESS",
+              help="Email address (repeatable; the first is primary). `Name <address>` is accepted.")
+@click.option("--profile", "profiles", multiple=True, metavar="URL",
+              help="A channel or profile address; its platform is read from it, e.g. "
+                   "https://www.youtube.com/@ana or https://twitch.tv/ana (repeatable).")
+@click.option("--youtube", help="YouTube channel id (UC…), @handle or channel URL.")
+@click.option("--twitch", help="Twitch login or URL.")
+@click.option("--instagram", help="Instagram username or URL.")
+@click.option("--tiktok", help="TikTok username or URL.")
+@click.option("--x", "x_handle", help="X/Twitter handle or URL.")
+@click.option("--website", help="Web site.")
+@click.option("--followers", help="Audience as typed anywhere: 12500, 12.5k, 1.234, 1 234, 1,2 Mio.")
+@click.option("--country", help="Country (two-letter codes are upper-cased).")
+@click.option("--language", help="Language, e.g. fr.")
+@click.option("--timezone", help="IANA time zone, e.g. Europe/Paris (sending windows use it).")
+@click.option("--tag", "tags", multiple=True, metavar="NICHE", help="Niche tag (repeatable).")
+@click.option("--first-name", help="What templates greet them with (influencer.first_name).")
+@click.option("--nickname", help="influencer.nickname in templates.")
+@click.option("--owner", help="Team member who owns them.")
+@click.option("--stage", type=click.Choice(STAGES), help="Pipeline stage (default prospect).")
+@click.option("--kind", type=click.Choice(KINDS), help="influencer (default), brand or competitor.")
+@click.option("--notes", help="Free text notes.")
+@click.option("--custom", "custom", multiple=True, metavar="KEY=VALUE", help="A custom field (repeatable).")
+@click.pass_context
+def add_command(ctx: click.Context, emails: tuple[str, ...], profiles: tuple[str, ...], tags: tuple[str, ...],
+                custom: tuple[str, ...], x_handle: str | None, **options: str | None) -> None:
+    """Add one influencer and print their id, validated like an import row.
+
+    Refused when their email or a handle already belongs to someone (where an import would merge): change
+    that person with `outreach influencers set` instead. Fields given here count as edited by hand: later
+    imports never overwrite them. Example: `outreach influencers add --name "Ana Lopez" --email
+    ana@example.com --profile https://twitch.tv/anaplays --followers 12,5k --country FR --tag speedrun`.
+    """
+    from outreach.importing.adding import add_influencer, platform_of
+
+    values: dict[str, object] = {
+        {"first_name": "custom.first_name", "nickname": "custom.nickname"}.get(name, name): value
+        for name, value in options.items() if value is not None}
+    if x_handle is not None:
+        values["x"] = x_handle
+    if emails:
+        values["email"] = list(emails)
+    if tags:
+        values["niches"] = list(tags)
+    for url in profiles:
+        try:
+            platform = platform_of(url)
+        except InvalidValue as error:
+            raise click.BadParameter(str(error), param_hint="--profile") from None
+        if values.get(platform) not in (None, url):
+            raise click.BadParameter(f"{url!r} and {ADD_OPTIONS[platform]} {values[platform]!r} are two "
+                                     f"{platform} handles: give one", param_hint="--profile")
+        values[platform] = url
+    for pair in custom:
+        key, separator, value = pair.partition("=")
+        if not separator or not key.strip():
+            raise click.BadParameter(f"{pair!r} must look like KEY=VALUE", param_hint="--custom")
+        values[f"custom.{key.strip()}"] = value
+    db = get_workspace(ctx).database()
+    influencer_id = add_influencer(db, values, ADD_OPTIONS)
+    record = get_influencer(db, influencer_id)
+    click.echo(terminal_safe(f"added #{influencer_id} {record['name']}"))
 
 
 @influencers.command("set")

@@ -15,6 +15,8 @@ from enum import StrEnum
 from typing import Any
 from urllib.parse import urlsplit
 
+from outreach.core.counts import MAX_COUNT, NOT_KNOWN, InvalidCount, read_count
+
 
 class Stage(StrEnum):
     """Where a person stands in the pipeline; the value is what the ``influencers.stage`` column holds."""
@@ -181,42 +183,21 @@ def normalise_website(value: str) -> str:
 
 # ----------------------------------------------------------------------------------------- other values
 
-_COUNT = re.compile(r"^(\d+(?:\.\d+)?)\s*([kmb]?)$")
-#: "1.234" or "1.234.567" with no suffix: dots as thousands separators (German, Dutch, …); a follower count
-#: is a whole number, so three digits after a dot are never decimals.
-_DOT_THOUSANDS = re.compile(r"^\d{1,3}(?:\.\d{3})+$")
-#: What people write for "not known"; such a cell is left empty instead of making the whole row invalid.
-NOT_KNOWN = frozenset({"n/a", "na", "n.a.", "-", "--", "?", "unknown", "tbd", "k.a.", "k. a.", "nc", "n/c"})
-_MULTIPLIERS = {"": 1, "k": 1_000, "m": 1_000_000, "b": 1_000_000_000}
-#: No audience is bigger; a larger figure is a typo (and would not fit a SQLite INTEGER anyway).
-MAX_COUNT = 10**12
-
-
-def parse_count(value: str | int | float) -> int:
-    """Audience sizes as people type them: ``12,345``, ``12 345``, ``12.3k``, ``1.2M``; at most MAX_COUNT."""
+def parse_count(value: str | int | float, decimal_mark: str | None = None) -> int:
+    """Audience sizes as people type them in any country (rules in :mod:`outreach.core.counts`): ``12,345``,
+    ``1.234``, ``12 345``, ``12,5k``, ``1,2 Mio.``, ``1.2M``; at most MAX_COUNT."""
     if isinstance(value, bool):
         raise InvalidValue(f"{value!r} is not a number of followers")
     if isinstance(value, int | float):
         if not value >= 0:  # also refuses NaN
             raise InvalidValue(f"{value!r} is not a number of followers")
-        count = value
-    else:
-        text = value.strip().lower().replace("\u00a0", "").replace(" ", "").replace("_", "")
-        # Approximations as typed in spreadsheets: "~50k", "ca. 50k", "approx. 50k", "12k+", ">10k".
-        text = re.sub(r"^(?:~|ca\.?|approx\.?|about|>|≈)", "", text).removesuffix("+")
-        if _DOT_THOUSANDS.match(text):
-            text = text.replace(".", "")
-        if re.fullmatch(r"\d+,\d{1,2}[kmb]?", text):
-            text = text.replace(",", ".")  # European decimal comma: "12,5k"
-        text = text.replace(",", "")
-        match = _COUNT.match(text)
-        if not match:
-            raise InvalidValue(f"{value.strip()!r} is not a number of followers")
-        count = float(match.group(1)) * _MULTIPLIERS[match.group(2)]
-    if count > MAX_COUNT:
-        shown = value.strip() if isinstance(value, str) else value
-        raise InvalidValue(f"{shown!r} followers is more than the {MAX_COUNT:,} allowed")
-    return round(count)
+        if value > MAX_COUNT:
+            raise InvalidValue(f"{value!r} followers is more than the {MAX_COUNT:,} allowed")
+        return round(value)
+    try:
+        return read_count(value, decimal_mark)
+    except InvalidCount as error:
+        raise InvalidValue(str(error)) from None
 
 
 def normalise_niches(value: str | Iterable[str] | None) -> list[str]:

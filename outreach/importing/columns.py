@@ -3,47 +3,74 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 
 from greenroom.errors import GreenroomError
-from outreach.core.influencer import FIELDS
+from outreach.core.influencer import FIELDS, PLATFORMS
 
 IGNORE = "-"
 
+#: Folded header (see :func:`_fold`: no accents, case, spaces or punctuation) → field, in English, French,
+#: German, Spanish and Italian.
 _SYNONYMS = {
-    "name": ("name", "fullname", "influencer", "creator", "contact", "contactname", "displayname", "person"),
-    "email": ("email", "emails", "mail", "emailaddress", "emailaddresses", "contactemail", "businessemail"),
-    "niches": ("niche", "niches", "tags", "tag", "category", "categories", "topic", "topics"),
-    "youtube": ("youtube", "youtubechannel", "youtubechannelid", "youtubeid", "channelid", "yt", "ytchannel"),
-    "twitch": ("twitch", "twitchlogin", "twitchchannel", "twitchname"),
+    "name": ("name", "fullname", "influencer", "creator", "contact", "contactname", "displayname", "person",
+             "nom", "nomcomplet", "createur", "createurice", "vollername", "nombre", "nombrecompleto", "nome",
+             "nomecompleto", "creador", "creatore"),
+    "email": ("email", "emails", "mail", "emailaddress", "emailaddresses", "contactemail", "businessemail",
+              "courriel", "adressecourriel", "adresseemail", "adressemail", "emailadresse", "mailadresse",
+              "correo", "correoelectronico", "posta", "postaelettronica", "indirizzoemail"),
+    "niches": ("niche", "niches", "tags", "tag", "category", "categories", "topic", "topics", "theme", "themes",
+               "categorie", "categories", "thematique", "nische", "nischen", "kategorie", "kategorien", "thema",
+               "themen", "nicho", "categoria", "tematica", "etiquetas", "etichette"),
+    "youtube": ("youtube", "youtubechannel", "youtubechannelid", "youtubeid", "channelid", "yt", "ytchannel",
+                "chaineyoutube", "chaine", "youtubekanal", "kanal", "canal", "canalyoutube", "canaleyoutube",
+                "canale"),
+    "twitch": ("twitch", "twitchlogin", "twitchchannel", "twitchname", "chainetwitch", "twitchkanal",
+               "canaltwitch", "canaletwitch"),
     "instagram": ("instagram", "ig", "insta"),
     "tiktok": ("tiktok",),
     "x": ("x", "twitter", "xtwitter", "twitterx"),
-    "website": ("website", "site", "web", "homepage", "blog", "url", "websiteurl"),
-    "country": ("country", "countrycode"),
-    "language": ("language", "lang", "locale"),
-    "timezone": ("timezone", "tz", "zone"),
-    "owner": ("owner", "assignee", "assignedto", "accountowner", "ownedby", "manager"),
-    "stage": ("stage", "status", "pipelinestage", "pipeline"),
-    "kind": ("kind", "type"),
-    "notes": ("notes", "note", "comments", "comment", "remarks"),
+    "website": ("website", "site", "web", "homepage", "blog", "url", "websiteurl", "siteweb", "siteinternet",
+                "webseite", "internetseite", "homepage", "sitioweb", "paginaweb", "sitoweb"),
+    "country": ("country", "countrycode", "pays", "land", "pais", "paese", "nazione"),
+    "language": ("language", "lang", "locale", "langue", "sprache", "idioma", "lingua"),
+    "timezone": ("timezone", "tz", "zone", "fuseauhoraire", "zeitzone", "zonahoraria", "fusoorario"),
+    "owner": ("owner", "assignee", "assignedto", "accountowner", "ownedby", "manager", "responsable",
+              "proprietaire", "verantwortlich", "zustandig", "betreuer", "responsabile"),
+    "stage": ("stage", "status", "pipelinestage", "pipeline", "statut", "etape", "phase", "estado", "stato",
+              "fase"),
+    "kind": ("kind", "type", "typ", "tipo"),
+    "notes": ("notes", "note", "comments", "comment", "remarks", "remarques", "commentaire", "commentaires",
+              "bemerkung", "bemerkungen", "notiz", "notizen", "kommentar", "notas", "comentarios", "commenti"),
     "followers": ("followers", "subscribers", "subs", "audience", "followercount", "subscribercount",
-                  "totalfollowers", "reach"),
+                  "totalfollowers", "reach", "abonnes", "nombredabonnes", "nbabonnes", "nbdabonnes", "follower",
+                  "abonnenten", "fans", "reichweite", "seguidores", "suscriptores", "iscritti"),
 }
-#: Columns that feed the custom fields templates greet with (``influencer.first_name``/``nickname``).
-_GREETING_SYNONYMS = {
-    "custom.first_name": ("firstname", "givenname", "first", "forename", "prenom", "prnom", "vorname"),
-    "custom.nickname": ("nickname", "nick", "preferredname", "callname", "surnom", "spitzname", "apodo"),
+#: Columns that feed named custom fields: the ones templates greet with (``influencer.first_name`` and
+#: ``nickname``) and the city, so ``Ville``/``Stadt`` land in one ``custom.city`` whatever the language.
+_CUSTOM_SYNONYMS = {
+    "custom.first_name": ("firstname", "givenname", "first", "forename", "prenom", "vorname", "nombredepila",
+                          "nomedibattesimo"),
+    "custom.nickname": ("nickname", "nick", "preferredname", "callname", "surnom", "spitzname", "apodo", "pseudo",
+                        "pseudonyme", "alias", "soprannome"),
+    "custom.city": ("city", "town", "ville", "stadt", "ort", "wohnort", "ciudad", "citta", "localite"),
 }
-_LOOKUP = {synonym: field for field, synonyms in (*_SYNONYMS.items(), *_GREETING_SYNONYMS.items())
+_LOOKUP = {synonym: field for field, synonyms in (*_SYNONYMS.items(), *_CUSTOM_SYNONYMS.items())
            for synonym in synonyms}
 #: Columns of `outreach influencers export` that an import recomputes rather than reads.
 _EXPORT_ONLY = {"id", "growth7d", "growth30d", "lastcontactedat", "createdat", "updatedat", "handedited"}
-_SUFFIXES = ("url", "link", "handle", "username", "login", "profile", "account", "name", "id")
+_SUFFIXES = ("url", "link", "handle", "username", "login", "profile", "account", "name", "id", "kanal", "konto",
+             "profil", "lien")
+#: "Chaîne YouTube", "Compte Instagram", "Lien TikTok", "Perfil de Instagram": words before a platform name.
+_PREFIXES = ("chaine", "compte", "lien", "profil", "lienvers", "kanal", "konto", "canal", "cuenta", "perfil",
+             "perfilde", "cuentade", "account", "profile", "link", "url")
 
 
 def _fold(header: str) -> str:
-    return re.sub(r"[^a-z0-9]", "", header.lower())
+    """``"Chaîne  YouTube"`` → ``chaineyoutube``: accents, case, spaces and punctuation do not matter."""
+    decomposed = unicodedata.normalize("NFKD", header.casefold())
+    return re.sub(r"[^a-z0-9]", "", "".join(char for char in decomposed if not unicodedata.combining(char)))
 
 
 def detect_field(header: str) -> str | None:
@@ -58,6 +85,10 @@ def detect_field(header: str) -> str | None:
     for suffix in _SUFFIXES:
         if folded.endswith(suffix) and folded[: -len(suffix)] in _LOOKUP:
             return _LOOKUP[folded[: -len(suffix)]]
+    for prefix in _PREFIXES:
+        platform = _LOOKUP.get(folded[len(prefix):]) if folded.startswith(prefix) else None
+        if platform in PLATFORMS:
+            return platform
     return None
 
 

@@ -7,6 +7,7 @@ by hand is never overwritten by a file: the row summary says which fields were k
 from __future__ import annotations
 
 import contextlib
+import gc
 import json
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator
@@ -18,6 +19,7 @@ from typing import Any
 import sqlite_utils
 
 from greenroom.clock import utc_now
+from outreach.core.counts import NOT_KNOWN, CountColumn, InvalidCount
 from outreach.core.influencer import (
     IDENTITY_PLATFORMS,
     KINDS,
@@ -35,11 +37,13 @@ from outreach.storage.influencers import known_timezones, name_problem, person_f
 
 #: How many problems an error message lists before summarising the rest.
 MAX_LISTED_PROBLEMS = 20
+#: Custom fields that columns in any language feed by name (shown as recognised in the mapping hint).
+_NAMED_CUSTOM = frozenset({"custom.first_name", "custom.nickname", "custom.city"})
 _COLUMNS = ("name", *PLATFORMS, "website", "country", "language", "timezone", "owner", "stage", "kind", "notes",
             "followers")
 
 
-@dataclass
+@dataclass(slots=True)
 class RowOutcome:
     """What happened to one row: ``added``, ``merged``, ``skipped`` or ``invalid``, and why."""
 
@@ -56,6 +60,35 @@ class ImportReport:
     mapping: dict[str, str]
     outcomes: list[RowOutcome] = field(default_factory=list)
     dry_run: bool = False
+    #: Every header of the file, in order (the mapping leaves out ignored and empty ones).
+    headers: list[str] = field(default_factory=list)
+    #: How ambiguous follower counts were read (e.g. "',' is this column's decimal mark"), when there were any.
+    counts_note: str | None = None
+    skip_invalid: bool = False
+
+    def mapping_hint(self) -> list[str]:
+        """Which column feeds which field, and which ones were not recognised (kept as custom fields) or
+        ignored: what a person checks in a dry run before importing a file with unusual headers."""
+        recognised = [f"{header} → {target.removeprefix('custom.') if target in _NAMED_CUSTOM else target}"
+                      for header, target in self.mapping.items()
+                      if not target.startswith("custom.") or target in _NAMED_CUSTOM]
+        custom = [header for header, target in self.mapping.items()
+                  if target.startswith("custom.") and target not in _NAMED_CUSTOM]
+        ignored = [header for header in self.headers if header.strip() and header not in self.mapping]
+        lines = [f"columns: {', '.join(recognised)}"]
+        if custom:
+            lines.append(f"not recognised, kept as custom fields: {', '.join(custom)} "
+                         f"(use --map \"COLUMN=FIELD\" to read one into a field)")
+        if ignored:
+            lines.append(f"ignored: {', '.join(ignored)}")
+        if self.counts_note:
+            lines.append(f"followers: {self.counts_note}")
+        return lines
+
+    @property
+    def would_refuse(self) -> bool:
+        """A dry run whose real import would write nothing: it has invalid rows and no --skip-invalid."""
+        return self.dry_run and not self.skip_invalid and self.count("invalid") > 0
 
     def count(self, action: str) -> int:
         return sum(1 for outcome in self.outcomes if outcome.action == action)
@@ -68,7 +101,7 @@ class ImportReport:
             if self.dry_run else f"{self.source}: {', '.join(parts)} ({len(self.outcomes)} rows)"
 
 
-@dataclass
+@dataclass(slots=True)
 class _Target:
     """A person the import will write: new (``id`` None until written) or existing and touched."""
 
@@ -78,7 +111,16 @@ class _Target:
     hand_edited: frozenset[str] = frozenset()
     changes: list[str] = field(default_factory=list)
     #: Fields an earlier row of this file already set: a later duplicate row only fills gaps.
-    set_by_file: set[str] = field(default_factory=set)
+    #: None until a second row reaches this person: then the fields of the row that created it (a new
+    #: person), or nothing (a known one). Computed late so a million new people carry no set each.
+    set_by_file: set[str] | None = None
+
+    def fields_set_by_file(self) -> set[str]:
+        if self.set_by_file is None:
+            created_by_file = self.influencer_id is None
+            self.set_by_file = {*self.person.fields, *map("custom.{}".format, self.person.custom)} \
+                if created_by_file else set()
+        return self.set_by_file
 
 
 def _values(row: dict[str, Any], mapping: dict[str, str]) -> dict[str, Any]:
@@ -136,7 +178,8 @@ def import_file(
 ) -> ImportReport:
     """Import a CSV/JSON file of people. ``mapping`` holds ``COLUMN=FIELD`` overrides; ``kind`` applies to
     rows without a kind column. Raises :class:`ImportFileError` listing invalid rows (and writes nothing)
-    unless ``skip_invalid``; ``dry_run`` reports the outcome without writing. ``progress(done, total)``."""
+    unless ``skip_invalid``; ``dry_run`` reports every row's outcome (invalid ones too) without writing.
+    ``progress(done, total)``."""
     path = Path(path)
     if kind is not None and kind not in KINDS:
         raise ImportFileError(f"--kind must be one of {', '.join(KINDS)}, got {kind!r}")
@@ -147,11 +190,40 @@ def import_file(
         raise ImportFileError(
             f"{path}: no column for an email or a platform handle (columns: {', '.join(source.headers)}); "
             f"name one with --map COLUMN=email (or youtube, twitch, instagram, tiktok, x)")
-    report = ImportReport(str(path), columns, dry_run=dry_run)
-    with _write_lock(db, dry_run):
-        _plan_and_write(db, path, source, columns, report, kind=kind, skip_invalid=skip_invalid,
-                        now=now, progress=progress)
+    report = ImportReport(str(path), columns, dry_run=dry_run, headers=source.headers,
+                          skip_invalid=skip_invalid)
+    with _write_lock(db, dry_run), _no_cyclic_gc():
+        counts = CountColumn()
+        plan = _plan(db, source, columns, report, kind=kind, counts=counts, progress=progress)
+        if not counts.consistent:
+            # An ambiguous count ("1.234k") was read before the column showed how it writes numbers: read
+            # the file again with the column's convention, so every row follows the same rule.
+            counts = CountColumn(fixed=counts.decimal_mark)
+            report.outcomes.clear()
+            del plan  # a million-row plan is not kept while the next one is made
+            plan = _plan(db, open_source(path, encoding), columns, report, kind=kind, counts=counts,
+                         progress=progress)
+        report.counts_note = counts.describe()
+        _refuse_invalid(path, report, skip_invalid=skip_invalid or dry_run)
+        if not dry_run:
+            _write(db, path.name, plan.targets, plan.new_keys, now or utc_now())
+            for outcome, owner in plan.owners:
+                outcome.influencer_id = plan.targets[owner].influencer_id
     return report
+
+
+@contextlib.contextmanager
+def _no_cyclic_gc() -> Iterator[None]:
+    """Pause the cyclic garbage collector while planning and writing: an import creates millions of small
+    objects that all stay alive until it ends, and each full collection walks every one of them again
+    (20% of the CPU time at 200,000 rows, more at a million). Nothing an import makes is a cycle to free."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 @contextlib.contextmanager
@@ -170,15 +242,46 @@ def _write_lock(db: sqlite_utils.Database, dry_run: bool) -> Iterator[None]:
     db.execute("COMMIT")
 
 
-def _plan_and_write(db: sqlite_utils.Database, path: Path, source: Source, columns: dict[str, str],
-                    report: ImportReport, *, kind: str | None, skip_invalid: bool, now: datetime | None,
-                    progress: Callable[[int, int], None] | None) -> None:
-    dry_run = report.dry_run
+@dataclass
+class _Plan:
+    """What an import will write: every target person by key, the new ones in order, and which row
+    outcome gets which target's id once written."""
+
+    targets: dict[Any, _Target] = field(default_factory=dict)
+    new_keys: list[Any] = field(default_factory=list)
+    owners: list[tuple[RowOutcome, Any]] = field(default_factory=list)
+
+
+def _refuse_invalid(path: Path, report: ImportReport, *, skip_invalid: bool) -> None:
+    invalid = [outcome for outcome in report.outcomes if outcome.action == "invalid"]
+    if invalid and not skip_invalid:
+        listed = [f"  {path} {o.where}: {o.reason}" for o in invalid[:MAX_LISTED_PROBLEMS]]
+        more = len(invalid) - MAX_LISTED_PROBLEMS
+        if more > 0:
+            listed.append(f"  … and {more} more")
+        raise ImportFileError(
+            f"{path}: {len(invalid)} invalid row(s), nothing imported "
+            f"(fix them, or pass --skip-invalid to import the rest):\n" + "\n".join(listed))
+
+
+def _read_followers(values: dict[str, Any], counts: CountColumn, where: str) -> None:
+    """Read the followers cell with its column's convention; a bad one is left for the row's validation."""
+    raw = values.get("followers")
+    if isinstance(raw, str) and raw.isascii() and raw.isdigit() and len(raw) < 13:
+        values["followers"] = int(raw)  # the common case, without the parser (at most MAX_COUNT)
+    elif isinstance(raw, str) and raw.strip().lower() not in NOT_KNOWN:
+        with contextlib.suppress(InvalidCount):
+            values["followers"] = counts.read(raw, where)
+
+
+def _plan(db: sqlite_utils.Database, source: Source, columns: dict[str, str], report: ImportReport, *,
+          kind: str | None, counts: CountColumn, progress: Callable[[int, int], None] | None) -> _Plan:
+    """Validate, dedupe and merge every row in memory (nothing written): the outcome of each row."""
+    plan = _Plan()
+    targets, new_keys, owners = plan.targets, plan.new_keys, plan.owners
+    reads_followers = "followers" in columns.values()
     zones = known_timezones()
     index = _load_index(db)
-    targets: dict[Any, _Target] = {}
-    new_keys: list[Any] = []
-    owners: list[tuple[RowOutcome, Any]] = []
 
     for number, row in enumerate(source.rows, start=1):
         if progress and number % 1000 == 0:
@@ -186,7 +289,10 @@ def _plan_and_write(db: sqlite_utils.Database, path: Path, source: Source, colum
         if row.problem:
             report.outcomes.append(RowOutcome(row.where, "invalid", reason=row.problem))
             continue
-        person, problems = person_from_values(_values(row.values, columns), zones)
+        values = _values(row.values, columns)
+        if reads_followers:
+            _read_followers(values, counts, row.where)
+        person, problems = person_from_values(values, zones)
         if problem := name_problem(person.fields.get("name")):
             problems = [*problems, problem]
         if problems:
@@ -205,8 +311,7 @@ def _plan_and_write(db: sqlite_utils.Database, path: Path, source: Source, colum
         if not matches:
             key = ("new", len(new_keys))
             new_keys.append(key)
-            targets[key] = _Target(person, row.where, set_by_file={*person.fields, *map("custom.{}".format,
-                                                                                           person.custom)})
+            targets[key] = _Target(person, row.where)
             index.add(key, identities)
             report.outcomes.append(RowOutcome(row.where, "added", person.display_name()))
             owners.append((report.outcomes[-1], key))
@@ -215,12 +320,12 @@ def _plan_and_write(db: sqlite_utils.Database, path: Path, source: Source, colum
         if owner not in targets:
             targets[owner] = _load_existing(db, owner, row.where)
         target = targets[owner]
-        merge = merge_person(target.person, person, target.hand_edited | target.set_by_file)
+        merge = merge_person(target.person, person, target.hand_edited | target.fields_set_by_file())
         apply_merge(target.person, merge)
         index.add(owner, target.person.identities())  # a handle that was kept out does not point here
         label = _describe_owner(owner, targets)
         kept = _kept(merge.kept_hand_edited, target)
-        target.set_by_file.update(person.fields, map("custom.{}".format, person.custom))
+        target.fields_set_by_file().update(person.fields, map("custom.{}".format, person.custom))
         if not merge.changed:
             report.outcomes.append(RowOutcome(
                 row.where, "skipped", target.person.display_name(),
@@ -238,19 +343,7 @@ def _plan_and_write(db: sqlite_utils.Database, path: Path, source: Source, colum
 
     if progress:
         progress(source.count, source.count)
-    invalid = [outcome for outcome in report.outcomes if outcome.action == "invalid"]
-    if invalid and not skip_invalid:
-        listed = [f"  {path} {o.where}: {o.reason}" for o in invalid[:MAX_LISTED_PROBLEMS]]
-        more = len(invalid) - MAX_LISTED_PROBLEMS
-        if more > 0:
-            listed.append(f"  … and {more} more")
-        raise ImportFileError(
-            f"{path}: {len(invalid)} invalid row(s), nothing imported "
-            f"(fix them, or pass --skip-invalid to import the rest):\n" + "\n".join(listed))
-    if not dry_run:
-        _write(db, path, targets, new_keys, now or utc_now())
-        for outcome, owner in owners:
-            outcome.influencer_id = targets[owner].influencer_id
+    return plan
 
 
 def _kept(names: list[str], target: _Target) -> str:
@@ -289,35 +382,75 @@ def _fts_filled_in_bulk(db: sqlite_utils.Database, first_new_id: int) -> Iterato
     db.execute(trigger[0])
 
 
-def _write(db: sqlite_utils.Database, path: Path, targets: dict[Any, _Target], new_keys: list[Any],
-           now: datetime) -> None:
-    """Insert new people and update touched ones, all in one transaction (new ids land in the targets)."""
+#: json.dumps(..., ensure_ascii=False) builds a new encoder on every call: one shared encoder for a
+#: million rows.
+_to_json = json.JSONEncoder(ensure_ascii=False).encode
+#: Page cache for the import transaction (KiB, as SQLite's negative cache_size): a million new rows go into
+#: a dozen indexes (emails, handles, stage, owner, full text) in key order, not insertion order, and with the
+#: default 2 MiB cache most of those inserts miss the cache.
+IMPORT_CACHE_KIB = 256 * 1024
+
+
+@contextlib.contextmanager
+def _bulk_cache(db: sqlite_utils.Database) -> Iterator[None]:
+    """A big page cache for the duration of the write only (SQLite allocates it as pages are used)."""
+    previous = db.execute("PRAGMA cache_size").fetchone()[0]
+    db.execute(f"PRAGMA cache_size = {-IMPORT_CACHE_KIB}")
+    try:
+        yield
+    finally:
+        db.execute(f"PRAGMA cache_size = {int(previous)}")
+
+
+def _write(db: sqlite_utils.Database, source_name: str, targets: dict[Any, _Target], new_keys: list[Any],
+           now: datetime, *, kind: str = "imported") -> None:
+    """Insert new people and update touched ones, all in one transaction (new ids land in the targets).
+
+    Each new person's history gets ``kind`` with ``source_name`` and where in it they came from; the fields
+    of a new target's ``hand_edited`` are stored as edited by hand (later imports keep them). Rows are fed
+    to ``executemany`` as generators, so a million-row import never holds all its SQL rows at once."""
     moment = timestamp(now)
     columns = ", ".join(_COLUMNS)
     placeholders = ", ".join("?" for _ in _COLUMNS)
+    stage, kind_column = _COLUMNS.index("stage"), _COLUMNS.index("kind")
+    new = [targets[key] for key in new_keys]
+    touched = [(key, target) for key, target in targets.items() if isinstance(key, int) and target.changes]
+
+    def people() -> Iterator[tuple[Any, ...]]:
+        for target in new:
+            person = target.person
+            values = _column_values(person)
+            values[stage] = values[stage] or "prospect"
+            values[kind_column] = values[kind_column] or "influencer"
+            yield (target.influencer_id, person.emails[0] if person.emails else None,
+                   _to_json(person.niches), _to_json(person.custom) if person.custom else "{}",
+                   json.dumps(sorted(target.hand_edited)) if target.hand_edited else "[]", moment, moment,
+                   *values)
+
+    def emails() -> Iterator[tuple[str, int | None]]:
+        for target in new:
+            for email in target.person.emails:
+                yield email, target.influencer_id
+        for key, target in touched:
+            for email in target.person.emails:
+                yield email, key
+
+    def history() -> Iterator[tuple[int | None, str, str, str]]:
+        for target in new:
+            yield target.influencer_id, kind, f"{source_name} {target.where}".strip(), moment
+        for key, target in touched:
+            yield key, "merged", f"{source_name} from {target.where}: {', '.join(target.changes)}", moment
+
     try:
-        with db.atomic():
+        with db.atomic(), _bulk_cache(db):
             next_id = (db.execute("SELECT max(id) FROM influencers").fetchone()[0] or 0) + 1
-            people, emails, history = [], [], []
-            for offset, key in enumerate(new_keys):
-                target = targets[key]
+            for offset, target in enumerate(new):
                 target.influencer_id = next_id + offset
-                person = target.person
-                values = _column_values(person)
-                values[_COLUMNS.index("stage")] = values[_COLUMNS.index("stage")] or "prospect"
-                values[_COLUMNS.index("kind")] = values[_COLUMNS.index("kind")] or "influencer"
-                people.append((target.influencer_id, person.emails[0] if person.emails else None,
-                               json.dumps(person.niches, ensure_ascii=False),
-                               json.dumps(person.custom, ensure_ascii=False), moment, moment, *values))
-                emails += [(email, target.influencer_id) for email in person.emails]
-                history.append((target.influencer_id, "imported", f"{path.name} {target.where}", moment))
             with _fts_filled_in_bulk(db, next_id):
                 db.conn.executemany(
-                    f"INSERT INTO influencers (id, email, niches, custom, created_at, updated_at, {columns}) "  # noqa: S608
-                    f"VALUES (?, ?, ?, ?, ?, ?, {placeholders})", people)
-            for key, target in targets.items():
-                if not isinstance(key, int) or not target.changes:
-                    continue
+                    "INSERT INTO influencers (id, email, niches, custom, hand_edited, created_at, updated_at, "  # noqa: S608
+                    f"{columns}) VALUES (?, ?, ?, ?, ?, ?, ?, {placeholders})", people())
+            for key, target in touched:
                 person = target.person
                 db.conn.execute(
                     f"UPDATE influencers SET {', '.join(f'{c} = ?' for c in _COLUMNS)}, "  # noqa: S608
@@ -325,11 +458,9 @@ def _write(db: sqlite_utils.Database, path: Path, targets: dict[Any, _Target], n
                     [*_column_values(person), person.emails[0] if person.emails else None,
                      json.dumps(person.niches, ensure_ascii=False), json.dumps(person.custom, ensure_ascii=False),
                      moment, key])
-                emails += [(email, key) for email in person.emails]
-                history.append((key, "merged", f"{path.name} from {target.where}: {', '.join(target.changes)}", moment))
             db.conn.executemany("INSERT OR IGNORE INTO influencer_emails (email, influencer_id) VALUES (?, ?)",
-                                emails)
+                                emails())
             db.conn.executemany(
-                "INSERT INTO influencer_activity (influencer_id, kind, detail, at) VALUES (?, ?, ?, ?)", history)
+                "INSERT INTO influencer_activity (influencer_id, kind, detail, at) VALUES (?, ?, ?, ?)", history())
     except sqlite3.IntegrityError as error:
-        raise ImportFileError(f"{path}: nothing imported: the database refused the rows ({error})") from None
+        raise ImportFileError(f"{source_name}: nothing written: the database refused the rows ({error})") from None

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from greenroom.errors import GreenroomError
+from outreach.importing.encodings import guess_encoding
 
 
 class ImportFileError(GreenroomError):
@@ -47,10 +48,13 @@ def decode(path: Path, data: bytes, encoding: str | None) -> str:
     except UnicodeDecodeError as error:
         line = data[: error.start].count(b"\n") + 1
         byte = data[error.start: error.start + 1].hex()
-        raise ImportFileError(
-            f"{path} line {line}: not valid {encoding.removesuffix('-sig').upper()} (byte 0x{byte}); save it as "
-            f"UTF-8 (Excel: 'CSV UTF-8') or pass --encoding, e.g. --encoding latin-1"
-        ) from None
+        name = encoding.removesuffix("-sig").upper()
+        guess = guess_encoding(data) if name.replace("_", "-") in ("UTF-8", "UTF8", "UTF") else None
+        if guess:
+            raise ImportFileError(f"{path} line {line}: not {name} (looks like {guess.description}): "
+                                  f"re-run with --encoding {guess.codec}") from None
+        raise ImportFileError(f"{path} line {line}: not {name} (byte 0x{byte}): save it as UTF-8 (Excel: 'CSV "
+                              f"UTF-8') or re-run with --encoding and the encoding it was saved in") from None
 
 
 def open_source(path: Path, encoding: str | None = None) -> Source:
