@@ -35,7 +35,7 @@ def test_state_values_are_the_text_stored_in_the_database():
 
 
 def test_command_line_choices_are_the_plain_text_values_in_pipeline_order():
-    assert [*STAGES] == ["prospect", "contacted", "replied", "negotiating", "agreed", "declined", "do-not-contact"]
+    assert [*STAGES] == ["prospect", "contacted", "replied", "negotiating", "agreed", "appeared", "declined", "do-not-contact"]
     assert [*STAGES] == [stage.value for stage in Stage]
     assert all(type(choice) is str for choice in (*STAGES, *KINDS))
     assert KINDS == ("influencer", "brand", "competitor") == tuple(Kind)

@@ -12,8 +12,14 @@ from typing import Any
 from greenroom.text import spreadsheet_safe
 
 LOG_COLUMNS = (
-    "show", "guest", "pronouns", "title_or_handle", "topic", "booked_by", "on_air", "off_air", "duration_s", "notes",
+    "show", "segment", "guest", "influencer", "pronouns", "title_or_handle", "topic", "booked_by", "on_air", "off_air",
+    "duration_s", "notes",
 )
+
+
+def influencer_label(influencer_id: int | None) -> str:
+    """How the log names the outreach influencer a guest was booked from (``influencer #12``), or ``""``."""
+    return "" if influencer_id is None else f"influencer #{influencer_id}"
 
 
 def iso_utc(ms: int | None) -> str:
@@ -27,7 +33,9 @@ def log_rows(entries: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
     return [
         {
             "show": entry["show"] or "",
+            "segment": entry["segment"],
             "guest": entry["guest_name"],
+            "influencer": influencer_label(entry["influencer_id"]),
             "pronouns": entry["pronouns"],
             "title_or_handle": entry["title_or_handle"],
             "topic": entry["topic"],
@@ -57,3 +65,36 @@ def log_json(entries: Iterable[Mapping[str, Any]]) -> str:
         for entry in entries
     ]
     return json.dumps(items, ensure_ascii=False, indent=2) + "\n"
+
+
+BOOKING_COLUMNS = ("at", "guest_id", "influencer", "change", "from_show", "to_show", "booked_by")
+
+
+def booking_rows(changes: Iterable[Any]) -> list[dict[str, Any]]:
+    """One flat row per booking change (:class:`livekit.guests.booking.BookingChange`); a show of None is
+    "the next show"."""
+    return [
+        {
+            "at": iso_utc(change.at_ms),
+            "guest_id": change.guest_id,
+            "influencer": influencer_label(change.influencer_id),
+            "change": change.change,
+            "from_show": "" if change.change == "booked" else change.from_show or "the next show",
+            "to_show": "" if change.change == "cancelled" else change.to_show or "the next show",
+            "booked_by": change.booked_by,
+        }
+        for change in changes
+    ]
+
+
+def bookings_csv(changes: Iterable[Any]) -> str:
+    output = io.StringIO(newline="")
+    writer = csv.DictWriter(output, fieldnames=BOOKING_COLUMNS, lineterminator="\n")
+    writer.writeheader()
+    for row in booking_rows(changes):
+        writer.writerow({key: spreadsheet_safe(value) for key, value in row.items()})
+    return output.getvalue()
+
+
+def bookings_json(changes: Iterable[Any]) -> str:
+    return json.dumps(booking_rows(changes), ensure_ascii=False, indent=2) + "\n"

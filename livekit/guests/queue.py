@@ -60,6 +60,17 @@ class GuestQueue:
         """Guests of one show (``None``: booked for the next show) in queue order."""
         return self._guests("SELECT * FROM guests WHERE show IS ? ORDER BY position, id", [show])
 
+    def booked_by(self, member: str) -> builtins.list[dict[str, Any]]:
+        """Guests ``member`` booked who are still coming, in every show ("the next show" first, then by show
+        key and queue order)."""
+        statuses = sorted(status.value for status in ACTIVE_STATUSES)
+        marks = ", ".join("?" for _ in statuses)
+        return self._guests(
+            f"SELECT * FROM guests WHERE booked_by = ? AND status IN ({marks}) "  # noqa: S608 - marks only
+            "ORDER BY show IS NOT NULL, show, position, id",
+            [member, *statuses],
+        )
+
     def on_air(self, show: str | None) -> dict[str, Any] | None:
         """The guest who went on air most recently and still is, or None."""
         rows = self._guests(
@@ -80,10 +91,15 @@ class GuestQueue:
         guest: str | None = None,
         since_ms: int | None = None,
         until_ms: int | None = None,
+        influencer_id: int | None = None,
     ) -> builtins.list[dict[str, Any]]:
-        """The permanent appearance log, oldest first; ``guest`` matches a name, case-insensitively."""
+        """The permanent appearance log, oldest first; ``guest`` matches a name, case-insensitively,
+        ``influencer_id`` keeps the appearances of guests booked from that outreach record."""
         clauses: builtins.list[str] = []
         params: builtins.list[Any] = []
+        if influencer_id is not None:
+            clauses.append("influencer_id = ?")
+            params.append(influencer_id)
         if show is not None:
             clauses.append("show = ?")
             params.append(show)
@@ -159,9 +175,10 @@ class GuestQueue:
         return self.get(guest_id)
 
     def set_status(
-        self, guest_id: int, status: GuestStatus | str, at_ms: int | None = None
+        self, guest_id: int, status: GuestStatus | str, at_ms: int | None = None, *, segment: str = ""
     ) -> dict[str, Any]:
-        """Move a guest to ``status``; going on air opens an appearance, leaving the air closes it."""
+        """Move a guest to ``status``; going on air opens an appearance (``segment``: the title of the segment
+        live at that moment, kept in the log), leaving the air closes it."""
         guest = self.get(guest_id)
         target = check_transition(guest["status"], status)
         at_ms = self.clock() if at_ms is None else at_ms
@@ -178,7 +195,7 @@ class GuestQueue:
             if target == GuestStatus.ON_AIR and self.appearance_log:
                 self.db.execute(
                     "INSERT INTO guest_appearances (show, guest_id, guest_name, pronouns, title_or_handle,"
-                    " topic, booked_by, on_air_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    " topic, booked_by, on_air_ms, segment, influencer_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     [
                         guest["show"],
                         guest_id,
@@ -188,6 +205,8 @@ class GuestQueue:
                         guest["topic"],
                         guest["booked_by"],
                         at_ms,
+                        segment,
+                        guest["influencer_id"],
                     ],
                 )
         return self.get(guest_id)
@@ -205,6 +224,18 @@ class GuestQueue:
             for index, each_id in enumerate(order):
                 self.db.execute("UPDATE guests SET position = ? WHERE id = ?", [index, each_id])
         return self.list(show)
+
+    def reassign(self, guest_id: int, show: str | None) -> dict[str, Any]:
+        """Move a guest who is still coming to another show's queue (at its end); a guest on air or whose
+        show is over stays where they are."""
+        guest = self.get(guest_id)
+        if guest["status"] not in ACTIVE_STATUSES or guest["status"] == GuestStatus.ON_AIR:
+            raise GuestError(f"guest {guest['name']!r} is {guest['status'].replace('_', ' ')}: only a guest "
+                             "still coming can move to another show")
+        with self.db.atomic():
+            self.db.execute("UPDATE guests SET show = ?, position = ? WHERE id = ?",
+                            [show, self._next_position(show), guest_id])
+        return self.get(guest_id)
 
     def remove(self, guest_id: int) -> None:
         """Delete a guest who never went on air; their appearances stay in the log."""

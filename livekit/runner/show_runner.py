@@ -403,7 +403,8 @@ class ShowRunner:
                 elif name == wanted and status != GuestStatus.ON_AIR:
                     if status in (GuestStatus.INVITED, GuestStatus.CONFIRMED, GuestStatus.NO_SHOW):
                         self.guests.set_status(guest["id"], GuestStatus.IN_GREEN_ROOM, at)
-                    self.guests.set_status(guest["id"], GuestStatus.ON_AIR, at)
+                    self.guests.set_status(guest["id"], GuestStatus.ON_AIR, at,
+                                           segment=snapshot.segment_title or "")
             except (GreenroomError, sqlite3.OperationalError) as error:
                 log.warning("guest %s could not follow the rundown: %s", guest["name"], error)
         self._guests_changed()
@@ -577,7 +578,9 @@ class ShowRunner:
         self._guest_changed_by_producer()
 
     def set_guest_status(self, guest_id: int, status: str) -> None:
-        self.guests.set_status(guest_id, status, self.clock.now_ms())
+        current = self.show.current
+        segment = self.show.rundown.segments[current].title if current is not None else ""
+        self.guests.set_status(guest_id, status, self.clock.now_ms(), segment=segment)
         self._guest_changed_by_producer()
 
     def check_in_guest(self, guest_id: int) -> None:

@@ -209,3 +209,33 @@ def scheduled_shows_and_their_changes(db):
         )
         """
     )
+
+
+@MIGRATIONS(name="guest_appearances_segment_influencer_and_booking_changes")
+def guest_appearances_segment_influencer_and_booking_changes(db):
+    """Each appearance keeps the segment that was live when the guest went on air and the influencer the guest
+    was booked from (copied like the name: the log must stay true after the guest row is deleted), so a
+    person's history can list their appearances. ``guest_booking_changes`` is the guest log of bookings made
+    from another tool: booked, moved to another show, cancelled, each with the shows involved."""
+    db.execute("ALTER TABLE guest_appearances ADD COLUMN segment TEXT NOT NULL DEFAULT ''")
+    db.execute("ALTER TABLE guest_appearances ADD COLUMN influencer_id INTEGER")
+    db.execute(
+        "UPDATE guest_appearances SET influencer_id = "
+        "(SELECT influencer_id FROM guests WHERE guests.id = guest_appearances.guest_id)"
+    )
+    db.execute("CREATE INDEX guest_appearances_by_influencer ON guest_appearances (influencer_id)")
+    db.execute(
+        """
+        CREATE TABLE guest_booking_changes (
+            id INTEGER PRIMARY KEY,
+            guest_id INTEGER NOT NULL,
+            influencer_id INTEGER,
+            change TEXT NOT NULL CHECK (change IN ('booked', 'moved', 'cancelled')),
+            from_show TEXT,
+            to_show TEXT,
+            booked_by TEXT NOT NULL DEFAULT '',
+            at_ms INTEGER NOT NULL
+        )
+        """
+    )
+    db.execute("CREATE INDEX guest_booking_changes_by_influencer ON guest_booking_changes (influencer_id, at_ms)")

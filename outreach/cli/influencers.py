@@ -14,6 +14,7 @@ import click
 from greenroom.cli import get_workspace
 from greenroom.errors import GreenroomError
 from greenroom.output import FORMATS, print_records, write_output
+from greenroom.team import load_team
 from greenroom.text import terminal_safe
 from outreach.cli.numbers import COUNT, LIMIT
 from outreach.core.influencer import FIELDS, KINDS, STAGES
@@ -74,8 +75,14 @@ def influencers() -> None:
 @click.pass_context
 def list_command(ctx: click.Context, sort: str, limit: int, show_all: bool, output_format: str,
                  **options: Any) -> None:
-    """List influencers, biggest audience first, narrowed by the filters."""
-    db = get_workspace(ctx).database()
+    """List influencers, biggest audience first, narrowed by the filters (`--owner`: a team member's key, name or
+    email when a team is configured in greenroom.toml)."""
+    from outreach.guest_booking import record_all_appearances  # livekit's booking API loads only here
+
+    workspace = get_workspace(ctx)
+    db = workspace.database()
+    options["owner"] = load_team(workspace.config).key_for(options.get("owner"))
+    record_all_appearances(db)
     records = list_influencers(db, _filter(options), limit=None if show_all else limit, order=sort)
     print_records(records, LIST_COLUMNS, output_format)
 
@@ -101,10 +108,19 @@ def search_command(ctx: click.Context, words: tuple[str, ...], limit: int, outpu
               show_default=True, help="table for reading, json for other tools.")
 @click.pass_context
 def show_command(ctx: click.Context, reference: str, output_format: str) -> None:
-    """Everything about one person: REFERENCE is an id, an email, or platform:handle (e.g. twitch:ana)."""
+    """Everything about one person: REFERENCE is an id, an email, or platform:handle (e.g. twitch:ana).
+
+    Their history lists emails, stage changes and guest bookings; their appearances on shows (show, segment,
+    on-air time, duration, the team's notes from `livekit guests note`) come from livekit's guest log.
+    """
+    from outreach.guest_booking import appearances, record_appearances  # livekit's API loads only here
+
     db = get_workspace(ctx).database()
-    record = get_influencer(db, find_influencer(db, reference))
+    influencer_id = find_influencer(db, reference)
+    record_appearances(db, influencer_id)
+    record = get_influencer(db, influencer_id)
     record["activity"] = activity(db, record["id"])
+    record["appearances"] = appearances(db, record["id"])
     if output_format == "json":
         click.echo(json.dumps(record, ensure_ascii=False, indent=2))
         return
@@ -124,6 +140,12 @@ def show_command(ctx: click.Context, reference: str, output_format: str) -> None
                                  f"{stat['views']} views, {stat['videos']} videos ({stat['taken_at']})"))
     for event in record["activity"]:
         click.echo(terminal_safe(f"{'history':>18}: {event['at']} {event['kind']} {event['detail'] or ''}".rstrip()))
+    for appearance in record["appearances"]:
+        segment = f" / {appearance['segment']}" if appearance["segment"] else ""
+        minutes = "on air" if appearance["duration_s"] is None else f"{appearance['duration_s'] / 60:.1f} min"
+        notes = f": {appearance['notes']}" if appearance["notes"] else ""
+        click.echo(terminal_safe(f"{'appearance':>18}: {appearance['on_air']} {appearance['show']}{segment} "
+                                 f"({minutes}){notes}"))
 
 
 @influencers.command("set")
@@ -169,26 +191,57 @@ def tag_command(ctx: click.Context, references: tuple[str, ...], add: tuple[str,
 @influencers.command("book")
 @click.argument("reference")
 @click.option("--show", "show", default=None,
-              help="Show id (see `livekit shows`) or show key as in `livekit guests list`. Default: the next "
-                   "show that `livekit run` starts.")
+              help="Key of a scheduled show (see `livekit shows --upcoming`) or a show id of `livekit shows`. "
+                   "Default: the next scheduled show (the next show that `livekit run` starts when none is).")
 @click.option("--topic", default="", help="What the interview is about (shown to the team and the host).")
 @click.option("--point", "talking_points", multiple=True, help="A talking point for the host; repeat for several.")
-@click.option("--booked-by", default=None, help="Who on the team booked them (default: the influencer's owner).")
+@click.option("--booked-by", default=None,
+              help="Who on the team booked them (default: the influencer's owner); a team member when "
+                   "greenroom.toml names a team.")
+@click.option("--move", "move", is_flag=True, help="Move their booking still to come to --show instead of booking.")
+@click.option("--cancel", "cancel", is_flag=True, help="Cancel their booking still to come.")
+@click.option("--from", "from_show", default=None,
+              help="With --move/--cancel: which booking, by its show key or id, when they have several.")
 @click.pass_context
 def book_command(ctx: click.Context, reference: str, show: str | None, topic: str,
-                 talking_points: tuple[str, ...], booked_by: str | None) -> None:
+                 talking_points: tuple[str, ...], booked_by: str | None, move: bool, cancel: bool,
+                 from_show: str | None) -> None:
     """Book an influencer who said yes as a live-show guest (REFERENCE: id, email or platform:handle).
 
     Creates a confirmed guest in livekit's queue (name, handle for the lower third, contact, owner as
     "booked by"), records "booked as guest" in their history and moves their stage to agreed. Running it
-    again for the same show shows the existing booking. Declined and do-not-contact people are refused.
+    again for the same show shows the existing booking. Declined, do-not-contact and suppressed people are
+    refused, and so are unknown, cancelled and past shows. `--move --show KEY` and `--cancel` change the
+    booking; both are recorded in their history and in livekit's guest log.
     """
-    from outreach.guest_booking import book_influencer  # livekit's booking API loads only for booking
+    from outreach.guest_booking import (  # livekit's booking API loads only for booking
+        book_influencer,
+        cancel_influencer_booking,
+        move_influencer_booking,
+    )
 
+    if move and cancel:
+        raise GreenroomError("--move and --cancel cannot go together")
+    if from_show is not None and not (move or cancel):
+        raise GreenroomError("--from says which booking --move or --cancel changes")
+    if (move or cancel) and (topic or talking_points or booked_by):
+        raise GreenroomError("--topic, --point and --booked-by are for a new booking, not --move or --cancel")
+    if cancel and show is not None:
+        raise GreenroomError("--cancel takes the booking to cancel as --from KEY, not --show")
     workspace = get_workspace(ctx)
     db = workspace.database()
-    guest, created = book_influencer(db, reference, show=show, topic=topic,
-                                     talking_points=talking_points, booked_by=booked_by)
+    if cancel:
+        guest = cancel_influencer_booking(db, reference, from_show=from_show, from_given=from_show is not None)
+        click.echo(terminal_safe(f"cancelled: guest {guest['id']} {guest['name']} for {guest['show'] or 'the next show'}"))
+        return
+    if move:
+        guest, left = move_influencer_booking(db, reference, show=show, from_show=from_show,
+                                              from_given=from_show is not None)
+        click.echo(terminal_safe(f"moved: guest {guest['id']} {guest['name']} from {left or 'the next show'} "
+                                 f"to {guest['show'] or 'the next show'}"))
+        return
+    guest, created = book_influencer(db, reference, show=show, topic=topic, talking_points=talking_points,
+                                     booked_by=booked_by, team=load_team(workspace.config))
     where = guest["show"] or "the next show"
     verb = "booked" if created else "already booked"
     click.echo(terminal_safe(f"{verb}: guest {guest['id']} {guest['lower_third']} ({guest['status']}) for {where}"))

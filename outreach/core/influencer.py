@@ -24,6 +24,8 @@ class Stage(StrEnum):
     REPLIED = "replied"
     NEGOTIATING = "negotiating"
     AGREED = "agreed"
+    #: Went on air as a guest of a show (from livekit's appearance log, see outreach.guest_booking).
+    APPEARED = "appeared"
     DECLINED = "declined"
     DO_NOT_CONTACT = "do-not-contact"
 
@@ -40,7 +42,7 @@ class Kind(StrEnum):
 STAGES: tuple[str, ...] = tuple(stage.value for stage in Stage)
 KINDS: tuple[str, ...] = tuple(kind.value for kind in Kind)
 #: The forward path of the pipeline: activities only ever move a person further along it.
-PIPELINE = (Stage.PROSPECT, Stage.CONTACTED, Stage.REPLIED, Stage.NEGOTIATING, Stage.AGREED)
+PIPELINE = (Stage.PROSPECT, Stage.CONTACTED, Stage.REPLIED, Stage.NEGOTIATING, Stage.AGREED, Stage.APPEARED)
 PLATFORMS = ("youtube", "twitch", "instagram", "tiktok", "x")
 #: Platforms whose handle identifies a person (the website does not: agencies share one).
 IDENTITY_PLATFORMS = PLATFORMS
@@ -430,7 +432,8 @@ def stage_after_activity(stage: str, activity: str) -> str:
     if activity in ("opted out", "opted-out"):
         return Stage.DO_NOT_CONTACT
     order = {name: index for index, name in enumerate(PIPELINE)}
-    target = {"emailed": Stage.CONTACTED, "replied": Stage.REPLIED, "booked as guest": Stage.AGREED}.get(activity)
+    target = {"emailed": Stage.CONTACTED, "replied": Stage.REPLIED, "booked as guest": Stage.AGREED,
+              "appeared on show": Stage.APPEARED}.get(activity)
     if target is None or stage not in order:
         return stage
     return target if order[target] > order[Stage(stage)] else stage
