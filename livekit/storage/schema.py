@@ -239,3 +239,10 @@ def guest_appearances_segment_influencer_and_booking_changes(db):
         """
     )
     db.execute("CREATE INDEX guest_booking_changes_by_influencer ON guest_booking_changes (influencer_id, at_ms)")
+
+
+@MIGRATIONS(name="show_vods")
+def show_vods(db):
+    """Where a show's recording is published (`livekit vod SHOW_ID URL`): the thank-you email links the guest
+    to their own segment in it."""
+    db.execute("CREATE TABLE show_vods (show_id INTEGER PRIMARY KEY, url TEXT NOT NULL, set_ms INTEGER NOT NULL)")
