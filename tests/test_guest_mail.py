@@ -26,10 +26,12 @@ from livekit.runner.session import RunOptions, run_show
 from livekit.storage.schedule import ScheduleStore
 from livekit.storage.shows import ShowStore
 from outreach.campaigns.guest_mail import GuestMailSettings, queue_guest_emails
+from outreach.campaigns.replies import InboxSummary, process_message
 from outreach.campaigns.settings import mailbox_settings, outreach_settings
 from outreach.campaigns.store import suppress
 from outreach.guest_booking import book_influencer, cancel_influencer_booking
 from outreach.mail.template import TemplateLibrary, template_dirs
+from tests.fixtures.mail import incoming
 
 HOUR_MS = 3_600_000
 #: 2031-04-02 18:00 UTC (20:00 in Paris): upcoming whatever the machine's date.
@@ -181,6 +183,20 @@ def test_guest_emails_thread_with_the_persons_campaign_conversation(world):
     confirmation = emails_to(world, "ana@example.com")[-1]
     assert confirmation["In-Reply-To"] == first["Message-ID"]
     assert confirmation["From"].addresses[0].addr_spec == first["From"].addresses[0].addr_spec
+
+
+def test_a_guest_who_cannot_make_it_is_flagged_to_the_booking_owner_not_acted_on(team_world):
+    world = team_world
+    book(world, schedule(world.db))
+    world.tick()
+    [confirmation] = emails_to(world, "ana@example.com")
+    reply = incoming("Ana Lopez <ana@example.com>", f"Re: {confirmation['Subject']}",
+                     "Unfortunately, I can't make it that evening.", in_reply_to=confirmation["Message-ID"])
+    with world.db.atomic():
+        process_message(world.db, "INBOX", 1, 1, reply, world.now, InboxSummary())
+    [flagged] = world.db.execute("SELECT proposed, reason, status FROM inbox_reviews").fetchall()
+    assert flagged[0] == "declined" and flagged[2] == "pending"
+    assert "cannot make it" in flagged[1] and "for kim, who booked them" in flagged[1]
 
 
 # --------------------------------------------------------------------------------- kill -9

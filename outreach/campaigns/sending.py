@@ -530,6 +530,11 @@ def resolve(db: sqlite_utils.Database, outbox_id: int, sent: bool, now: datetime
         raise GreenroomError(f"outbox message #{outbox_id} is {row['state']}, not uncertain: nothing to resolve")
     if sent:
         at = parse_timestamp(row["sending_at"]) if row["sending_at"] else now
+        if row["kind"] == GUEST_KIND:  # no sequence to move on
+            with db.atomic():
+                outbox.mark_sent(db, outbox_id, at)
+                record_guest_sent(db, row, at)
+            return outbox.get_row(db, outbox_id)
         report = TickReport()
         _record_sent(db, row, campaigns_by_id(db)[row["campaign_id"]], at, report)
         if report.errors:
