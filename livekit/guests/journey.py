@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Collection
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -75,14 +76,17 @@ class BookingJourney:
     airing: GuestAiring | None
 
 
-def booking_journeys(db: sqlite_utils.Database) -> list[BookingJourney]:
-    """Every booking made through :func:`livekit.guests.booking.book_guest`, oldest first."""
+def booking_journeys(db: sqlite_utils.Database, *, skip: Collection[int] = ()) -> list[BookingJourney]:
+    """Every booking made through :func:`livekit.guests.booking.book_guest`, oldest first, but those whose
+    guest id is in ``skip`` (the caller is done with them: their show's report is not rebuilt)."""
     changes: dict[int, list[tuple]] = {}
     for row in db.execute("SELECT guest_id, influencer_id, change, from_show, to_show, booked_by "
                           "FROM guest_booking_changes ORDER BY at_ms, id").fetchall():
         changes.setdefault(row[0], []).append(row)
     journeys = []
     for guest_id, rows in changes.items():
+        if guest_id in skip:
+            continue
         show_key: str | None = None
         moved_from: list[str] = []
         cancelled = False

@@ -26,7 +26,7 @@ from datetime import UTC, datetime, timedelta
 from email.parser import HeaderParser
 from email.utils import parseaddr
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import sqlite_utils
 
@@ -203,7 +203,10 @@ def queue_guest_emails(
     """Plan every booking's guest emails at ``now`` and queue the due ones (see the module docstring).
     Each booking is its own savepoint: one booking's broken template never holds back another's."""
     report = GuestMailReport()
-    for journey in booking_journeys(db):
+    finished = {row[0] for row in db.execute(
+        "SELECT DISTINCT guest_id FROM guest_emails WHERE kind IN (?, ?)",
+        [str(GuestEmailKind.THANK_YOU), str(GuestEmailKind.NO_SHOW)])}
+    for journey in booking_journeys(db, skip=finished):
         if journey.influencer_id is None or journey.show_key is None:
             continue
         try:
@@ -274,7 +277,7 @@ def _queue(
         "message_id": message_id, "subject": str(message["Subject"]), "raw": message_bytes(message).decode("utf-8"),
         "state": "queued", "attempts": 0, "queued_at": timestamp(now),
     }
-    return int(db.table("outbox").insert(row).last_pk)
+    return cast(int, db.table("outbox").insert(row).last_pk)
 
 
 def _record_key(db: sqlite_utils.Database, key: str, journey: BookingJourney, kind: GuestEmailKind, now: datetime,
