@@ -270,3 +270,18 @@ def test_the_thank_you_links_to_the_guests_segment_as_the_report_says_it_aired(t
     thank_you = emails_to(world, "ana@example.com")[-1]
     assert f"https://www.youtube.com/watch?v=abc123&t={aired_at // 1000}" in thank_you.get_body(("plain",)).get_content()
     assert aired_at // 1000 >= 2
+
+
+def test_a_guest_whose_show_ended_without_them_on_air_gets_the_no_show_follow_up(team_world, tmp_path):
+    world = team_world
+    rundown = Rundown(title="Panel", segments=(Segment(title="Welcome", duration_ms=300),),
+                      source=str(tmp_path / "panel.yaml"))
+    key = schedule(world.db, "Panel", wall_clock_ms() + 60_000, rundown_path=str((tmp_path / "panel.yaml").resolve()))
+    book(world, key)
+    world.now = datetime.now(UTC)
+    world.tick()
+    asyncio.run(run_show(world.workspace, rundown, RunOptions(auto=True, obs=None, web=None), echo=lambda line: None))
+    world.now = (datetime.now(UTC) + timedelta(days=1)).replace(hour=10, minute=0)
+    world.tick()
+    kinds = [row[0] for row in world.db.execute("SELECT kind FROM guest_emails WHERE outbox_id IS NOT NULL")]
+    assert kinds == ["confirmation", "no_show"]
