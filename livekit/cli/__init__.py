@@ -22,6 +22,7 @@ main = tool_group(
         "report": "livekit.cli.report:report",
         "shows": "livekit.cli.report:shows",
         "schedule": "livekit.cli.schedule:schedule",
+        "vod": "livekit.cli.vod:vod",
         "guests": "livekit.cli.guests:guests",
         "auth": "livekit.cli.auth:auth",
         "token": "livekit.cli.token:token",

@@ -261,3 +261,10 @@ def audience_samples(db):
         )
         """
     )
+
+
+@MIGRATIONS(name="show_vods")
+def show_vods(db):
+    """Where a show's recording is published (`livekit vod SHOW_ID URL`): the thank-you email links the guest
+    to their own segment in it."""
+    db.execute("CREATE TABLE show_vods (show_id INTEGER PRIMARY KEY, url TEXT NOT NULL, set_ms INTEGER NOT NULL)")

@@ -102,11 +102,14 @@ _COLUMNS = ("id, title, rundown_path, rundown_hash, status, warning_ms, planned_
 class ShowStore:
     """Shows in the workspace database (one store per thread, like its sqlite_utils.Database)."""
 
-    def __init__(self, db: sqlite_utils.Database, clock: Clock | None = None) -> None:
+    def __init__(self, db: sqlite_utils.Database, clock: Clock | None = None, *, read_only: bool = False) -> None:
+        """``read_only``: only reads (a report inside another tool's transaction, where the connection's
+        safety level cannot change); never write events through such a store."""
         self.db = db
         self.clock = clock or SystemClock()
-        # An event must survive a power cut, not only a crash: fsync every commit on this connection.
-        db.execute("PRAGMA synchronous = FULL")
+        if not read_only:
+            # An event must survive a power cut, not only a crash: fsync every commit on this connection.
+            db.execute("PRAGMA synchronous = FULL")
 
     def create_show(self, rundown: Rundown, *, default_warning_ms: int = DEFAULT_WARNING_MS,
                     rehearsal: bool = False) -> int:

@@ -25,6 +25,7 @@ from greenroom.db import open_database
 from greenroom.errors import GreenroomError
 from greenroom.workspace import Workspace
 from outreach.campaigns import review
+from outreach.campaigns.guest_mail import GUEST_KIND, guest_reply_review
 from outreach.campaigns.settings import ServerSettings, imap_settings, mailbox_settings
 from outreach.campaigns.store import suppress
 from outreach.core.enrollment import EnrollmentStatus
@@ -181,8 +182,8 @@ def act(
         status = {"declined": EnrollmentStatus.DECLINED, "unsubscribe": EnrollmentStatus.OPTED_OUT}.get(
             kind, EnrollmentStatus.REPLIED)
         lifecycle.end(db, status, now, "influencer_id = ?", [influencer_id], reason=f"{kind} received")
-        db.execute("UPDATE outbox SET state = 'cancelled', last_error = ? WHERE influencer_id = ? AND state = 'queued'",
-                   [f"{kind} received", influencer_id])
+        db.execute("UPDATE outbox SET state = 'cancelled', last_error = ? WHERE influencer_id = ? AND state = 'queued' "
+                   "AND kind != 'guest'", [f"{kind} received", influencer_id])
         record_activity(db, influencer_id, "replied", subject[:200], at=now)
         if kind in ("interested", "declined"):
             record_activity(db, influencer_id, kind, subject[:200], at=now)
@@ -213,6 +214,10 @@ def apply(db: sqlite_utils.Database, found: Classified, now: datetime) -> Verdic
         row = _by_reference(db, found.references)
         return Verdict(row, row["influencer_id"] if row else None)
     verdict = _judge(db, found, now)
+    if verdict.review is None and found.kind == "declined" and verdict.row is not None \
+            and verdict.row.get("kind") == GUEST_KIND:
+        # "Can't make it" to a guest email: the booking is the owner's to move or cancel, not the inbox's.
+        verdict = Verdict(verdict.row, verdict.influencer_id, guest_reply_review(db, verdict.row))
     if verdict.review is None and found.kind in _STATE_CHANGING:
         act(db, found.kind, verdict.influencer_id, verdict.row, found.from_address, found.subject, now,
             found.return_date)

@@ -30,6 +30,7 @@ from typing import Any
 import sqlite_utils
 
 from greenroom.errors import GreenroomError
+from outreach.campaigns.guest_mail import GUEST_KIND, GuestMailSettings, queue_guest_emails, record_guest_sent
 from outreach.campaigns.settings import MailboxSettings, OutreachSettings
 from outreach.campaigns.store import (
     StoredCampaign,
@@ -89,6 +90,8 @@ class TickReport:
     unreachable: dict[str, str] = field(default_factory=dict)
     #: First emails moved off a paused mailbox back to rotation.
     moved: int = 0
+    #: Guest emails the journey will never send, each said once with its reason.
+    guest_skipped: list[str] = field(default_factory=list)
 
 
 # ----------------------------------------------------------------------------------------- stop rules
@@ -376,6 +379,9 @@ def _blocked(db: sqlite_utils.Database, row: dict[str, Any]) -> str | None:
     found = db.execute("SELECT reason FROM suppressions WHERE email = ?", [row["to_address"].lower()]).fetchone()
     if found:
         return f"suppressed: {found[0]}"
+    if row["kind"] == GUEST_KIND:
+        stage = db.execute("SELECT stage FROM influencers WHERE id = ?", [row["influencer_id"]]).fetchone()
+        return "stage do-not-contact" if stage is None or stage[0] == "do-not-contact" else None
     status = db.execute(
         """SELECT e.status, i.stage FROM enrollments e JOIN influencers i ON i.id = e.influencer_id WHERE e.id = ?""",
         [row["enrollment_id"]],
@@ -460,6 +466,12 @@ def send_due(
         now = clock()
         if delivery.status == "sent":
             wanted = copy_to_sent(row["sender_address"]) if callable(copy_to_sent) else copy_to_sent
+            if row["kind"] == GUEST_KIND:  # no enrollment: nothing to move on
+                with db.atomic():
+                    outbox.mark_sent(db, row["id"], now, copy_to_sent=wanted)
+                    record_guest_sent(db, row, now)
+                report.sent += 1
+                continue
             _record_sent(db, row, campaigns[row["campaign_id"]], now, report, copy_to_sent=wanted)
             continue
         with db.atomic():
@@ -478,7 +490,7 @@ def send_due(
                 record_activity(db, row["influencer_id"], "bounced", delivery.detail, at=now)
                 report.bounced += 1
             elif delivery.status == "paused":
-                _pause(db, row, delivery, campaigns[row["campaign_id"]], now)
+                _pause(db, row, delivery, campaigns.get(row["campaign_id"]), now)
                 report.paused[row["sender_address"]] = delivery.detail
             else:
                 outbox.mark_final(db, row["id"], "uncertain", delivery.detail, now)
@@ -489,13 +501,16 @@ def _in_window(
     db: sqlite_utils.Database, row: dict[str, Any], campaigns: dict[int, StoredCampaign]
 ) -> Callable[[datetime], datetime]:
     """When a retry of ``row`` may go out: the next moment the recipient's send window is open."""
+    if row["campaign_id"] is None:  # a guest email: no send window, retried after its backoff
+        return lambda moment: moment
     found = db.execute("SELECT timezone FROM enrollments WHERE id = ?", [row["enrollment_id"]]).fetchone()
     window = campaigns[row["campaign_id"]].campaign.window
     return lambda moment: window.next_opening(moment, found[0] if found else None)
 
 
 def _pause(
-    db: sqlite_utils.Database, row: dict[str, Any], delivery: Delivery, campaign: StoredCampaign, now: datetime
+    db: sqlite_utils.Database, row: dict[str, Any], delivery: Delivery, campaign: StoredCampaign | None,
+    now: datetime,
 ) -> None:
     """The server refuses this sender, not this recipient: nothing was delivered, the message goes back to
     the queue and its mailbox pauses. A quota (X.4.5) resets with the day: the pause ends at the next local
@@ -503,7 +518,8 @@ def _pause(
     outbox.release(db, row["id"], delivery.detail)
     quota = delivery.outcome is not None and delivery.outcome.enhanced is not None \
         and delivery.outcome.enhanced.endswith(".4.5")
-    until = local_day_start(now + timedelta(days=1), campaign.campaign.window.timezone) if quota else None
+    zone = campaign.campaign.window.timezone if campaign is not None else "UTC"
+    until = local_day_start(now + timedelta(days=1), zone) if quota else None
     outbox.pause_mailbox(db, row["sender_address"], delivery.detail, now, until)
 
 
@@ -514,6 +530,11 @@ def resolve(db: sqlite_utils.Database, outbox_id: int, sent: bool, now: datetime
         raise GreenroomError(f"outbox message #{outbox_id} is {row['state']}, not uncertain: nothing to resolve")
     if sent:
         at = parse_timestamp(row["sending_at"]) if row["sending_at"] else now
+        if row["kind"] == GUEST_KIND:  # no sequence to move on
+            with db.atomic():
+                outbox.mark_sent(db, outbox_id, at)
+                record_guest_sent(db, row, at)
+            return outbox.get_row(db, outbox_id)
         report = TickReport()
         _record_sent(db, row, campaigns_by_id(db)[row["campaign_id"]], at, report)
         if report.errors:
@@ -537,7 +558,7 @@ def run_tick(
     db: sqlite_utils.Database, workspace_root: Path, settings: OutreachSettings, transport: Transport,
     clock: Callable[[], datetime], rng: random.Random, *, dry_run: bool = False,
     stop: threading.Event | None = None, sent_folders: SentFolders | None = None,
-    mailboxes: Mapping[str, MailboxSettings] | None = None,
+    mailboxes: Mapping[str, MailboxSettings] | None = None, guests: GuestMailSettings | None = None,
 ) -> TickReport:
     """Queue what is due, then deliver, then file copies in each sender's Sent folder (``sent_folders``).
     ``dry_run`` does the planning and rendering, shows it, and rolls everything back (nothing is sent,
@@ -547,6 +568,8 @@ def run_tick(
     try:
         with db.atomic():
             queue_due(db, library, settings, clock(), rng, report, mailboxes)
+            _queue_guests(db, library, settings, clock(), report, mailboxes,
+                          guests or GuestMailSettings.for_workspace(workspace_root))
             if dry_run:
                 raise _DryRun
     except _DryRun:
@@ -557,6 +580,19 @@ def run_tick(
     if folders is not None:
         file_sent_copies(db, folders, report)
     return report
+
+
+def _queue_guests(
+    db: sqlite_utils.Database, library: TemplateLibrary, settings: OutreachSettings, now: datetime,
+    report: TickReport, mailboxes: Mapping[str, MailboxSettings] | None, guests: GuestMailSettings,
+) -> None:
+    """Booked guests' due emails join the queue (:mod:`outreach.campaigns.guest_mail`)."""
+    by_key = {key: mailbox for key, mailbox in (mailboxes or {}).items()}
+    found = queue_guest_emails(db, library, settings, now, guests, by_key)
+    report.queued += [{"to": q["to"], "subject": f"guest {q['kind']} ({q['show']})", "step": 0,
+                       "campaign": "guest emails", "from": q["from"]} for q in found.queued]
+    report.errors += found.errors
+    report.guest_skipped += found.skipped
 
 
 def file_sent_copies(db: sqlite_utils.Database, sent_folders: SentFolders, report: TickReport) -> None:

@@ -110,6 +110,8 @@ def send(ctx: click.Context, once: bool, dry_run: bool, as_of: datetime | None, 
         click.echo(f"{report.waiting_paused} due email(s) wait for a paused mailbox (outreach outbox list)")
     for problem in report.errors:
         click.secho(f"not queued: {problem}", fg="yellow", err=True)
+    for skipped in report.guest_skipped:
+        click.echo(terminal_safe(f"guest email skipped: {skipped}"))
     for problem in report.sent_copy_problems:
         click.secho(f"warning: {problem}", fg="yellow", err=True)
     if report.transport_error:
@@ -166,7 +168,8 @@ def outbox_list(ctx: click.Context, state: str | None, limit: int) -> None:
     for row in rows:
         # The Message-ID is what a person searches their mail client for to settle an uncertain row.
         error = f"  ({row['last_error']})" if row["last_error"] else ""
-        click.echo(terminal_safe(f"#{row['id']:<6} {row['state']:<10} {row['campaign']} step {row['step'] + 1} -> "
+        step = "" if row["step"] is None else f" step {row['step'] + 1}"  # a guest email has no step
+        click.echo(terminal_safe(f"#{row['id']:<6} {row['state']:<10} {row['campaign']}{step} -> "
                                  f"{row['to_address']}  {row['message_id']}{error}"))
     if not rows:
         click.echo("outbox is empty" + (f" for state {state}" if state else ""))

@@ -146,3 +146,28 @@ def add_due_covering_index(db: sqlite_utils.Database) -> None:
     db.execute("DROP INDEX IF EXISTS idx_enrollments_status_next_due_at")
     db.execute("CREATE INDEX idx_enrollments_due ON enrollments(status, next_due_at, campaign_id, next_step, "
                "timezone, influencer_id, email, mailbox)")
+
+
+@MIGRATIONS(name="outbox-guest-emails")
+def add_guest_emails(db: sqlite_utils.Database) -> None:
+    """Guest emails (confirmation, reminders, thank-you...) go through the same outbox as campaign steps, so
+    they share its crash safety, suppression check, mailboxes and transport. A guest row has ``kind`` 'guest',
+    no enrollment, campaign or step (those columns become nullable), and the booking's ``guest_id``.
+
+    ``guest_emails`` holds each guest email's idempotency key (UNIQUE: the primary key), written in the same
+    transaction as its outbox row: a crash can neither lose one nor queue it twice. A key with ``outbox_id``
+    NULL was skipped, with its ``reason`` (said once)."""
+    db.table("outbox").transform(not_null={"enrollment_id": False, "campaign_id": False, "step": False})
+    for columns, unique in ((["enrollment_id", "step"], True), (["message_id"], True),
+                            (["state", "next_attempt_at"], False), (["sender_address", "queued_at"], False),
+                            (["to_address"], False), (["sent_copy"], False)):
+        db.table("outbox").create_index(columns, unique=unique, if_not_exists=True)
+    db.table("outbox").add_column("kind", str, not_null_default="campaign")
+    db.table("outbox").add_column("guest_id", int)
+    db.table("guest_emails").create(
+        {"key": str, "guest_id": int, "influencer_id": int, "kind": str, "outbox_id": int, "reason": str,
+         "at": str},
+        pk="key",
+        not_null={"guest_id", "kind", "at"},
+    )
+    db.table("guest_emails").create_index(["guest_id"])

@@ -29,8 +29,8 @@ def due_rows(
 ) -> list[dict[str, Any]]:
     """Queued messages whose campaign is active, whose mailbox is not paused and whose retry time (if any)
     has come, oldest first (only those sent from ``sender_address`` when given)."""
-    sql = """SELECT o.* FROM outbox o JOIN campaigns c ON c.id = o.campaign_id
-             WHERE o.state = 'queued' AND c.status = 'active'
+    sql = """SELECT o.* FROM outbox o LEFT JOIN campaigns c ON c.id = o.campaign_id
+             WHERE o.state = 'queued' AND (o.campaign_id IS NULL OR c.status = 'active')
                AND (o.next_attempt_at IS NULL OR o.next_attempt_at <= ?)
                AND NOT EXISTS (SELECT 1 FROM mailboxes m WHERE m.address = o.sender_address
                                AND m.paused_at IS NOT NULL AND (m.paused_until IS NULL OR m.paused_until > ?))"""
@@ -48,7 +48,8 @@ def due_rows(
 def claim(db: sqlite_utils.Database, outbox_id: int, now: datetime) -> bool:
     """queued → sending, committed before a byte reaches the server.
 
-    False if someone else took it, or if the recipient is suppressed, their sequence is no longer active or
+    False if someone else took it, or if the recipient is suppressed, their sequence is no longer active (a
+    guest email, ``kind`` 'guest', has no sequence) or
     they are do-not-contact, or a message of theirs waits in the inbox review queue (an opt-out the inbox
     was unsure of is honoured at once): those conditions sit in the same UPDATE, so a reply or opt-out recorded by the
     inbox thread a moment earlier can never slip between a check and the claim.
@@ -57,9 +58,11 @@ def claim(db: sqlite_utils.Database, outbox_id: int, now: datetime) -> bool:
         """UPDATE outbox SET state = 'sending', sending_at = ?, attempts = attempts + 1
            WHERE id = ? AND state = 'queued'
              AND NOT EXISTS (SELECT 1 FROM suppressions s WHERE s.email = lower(outbox.to_address))
-             AND EXISTS (SELECT 1 FROM enrollments e JOIN influencers i ON i.id = e.influencer_id
-                         WHERE e.id = outbox.enrollment_id AND e.status = 'active'
-                           AND i.stage != 'do-not-contact')
+             AND (EXISTS (SELECT 1 FROM enrollments e JOIN influencers i ON i.id = e.influencer_id
+                          WHERE e.id = outbox.enrollment_id AND e.status = 'active'
+                            AND i.stage != 'do-not-contact')
+                  OR (outbox.kind = 'guest' AND EXISTS (SELECT 1 FROM influencers i
+                      WHERE i.id = outbox.influencer_id AND i.stage != 'do-not-contact')))
              AND NOT EXISTS (SELECT 1 FROM inbox_reviews r WHERE r.status = 'pending'
                              AND (r.influencer_id = outbox.influencer_id OR r.from_address = lower(outbox.to_address)))""",
         [_ts(now), outbox_id],
@@ -207,8 +210,8 @@ def get_row(db: sqlite_utils.Database, outbox_id: int) -> dict[str, Any]:
 def list_rows(db: sqlite_utils.Database, state: str | None = None, limit: int = 50) -> list[dict[str, Any]]:
     where, params = ("WHERE o.state = ?", [state]) if state else ("", [])
     return list(db.query(
-        f"""SELECT o.id, c.name AS campaign, o.step, o.to_address, o.sender_address, o.state, o.attempts,
-                   o.queued_at, o.sent_at, o.last_error, o.message_id FROM outbox o JOIN campaigns c ON c.id = o.campaign_id {where}
+        f"""SELECT o.id, coalesce(c.name, 'guest emails') AS campaign, o.step, o.to_address, o.sender_address, o.state, o.attempts,
+                   o.queued_at, o.sent_at, o.last_error, o.message_id FROM outbox o LEFT JOIN campaigns c ON c.id = o.campaign_id {where}
             ORDER BY o.id DESC LIMIT ?""",  # noqa: S608 - fixed text
         [*params, limit],
     ))
