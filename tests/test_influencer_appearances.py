@@ -96,3 +96,12 @@ def test_guest_log_names_the_influencer_the_guest_was_booked_from(workspace, db,
     [row] = list(csv.DictReader(io.StringIO(livekit_cli("guests", "log", "--format", "csv").output)))
     assert (row["guest"], row["influencer"], row["segment"]) == ("Ana Lopez", "influencer #1", "Ana's interview")
     assert "influencer #1" in livekit_cli("guests", "log").output
+
+
+def test_the_send_tick_moves_people_who_went_on_air_to_appeared(workspace, db, outreach_cli):
+    """`outreach run` keeps stages current without anyone opening the person (a plain list stays fast)."""
+    run(workspace, panel())
+    workspace.config_path.write_text('[outreach]\nphysical_address = "Example Brand, 1 Main St, Springfield"\n')
+    result = outreach_cli("send", "--once")
+    assert result.exit_code == 0, result.output
+    assert get_influencer(db, 1)["stage"] == "appeared"

@@ -44,6 +44,7 @@ from outreach.core.campaign import Sender
 from outreach.core.enrollment import EnrollmentStatus
 from outreach.core.planner import DueStep, MailboxBudget, TickPlan, plan_tick
 from outreach.core.sendwindow import SendWindow, add_business_days, local_day_start
+from outreach.guest_booking import record_all_appearances
 from outreach.mail.message import (
     HeaderInjectionError,
     Outgoing,
@@ -586,7 +587,9 @@ def _queue_guests(
     db: sqlite_utils.Database, library: TemplateLibrary, settings: OutreachSettings, now: datetime,
     report: TickReport, mailboxes: Mapping[str, MailboxSettings] | None, guests: GuestMailSettings,
 ) -> None:
-    """Booked guests' due emails join the queue (:mod:`outreach.campaigns.guest_mail`)."""
+    """Booked guests' due emails join the queue (:mod:`outreach.campaigns.guest_mail`), after appearances on
+    shows moved their people to ``appeared`` (so the stop rules and the thank-you see the same truth)."""
+    record_all_appearances(db)
     by_key = {key: mailbox for key, mailbox in (mailboxes or {}).items()}
     found = queue_guest_emails(db, library, settings, now, guests, by_key)
     report.queued += [{"to": q["to"], "subject": f"guest {q['kind']} ({q['show']})", "step": 0,

@@ -76,13 +76,17 @@ def influencers() -> None:
 def list_command(ctx: click.Context, sort: str, limit: int, show_all: bool, output_format: str,
                  **options: Any) -> None:
     """List influencers, biggest audience first, narrowed by the filters (`--owner`: a team member's key, name or
-    email when a team is configured in greenroom.toml)."""
-    from outreach.guest_booking import record_all_appearances  # livekit's booking API loads only here
+    email when a team is configured in greenroom.toml).
 
+    Appearances on shows move a stage to `appeared` on every `outreach send`/`run` tick, on `show`, and here
+    when `--stage` filters by stage; a plain list does not load livekit's booking API (start-up time)."""
     workspace = get_workspace(ctx)
     db = workspace.database()
     options["owner"] = load_team(workspace.config).key_for(options.get("owner"))
-    record_all_appearances(db)
+    if options.get("stage"):
+        from outreach.guest_booking import record_all_appearances  # livekit's booking API loads only here
+
+        record_all_appearances(db)
     records = list_influencers(db, _filter(options), limit=None if show_all else limit, order=sort)
     print_records(records, LIST_COLUMNS, output_format)
 
