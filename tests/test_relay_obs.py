@@ -25,8 +25,8 @@ def test_obs_reaches_twitch_and_youtube_through_the_relay_and_one_leaving_does_n
 
         eventually_blocking(lambda: {h.state for h in relay.health()} == {"pushing"}, timeout=25,
                             describe=lambda: relay.health())
-        assert eventually_blocking(lambda: video_codec(twitch.recording), timeout=10) == "h264"
-        assert eventually_blocking(lambda: video_codec(youtube.recording), timeout=10) == "h264"
+        assert eventually_blocking(lambda: video_codec(twitch.recording), timeout=30) == "h264"
+        assert eventually_blocking(lambda: video_codec(youtube.recording), timeout=30) == "h264"
 
         twitch.stop()
         failed = eventually_blocking(lambda: next((h for h in relay.health() if h.platform == "twitch"
@@ -34,7 +34,7 @@ def test_obs_reaches_twitch_and_youtube_through_the_relay_and_one_leaving_does_n
                                      timeout=15, describe=lambda: relay.health())
         assert failed.reason and failed.restarts >= 1, failed
         size = youtube.recorded_bytes()
-        eventually_blocking(lambda: youtube.recorded_bytes() > size + 10_000, timeout=10)
+        eventually_blocking(lambda: youtube.recorded_bytes() > size + 10_000, timeout=30)
         assert {h.platform: h.state for h in relay.health()}["youtube"] == "pushing"
         assert obs_adapter.stream_status().active
     finally:
