@@ -24,12 +24,8 @@ RETRY_DELAYS = (timedelta(minutes=1), timedelta(minutes=5), timedelta(minutes=30
                 timedelta(hours=6))
 
 
-def due_rows(
-    db: sqlite_utils.Database, now: datetime, limit: int | None = None, sender_address: str | None = None
-) -> list[dict[str, Any]]:
-    """Queued messages whose campaign is active, whose mailbox is not paused and whose retry time (if any)
-    has come, oldest first (only those sent from ``sender_address`` when given)."""
-    sql = """SELECT o.* FROM outbox o JOIN campaigns c ON c.id = o.campaign_id
+def _due_where(now: datetime, sender_address: str | None) -> tuple[str, list[Any]]:
+    sql = """FROM outbox o JOIN campaigns c ON c.id = o.campaign_id
              WHERE o.state = 'queued' AND c.status = 'active'
                AND (o.next_attempt_at IS NULL OR o.next_attempt_at <= ?)
                AND NOT EXISTS (SELECT 1 FROM mailboxes m WHERE m.address = o.sender_address
@@ -38,11 +34,26 @@ def due_rows(
     if sender_address is not None:
         sql += " AND o.sender_address = ?"
         params.append(sender_address)
-    sql += " ORDER BY o.id"
+    return sql, params
+
+
+def due_rows(
+    db: sqlite_utils.Database, now: datetime, limit: int | None = None, sender_address: str | None = None
+) -> list[dict[str, Any]]:
+    """Queued messages whose campaign is active, whose mailbox is not paused and whose retry time (if any)
+    has come, oldest first (only those sent from ``sender_address`` when given)."""
+    where, params = _due_where(now, sender_address)
+    sql = f"SELECT o.* {where} ORDER BY o.id"  # noqa: S608 - fixed text
     if limit is not None:
         sql += " LIMIT ?"
         params.append(limit)
     return list(db.query(sql, params))
+
+
+def due_count(db: sqlite_utils.Database, now: datetime, sender_address: str | None = None) -> int:
+    """How many :func:`due_rows` there are, without reading them (a mailbox's backlog, every tick)."""
+    where, params = _due_where(now, sender_address)
+    return int(db.execute(f"SELECT count(*) {where}", params).fetchone()[0])  # noqa: S608 - fixed text
 
 
 def claim(db: sqlite_utils.Database, outbox_id: int, now: datetime) -> bool:
