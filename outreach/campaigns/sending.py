@@ -521,21 +521,22 @@ def _record_sent(
     db: sqlite_utils.Database, row: dict[str, Any], campaign: StoredCampaign, at: datetime, report: TickReport,
     *, copy_to_sent: bool = False,
 ) -> None:
-    """Commit ``sent`` on its own, then move the sequence on in a second transaction.
+    """Commit ``sent`` and move the sequence on, in one transaction (one commit per message).
 
     The message has left: whatever goes wrong while scheduling the next step must not roll that fact back
-    (the row would turn ``uncertain`` and only a duplicate could clear it). Such a failure is reported and
-    leaves the sequence paused (no next step due) for a person to look at.
+    (the row would turn ``uncertain`` and only a duplicate could clear it), so the sequence moves on inside
+    a savepoint; a failure there rolls back only the savepoint, ``sent`` is still committed, and the error
+    is reported with the sequence left paused (no next step due) for a person to look at.
     """
     with db.atomic():
         outbox.mark_sent(db, row["id"], at, copy_to_sent=copy_to_sent)
+        try:
+            with db.atomic():
+                advance(db, row, campaign, at)
+        except (GreenroomError, ArithmeticError, ValueError, sqlite3.Error) as error:
+            report.errors.append(f"outbox #{row['id']} to {row['to_address']} was sent, but its sequence could "
+                                 f"not move on: {error}")
     report.sent += 1
-    try:
-        with db.atomic():
-            advance(db, row, campaign, at)
-    except (GreenroomError, ArithmeticError, ValueError, sqlite3.Error) as error:
-        report.errors.append(f"outbox #{row['id']} to {row['to_address']} was sent, but its sequence could not "
-                             f"move on: {error}")
 
 
 def send_due(
@@ -556,14 +557,13 @@ def send_due(
             return
         if row["sender_address"] in report.paused or row["sender_address"] in report.unreachable:
             continue
-        if not outbox.claim(db, row["id"], clock()):
+        raw = stamp_date(row["raw"], clock())
+        if not outbox.claim(db, row["id"], clock(), raw):
             reason = _blocked(db, row)
             if reason:
                 outbox.cancel(db, row["id"], reason)
                 report.cancelled += 1
             continue
-        raw = stamp_date(row["raw"], clock())
-        outbox.restamp(db, row["id"], raw)
         try:
             delivery = transport.send(row["sender_address"], row["to_address"], raw.encode("utf-8"),
                                       f"{row['id']:07d}")

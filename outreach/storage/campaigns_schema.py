@@ -154,7 +154,8 @@ def add_stop_checks(db: sqlite_utils.Database) -> None:
     since the last tick, not at every active sequence (9 s at 1M enrollments). Triggers queue them in
     ``stop_checks`` in the same transaction as the change, whichever path made it (import, ``set``, the
     inbox, a booking, an edit in Datasette): a crash can never lose a stop, and the tick deletes the rows it
-    handled in the transaction that ends the sequences. A row with neither column set asks for a check of
+    handled in the transaction that ends the sequences. A change to ``contacted`` (our own first email) stops
+    nothing and is not queued. A row with neither column set asks for a check of
     everyone (queued once here, so whatever an older version had not yet stopped is stopped).
 
     ``transform()`` of ``influencers``, ``suppressions`` or ``enrollments`` drops these triggers: a migration
@@ -162,7 +163,7 @@ def add_stop_checks(db: sqlite_utils.Database) -> None:
     db.execute("CREATE TABLE stop_checks (id INTEGER PRIMARY KEY, influencer_id INTEGER, email TEXT)")
     db.execute("CREATE INDEX idx_enrollments_email ON enrollments(email)")
     db.execute("""CREATE TRIGGER stop_check_stage AFTER UPDATE OF stage ON influencers
-                  WHEN old.stage IS NOT new.stage
+                  WHEN old.stage IS NOT new.stage AND new.stage IS NOT 'contacted'
                   BEGIN INSERT INTO stop_checks (influencer_id) VALUES (new.id); END""")
     db.execute("""CREATE TRIGGER stop_check_suppressed AFTER INSERT ON suppressions
                   BEGIN INSERT INTO stop_checks (email) VALUES (new.email); END""")

@@ -56,8 +56,10 @@ def due_count(db: sqlite_utils.Database, now: datetime, sender_address: str | No
     return int(db.execute(f"SELECT count(*) {where}", params).fetchone()[0])  # noqa: S608 - fixed text
 
 
-def claim(db: sqlite_utils.Database, outbox_id: int, now: datetime) -> bool:
-    """queued → sending, committed before a byte reaches the server.
+def claim(db: sqlite_utils.Database, outbox_id: int, now: datetime, raw: str | None = None) -> bool:
+    """queued → sending, committed before a byte reaches the server; ``raw`` (the message as it is about to
+    go out, its Date the send time) replaces the stored bytes in the same statement, so the row shows what
+    was sent.
 
     False if someone else took it, or if the recipient is suppressed, their sequence is no longer active or
     they are do-not-contact, or a message of theirs waits in the inbox review queue (an opt-out the inbox
@@ -65,7 +67,7 @@ def claim(db: sqlite_utils.Database, outbox_id: int, now: datetime) -> bool:
     inbox thread a moment earlier can never slip between a check and the claim.
     """
     cursor = db.execute(
-        """UPDATE outbox SET state = 'sending', sending_at = ?, attempts = attempts + 1
+        """UPDATE outbox SET state = 'sending', sending_at = ?, attempts = attempts + 1, raw = coalesce(?, raw)
            WHERE id = ? AND state = 'queued'
              AND NOT EXISTS (SELECT 1 FROM suppressions s WHERE s.email = lower(outbox.to_address))
              AND EXISTS (SELECT 1 FROM enrollments e JOIN influencers i ON i.id = e.influencer_id
@@ -73,7 +75,7 @@ def claim(db: sqlite_utils.Database, outbox_id: int, now: datetime) -> bool:
                            AND i.stage != 'do-not-contact')
              AND NOT EXISTS (SELECT 1 FROM inbox_reviews r WHERE r.status = 'pending'
                              AND (r.influencer_id = outbox.influencer_id OR r.from_address = lower(outbox.to_address)))""",
-        [_ts(now), outbox_id],
+        [_ts(now), raw, outbox_id],
     )
     return cursor.rowcount == 1
 
@@ -144,11 +146,6 @@ def mark_final(db: sqlite_utils.Database, outbox_id: int, state: str, error: str
         "outcome_at = coalesce(outcome_at, ?) WHERE id = ?",
         [state, error, outcome, _ts(now) if outcome else None, outbox_id],
     )
-
-
-def restamp(db: sqlite_utils.Database, outbox_id: int, raw: str) -> None:
-    """The message as it is about to go out (its Date is the send time), kept so the row shows what was sent."""
-    db.execute("UPDATE outbox SET raw = ? WHERE id = ?", [raw, outbox_id])
 
 
 # ------------------------------------------------------------------------------------- mailbox pauses
