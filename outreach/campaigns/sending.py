@@ -110,9 +110,9 @@ def apply_stop_rules(db: sqlite_utils.Database, campaigns: dict[int, StoredCampa
             scope, scope_params = "1", []
         else:
             ids = [row[0] for row in db.execute(
-                """SELECT id FROM enrollments WHERE status = 'active'
+                """SELECT id FROM enrollments WHERE +status = 'active'
                      AND influencer_id IN (SELECT influencer_id FROM stop_checks WHERE id <= :last)
-                   UNION SELECT id FROM enrollments WHERE status = 'active'
+                   UNION SELECT id FROM enrollments WHERE +status = 'active'
                      AND email IN (SELECT email FROM stop_checks WHERE id <= :last)""", {"last": last})]
             scope, scope_params = "id IN (SELECT value FROM json_each(?))", [json.dumps(ids)]
         stopped = _stop(db, campaigns, now, scope, scope_params) if everyone or ids else 0
@@ -215,20 +215,32 @@ def _move_off_paused(
     return moved
 
 
-#: The due conditions every query of a tick shares: active sequences of active campaigns (``:active``, a JSON
-#: list of ids) whose step has come, without a message waiting in the inbox review queue. The pending reviews
+#: Active sequences of active campaigns (``:active``, a JSON list of ids) whose step has come.
+_ACTIVE_DUE = """e.status = 'active' AND e.next_due_at <= :now
+             AND e.campaign_id IN (SELECT value FROM json_each(:active))"""
+#: ... and without a message waiting in the inbox review queue: the due steps of a tick. The pending reviews
 #: are read once into two sets (``NOT IN``) instead of a correlated ``NOT EXISTS`` whose ``OR`` no index can
 #: serve; equivalent because ``enrollments.influencer_id`` and ``email`` are NOT NULL and NULLs are kept out
 #: of both sets. Every column the tick reads is in the covering index ``idx_enrollments_due``.
-_DUE = """e.status = 'active' AND e.next_due_at <= :now
-             AND e.campaign_id IN (SELECT value FROM json_each(:active))
+_DUE = f"""{_ACTIVE_DUE}
              AND e.influencer_id NOT IN (SELECT influencer_id FROM inbox_reviews
                                          WHERE status = 'pending' AND influencer_id IS NOT NULL)
              AND lower(e.email) NOT IN (SELECT from_address FROM inbox_reviews
-                                        WHERE status = 'pending' AND from_address IS NOT NULL)"""
-#: Every due step counted per (campaign, time zone, recorded mailbox), follow-ups apart.
-_GROUPS_SQL = f"""SELECT e.campaign_id, e.timezone, e.mailbox, e.next_step > 0, count(*) FROM enrollments e
-           WHERE {_DUE} GROUP BY e.campaign_id, e.timezone, e.mailbox, e.next_step > 0"""  # noqa: S608 - fixed text
+                                        WHERE status = 'pending' AND from_address IS NOT NULL)"""  # noqa: S608
+_GROUP_BY = "e.campaign_id, e.timezone, e.mailbox, e.next_step > 0"
+#: Every active due step counted per (campaign, time zone, recorded mailbox), follow-ups apart; the steps held
+#: back by a pending review are found through their indexes, counted apart (:data:`_HELD_SQL`) and
+#: subtracted: checking the reviews on every due row (100k at agency scale) costs a third of the count.
+_GROUPS_SQL = f"""SELECT {_GROUP_BY}, count(*) FROM enrollments e
+           WHERE {_ACTIVE_DUE} GROUP BY {_GROUP_BY}"""  # noqa: S608 - fixed text
+_HELD_SQL = f"""SELECT {_GROUP_BY}, count(*) FROM enrollments e
+           WHERE e.id IN (SELECT value FROM json_each(:held)) AND +e.status = 'active' AND +e.next_due_at <= :now
+             AND e.campaign_id IN (SELECT value FROM json_each(:active)) GROUP BY {_GROUP_BY}"""  # noqa: S608
+#: Pending reviews' addresses looked up per statement (SQLite finds ``lower(email) IN (?, ...)`` through the
+#: expression index, but not ``IN (SELECT ...)``).
+_ADDRESSES_PER_LOOKUP = 500
+
+
 #: The earliest due steps (by due time, then id) with one recorded mailbox (``:mailbox``, NULL: none yet) and
 #: kind, in the open groups named by ``:open`` ('campaign_id zone' keys as a JSON list), at most ``:limit``.
 _CANDIDATES_SQL = f"""SELECT e.id, e.campaign_id, e.next_step, e.next_due_at, e.timezone FROM enrollments e
@@ -253,7 +265,31 @@ class _DueQuery:
         return {"now": timestamp(self.now), "active": self.active}
 
     def groups(self) -> list[tuple[int, str | None, str | None, int, int]]:
-        return self.db.execute(_GROUPS_SQL, self.params()).fetchall()
+        """(campaign, zone, recorded mailbox, follow-up?, count) of the due steps not held by a review."""
+        counts = {tuple(row[:4]): row[4] for row in self.db.execute(_GROUPS_SQL, self.params()).fetchall()}
+        held = self.held()
+        if held:
+            for *key, count in self.db.execute(_HELD_SQL, {**self.params(), "held": json.dumps(held)}).fetchall():
+                counts[tuple(key)] -= count
+        return [(*key, count) for key, count in counts.items() if count]  # type: ignore[misc]
+
+    def held(self) -> list[int]:
+        """Enrollments of people with a message waiting in the inbox review queue (by person or by address)."""
+        pending = self.db.execute(
+            "SELECT influencer_id, from_address FROM inbox_reviews WHERE status = 'pending'").fetchall()
+        people = sorted({person for person, _ in pending if person is not None})
+        addresses = sorted({address for _, address in pending if address is not None})
+        found: set[int] = set()
+        if people:
+            found.update(row[0] for row in self.db.execute(
+                "SELECT id FROM enrollments WHERE influencer_id IN (SELECT value FROM json_each(?))",
+                [json.dumps(people)]))
+        for start in range(0, len(addresses), _ADDRESSES_PER_LOOKUP):
+            chunk = addresses[start:start + _ADDRESSES_PER_LOOKUP]
+            found.update(row[0] for row in self.db.execute(
+                f"SELECT id FROM enrollments WHERE lower(email) IN ({', '.join('?' * len(chunk))})",  # noqa: S608
+                chunk))
+        return sorted(found)
 
     def earliest(self, mailbox: str | None, follow_up: bool, keys: Collection[str],
                  limit: int) -> list[tuple[int, int, int, str, str | None]]:

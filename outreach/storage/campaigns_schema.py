@@ -172,3 +172,10 @@ def add_stop_checks(db: sqlite_utils.Database) -> None:
     db.execute("""CREATE TRIGGER stop_check_enrolled AFTER INSERT ON enrollments
                   BEGIN INSERT INTO stop_checks (influencer_id) VALUES (new.influencer_id); END""")
     db.execute("INSERT INTO stop_checks (influencer_id, email) VALUES (NULL, NULL)")
+
+
+@MIGRATIONS(name="enrollments-lower-email-index")
+def add_lower_email_index(db: sqlite_utils.Database) -> None:
+    """Each tick finds the due sequences of people whose message waits in the inbox review queue by their
+    address as the inbox saw it, lowercased: through this index, instead of lowercasing every due row's."""
+    db.execute("CREATE INDEX idx_enrollments_lower_email ON enrollments(lower(email))")
