@@ -271,7 +271,7 @@ class _DueQuery:
         if held:
             for *key, count in self.db.execute(_HELD_SQL, {**self.params(), "held": json.dumps(held)}).fetchall():
                 counts[tuple(key)] -= count
-        return [(*key, count) for key, count in counts.items() if count]  # type: ignore[misc]
+        return [(*key, count) for key, count in counts.items() if count]
 
     def held(self) -> list[int]:
         """Enrollments of people with a message waiting in the inbox review queue (by person or by address)."""
@@ -347,14 +347,14 @@ def _plan(
         steps.extend(DueStep(eid, str(cid), step, parse_timestamp(due_at), zone, mailbox)
                      for eid, cid, step, due_at, zone in rows)
 
-    for (recorded, follow_up, cid), keys in open_keys.items():
+    for (recorded, follow_up, campaign_id), keys in open_keys.items():
         if recorded is not None:
             take(query.earliest(recorded, follow_up, keys, allowances[recorded]), recorded)
             continue
-        assert cid is not None
-        mailbox = resolved(cid, follow_up, None)
+        assert campaign_id is not None
+        mailbox = resolved(campaign_id, follow_up, None)
         assert mailbox is not None
-        if follow_up or cid not in rotating:
+        if follow_up or campaign_id not in rotating:
             take(query.earliest(None, follow_up, keys, allowances[mailbox]), mailbox)
     rotated = _rotate(query, sorted(rotating), candidates, budgets, allowances, open_keys,
                       _last_used(db, list(budgets)), now)
