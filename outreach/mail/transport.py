@@ -146,15 +146,12 @@ class SmtpTransport:
         )
 
     def send(self, sender: str, recipient: str, raw: bytes, name: str) -> Delivery:
-        """MAIL, RCPT, DATA: the stage of a refusal says whom it is about (sender, recipient, content) and
-        whether anything could have arrived. A server that offers PIPELINING (RFC 2920) gets the three
-        commands in one write and its three replies are read in order, each classified by its own stage
-        exactly as when they are sent one by one; the message itself follows only a 354 to DATA."""
+        """MAIL, RCPT, DATA step by step: the stage of a refusal says whom it is about (sender, recipient,
+        content) and whether anything could have arrived. (PIPELINING, RFC 2920, was measured: through the
+        local Postfix it made no difference to the wall time, 1.35x vs 1.37x the floor, so it is not used.)"""
         smtp = self._connect()
         try:
             smtp.ehlo_or_helo_if_needed()
-            if smtp.has_extn("pipelining"):
-                return self._send_pipelined(smtp, sender, recipient, raw)
             smtp.putcmd("mail", f"FROM:{_angle(sender)}")
             code, reply = smtp.getreply()
             if code != 250:
@@ -173,39 +170,6 @@ class SmtpTransport:
         except smtplib.SMTPDataError as error:
             self._reset()
             return Delivery.of(classify(SmtpStage.DATA, error.smtp_code, _text(error.smtp_error)))
-        except (TimeoutError, smtplib.SMTPServerDisconnected, OSError) as error:
-            self._drop()
-            return Delivery(OutcomeKind.UNCERTAIN.value, f"connection lost during DATA: {error}")
-        return self._delivered(code, reply)
-
-    def _send_pipelined(self, smtp: smtplib.SMTP, sender: str, recipient: str, raw: bytes) -> Delivery:
-        """MAIL, RCPT and DATA in one write (one round trip instead of three), then the message."""
-        replies: list[tuple[int, bytes]] = []
-        try:
-            smtp.send(f"MAIL FROM:{_angle(sender)}\r\nRCPT TO:{_angle(recipient)}\r\nDATA\r\n")
-            for _ in range(3):
-                replies.append(smtp.getreply())
-        except (smtplib.SMTPServerDisconnected, OSError) as error:
-            self._drop()
-            return _refusal(replies) or Delivery(OutcomeKind.RETRY.value, f"connection lost before DATA: {error}")
-        refusal = _refusal(replies)
-        code, reply = replies[2]
-        if refusal is not None:
-            if code == 354:  # a server that opened DATA with no recipient: end it empty
-                try:
-                    smtp.send(b"." + smtplib.bCRLF)
-                    smtp.getreply()
-                except (smtplib.SMTPServerDisconnected, OSError):
-                    self._drop()
-                    return refusal
-            self._reset()
-            return refusal
-        if code != 354:
-            self._reset()
-            return Delivery.of(classify(SmtpStage.DATA, code, _text(reply)))
-        try:
-            smtp.send(_data_block(raw))
-            code, reply = smtp.getreply()
         except (TimeoutError, smtplib.SMTPServerDisconnected, OSError) as error:
             self._drop()
             return Delivery(OutcomeKind.UNCERTAIN.value, f"connection lost during DATA: {error}")
@@ -248,26 +212,8 @@ def _text(reply: bytes | str) -> str:
 #: domain): written directly, without its RFC 2822 parse, which cost ~0.1 ms per address.
 _DOT_ATOM = re.compile(r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*"
                        r"@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*")
-_LINE_START_DOT = re.compile(rb"(?m)^\.")
 
 
 def _angle(address: str) -> str:
     """The address as MAIL FROM / RCPT TO carry it, exactly as ``smtplib.quoteaddr`` makes it."""
     return f"<{address}>" if _DOT_ATOM.fullmatch(address) else smtplib.quoteaddr(address)
-
-
-def _refusal(replies: list[tuple[int, bytes]]) -> Delivery | None:
-    """The first refusal among the pipelined MAIL and RCPT replies read so far, classified by its stage."""
-    if replies and replies[0][0] != 250:
-        return Delivery.of(classify(SmtpStage.MAIL, replies[0][0], _text(replies[0][1])))
-    if len(replies) > 1 and replies[1][0] not in (250, 251):
-        return Delivery.of(classify(SmtpStage.RCPT, replies[1][0], _text(replies[1][1])))
-    return None
-
-
-def _data_block(raw: bytes) -> bytes:
-    """The message as ``smtplib.SMTP.data`` sends it: leading dots doubled, ended by CRLF . CRLF."""
-    block = _LINE_START_DOT.sub(b"..", raw)
-    if block[-2:] != smtplib.bCRLF:
-        block += smtplib.bCRLF
-    return block + b"." + smtplib.bCRLF
