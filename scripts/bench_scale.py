@@ -4,8 +4,10 @@
 Measures, in process (what a command does once the workspace is open), the median of several runs of:
 - filtered ``outreach influencers list`` queries exactly as the CLI issues them (target <= 100 ms each);
 - ``outreach influencers search WORDS`` over the full-text index (target <= 100 ms each);
-- one planner tick: the due-enrollments query of ``queue_due``, the mailbox budgets and ``plan_tick``
-  (target <= 300 ms), next to a proposed due query that fetches only what the caps can use.
+- one real tick: ``outreach.campaigns.sending.queue_due`` as a dry run does it (stop rules, budgets, the
+  plan from due counts per group plus only the steps each mailbox can be given, every planned email
+  rendered and queued), rolled back (target <= 300 ms), with its planning part apart;
+- the stop rules after 1,000 people changed since the previous tick.
 Each row names its peer where one exists (the same SQL through plain sqlite3: the floor for that query)
 and the peak memory of the measured call (tracemalloc: Python allocations, SQLite's page cache excluded),
 plus the process's peak RSS (ru_maxrss) at the end.
@@ -15,7 +17,7 @@ default under $TMPDIR/greenroom-bench-scale/; later runs reuse it, and opening i
 migration the way a user's workspace would be migrated.
 
 Usage: .venv/bin/python scripts/bench_scale.py [--people 1000000] [--enrollments 1000000] [--runs 7]
-                                               [--cache DIR] [--rebuild] [--skip-today]
+                                               [--cache DIR] [--rebuild] [--tick-only]
 """
 
 from __future__ import annotations
@@ -42,12 +44,12 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from greenroom.db import open_database  # noqa: E402
-from outreach.storage.influencers import Filter, parse_timestamp, timestamp  # noqa: E402
+from outreach.storage.influencers import Filter, timestamp  # noqa: E402
 
 #: The bench's "now": a Tuesday afternoon in Europe, morning in the Americas, night in Asia.
 NOW = datetime(2026, 3, 3, 14, 0, tzinfo=UTC)
 #: Bump when the generated data changes shape, so an old cache is not reused.
-DATA_VERSION = 1
+DATA_VERSION = 2  # 2: stop_checks queue (the stop rules look only at what changed)
 
 FIRST_NAMES = ("Ana", "Ben", "Chloé", "David", "Emma", "Felix", "Giulia", "Hiro", "Inès", "Jonas", "Kenji", "Lena",
                "Lucas", "Maya", "Noah", "Olivia", "Pablo", "Priya", "Quentin", "Rosa", "Sven", "Tariq", "Ulla",
@@ -198,6 +200,8 @@ def build(path: Path, people_count: int, enrollment_count: int) -> None:
             db.conn.executemany(insert_enrollment, chunk)
         done += len(chunk)
         print(f"  {done:,} enrollments ({time.perf_counter() - started:.0f} s)", file=sys.stderr)
+    # The stop rules of earlier ticks looked at every enrollment made here: nothing left for them to check.
+    db.execute("DELETE FROM stop_checks")
     _side_tables(db, people_count, stages)
     db.conn.close()
     print(f"built {path} in {time.perf_counter() - started:.0f} s", file=sys.stderr)
@@ -241,13 +245,19 @@ def _side_tables(db: Any, people_count: int, stages: dict[int, str]) -> None:
                                "queued" if queued else "sent", 0 if queued else 1, timestamp(at),
                                None if queued else timestamp(at), "pending" if not queued else None))
                 if queued:
-                    db.execute("UPDATE enrollments SET next_due_at = NULL WHERE id = ?", [eid])
+                    db.execute("UPDATE enrollments SET next_step = 0, next_due_at = NULL WHERE id = ?", [eid])
+                else:  # the first email went out: the sequence waits for its first follow-up
+                    db.execute("UPDATE enrollments SET next_step = 1, next_due_at = ? WHERE id = ?",
+                               [timestamp(at + timedelta(days=3)), eid])
         db.conn.executemany(
             "INSERT INTO outbox (enrollment_id, campaign_id, influencer_id, step, template, to_address, "
             "sender_address, message_id, subject, raw, state, attempts, queued_at, sent_at, sent_copy) "
             "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", outbox)
         db.execute("INSERT INTO inbox_messages (id, mailbox, uidvalidity, uid, kind, processed_at) "
                    "VALUES (1, 'INBOX', 1, 1, 'reply', ?)", [timestamp(NOW)])
+        # Suppressions before today were handled by earlier ticks; today's wait for the next tick's stop rules.
+        db.execute("DELETE FROM stop_checks WHERE email IN (SELECT email FROM suppressions WHERE created_at < ?)",
+                   [timestamp(NOW - timedelta(days=1))])
         db.conn.executemany(
             "INSERT INTO inbox_reviews (inbox_message_id, influencer_id, from_address, proposed, reason, status, "
             "created_at) VALUES (1, ?, ?, 'replied', 'unsure', 'pending', ?)",
@@ -298,158 +308,114 @@ SEARCHES = (
     ("gamescom --country US --min-followers 10k", "gamescom", Filter(country="US", min_followers=10_000)),
 )
 
-#: The due-enrollments query of ``outreach.campaigns.sending.queue_due`` today (copied: it is inline there).
-CURRENT_DUE_SQL = """SELECT e.id, e.campaign_id, e.next_step, e.next_due_at, e.timezone FROM enrollments e
-           JOIN campaigns c ON c.id = e.campaign_id
-           WHERE e.status = 'active' AND c.status = 'active' AND e.next_due_at <= ?
-             AND NOT EXISTS (SELECT 1 FROM inbox_reviews r WHERE r.status = 'pending'
-                             AND (r.influencer_id = e.influencer_id OR r.from_address = lower(e.email)))"""
-
-#: The proposed due query (for ``queue_due``, owned by the mailboxes part): the same rows, with the pending
-#: reviews read once into two sets (``NOT IN``) instead of a correlated ``NOT EXISTS`` whose ``OR`` no
-#: index can serve (it read every pending review for every due enrollment), and the active campaigns as a
-#: set, so every column comes from the covering index ``idx_enrollments_due``. Equivalent because
-#: ``enrollments.influencer_id`` and ``email`` are NOT NULL and NULLs are kept out of both sets.
-PROPOSED_DUE_SQL = """SELECT e.id, e.campaign_id, e.next_step, e.next_due_at, e.timezone FROM enrollments e
-           WHERE e.status = 'active' AND e.next_due_at <= ?
-             AND e.campaign_id IN (SELECT id FROM campaigns WHERE status = 'active')
-             AND e.influencer_id NOT IN (SELECT influencer_id FROM inbox_reviews
-                                         WHERE status = 'pending' AND influencer_id IS NOT NULL)
-             AND lower(e.email) NOT IN (SELECT from_address FROM inbox_reviews
-                                        WHERE status = 'pending' AND from_address IS NOT NULL)"""
-
-#: The due conditions of :data:`PROPOSED_DUE_SQL`, shared by the two queries of the grouped tick.
-_DUE = """e.status = 'active' AND e.next_due_at <= ?
-             AND e.campaign_id IN (SELECT id FROM campaigns WHERE status = 'active')
-             AND e.influencer_id NOT IN (SELECT influencer_id FROM inbox_reviews
-                                         WHERE status = 'pending' AND influencer_id IS NOT NULL)
-             AND lower(e.email) NOT IN (SELECT from_address FROM inbox_reviews
-                                        WHERE status = 'pending' AND from_address IS NOT NULL)"""
-#: Proposed, step 1 of a grouped tick: every due step counted per (campaign, time zone), follow-ups apart.
-GROUPS_SQL = f"""SELECT e.campaign_id, e.timezone, sum(e.next_step > 0), sum(e.next_step = 0) FROM enrollments e
-           WHERE {_DUE} GROUP BY e.campaign_id, e.timezone"""  # noqa: S608 - fixed text
-#: Proposed, step 2, once per mailbox with an allowance and per kind: its earliest due follow-ups (or first
-#: emails) in the groups whose window is open ('campaign_id zone' keys as a JSON list), at most the allowance.
-CANDIDATES_SQL = f"""SELECT e.id, e.campaign_id, e.next_step, e.next_due_at, e.timezone FROM enrollments e
-           WHERE {_DUE} AND (e.next_step > 0) = ?
-             AND e.campaign_id || ' ' || coalesce(e.timezone, '') IN (SELECT value FROM json_each(?))
-           ORDER BY e.next_due_at, e.id LIMIT ?"""  # noqa: S608 - fixed text
+#: Stage changes and suppressions since the previous tick that the steady-state stop rules are timed with.
+CHANGES = 1_000
 
 
-def grouped_tick(db: Any, now: datetime) -> Any:
-    """The proposed ``queue_due`` up to the plan: counts per group, then only the steps that can be chosen
-    (``outreach.core.planner.plan_from_groups`` makes the same plan as ``plan_tick`` over every due step)."""
-    from outreach.campaigns.sending import _budgets
-    from outreach.campaigns.store import campaigns_by_id
-    from outreach.core.planner import DueGroup, DueStep, allowance, open_groups, plan_from_groups
-    from outreach.storage import outbox
-
-    campaigns = campaigns_by_id(db)
-    active = {cid: c for cid, c in campaigns.items() if c.status == "active"}
-    mailbox = {cid: c.campaign.sender.address.lower() for cid, c in active.items()}
-    moment = timestamp(now)
-    paused = outbox.paused_mailboxes(db, now)
-    groups = [DueGroup(str(cid), zone, mailbox[cid], follow_ups, firsts)
-              for cid, zone, follow_ups, firsts in db.execute(GROUPS_SQL, [moment]).fetchall()
-              if mailbox[cid] not in paused]
-    windows = {str(cid): c.campaign.window for cid, c in active.items()}
-    budgets = _budgets(db, active, now)
-    reachable = open_groups(now, groups, windows)
-    candidates = []
-    for address, budget in budgets.items():
-        wanted = allowance(now, budget)
-        keys = [f"{group.campaign} {group.timezone or ''}" for group in reachable if group.mailbox == address]
-        if not wanted or not keys:
-            continue
-        for follow_up in (1, 0):
-            candidates += [
-                DueStep(eid, str(cid), step, parse_timestamp(due_at), zone, address)
-                for eid, cid, step, due_at, zone in db.execute(CANDIDATES_SQL, [moment, follow_up, json.dumps(keys),
-                                                                                wanted]).fetchall()
-            ]
-    due_count = sum(group.follow_ups + group.firsts for group in groups)
-    return plan_from_groups(now, groups, candidates, windows, budgets, random.Random(1)), due_count
-
-
-def tick(db: Any, due_sql: str, now: datetime) -> Any:
-    """What ``queue_due`` does before rendering: campaigns, the due query, paused mailboxes, the budgets and
-    ``plan_tick`` (rendering and queueing scale with the caps, not with the number of enrollments)."""
-    from outreach.campaigns.sending import _budgets
-    from outreach.campaigns.store import campaigns_by_id
-    from outreach.core.planner import DueStep, plan_tick
-    from outreach.storage import outbox
-
-    campaigns = campaigns_by_id(db)
-    active = {cid: c for cid, c in campaigns.items() if c.status == "active"}
-    due_rows = db.execute(due_sql, [timestamp(now)]).fetchall()
-    paused = outbox.paused_mailboxes(db, now)
-    due = [
-        DueStep(eid, str(cid), step, parse_timestamp(due_at), tz, active[cid].campaign.sender.address.lower())
-        for eid, cid, step, due_at, tz in due_rows
-    ]
-    if paused:
-        due = [step for step in due if step.mailbox not in paused]
-    windows = {str(cid): c.campaign.window for cid, c in active.items()}
-    return plan_tick(now, due, windows, _budgets(db, active, now), random.Random(1)), len(due_rows)
-
-
-def stop_rules(db: Any, now: datetime) -> int:
-    """``apply_stop_rules`` as every tick runs it first, rolled back so each run sees the same data."""
-    from outreach.campaigns.sending import apply_stop_rules
-    from outreach.campaigns.store import campaigns_by_id
-
+def rolled_back(db: Any, call: Callable[[], Any]) -> Any:
+    """``call`` inside a savepoint that is rolled back, so every run sees the same data."""
     db.execute("SAVEPOINT bench")
     try:
-        return apply_stop_rules(db, campaigns_by_id(db), now)
+        return call()
     finally:
         db.execute("ROLLBACK TO bench")
         db.execute("RELEASE bench")
 
 
-def plan_only(db: Any, due_sql: str, runs: int) -> Result:
-    """``plan_tick`` by itself over the due steps, as the tick builds them."""
-    from outreach.campaigns.sending import _budgets
+def _workspace_templates() -> Path:
+    """A workspace whose follow-up template has its own subject: the generated follow-ups have no sent first
+    email to reply to (a real follow-up reads its thread and says "Re: ..."), and must render all the same."""
+    root = Path(tempfile.mkdtemp(prefix="greenroom-bench-templates-"))
+    (root / "templates" / "email").mkdir(parents=True)
+    from outreach.mail.template import default_templates_dir
+
+    default = (default_templates_dir() / "email" / "follow-up.md.j2").read_text()
+    (root / "templates" / "email" / "follow-up.md.j2").write_text(
+        "{% set subject %}Live interview, {{ influencer.first_name }}?{% endset %}\n" + default)
+    return root
+
+
+def real_tick(db: Any, now: datetime) -> Any:
+    """``outreach.campaigns.sending.queue_due`` as ``outreach send --dry-run`` runs it: the stop rules, the
+    budgets, the plan, every planned email rendered and queued, then rolled back."""
+    from outreach.campaigns.sending import TickReport, queue_due
+    from outreach.campaigns.settings import OutreachSettings
+    from outreach.mail.template import TemplateLibrary, template_dirs
+
+    library = TemplateLibrary(template_dirs(_workspace_templates()))
+    settings = OutreachSettings("Agency, 1 Main St, Springfield", None)
+
+    def run() -> TickReport:
+        report = TickReport()
+        queue_due(db, library, settings, now, random.Random(1), report)
+        return report
+
+    return rolled_back(db, run)
+
+
+def planning(db: Any, now: datetime) -> Any:
+    """The part of ``queue_due`` that reads the enrollments: budgets and ``_plan`` (counts per group, then only
+    the steps each mailbox can be given)."""
+    from outreach.campaigns.sending import TickReport, _budgets, _plan
+    from outreach.campaigns.store import campaign_senders, campaigns_by_id
+    from outreach.storage import outbox
+
+    active = {cid: c for cid, c in campaigns_by_id(db).items() if c.status == "active"}
+    senders = {cid: campaign_senders(c.campaign, {}) for cid, c in active.items()}
+    paused = outbox.paused_mailboxes(db, now)
+    budgets = _budgets(db, active, senders, {}, now)
+    return _plan(db, active, senders, budgets, paused, now, random.Random(1), TickReport())
+
+
+def stop_rules_after_changes(db: Any, now: datetime, people_count: int) -> int:
+    """:data:`CHANGES` people changed since the last tick (stage edits, do-not-contact, suppressions), then
+    ``apply_stop_rules``; all rolled back."""
+    from outreach.campaigns.sending import apply_stop_rules
     from outreach.campaigns.store import campaigns_by_id
-    from outreach.core.planner import DueStep, plan_tick
 
-    campaigns = {cid: c for cid, c in campaigns_by_id(db).items() if c.status == "active"}
-    due = [DueStep(eid, str(cid), step, parse_timestamp(at), tz, campaigns[cid].campaign.sender.address.lower())
-           for eid, cid, step, at, tz in db.execute(due_sql, [timestamp(NOW)]).fetchall()]
-    windows = {str(cid): c.campaign.window for cid, c in campaigns.items()}
-    budgets = _budgets(db, campaigns, NOW)
-    median, cpu, peak, _ = measure(lambda: plan_tick(NOW, due, windows, budgets, random.Random(1)), runs)
-    return Result(f"  of which plan_tick alone over the {len(due):,} due steps", median, cpu, peak, None, len(due))
+    rng = random.Random(4)
+    ids = rng.sample(range(1, people_count + 1), CHANGES)
+    staged, suppressed = ids[: CHANGES * 8 // 10], ids[CHANGES * 8 // 10:]
+
+    def run() -> int:
+        db.execute("UPDATE influencers SET stage = CASE WHEN id % 3 = 0 THEN 'do-not-contact' ELSE 'negotiating' END "
+                   "WHERE id IN (SELECT value FROM json_each(?))", [json.dumps(staged)])
+        db.conn.executemany("INSERT OR IGNORE INTO suppressions (email, reason, source, created_at) "
+                            "VALUES (?, 'unsubscribe', 'bench', ?)", [(email_of(pid), timestamp(now)) for pid in suppressed])
+        return apply_stop_rules(db, campaigns_by_id(db), now)
+
+    return rolled_back(db, run)
 
 
-def query_time(db: Any, sql: str, runs: int) -> str:
-    wall, cpu, _, _ = measure(lambda: db.execute(sql, [timestamp(NOW)]).fetchall(), runs)
-    return f"{wall:.0f}/{cpu:.0f} ms"
+def tick_results(db: Any, runs: int, people_count: int) -> list[Result]:
+    """The real tick (``queue_due``, rolled back), its planning part, and the stop rules."""
+    from outreach.campaigns.sending import _GROUPS_SQL, apply_stop_rules
+    from outreach.campaigns.store import campaigns_by_id
 
-
-def tick_results(db: Any, runs: int, today: bool) -> list[Result]:
-    """The grouped tick (proposed), the tick with the proposed due query, and with today's (when ``today``):
-    the bench stops if their plans differ."""
     results = []
-    median, cpu, peak, (plan, due_count) = measure(lambda: grouped_tick(db, NOW), runs)
-    plans = [plan]
-    results.append(Result(f"tick, proposed grouped (count {query_time(db, GROUPS_SQL, runs)}): "
-                          f"{len(plan.sends)} of {due_count:,} due planned", median, cpu, peak, 300, due_count))
-    for label, sql in (("proposed", PROPOSED_DUE_SQL), ("today's", CURRENT_DUE_SQL)):
-        if label == "today's" and not today:
-            continue
-        median, cpu, peak, (plan, due_count) = measure(lambda sql=sql: tick(db, sql, NOW), runs)
-        plans.append(plan)
-        peer = measure(floor(peer_connection(db), sql, [timestamp(NOW)]), runs)[0] if label == "proposed" else None
-        results.append(Result(f"tick, {label} due query (query {query_time(db, sql, runs)}): {len(plan.sends)} of "
-                              f"{due_count:,} due planned", median, cpu, peak, 300, due_count,
-                              "due query alone" if peer else "", peer))
-        if label == "proposed":
-            results.append(plan_only(db, sql, runs))
-    if any(plan != plans[-1] for plan in plans):
-        sys.exit("a proposed tick planned other sends than today's: it is not equivalent")
-    stop_ms, stop_cpu, stop_peak, stopped = measure(lambda: stop_rules(db, NOW), 1)
-    results.append(Result(f"stop rules (apply_stop_rules, start of every tick; {stopped} stopped)", stop_ms,
-                          stop_cpu, stop_peak, None, stopped))
+    queued = db.execute("SELECT count(*) FROM stop_checks").fetchone()[0]
+    if queued:  # the first tick after building (or upgrading) the workspace: what earlier ticks left to check
+        first, first_cpu, _, stopped = measure(lambda: rolled_back(db, lambda: apply_stop_rules(
+            db, campaigns_by_id(db), NOW)), 1)
+        results.append(Result(f"stop rules over {queued:,} queued checks (suppressed today; {stopped} stopped)",
+                              first, first_cpu, math.nan, None, stopped))
+        with db.atomic():
+            apply_stop_rules(db, campaigns_by_id(db), NOW)
+    median, cpu, peak, report = measure(lambda: real_tick(db, NOW), runs)
+    plan = report.plan
+    due = sum((plan.outside_window, plan.over_daily_cap, plan.waiting_for_gap, len(plan.sends))) if plan else 0
+    active = json.dumps([cid for cid, c in campaigns_by_id(db).items() if c.status == "active"])
+    params = {"now": timestamp(NOW), "active": active}
+    peer = measure(floor(peer_connection(db), _GROUPS_SQL, params), runs)[0]
+    results.append(Result(f"tick: real queue_due, dry run ({len(report.queued)} rendered and queued, "
+                          f"{len(report.errors)} errors, of {due:,} due)",
+                          median, cpu, peak, 300, due, "due counts query", peer))
+    median, cpu, peak, plan = measure(lambda: planning(db, NOW), runs)
+    results.append(Result(f"  of which planning (budgets, due counts, candidates, plan_from_groups): "
+                          f"{len(plan.sends)} planned", median, cpu, peak, None, len(plan.sends)))
+    median, cpu, peak, stopped = measure(lambda: stop_rules_after_changes(db, NOW, people_count), runs)
+    results.append(Result(f"stop rules after {CHANGES:,} people changed since the last tick ({stopped} stopped)",
+                          median, cpu, peak, None, stopped))
     return results
 
 
@@ -515,8 +481,7 @@ def main() -> None:
                         help="where the generated database is kept between runs")
     parser.add_argument("--rebuild", action="store_true", help="generate the database again")
     parser.add_argument("--build-only", action="store_true", help="generate (or reuse) the database and stop")
-    parser.add_argument("--skip-today", action="store_true",
-                        help="do not time today's due query (about a minute at 1M enrollments)")
+    parser.add_argument("--tick-only", action="store_true", help="measure only the tick and the stop rules")
     args = parser.parse_args()
     path = cached_database(args.cache, args.people, args.enrollments, args.rebuild)
     if args.build_only:
@@ -526,21 +491,21 @@ def main() -> None:
     db = open_database(path)  # applies any migration added since the cache was built, as a user's would
     peer = peer_connection(db)
     results: list[Result] = []
-    for what, criteria, order in LISTS:
+    for what, criteria, order in () if args.tick_only else LISTS:
         sql, params = list_query(criteria, limit=50, order=order, now=NOW)
         median, cpu, peak, rows = measure(
             lambda c=criteria, o=order: list_influencers(db, c, limit=50, order=o, now=NOW), args.runs)
         peer_median = measure(floor(peer, sql, params), args.runs)[0]
         results.append(Result(f"list {what}", median, cpu, peak, 100, len(rows), "same SQL", peer_median))
     handle = db.execute("SELECT twitch FROM influencers WHERE id >= 500 AND twitch IS NOT NULL ORDER BY id").fetchone()[0]
-    for what, words, criteria in SEARCHES:
+    for what, words, criteria in () if args.tick_only else SEARCHES:
         words = handle if words == TWITCH_HANDLE else words
         searched = Filter(**{**vars(criteria), "search": words})
         sql, params = list_query(searched, limit=50, now=NOW, broad_search=search_is_broad(db, searched))
         median, cpu, peak, rows = measure(lambda c=searched: list_influencers(db, c, limit=50, now=NOW), args.runs)
         peer_median = measure(floor(peer, sql, params), args.runs)[0]
         results.append(Result(f"search {what}", median, cpu, peak, 100, len(rows), "same SQL", peer_median))
-    results += tick_results(db, args.runs, not args.skip_today)
+    results += tick_results(db, args.runs, args.people)
     report(results, args, path)
 
 
@@ -561,9 +526,6 @@ def report(results: list[Result], args: argparse.Namespace, path: Path) -> None:
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"\nprocess peak RSS (ru_maxrss, includes SQLite's page cache and the generated data if built in this "
           f"run): {rss:.0f} MB; load average while measuring: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
-    print("tick queries shown as wall/CPU ms. Proposed SQL for outreach.campaigns.sending.queue_due: "
-          "PROPOSED_DUE_SQL, or GROUPS_SQL + CANDIDATES_SQL with outreach.core.planner.plan_from_groups "
-          "(see grouped_tick)")
 
 
 if __name__ == "__main__":

