@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -65,3 +66,21 @@ class Config:
                 f"{self.path}: [{section}] {key} must be one of {', '.join(choices)}, got {value!r}"
             )
         return value
+
+    def named_tables(self, section: str, key_pattern: re.Pattern[str], key_rule: str,
+                     fields: tuple[str, ...]) -> list[tuple[str, dict[str, Any]]]:
+        """The ``[section.KEY]`` tables (team members, mailboxes), each checked the same way: a key of the
+        form ``key_pattern`` (else ``key_rule`` says what a key may be), a table, only known ``fields``."""
+        tables = []
+        for key, table in self.section(section).items():
+            where = f"{self.path}: [{section}.{key}]"
+            if not key_pattern.fullmatch(key):
+                raise ConfigError(f"{where}: {key_rule}")
+            if not isinstance(table, dict):
+                raise ConfigError(f"{where} must be a table of settings")
+            unknown = sorted(set(table) - set(fields))
+            if unknown:
+                raise ConfigError(f"{where}: unknown setting(s) {', '.join(repr(name) for name in unknown)}; "
+                                  f"use {', '.join(fields)}")
+            tables.append((key, table))
+        return tables

@@ -75,19 +75,12 @@ class Team:
 
 def load_team(config: Config) -> Team:
     """The ``[team.*]`` tables of ``config``; every bad entry is a :class:`ConfigError` naming file and key."""
-    section = config.section("team")
     members = []
     emails: dict[str, str] = {}
-    for key, values in section.items():
+    for key, values in config.named_tables(
+            "team", KEY_PATTERN, "a member's key must be lower-case letters, digits, '.', '_' or '-' "
+            "(it is what bookings store, e.g. [team.kim])", MEMBER_FIELDS):
         where = f"{config.path}: [team.{key}]"
-        if not KEY_PATTERN.fullmatch(key):
-            raise ConfigError(f"{where}: a member's key must be lower-case letters, digits, '.', '_' or '-' "
-                              "(it is what bookings store, e.g. [team.kim])")
-        if not isinstance(values, dict):
-            raise ConfigError(f"{where} must be a table with name, email and optionally mailbox")
-        unknown = sorted(set(values) - set(MEMBER_FIELDS))
-        if unknown:
-            raise ConfigError(f"{where}: unknown setting(s) {', '.join(unknown)}; use {', '.join(MEMBER_FIELDS)}")
         name = _text(where, values, "name", required=True)
         email = _text(where, values, "email", required=True)
         if "@" not in email or any(char.isspace() or char in "<>,;" for char in email):

@@ -50,7 +50,7 @@ def test_a_missing_password_names_the_variable_and_the_secrets_key(world):
     ('\n[mailboxes.kim]\naddress = "not an address"\n', "[mailboxes.kim] address 'not an address' is not an email"),
     (KIM_TABLE.replace("daily_cap = 30", "daily_cap = 0"), "[mailboxes.kim] daily_cap must be a whole number >= 1"),
     (KIM_TABLE.replace("daily_cap = 30", 'daily_cap = "lots"'), "[mailboxes.kim] daily_cap must be an integer"),
-    (KIM_TABLE + "dialy_cap = 3\n", "[mailboxes.kim] unknown setting 'dialy_cap'"),
+    (KIM_TABLE + "dialy_cap = 3\n", "[mailboxes.kim]: unknown setting(s) 'dialy_cap'"),
     (KIM_TABLE + '\n[mailboxes.kim.smtp]\nhost = "h"\nport = "x"\n', "[mailboxes.kim.smtp] port must be an integer"),
     (KIM_TABLE + '\n[mailboxes.kim.imap]\nport = 993\n', "missing setting [mailboxes.kim.imap] host"),
     (KIM_TABLE + '\n[mailboxes.kim.smtp]\nhost = "h"\nsecurity = "tls"\n',

@@ -58,7 +58,7 @@ def test_a_member_without_a_name_is_an_error_naming_the_file_and_the_member(tmp_
 
 
 def test_a_member_with_an_unknown_setting_is_an_error_naming_it(tmp_path):
-    with pytest.raises(ConfigError, match=r"\[team.kim\]: unknown setting\(s\) mailbx"):
+    with pytest.raises(ConfigError, match=r"\[team.kim\]: unknown setting\(s\) 'mailbx'"):
         load_team(config_with(tmp_path, '[team.kim]\nname = "Kim"\nemail = "kim@a.com"\nmailbx = "kim"\n'))
 
 

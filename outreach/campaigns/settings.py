@@ -158,7 +158,7 @@ def imap_settings(workspace: Workspace) -> ServerSettings | None:
 
 SMTP_PORTS = {"none": 25, "starttls": 587, "ssl": 465}
 IMAP_PORTS = {"none": 143, "starttls": 143, "ssl": 993}
-_MAILBOX_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
+_MAILBOX_NAME = re.compile(r"[a-z0-9][a-z0-9_-]{0,39}")
 _MAILBOX_KEYS = ("address", "name", "daily_cap", "min_gap_minutes", "jitter_minutes", "smtp", "imap")
 _ADDRESS = re.compile(r"[^@\s<>,;\"]+@[^@\s<>,;\"]+\.[^@\s<>,;\"]+")
 
@@ -206,20 +206,12 @@ def mailbox_env(key: str, kind: str) -> str:
 def mailbox_settings(workspace: Workspace) -> dict[str, MailboxSettings]:
     """Every ``[mailboxes.KEY]`` by key (in file order); errors name the file and the dotted key."""
     config = workspace.config
-    tables = config.section("mailboxes")
     result: dict[str, MailboxSettings] = {}
     seen: dict[str, str] = {}
-    for key, table in tables.items():
+    for key, table in config.named_tables(
+            "mailboxes", _MAILBOX_NAME, "a mailbox name uses lowercase letters, digits, '_' and '-' (it is also "
+            "used in environment variable names)", _MAILBOX_KEYS):
         section = f"mailboxes.{key}"
-        if not _MAILBOX_NAME.match(key):
-            raise ConfigError(f"{config.path}: [{section}]: a mailbox name uses lowercase letters, digits, "
-                              "'_' and '-' (it is also used in environment variable names)")
-        if not isinstance(table, dict):
-            raise ConfigError(f"{config.path}: [{section}] must be a table of settings")
-        for name in table:
-            if name not in _MAILBOX_KEYS:
-                raise ConfigError(f"{config.path}: [{section}] unknown setting {name!r} "
-                                  f"(one of {', '.join(_MAILBOX_KEYS)})")
         view = _table_view(config, section, table)
         address = view.get(section, "address", str).strip()
         if not _ADDRESS.fullmatch(address):
