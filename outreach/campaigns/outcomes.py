@@ -74,12 +74,39 @@ def campaign_outcomes(db: sqlite_utils.Database) -> list[CampaignOutcome]:
     outcomes = []
     for campaign_id, stored in sorted(campaigns_by_id(db).items()):
         sent, bounced, replied, opted_out = counts.get(campaign_id, (0, 0, 0, 0))
-        goals = {} if stored.campaign.goal_reply_rate is None else {
-            "reply_rate": stored.campaign.goal_reply_rate * 100.0}
+        goals = {name: target for name in RATE_NAMES if (target := stored.campaign.goal(name)) is not None}
         outcomes.append(CampaignOutcome(
             campaign_id, stored.name, stored.status, created.get(campaign_id) or "", sent, sent - bounced, replied,
             interested.get(campaign_id, 0), booked.get(campaign_id, 0), opted_out, bounced, goals))
     return outcomes
+
+
+_STEP_OUTCOMES = """
+SELECT o.campaign_id, o.step,
+       count(CASE WHEN o.state = 'sent' OR o.state = 'bounced' OR o.outcome = 'bounced' THEN 1 END),
+       count(CASE WHEN o.state = 'bounced' OR o.outcome = 'bounced' THEN 1 END),
+       count(CASE WHEN o.outcome IN ('replied', 'declined') THEN 1 END),
+       count(CASE WHEN o.outcome = 'opted_out' THEN 1 END)
+FROM outbox o GROUP BY o.campaign_id, o.step
+"""
+_STEP_INTERESTED = """
+SELECT o.campaign_id, o.step, count(DISTINCT o.enrollment_id) FROM inbox_messages m
+JOIN outbox o ON o.id = m.outbox_id WHERE m.kind = 'interested' GROUP BY o.campaign_id, o.step
+"""
+
+
+def step_rates(db: sqlite_utils.Database) -> dict[tuple[int, int], dict[str, float | None]]:
+    """Per (campaign id, step index from 0) the goal metrics of that step's emails; ``booked`` is None: a
+    booking belongs to the campaign, not to one email."""
+    interested = {(campaign_id, step): count
+                  for campaign_id, step, count in db.execute(_STEP_INTERESTED).fetchall()}
+    rates = {}
+    for campaign_id, step, sent, bounced, replied, opted_out in db.execute(_STEP_OUTCOMES).fetchall():
+        found = campaign_rates(delivered=sent - bounced, replied=replied,
+                               interested=interested.get((campaign_id, step), 0), booked=0,
+                               opted_out=opted_out, bounced=bounced, sent=sent)
+        rates[(campaign_id, step)] = {**found, "booked": None}
+    return rates
 
 
 def past_campaigns(db: sqlite_utils.Database) -> dict[int, PastCampaign]:
