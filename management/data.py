@@ -29,6 +29,7 @@ from livekit.report import build_report
 from livekit.report_data import audience_samples
 from livekit.storage.shows import ShowStore
 from outreach.campaigns.outcomes import campaign_outcomes, outcome_baselines, past_campaigns
+from outreach.campaigns.store import campaigns_by_id
 from outreach.core.benchmark import BenchmarkRow, benchmark
 from outreach.core.influencer import STAGES
 from outreach.storage.influencers import stat_points, timestamp
@@ -167,8 +168,9 @@ def _iso(ms: int) -> str:
 
 def period_campaigns(db: sqlite_utils.Database, since_ms: int) -> list[CampaignFigures]:
     """Campaigns started in the period or still active, oldest first, each against its baseline."""
-    outcomes = campaign_outcomes(db)
-    past = past_campaigns(db)
+    stored = campaigns_by_id(db)
+    outcomes = campaign_outcomes(db, stored)
+    past = past_campaigns(db, stored)
     since = _iso(since_ms)
     figures = []
     for outcome in outcomes:

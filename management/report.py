@@ -75,7 +75,7 @@ def highlights(data: ManagementData) -> list[str]:
                      f"{rival.name} at {rival.growth_percent:+.1f}%.")
     else:
         lines.append("No brand-versus-competitor growth yet: mark the brand and competitors and run "
-                     "`outreach refresh`.")
+                     "outreach refresh.")
     return lines
 
 

@@ -83,3 +83,9 @@ def test_the_command_writes_the_html_report_to_the_output_file(month, greenroom_
 def test_a_bad_period_is_one_line_naming_the_option(greenroom_cli):
     result = greenroom_cli("report", "--since", "soon")
     assert result.exit_code != 0 and "--since: period must be" in result.output
+
+
+def test_an_empty_workspace_gets_a_report_that_says_what_is_missing(greenroom_cli):
+    result = greenroom_cli("report", "--format", "md")
+    assert result.exit_code == 0, result.output
+    assert "No show in this period." in result.output and "No campaign sent in the period" in result.output

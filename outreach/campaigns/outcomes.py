@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import sqlite_utils
 
-from outreach.campaigns.store import campaigns_by_id
+from outreach.campaigns.store import StoredCampaign, campaigns_by_id
 from outreach.core.campaign_baseline import (
     RATE_NAMES,
     CampaignBaseline,
@@ -65,14 +65,16 @@ class CampaignOutcome:
                               booked=self.booked, opted_out=self.opted_out, bounced=self.bounced, sent=self.sent)
 
 
-def campaign_outcomes(db: sqlite_utils.Database) -> list[CampaignOutcome]:
-    """Every stored campaign, oldest first, with its outcomes."""
+def campaign_outcomes(db: sqlite_utils.Database,
+                      stored_campaigns: Mapping[int, StoredCampaign] | None = None) -> list[CampaignOutcome]:
+    """Every stored campaign, oldest first, with its outcomes; pass ``stored_campaigns``
+    (:func:`campaigns_by_id`) when already read: parsing every definition is most of the cost."""
     counts = {row[0]: row[1:] for row in db.execute(_OUTCOMES).fetchall()}
     interested = dict(db.execute(_INTERESTED).fetchall())
     booked = dict(db.execute(_BOOKED).fetchall())
     created = dict(db.execute("SELECT id, created_at FROM campaigns").fetchall())
     outcomes = []
-    for campaign_id, stored in sorted(campaigns_by_id(db).items()):
+    for campaign_id, stored in sorted((stored_campaigns or campaigns_by_id(db)).items()):
         sent, bounced, replied, opted_out = counts.get(campaign_id, (0, 0, 0, 0))
         goals = {name: target for name in RATE_NAMES if (target := stored.campaign.goal(name)) is not None}
         outcomes.append(CampaignOutcome(
@@ -109,11 +111,12 @@ def step_rates(db: sqlite_utils.Database) -> dict[tuple[int, int], dict[str, flo
     return rates
 
 
-def past_campaigns(db: sqlite_utils.Database) -> dict[int, PastCampaign]:
+def past_campaigns(db: sqlite_utils.Database,
+                   stored_campaigns: Mapping[int, StoredCampaign] | None = None) -> dict[int, PastCampaign]:
     """Every stored campaign as the baseline core compares them (order = id: campaigns are stored as started)."""
     return {campaign_id: PastCampaign(campaign_id, stored.name, campaign_id, stored.campaign.audience.tags,
                                       stored.campaign.steps[0].template if stored.campaign.steps else "")
-            for campaign_id, stored in campaigns_by_id(db).items()}
+            for campaign_id, stored in (stored_campaigns or campaigns_by_id(db)).items()}
 
 
 def outcome_baselines(outcomes: list[CampaignOutcome], past: Mapping[int, PastCampaign], campaign_id: int,

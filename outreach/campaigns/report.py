@@ -16,7 +16,7 @@ from greenroom.goals import CAMPAIGN_GOALS, Goal, Unit, format_value, verdict
 from greenroom.output import markdown_table, table_cell
 from greenroom.text import markdown_escape
 from outreach.campaigns.outcomes import campaign_outcomes, outcome_baselines, past_campaigns, step_rates
-from outreach.campaigns.store import get_campaign
+from outreach.campaigns.store import campaigns_by_id, get_campaign
 from outreach.core.campaign_baseline import (
     RATE_NAMES,
     CampaignBaselineChoice,
@@ -127,9 +127,10 @@ def campaign_report(db: sqlite_utils.Database, name: str, *, workspace_goals: Se
 
 def _goal_lines(db: sqlite_utils.Database, campaign_id: int, step_count: int, workspace_goals: Sequence[Goal],
                 choice: CampaignBaselineChoice) -> list[GoalLine]:
-    outcomes = campaign_outcomes(db)
+    stored = campaigns_by_id(db)
+    outcomes = campaign_outcomes(db, stored)
     current = next(outcome for outcome in outcomes if outcome.campaign_id == campaign_id)
-    past = past_campaigns(db)
+    past = past_campaigns(db, stored)
     shared = {goal.name: goal.target for goal in workspace_goals}
     overall = outcome_baselines(outcomes, past, campaign_id, choice)
     per_step = step_rates(db)
