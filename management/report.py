@@ -178,18 +178,18 @@ def report_markdown(data: ManagementData) -> str:
 
 def _charts(data: ManagementData) -> dict[str, str]:
     shows = bar_chart("Average viewers per show", [
-        Bar(f"{_day(show.started_ms)} {show.title}", show.metrics.get("avg_viewers") or 0.0,
+        Bar(f"{_day(show.started_ms)[5:]} {show.title}", show.metrics.get("avg_viewers") or 0.0,
             _number(show.metrics.get("avg_viewers"))) for show in data.shows])
-    segments = bar_chart("Retention by segment (viewers at the end vs the start)", [
+    segments = bar_chart("Retention by segment", [
         Bar(kind.title, kind.retention or 0.0, _percent(kind.retention))
         for kind in data.segment_kinds if kind.retention is not None], colour="#2e7d32")
     campaigns = bar_chart("Reply rate per campaign", [
         Bar(c.name, c.rates.get("reply_rate") or 0.0, _percent(c.rates.get("reply_rate")),
             c.baselines.get("reply_rate")) for c in data.campaigns], colour="#6441a5",
-        marker_name="baseline (median of the last 5 comparable)")
+        marker_name="baseline (median of last 5)")
     pipeline = bar_chart("Pipeline by stage", [Bar(stage, float(count), str(count)) for stage, count in data.pipeline],
                          colour="#00838f")
-    growth = bar_chart("Growth over the period (%)", [
+    growth = bar_chart("Growth over the period", [
         Bar(row.name, row.growth_percent or 0.0, "-" if row.growth_percent is None else f"{row.growth_percent:+.1f}%")
         for row in data.benchmark], colour="#ef6c00")
     return {"shows": shows, "segments": segments, "campaigns": campaigns, "pipeline": pipeline, "benchmark": growth}
@@ -205,7 +205,7 @@ section{background:#fff;border-radius:8px;padding:12px 16px;margin:12px 0;box-sh
 table{border-collapse:collapse;font-size:.9rem;min-width:100%}
 th,td{border-bottom:1px solid #e3e3e3;padding:4px 8px;text-align:left;vertical-align:top}
 th{background:#f0f2f5}
-.chart{width:100%;height:auto;display:block;margin:8px 0}
+.chart{width:100%;max-width:540px;height:auto;display:block;margin:8px 0}
 .highlights li{margin:.3rem 0;font-size:1.05rem}
 .note{color:#555}
 """

@@ -80,3 +80,13 @@ async def test_the_highlights_are_readable_on_a_phone(browser, report_page):
         assert size >= 14
     finally:
         await context.close()
+
+
+async def test_chart_labels_are_readable_on_a_phone(browser, report_page):
+    context, page, _, _ = await open_page(browser, report_page, 375)
+    try:
+        heights = await page.evaluate("[...document.querySelectorAll('svg.chart text')]"
+                                      ".map(text => text.getBoundingClientRect().height)")
+        assert heights and min(heights) >= 11
+    finally:
+        await context.close()
