@@ -55,7 +55,7 @@ async def test_every_chart_area_is_drawn(browser, report_page, section):
     try:
         shot = Image.open(io.BytesIO(await page.locator(f"#{section} svg.chart").screenshot())).convert("RGB")
         colours = shot.getcolors(maxcolors=1_000_000)
-        assert shot.width > 600 and len(colours) > 20
+        assert shot.width >= 500 and len(colours) > 20
         assert max(count for count, _ in colours) < 0.95 * shot.width * shot.height
     finally:
         await context.close()
