@@ -1,4 +1,4 @@
-"""Every command of both tools explains itself in --help."""
+"""Every command of the three tools explains itself in --help."""
 
 from collections.abc import Iterator
 
@@ -6,10 +6,11 @@ import click
 import pytest
 
 from livekit.cli import main as livekit_main
+from management.cli import main as greenroom_main
 from outreach.cli import main as outreach_main
 
-TOOLS = [livekit_main, outreach_main]
-TOOL_IDS = ["livekit", "outreach"]
+TOOLS = [livekit_main, outreach_main, greenroom_main]
+TOOL_IDS = ["livekit", "outreach", "greenroom"]
 
 
 def command_tree(

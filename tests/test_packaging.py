@@ -56,7 +56,7 @@ def test_installed_wheel_renders_a_default_template_without_the_checkout(wheel, 
 
 
 @pytest.mark.build
-def test_wheel_declares_both_console_scripts(wheel):
+def test_wheel_declares_the_three_console_scripts(wheel):
     import zipfile
 
     with zipfile.ZipFile(wheel) as archive:
@@ -64,3 +64,12 @@ def test_wheel_declares_both_console_scripts(wheel):
         text = archive.read(entry_points).decode()
     assert "livekit = livekit.cli:main" in text
     assert "outreach = outreach.cli:main" in text
+    assert "greenroom = management.cli:main" in text
+
+
+@pytest.mark.build
+def test_wheel_carries_the_management_report_and_the_datasette_metadata(wheel):
+    import zipfile
+
+    names = zipfile.ZipFile(wheel).namelist()
+    assert "management/cli.py" in names and "greenroom/templates/datasette/metadata.yml" in names

@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import yaml
 
 from greenroom.errors import GreenroomError
+from greenroom.goals import CAMPAIGN_GOALS, Goal, GoalError, parse_goal
 from greenroom.problems import Problem, Problems, ProblemsError
 from greenroom.yaml_guard import NoAliasSafeLoader, YamlAliasError, alias_problem, size_problem
 from outreach.core.enrollment import EnrollmentStatus  # noqa: F401 - re-exported: its lifecycle lives there
@@ -27,7 +28,7 @@ _NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 _.-]{0,79}$")
 _AUDIENCE_KEYS = ("niche", "stage", "tags", "kind", "owner", "ids")
 _TOP_KEYS = {
     "name", "audience", "sender", "mailboxes", "steps", "stop_on", "send_window", "daily_cap",
-    "min_gap_minutes", "jitter_minutes", "start", "goal",
+    "min_gap_minutes", "jitter_minutes", "start", "goal", "goals",
 }
 
 
@@ -138,6 +139,15 @@ class Campaign:
     start: date | None = None
     goal_reply_rate: float | None = None
     mailboxes: tuple[str, ...] = ()
+    #: ``goals:`` (reply_rate: 15%, interested: 5, booked: 3, opt_out_rate, bounce_rate), in file order.
+    goals: tuple[Goal, ...] = ()
+
+    def goal(self, name: str) -> float | None:
+        """The target of goal ``name``: from ``goals:``, else the older ``goal: reply_rate`` (a fraction)."""
+        found = next((goal.target for goal in self.goals if goal.name == name), None)
+        if found is None and name == "reply_rate" and self.goal_reply_rate is not None:
+            return self.goal_reply_rate * 100.0
+        return found
 
 
 class _LineLoader(NoAliasSafeLoader):
@@ -278,6 +288,7 @@ def parse_campaign(text: str, source: str, known_mailboxes: Collection[str] | No
             goal = check.number(goal_map, "reply_rate", 0.0, integer=False)
             if goal is not None and goal > 1:
                 check.problem(goal_map.lines.get("reply_rate", goal_map.line), "goal reply_rate is a fraction (0..1)")
+    goals = _parse_goals(check, top)
     daily_cap = check.number(top, "daily_cap", 40, integer=True, minimum=1)
     min_gap = check.number(top, "min_gap_minutes", 15, integer=False)
     jitter = check.number(top, "jitter_minutes", 5, integer=False)
@@ -297,7 +308,25 @@ def parse_campaign(text: str, source: str, known_mailboxes: Collection[str] | No
         start=start,
         goal_reply_rate=None if goal is None else float(goal),
         mailboxes=mailboxes,
+        goals=goals,
     )
+
+
+def _parse_goals(check: _Checker, top: _Mapping) -> tuple[Goal, ...]:
+    """``goals:`` as a mapping of campaign goal names (``greenroom.goals.CAMPAIGN_GOALS``); every unknown
+    name or bad value is a problem at its own line."""
+    if "goals" not in top:
+        return ()
+    goal_map = check.mapping(top["goals"], top.lines["goals"], "goals")
+    if goal_map is None:
+        return ()
+    goals = []
+    for name, value in goal_map.items():
+        try:
+            goals.append(parse_goal(str(name), value, CAMPAIGN_GOALS))
+        except GoalError as error:
+            check.problem(goal_map.lines[name], str(error))
+    return tuple(goals)
 
 
 def _parse_senders(

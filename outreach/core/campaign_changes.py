@@ -23,6 +23,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import yaml
 
 from greenroom.errors import GreenroomError
+from greenroom.goals import CAMPAIGN_GOALS
 from greenroom.problems import Problem, ProblemsError
 from greenroom.yaml_guard import NoAliasSafeLoader
 from outreach.core.campaign import Audience, Campaign, parse_campaign
@@ -32,7 +33,7 @@ from outreach.core.sendwindow import WEEKDAYS, SendWindow, add_business_days
 #: was contacted, like the sender.
 _KNOWN_FIELDS = {
     "name", "sender", "steps", "window", "audience", "stop_on", "daily_cap", "min_gap", "jitter", "start",
-    "goal_reply_rate",
+    "goal_reply_rate", "goals",
 }
 
 
@@ -144,6 +145,7 @@ def compare_campaigns(old: Campaign, new: Campaign, new_text: str, source: str, 
         ("stop_on", ", ".join(old.stop_on), ", ".join(new.stop_on)),
         ("start", old.start or "none", new.start or "none"),
         ("goal reply_rate", old.goal_reply_rate or "none", new.goal_reply_rate or "none"),
+        ("goals", _goals(old) or "none", _goals(new) or "none"),
     ):
         if before != after:
             differences.append(Difference(label, str(before), str(after)))
@@ -441,3 +443,8 @@ def _check_written(result: Campaign, edit: SettingsEdit) -> None:
 def _normal_hours(hours: str) -> str:
     opens, closes = (part.strip() for part in hours.split("-"))
     return "-".join(f"{int(h):02d}:{m}" for h, m in (part.split(":") for part in (opens, closes)))
+
+
+def _goals(campaign: Campaign) -> str:
+    """``reply_rate: 15%, booked: 3``: the ``goals:`` as written, for the list of differences."""
+    return ", ".join(f"{goal.name}: {goal.describe(CAMPAIGN_GOALS)}" for goal in campaign.goals)
