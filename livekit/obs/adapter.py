@@ -179,6 +179,9 @@ class _Client(obsws):
         self._id_lock = threading.Lock()
         self._on_closed = on_closed
         self.alive = False
+        #: The close code of the session that ended last; set before ``alive`` turns False, so whoever sees
+        #: "not connected" can also see why (the listeners hear of it a moment later, after the socket closes).
+        self.close_code: int | None = None
 
     def connect(self) -> None:
         """Connect and identify within ``timeout`` seconds overall, whatever the server does."""
@@ -218,6 +221,7 @@ class _Client(obsws):
         self.ws = ws
         self.answers.clear()
         self.events.clear()
+        self.close_code = None
         self.alive = True
         self.thread_recv = threading.Thread(target=self._receive, args=(ws,), name="obs-websocket-recv",
                                             daemon=True)
@@ -283,6 +287,7 @@ class _Client(obsws):
                 self._dispatch(payload)
         current = ws is self.ws
         if current:
+            self.close_code = code
             self.alive = False
             for waiter in list(self.events.values()):
                 waiter.set()
@@ -544,7 +549,7 @@ class ObsAdapter:
             raise ObsConnectionError("stopped while reconnecting to OBS")
 
     def raise_if_kicked(self) -> None:
-        if self.last_close_code == CLOSE_KICKED:
+        if CLOSE_KICKED in (self.last_close_code, self._client.close_code):
             raise ObsKickedError("OBS disconnected Greenroom on purpose (close code 4011); not reconnecting")
 
     def disconnect(self) -> None:
