@@ -285,3 +285,43 @@ def test_a_guest_whose_show_ended_without_them_on_air_gets_the_no_show_follow_up
     world.tick()
     kinds = [row[0] for row in world.db.execute("SELECT kind FROM guest_emails WHERE outbox_id IS NOT NULL")]
     assert kinds == ["confirmation", "no_show"]
+
+
+# ------------------------------------------------------------------------------- the whole journey
+
+
+def test_a_guest_booked_days_ahead_gets_confirmation_two_reminders_and_the_thank_you(team_world, tmp_path):
+    """The issue's "done when": booked three days ahead, ticking every half hour as `outreach run` would,
+    the show runs with them on air, and outbox/ holds exactly confirmation + invite, two reminders and the
+    thank-you with their segment's timestamp, in that order."""
+    world = team_world
+    rundown = Rundown(title="Panel", segments=(
+        Segment(title="Welcome", duration_ms=1300),
+        Segment(title="Ana's interview", duration_ms=300, guest="Ana Lopez"),
+    ), source=str(tmp_path / "panel.yaml"))
+    starts_ms = wall_clock_ms() + 60_000
+    key = schedule(world.db, "Panel", starts_ms, rundown_path=str((tmp_path / "panel.yaml").resolve()))
+    book(world, key)
+    show_start = datetime.fromtimestamp(starts_ms / 1000, UTC)
+    world.now = show_start - timedelta(days=3)
+    while world.now < show_start - timedelta(minutes=15):
+        world.tick()
+        world.now += timedelta(minutes=30)
+    result = asyncio.run(run_show(world.workspace, rundown, RunOptions(auto=True, obs=None, web=None),
+                                  echo=lambda line: None))
+    set_show_vod(world.db, result.show_id, "https://www.youtube.com/watch?v=abc123")
+    report = build_report(ShowStore(world.db).load_show(result.show_id, journal=False), show_id=result.show_id)
+    aired_at = next(row for row in report.rows if row.title == "Ana's interview").airings[0][0]
+    world.now = datetime.now(UTC)
+    for _ in range(48):
+        world.tick()
+        world.now += timedelta(hours=1)
+    kinds = [row[0] for row in world.db.execute(
+        "SELECT kind FROM guest_emails WHERE outbox_id IS NOT NULL ORDER BY outbox_id")]
+    assert kinds == ["confirmation", "reminder_24h", "reminder_1h", "thank_you"]
+    messages = emails_to(world, "ana@example.com")
+    assert len(messages) == 4
+    [calendar] = invites(messages[:1])
+    assert calendar.walk("VEVENT")[0].decoded("DTSTART") == (show_start - timedelta(minutes=15)).replace(microsecond=0)
+    thank_you = messages[-1].get_body(("plain",)).get_content()
+    assert f"https://www.youtube.com/watch?v=abc123&t={aired_at // 1000}" in thank_you
