@@ -29,6 +29,13 @@ def test_add_to_an_unknown_show_id_says_so(livekit_cli):
     assert "no show 42" in result.output
 
 
+def test_add_to_a_mistyped_scheduled_show_key_saves_nothing(workspace, livekit_cli):
+    result = livekit_cli("guests", "add", "Jane", "--show", "2031-04-02-weekly-amma")
+    assert result.exit_code != 0
+    assert "no scheduled show '2031-04-02-weekly-amma'" in result.output
+    assert "Jane" not in livekit_cli("guests", "list").output
+
+
 def test_list_shows_the_queue_in_order_with_markup_as_typed(livekit_cli):
     livekit_cli("guests", "add", "[red]Jo[/red]")
     livekit_cli("guests", "add", "Omar Li", "--status", "confirmed")

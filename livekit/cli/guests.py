@@ -22,8 +22,9 @@ if TYPE_CHECKING:
     from rich.text import Text
 
 SHOW_HELP = (
-    "Which show: its id from `livekit shows` (e.g. 12 or '#12'), or its full key as shown by "
-    "`livekit guests list` (e.g. '#12 Launch AMA'). Default: the next show that `livekit run` starts."
+    "Which show: its id from `livekit shows` (e.g. 12 or '#12'), its full key as shown by "
+    "`livekit guests list` (e.g. '#12 Launch AMA'), or a scheduled show's key from `livekit shows --upcoming`. "
+    "Default: the next show that `livekit run` starts."
 )
 
 
@@ -63,6 +64,12 @@ def add(ctx: click.Context, name: str, show: str | None, pronouns: str, title_or
     """
     workspace = get_workspace(ctx)
     booked_by = load_team(workspace.config).key_for(booked_by) or ""
+    if show is not None and not show.strip().startswith("#") and not show.strip().isdigit():
+        # Not a show id nor a stored '#12 Title' key: it names a scheduled show, and a typo must not
+        # create a booking under a key no show will ever take.
+        from livekit.guests.booking import bookable_show
+
+        show = bookable_show(workspace.database(), show.strip())
     queue = GuestQueue(workspace.database())
     guest = queue.add(
         ShowStore(workspace.database()).show_key_for(show), status=status, name=name, pronouns=pronouns,
