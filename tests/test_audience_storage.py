@@ -43,3 +43,11 @@ def test_rows_of_another_show_are_not_read(show):
     db, show_id = show
     record(db, show_id, [measured(T0, "chat", "chat_messages", 3)])
     assert samples(db, show_id + 1) == []
+
+
+def test_a_row_edited_off_the_minute_is_read_as_its_minute(show):
+    """The table cannot enforce minute starts (Datasette, a hand edit): the report must still open."""
+    db, show_id = show
+    with db.conn:
+        db.execute("INSERT INTO audience_samples VALUES (?, ?, 'twitch', 'viewers', 7, NULL)", [show_id, T0 + 1_234])
+    assert samples(db, show_id) == [AudienceSample(T0, "twitch", "viewers", 7.0)]

@@ -10,7 +10,7 @@ from collections.abc import Iterable
 
 import sqlite_utils
 
-from livekit.core.audience import AudienceSample
+from livekit.core.audience import MINUTE_MS, AudienceSample
 
 
 def record(db: sqlite_utils.Database, show_id: int, rows: Iterable[AudienceSample]) -> int:
@@ -34,5 +34,7 @@ def samples(db: sqlite_utils.Database, show_id: int) -> list[AudienceSample]:
         "ORDER BY platform, metric, at_ms",
         [show_id],
     )
-    return [AudienceSample(at_ms, platform, metric, value, gap_reason)
+    # The table does not enforce minute starts (a row edited by hand, e.g. in Datasette, may miss one): such a
+    # row is read as the minute it falls in, so a report never fails on it.
+    return [AudienceSample(at_ms - at_ms % MINUTE_MS, platform, metric, value, gap_reason)
             for at_ms, platform, metric, value, gap_reason in cursor.fetchall()]
