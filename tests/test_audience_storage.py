@@ -51,3 +51,11 @@ def test_a_row_edited_off_the_minute_is_read_as_its_minute(show):
     with db.conn:
         db.execute("INSERT INTO audience_samples VALUES (?, ?, 'twitch', 'viewers', 7, NULL)", [show_id, T0 + 1_234])
     assert samples(db, show_id) == [AudienceSample(T0, "twitch", "viewers", 7.0)]
+
+
+def test_of_two_rows_in_one_minute_the_later_is_read(show):
+    db, show_id = show
+    with db.conn:
+        db.execute("INSERT INTO audience_samples VALUES (?, ?, 'twitch', 'viewers', 7, NULL)", [show_id, T0 + 1_000])
+        db.execute("INSERT INTO audience_samples VALUES (?, ?, 'twitch', 'viewers', 9, NULL)", [show_id, T0 + 2_000])
+    assert samples(db, show_id) == [AudienceSample(T0, "twitch", "viewers", 9.0)]

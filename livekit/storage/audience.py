@@ -28,13 +28,16 @@ def record(db: sqlite_utils.Database, show_id: int, rows: Iterable[AudienceSampl
 
 
 def samples(db: sqlite_utils.Database, show_id: int) -> list[AudienceSample]:
-    """Every row of show ``show_id``, by platform, metric and time."""
+    """One sample per platform, metric and minute of show ``show_id``, by platform, metric and time.
+
+    The table does not enforce minute starts (a row edited by hand, e.g. in Datasette, may miss one): a row is
+    read as the minute it falls in, and of several rows in one minute the latest wins (SQLite returns the
+    other columns of the row that gave ``max(at_ms)``), so a report neither fails nor double-counts.
+    """
     cursor = db.execute(
-        "SELECT at_ms, platform, metric, value, gap_reason FROM audience_samples WHERE show_id = ? "
-        "ORDER BY platform, metric, at_ms",
-        [show_id],
+        "SELECT at_ms - at_ms % ? AS minute, platform, metric, value, gap_reason, max(at_ms) "
+        "FROM audience_samples WHERE show_id = ? GROUP BY platform, metric, minute ORDER BY platform, metric, minute",
+        [MINUTE_MS, show_id],
     )
-    # The table does not enforce minute starts (a row edited by hand, e.g. in Datasette, may miss one): such a
-    # row is read as the minute it falls in, so a report never fails on it.
-    return [AudienceSample(at_ms - at_ms % MINUTE_MS, platform, metric, value, gap_reason)
-            for at_ms, platform, metric, value, gap_reason in cursor.fetchall()]
+    return [AudienceSample(minute, platform, metric, value, gap_reason)
+            for minute, platform, metric, value, gap_reason, _ in cursor.fetchall()]
