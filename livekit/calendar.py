@@ -2,7 +2,8 @@
 
 A calendar app that subscribes to the file recognises each show by its UID (from the show's key, so it
 never changes), takes a higher SEQUENCE as a newer version (the show's change count), and removes a show
-whose STATUS is CANCELLED. Times are written in the show's own zone (``DTSTART;TZID=Europe/Paris``) with a
+whose STATUS is CANCELLED. A show's join link is its URL (and its LOCATION when it has no location of its
+own, so a calendar shows where to click). Times are written in the show's own zone (``DTSTART;TZID=Europe/Paris``) with a
 VTIMEZONE for it, so a show planned for 18:00 Paris time stays there in every attendee's calendar, across
 daylight-saving changes.
 """
@@ -37,7 +38,13 @@ def _event(show: ScheduledShow, stamp: datetime.datetime) -> icalendar.Event:
     event.add("dtstart", local_time(show.plan.starts_at_ms, show.plan.timezone))
     event.add("dtend", local_time(show.plan.ends_at_ms, show.plan.timezone))
     event.add("status", "CANCELLED" if show.cancelled else "CONFIRMED")
+    if show.location or show.join_url:
+        event.add("location", show.location or show.join_url)
+    if show.join_url:
+        event.add("url", show.join_url)
     lines = [f"Show key: {show.key}"]
+    if show.join_url:
+        lines.append(f"Join: {show.join_url}")
     hard_out = show.plan.local_hard_out()
     if hard_out is not None:
         lines.append(f"Hard out: {hard_out:%Y-%m-%d %H:%M} ({show.plan.timezone})")

@@ -8,7 +8,8 @@ An import contract in ``pyproject.toml`` lets outreach reach livekit only throug
     upcoming_shows(db, now_ms=...) -> [ScheduledShow]     # not over yet, soonest first
     next_scheduled_show(db, now_ms=...) -> ScheduledShow | None
     scheduled_show(db, key) -> ScheduledShow              # ScheduledShowNotFound when there is no such key
-    schedule_changes(db, key) -> [ScheduleChange]         # sequence 0 = scheduled, then each move/cancel
+                                                          # .join_url / .location: where guests join (or None)
+    schedule_changes(db, key) -> [ScheduleChange]         # sequence 0 = scheduled, then each move/change/cancel
 """
 
 from __future__ import annotations

@@ -48,10 +48,11 @@ TEAM = textwrap.dedent("""
 """)
 
 
-def schedule(db, title="Weekly AMA", starts_at_ms=SHOW_MS, rundown_path=None):
+def schedule(db, title="Weekly AMA", starts_at_ms=SHOW_MS, rundown_path=None, join_url=None, location=None):
     store = ScheduleStore(db)
     return store.schedule(title, ShowPlan(starts_at_ms, starts_at_ms + HOUR_MS, "Europe/Paris"),
-                          planned_total_ms=HOUR_MS, rundown_path=rundown_path).key
+                          planned_total_ms=HOUR_MS, rundown_path=rundown_path, join_url=join_url,
+                          location=location).key
 
 
 def emails_to(world, address):
@@ -97,6 +98,31 @@ def test_a_booked_guest_gets_one_confirmation_whose_invite_two_parsers_read(team
     assert event.decoded("DTSTART") == SHOW_START - timedelta(minutes=15)  # the green-room lead
     second = vobject.readOne(calendar_text(confirmation))
     assert second.vevent.uid.value == str(event["UID"])
+
+
+def test_the_confirmation_invite_says_where_the_show_is_and_where_to_join(team_world):
+    world = team_world
+    book(world, schedule(world.db, join_url="https://meet.example.com/ama", location="Studio 2, Paris"))
+    world.tick()
+    [confirmation] = emails_to(world, "ana@example.com")
+    event = invites([confirmation])[0].walk("VEVENT")[0]
+    assert (str(event["LOCATION"]), str(event["URL"])) == ("Studio 2, Paris", "https://meet.example.com/ama")
+    body = confirmation.get_body(("plain",)).get_content()
+    assert "https://meet.example.com/ama" in body and "Studio 2, Paris" in body
+
+
+def test_a_new_join_link_sends_an_update_carrying_it(team_world):
+    world = team_world
+    key = schedule(world.db, join_url="https://meet.example.com/ama")
+    book(world, key)
+    world.tick()
+    ScheduleStore(world.db).move(key, join_url="https://meet.example.com/ama-backup")
+    world.advance(minutes=5)
+    world.tick()
+    first, update = invites(emails_to(world, "ana@example.com"))
+    event = update.walk("VEVENT")[0]
+    assert event["SEQUENCE"] == first.walk("VEVENT")[0]["SEQUENCE"] + 1
+    assert str(event["URL"]) == "https://meet.example.com/ama-backup"
 
 
 def test_a_team_members_guest_is_written_from_that_members_mailbox(team_world):

@@ -72,8 +72,8 @@ def test_a_yaml_syntax_error_names_its_line():
 def test_a_file_that_is_a_list_is_not_a_show():
     _, problems = validate_rundown(DATA / "rundown-not-a-mapping.yaml")
     assert [p.message for p in problems] == [
-        "the show must be a mapping of keys (title, warning, stream, record, starts_at, timezone, ends_at, hard_out, tags, "
-        "goals, segments), found a list"
+        "the show must be a mapping of keys (title, warning, stream, record, starts_at, timezone, ends_at, hard_out, "
+        "join_url, location, tags, goals, segments), found a list"
     ]
 
 

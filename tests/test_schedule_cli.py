@@ -93,6 +93,57 @@ def test_move_keeps_the_key_bumps_the_sequence_and_keeps_the_change(workspace, s
     assert [(change.sequence, change.change) for change in changes] == [(0, "scheduled"), (1, "moved")]
 
 
+JOIN = "https://meet.example.com/weekly-ama"
+
+
+def test_schedule_keeps_the_join_link_and_location_given(workspace, livekit_cli, rundown):
+    result = livekit_cli("schedule", str(rundown), "--at", "2031-03-29 18:00", "--tz", "Europe/Paris",
+                         "--join-url", JOIN, "--location", "Studio 2, Paris")
+    assert result.exit_code == 0, result.output
+    show = scheduled_show(workspace.database(), KEY)
+    assert (show.join_url, show.location) == (JOIN, "Studio 2, Paris")
+
+
+def test_schedule_takes_the_join_link_and_location_from_the_rundown(workspace, livekit_cli):
+    path = workspace.root / "joined.yaml"
+    path.write_text(f"title: Weekly AMA\njoin_url: {JOIN}\nlocation: Studio 2\n"
+                    "segments:\n  - {title: Intro, duration: 45m}\n", encoding="utf-8")
+    assert livekit_cli("schedule", str(path), "--at", "2031-03-29 18:00", "--tz", "Europe/Paris").exit_code == 0
+    show = scheduled_show(workspace.database(), KEY)
+    assert (show.join_url, show.location) == (JOIN, "Studio 2")
+
+
+def test_schedule_refuses_a_join_link_that_is_not_http(workspace, livekit_cli, rundown):
+    result = livekit_cli("schedule", str(rundown), "--at", "2031-03-29 18:00", "--tz", "Europe/Paris",
+                         "--join-url", "file:///etc/passwd")
+    assert result.exit_code != 0
+    assert "is not a join link" in result.output
+    assert upcoming_shows(workspace.database()) == []
+
+
+def test_changing_the_join_link_bumps_the_sequence_and_keeps_the_times(workspace, scheduled, livekit_cli):
+    before = scheduled_show(workspace.database(), scheduled)
+    result = livekit_cli("schedule", "--move", scheduled, "--join-url", JOIN)
+    assert result.exit_code == 0, result.output
+    show = scheduled_show(workspace.database(), scheduled)
+    assert (show.join_url, show.sequence, show.plan) == (JOIN, 1, before.plan)
+    changes = schedule_changes(workspace.database(), scheduled)
+    assert [(change.sequence, change.change) for change in changes] == [(0, "scheduled"), (1, "changed")]
+
+
+def test_giving_the_same_location_again_changes_nothing(workspace, scheduled, livekit_cli):
+    livekit_cli("schedule", "--move", scheduled, "--location", "Studio 2")
+    result = livekit_cli("schedule", "--move", scheduled, "--location", "Studio 2")
+    assert "nothing to change" in result.output
+    assert scheduled_show(workspace.database(), scheduled).sequence == 1
+
+
+def test_an_empty_join_link_removes_it(workspace, scheduled, livekit_cli):
+    livekit_cli("schedule", "--move", scheduled, "--join-url", JOIN)
+    assert livekit_cli("schedule", "--move", scheduled, "--join-url", "").exit_code == 0
+    assert scheduled_show(workspace.database(), scheduled).join_url is None
+
+
 def test_cancel_marks_the_show_cancelled_with_the_next_sequence_once(workspace, scheduled, livekit_cli):
     assert "cancelled" in livekit_cli("schedule", "--cancel", scheduled).output
     assert "already cancelled" in livekit_cli("schedule", "--cancel", scheduled).output
@@ -156,3 +207,15 @@ def test_the_ics_feed_marks_a_cancelled_show_cancelled(scheduled, livekit_cli, t
     livekit_cli("schedule", "--cancel", scheduled)
     [event] = _feed(livekit_cli, tmp_path).walk("VEVENT")
     assert (str(event["STATUS"]), int(event["SEQUENCE"])) == ("CANCELLED", 1)
+
+
+def test_shows_upcoming_lists_where_the_show_is_and_its_join_link(scheduled, livekit_cli):
+    livekit_cli("schedule", "--move", scheduled, "--join-url", JOIN, "--location", "Studio 2")
+    result = livekit_cli("shows", "--upcoming")
+    assert "Studio 2" in result.output and JOIN in result.output
+
+
+def test_the_ics_feed_carries_the_shows_location_and_join_link(scheduled, livekit_cli, tmp_path):
+    livekit_cli("schedule", "--move", scheduled, "--join-url", JOIN, "--location", "Studio 2, Paris")
+    [event] = _feed(livekit_cli, tmp_path).walk("VEVENT")
+    assert (str(event["LOCATION"]), str(event["URL"])) == ("Studio 2, Paris", JOIN)

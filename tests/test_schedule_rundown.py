@@ -82,3 +82,43 @@ def test_an_unscheduled_rundown_keeps_its_content_hash():
     rundown = parse_rundown_yaml("title: AMA\n" + SEGMENTS)
     assert "schedule" not in rundown.to_dict()
     assert Rundown.from_dict(rundown.to_dict()).content_hash == rundown.content_hash
+
+
+JOIN = "https://meet.example.com/weekly-ama"
+
+
+def test_a_yaml_rundown_says_where_guests_join_and_where_the_show_is():
+    rundown = parse_rundown_yaml(f"title: AMA\njoin_url: {JOIN}\nlocation: Studio 2, Paris\n" + SEGMENTS)
+    assert (rundown.join_url, rundown.location) == (JOIN, "Studio 2, Paris")
+
+
+def test_a_csv_rundown_says_where_guests_join_and_where_the_show_is():
+    rundown = parse_rundown_csv(f"# title: AMA\n# join_url: {JOIN}\n# location: Studio 2 (Paris)\n"
+                                "title,duration\nIntro,45m\n", "show.csv")
+    assert (rundown.join_url, rundown.location) == (JOIN, "Studio 2 (Paris)")
+
+
+@pytest.mark.parametrize("write, read", [(rundown_to_yaml, parse_rundown_yaml), (rundown_to_csv, parse_rundown_csv)],
+                         ids=["yaml", "csv"])
+def test_the_join_link_and_location_round_trip_through_the_file_format(write, read):
+    rundown = parse_rundown_yaml(f"title: AMA\nstarts_at: 2030-12-10 18:00\ntimezone: Europe/Paris\n"
+                                 f"join_url: {JOIN}\nlocation: Studio 2\n" + SEGMENTS)
+    again = read(write(rundown), "again")
+    assert (again.join_url, again.location, again.schedule) == (JOIN, "Studio 2", rundown.schedule)
+
+
+def test_a_join_link_that_is_not_http_is_reported_on_its_line():
+    [problem] = problems_of("title: AMA\nlocation: Studio 2\njoin_url: javascript:alert(1)\n" + SEGMENTS)
+    assert problem.startswith("show.yaml:3: bad join_url: 'javascript:alert(1)' is not a join link")
+
+
+def test_a_join_link_too_long_is_reported_on_its_line():
+    [problem] = problems_of(f"# title: AMA\n# join_url: {JOIN}?{'x' * 2000}\ntitle,duration\nIntro,45m\n",
+                            parse_rundown_csv)
+    assert problem.startswith("show.yaml:2: bad join_url: the join link is 2036 characters long: at most 2000")
+
+
+def test_a_location_over_several_lines_is_reported_on_its_line():
+    [problem] = problems_of("title: AMA\nlocation: |\n  Studio 2\n  Paris\n" + SEGMENTS)
+    assert problem == ("show.yaml:2: bad location: the location must be one line of text "
+                       "(no line breaks or control characters)")

@@ -12,6 +12,7 @@ from rich.table import Table
 from greenroom.cli import get_workspace
 from greenroom.errors import GreenroomError
 from greenroom.output import console_for_output, text_cell, write_output
+from greenroom.text import terminal_safe
 from livekit.core.durations import format_clock, format_signed
 from livekit.report import (
     FORMATS,
@@ -175,16 +176,21 @@ def _upcoming_shows(ctx: click.Context, limit: int, output_format: str, ics: boo
         click.echo("no upcoming shows scheduled (see `livekit schedule`)")
         return
     table = Table()
-    for name in ("key", "title", "starts (local)", "ends", "hard out", "zone", "status", "changes"):
+    for name in ("key", "title", "starts (local)", "ends", "hard out", "zone", "where", "status", "changes"):
         table.add_column(name)
     for show in scheduled:
         start, end, hard_out = show.plan.local_start(), show.plan.local_end(), show.plan.local_hard_out()
         table.add_row(
             text_cell(show.key), text_cell(show.title), f"{start:%a %Y-%m-%d %H:%M}", f"{end:%H:%M}",
-            "" if hard_out is None else f"{hard_out:%H:%M}", show.plan.timezone, show.status.value,
+            "" if hard_out is None else f"{hard_out:%H:%M}", show.plan.timezone,
+            text_cell(show.location), show.status.value,
             str(show.sequence),
         )
     console_for_output(width=140).print(table)
+    # Below the table, whole: a link wrapped across table lines cannot be copied.
+    for show in scheduled:
+        if show.join_url:
+            click.echo(f"join {terminal_safe(show.key)}: {terminal_safe(show.join_url)}")
 
 
 def _past_shows(ctx: click.Context, limit: int) -> None:

@@ -61,6 +61,9 @@ class Rundown:
     warning_ms: int | None = None
     #: When the show is planned (rundown ``starts_at``/``timezone``/``ends_at``/``hard_out``), if it says.
     schedule: ShowPlan | None = None
+    #: Where guests join the show and where it happens (rundown ``join_url``/``location``), if it says.
+    join_url: str | None = None
+    location: str | None = None
     #: What the show aims for (rundown ``goals:``, names from :data:`greenroom.goals.SHOW_GOALS`), in file order.
     goals: tuple[Goal, ...] = ()
     #: Labels that make shows comparable for baselines (rundown ``tags:``), besides having the same title.
@@ -89,7 +92,7 @@ class Rundown:
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready snapshot (stored with every show so a later edit of the file cannot change it).
 
-        ``schedule``, ``goals`` and ``tags`` are present only when given, so a rundown without them keeps the
+        ``schedule``, ``join_url``, ``location``, ``goals`` and ``tags`` are present only when given, so a rundown without them keeps the
         content hash it had before rundowns could carry them (an interrupted show still finds its rundown
         to resume)."""
         data: dict[str, Any] = {
@@ -112,6 +115,10 @@ class Rundown:
         }
         if self.schedule is not None:
             data["schedule"] = self.schedule.to_dict()
+        if self.join_url is not None:
+            data["join_url"] = self.join_url
+        if self.location is not None:
+            data["location"] = self.location
         if self.goals:
             data["goals"] = {goal.name: goal.target for goal in self.goals}
         if self.tags:
@@ -126,6 +133,8 @@ class Rundown:
             record=data.get("record"),
             warning_ms=data.get("warning_ms"),
             schedule=ShowPlan.from_dict(data["schedule"]) if data.get("schedule") else None,
+            join_url=data.get("join_url"),
+            location=data.get("location"),
             source=source,
             goals=tuple(Goal(name, float(target)) for name, target in (data.get("goals") or {}).items()),
             tags=tuple(data.get("tags") or ()),

@@ -18,10 +18,13 @@ import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 __all__ = [
     "LOCAL_TIME_HELP",
+    "MAX_JOIN_URL_CHARS",
+    "MAX_LOCATION_CHARS",
     "RUN_GRACE_MS",
     "ScheduleError",
     "ScheduleStatus",
@@ -32,7 +35,9 @@ __all__ = [
     "local_time",
     "next_scheduled",
     "parse_clock_time",
+    "parse_join_url",
     "parse_local_datetime",
+    "parse_location",
     "plan_show",
     "refuse_past_start",
     "schedule_for_run",
@@ -45,6 +50,13 @@ __all__ = [
 LOCAL_TIME_HELP = "a local date and time such as '2026-12-10 18:00'"
 _CLOCK_TIME = re.compile(r"(\d{1,2}):(\d{2})")
 _MS = 1000
+#: A join link goes into guests' emails and calendar invites: long enough for any meeting link, no longer.
+MAX_JOIN_URL_CHARS = 2000
+#: A location is one line of a calendar event ("Studio 2, 12 rue Oberkampf, Paris").
+MAX_LOCATION_CHARS = 200
+_CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+#: A join link is written as ``<url>`` in emails (a Markdown autolink): these would end it early.
+_NOT_IN_JOIN_URL = re.compile(r"[\s<>\"]")
 
 
 class ScheduleError(ValueError):
@@ -89,6 +101,36 @@ def parse_clock_time(text: str) -> datetime.time:
     if not match or int(match.group(1)) > 23 or int(match.group(2)) > 59:
         raise ScheduleError(f"{text!r} is not a time of day such as 19:30 (24-hour HH:MM)")
     return datetime.time(int(match.group(1)), int(match.group(2)))
+
+
+def parse_join_url(text: str) -> str | None:
+    """Where guests and the team join the show (a video call, the studio's page): an http(s) link of at most
+    :data:`MAX_JOIN_URL_CHARS` characters, or None for an empty text (no link). It goes into emails and
+    calendar invites, so anything else (another scheme, spaces, control characters) is refused here, when it
+    is given, rather than silently left out of an invite later."""
+    cleaned = text.strip()
+    if not cleaned:
+        return None
+    if len(cleaned) > MAX_JOIN_URL_CHARS:
+        raise ScheduleError(f"the join link is {len(cleaned)} characters long: at most {MAX_JOIN_URL_CHARS}")
+    parts = urlsplit(cleaned)
+    if (parts.scheme.lower() not in ("http", "https") or not parts.netloc
+            or _CONTROL_CHARACTERS.search(cleaned) or _NOT_IN_JOIN_URL.search(cleaned)):
+        raise ScheduleError(f"{text!r} is not a join link: expected an http(s) address such as "
+                            "https://meet.example.com/weekly-qa (no spaces, quotes or angle brackets)")
+    return cleaned
+
+
+def parse_location(text: str) -> str | None:
+    """Where the show happens, as one line of at most :data:`MAX_LOCATION_CHARS` characters (None for an
+    empty text). Control characters, line breaks included, are refused: the location is a calendar field
+    and an email line."""
+    if _CONTROL_CHARACTERS.search(text.strip()):
+        raise ScheduleError("the location must be one line of text (no line breaks or control characters)")
+    cleaned = text.strip()
+    if len(cleaned) > MAX_LOCATION_CHARS:
+        raise ScheduleError(f"the location is {len(cleaned)} characters long: at most {MAX_LOCATION_CHARS}")
+    return cleaned or None
 
 
 def to_utc_ms(local: datetime.datetime, zone_name: str) -> int:
@@ -240,6 +282,9 @@ class ScheduledShow:
     rundown_path: str | None = None
     status: ScheduleStatus = ScheduleStatus.SCHEDULED
     sequence: int = 0
+    #: Where guests join (see :func:`parse_join_url`) and where the show is (:func:`parse_location`).
+    join_url: str | None = None
+    location: str | None = None
 
     @property
     def cancelled(self) -> bool:
@@ -265,6 +310,8 @@ class ScheduledShow:
             "hard_out_ms": self.plan.hard_out_ms,
             "planned_total_ms": self.planned_total_ms,
             "rundown_path": self.rundown_path,
+            "join_url": self.join_url,
+            "location": self.location,
         }
 
 

@@ -9,6 +9,8 @@ Layout (the header row may list the columns in any order; only ``title`` and ``d
     # starts_at: 2026-12-10 18:00
     # timezone: Europe/Paris
     # hard_out: 19:15
+    # join_url: https://meet.example.com/weekly-qa
+    # location: Studio 2 (Paris)
     # tags: qa | weekly
     # goals: peak_viewers=150 | retention=80%
     title,duration,scene,guest,notes,talking_points,prompts
@@ -40,7 +42,13 @@ from greenroom.text import spreadsheet_safe
 from livekit.core.durations import format_duration, parse_duration
 from livekit.core.rundown import Prompt, Rundown, Segment
 from livekit.rundown.problems import Problem, Problems, RundownError, SceneUse, did_you_mean
-from livekit.rundown.schedule import SCHEDULE_KEYS, ScheduleFields, schedule_fields, schedule_from_fields
+from livekit.rundown.schedule import (
+    SCHEDULE_KEYS,
+    ScheduleFields,
+    join_from_fields,
+    schedule_fields,
+    schedule_from_fields,
+)
 
 COLUMNS = ("title", "duration", "scene", "guest", "notes", "talking_points", "prompts")
 REQUIRED_COLUMNS = ("title", "duration")
@@ -139,6 +147,7 @@ def parse_rundown_csv(text: str, source: str = "<rundown.csv>") -> Rundown:
     schedule_given = {key: (settings[key], setting_lines.get(key)) for key in SCHEDULE_KEYS if key in settings}
     schedule = schedule_from_fields(ScheduleFields(schedule_given, 1),
                                     sum(segment.duration_ms for segment in segments), problem)
+    join_url, location = join_from_fields(ScheduleFields(schedule_given, 1), problem)
     if problems:
         raise RundownError(problems.in_line_order(), scene_uses)
     return Rundown(
@@ -148,6 +157,8 @@ def parse_rundown_csv(text: str, source: str = "<rundown.csv>") -> Rundown:
         stream=flags["stream"],
         record=flags["record"],
         schedule=schedule,
+        join_url=join_url,
+        location=location,
         goals=goals,
         tags=tuple(_split(settings.get("tags", ""))),
         source=source,

@@ -1,5 +1,5 @@
-"""A rundown's schedule keys (``starts_at``, ``timezone``, ``ends_at``, ``hard_out``), shared by the YAML and
-CSV formats: read with each key's line so a mistake is reported as ``file:line``, and written back."""
+"""A rundown's schedule keys (``starts_at``, ``timezone``, ``ends_at``, ``hard_out``, and where guests join:
+``join_url``, ``location``), shared by the YAML and CSV formats: read with each key's line so a mistake is reported as ``file:line``, and written back."""
 
 from __future__ import annotations
 
@@ -13,14 +13,19 @@ from livekit.core.schedule import (
     ShowPlan,
     hard_out_after,
     parse_clock_time,
+    parse_join_url,
     parse_local_datetime,
+    parse_location,
     time_zone,
     to_utc_ms,
 )
 
-__all__ = ["SCHEDULE_KEYS", "ScheduleFields", "schedule_fields", "schedule_from_fields"]
+__all__ = ["JOIN_KEYS", "SCHEDULE_KEYS", "ScheduleFields", "join_from_fields", "schedule_fields",
+           "schedule_from_fields"]
 
-SCHEDULE_KEYS = ("starts_at", "timezone", "ends_at", "hard_out")
+#: Where the show is joined: independent of its time (a rundown scheduled with ``--at`` keeps them).
+JOIN_KEYS = ("join_url", "location")
+SCHEDULE_KEYS = ("starts_at", "timezone", "ends_at", "hard_out", *JOIN_KEYS)
 
 
 @dataclass(frozen=True)
@@ -45,7 +50,7 @@ def _local_ms(text: str, zone: str) -> int:
 def schedule_from_fields(fields: ScheduleFields, planned_total_ms: int,
                          problem: Callable[[int | None, str], None]) -> ShowPlan | None:
     """The plan the keys describe (None when there is none), reporting each mistake through ``problem``."""
-    if not fields.values:
+    if not any(key not in JOIN_KEYS for key in fields.values):
         return None
     starts_at, zone = fields.text("starts_at"), fields.text("timezone")
     if starts_at is None:
@@ -95,20 +100,36 @@ def schedule_from_fields(fields: ScheduleFields, planned_total_ms: int,
         return None
 
 
+def join_from_fields(fields: ScheduleFields, problem: Callable[[int | None, str], None]
+                     ) -> tuple[str | None, str | None]:
+    """``(join_url, location)`` as the keys give them (None when absent), reporting each mistake."""
+    found: list[str | None] = []
+    for key, parse in (("join_url", parse_join_url), ("location", parse_location)):
+        text = fields.text(key)
+        try:
+            found.append(None if text is None else parse(text))
+        except ScheduleError as error:
+            problem(fields.line(key), f"bad {key}: {error}")
+            found.append(None)
+    return found[0], found[1]
+
+
 def _written(moment: datetime.datetime) -> str:
     return f"{moment:%Y-%m-%d %H:%M:%S}" if moment.second else f"{moment:%Y-%m-%d %H:%M}"
 
 
 def schedule_fields(rundown: Rundown) -> dict[str, str]:
-    """The schedule keys as people write them (empty for an unscheduled rundown); ``ends_at`` only when it
-    is not simply the start plus the segments' total."""
+    """The schedule keys as people write them (only the join keys given for an unscheduled rundown);
+    ``ends_at`` only when it is not simply the start plus the segments' total."""
+    joined = {key: value for key, value in (("join_url", rundown.join_url), ("location", rundown.location))
+              if value is not None}
     plan = rundown.schedule
     if plan is None:
-        return {}
+        return joined
     fields = {"starts_at": _written(plan.local_start()), "timezone": plan.timezone}
     if plan.ends_at_ms != plan.starts_at_ms + rundown.planned_total_ms:
         fields["ends_at"] = _written(plan.local_end())
     hard_out = plan.local_hard_out()
     if hard_out is not None:
         fields["hard_out"] = _written(hard_out)
-    return fields
+    return fields | joined

@@ -10,6 +10,8 @@ Example::
     timezone: Europe/Paris  # required with starts_at: an IANA time zone
     ends_at: 2026-12-10 19:00     # optional: the planned end (default: start + the segments' total)
     hard_out: "19:15"       # optional: when it must be off air (HH:MM after the start, or date and time)
+    join_url: https://meet.example.com/weekly-qa   # optional: where guests join (http/https), in their invites
+    location: Studio 2, Paris   # optional: where the show happens (one line)
     tags: [qa, weekly]      # optional: shows sharing a tag (or the title) are compared for baselines
     goals:                  # optional: targets the after-show report judges (greenroom.goals.SHOW_GOALS)
       peak_viewers: 150
@@ -38,7 +40,13 @@ from greenroom.yaml_guard import NoAliasSafeLoader, YamlAliasError, alias_proble
 from livekit.core.durations import format_duration, parse_duration
 from livekit.core.rundown import Prompt, Rundown, Segment
 from livekit.rundown.problems import Problem, Problems, RundownError, SceneUse, did_you_mean
-from livekit.rundown.schedule import SCHEDULE_KEYS, ScheduleFields, schedule_fields, schedule_from_fields
+from livekit.rundown.schedule import (
+    SCHEDULE_KEYS,
+    ScheduleFields,
+    join_from_fields,
+    schedule_fields,
+    schedule_from_fields,
+)
 
 SHOW_KEYS = ("title", "warning", "stream", "record", *SCHEDULE_KEYS, "tags", "goals", "segments")
 SEGMENT_KEYS = ("title", "duration", "scene", "guest", "talking_points", "prompts", "notes")
@@ -272,6 +280,7 @@ class _Reader:
         kept = tuple(s for s in segments if s is not None)
         schedule = schedule_from_fields(ScheduleFields(fields, _line(root)),
                                         sum(s.duration_ms for s in kept), self.problem)
+        join_url, location = join_from_fields(ScheduleFields(fields, _line(root)), self.problem)
         if self.problems or title is None:
             return None
         return Rundown(
@@ -281,6 +290,8 @@ class _Reader:
             record=record,
             warning_ms=warning,
             schedule=schedule,
+            join_url=join_url,
+            location=location,
             goals=goals,
             tags=tags,
             source=self.source,

@@ -1,21 +1,38 @@
 """Scheduled shows in the workspace database: the calendar ``livekit schedule`` writes and ``livekit shows
---upcoming`` reads. Each change is one transaction that bumps the show's ``sequence`` and keeps the change
-(with the times it set) in ``scheduled_show_changes``."""
+--upcoming`` reads. Each change (new times, a new join link or location, a cancellation) is one transaction that
+bumps the show's ``sequence`` and keeps the change (with the times it set) in ``scheduled_show_changes``."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from enum import Enum
 
 import sqlite_utils
 
 from greenroom.errors import GreenroomError
 from livekit.core.clock import Clock, SystemClock
-from livekit.core.schedule import ScheduledShow, ScheduleStatus, ShowPlan, schedule_key
+from livekit.core.schedule import (
+    ScheduledShow,
+    ScheduleStatus,
+    ShowPlan,
+    parse_join_url,
+    parse_location,
+    schedule_key,
+)
 
-__all__ = ["ScheduleChange", "ScheduleStore", "ScheduledShowNotFound"]
+__all__ = ["KEEP", "ScheduleChange", "ScheduleStore", "ScheduledShowNotFound"]
 
 _COLUMNS = ("key, title, rundown_path, planned_total_ms, timezone, starts_at_ms, ends_at_ms, hard_out_ms, status, "
-            "sequence")
+            "sequence, join_url, location")
+
+
+class _Keep(Enum):
+    KEEP = "keep"
+
+
+#: For :meth:`ScheduleStore.move`: leave the join link (or location) as it is (None removes it).
+KEEP = _Keep.KEEP
 
 
 class ScheduledShowNotFound(GreenroomError):
@@ -40,46 +57,59 @@ class ScheduleStore:
         self.db = db
         self.clock = clock or SystemClock()
 
-    def schedule(self, title: str, plan: ShowPlan, *, planned_total_ms: int,
-                 rundown_path: str | None = None) -> ScheduledShow:
-        """Put a show on the calendar under a new key (see :func:`livekit.core.schedule.schedule_key`)."""
+    def schedule(self, title: str, plan: ShowPlan, *, planned_total_ms: int, rundown_path: str | None = None,
+                 join_url: str | None = None, location: str | None = None) -> ScheduledShow:
+        """Put a show on the calendar under a new key (see :func:`livekit.core.schedule.schedule_key`).
+        ``join_url`` and ``location`` are checked (:func:`livekit.core.schedule.parse_join_url`,
+        :func:`~livekit.core.schedule.parse_location`): a ScheduleError names the mistake."""
+        join_url, location = _checked(join_url), _checked(location, parse_location)
         now = self.clock.now_ms()
         with self.db.atomic():
             taken = [row[0] for row in self.db.execute("SELECT key FROM scheduled_shows").fetchall()]
             key = schedule_key(title, plan, taken)
             self.db.execute(
                 "INSERT INTO scheduled_shows (key, title, rundown_path, planned_total_ms, timezone, starts_at_ms, "
-                "ends_at_ms, hard_out_ms, status, sequence, created_ms, changed_ms) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'scheduled', 0, ?, ?)",
+                "ends_at_ms, hard_out_ms, status, sequence, created_ms, changed_ms, join_url, location) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'scheduled', 0, ?, ?, ?, ?)",
                 [key, title, rundown_path, planned_total_ms, plan.timezone, plan.starts_at_ms, plan.ends_at_ms,
-                 plan.hard_out_ms, now, now],
+                 plan.hard_out_ms, now, now, join_url, location],
             )
             self._keep(key, 0, "scheduled", plan, now)
         return self.get(key)
 
-    def move(self, key: str, plan: ShowPlan) -> ScheduledShow:
-        """Give a scheduled show new times (its key stays); a cancelled show cannot be moved."""
+    def move(self, key: str, plan: ShowPlan | None = None, *, join_url: str | None | _Keep = KEEP,
+             location: str | None | _Keep = KEEP) -> ScheduledShow:
+        """Give a scheduled show new times, a new join link or location (its key stays); a cancelled show
+        cannot be changed. Any of them raises the sequence, so guests get an updated invite; giving the
+        same link and location again without new times changes nothing."""
         show = self.get(key)
         if show.cancelled:
             raise GreenroomError(f"{key} is cancelled: schedule it again with `livekit schedule RUNDOWN --at ...`")
-        return self._change(show, "moved", plan, ScheduleStatus.SCHEDULED)
+        new_join_url = show.join_url if join_url is KEEP else _checked(join_url)
+        new_location = show.location if location is KEEP else _checked(location, parse_location)
+        if plan is None and (new_join_url, new_location) == (show.join_url, show.location):
+            return show
+        return self._change(show, "changed" if plan is None else "moved", plan or show.plan,
+                            ScheduleStatus.SCHEDULED, join_url=new_join_url, location=new_location)
 
     def cancel(self, key: str) -> tuple[ScheduledShow, bool]:
         """Cancel a show (kept, marked cancelled); returns ``(show, changed)``: cancelling twice changes nothing."""
         show = self.get(key)
         if show.cancelled:
             return show, False
-        return self._change(show, "cancelled", show.plan, ScheduleStatus.CANCELLED), True
+        return self._change(show, "cancelled", show.plan, ScheduleStatus.CANCELLED,
+                            join_url=show.join_url, location=show.location), True
 
-    def _change(self, show: ScheduledShow, change: str, plan: ShowPlan, status: ScheduleStatus) -> ScheduledShow:
+    def _change(self, show: ScheduledShow, change: str, plan: ShowPlan, status: ScheduleStatus, *,
+                join_url: str | None, location: str | None) -> ScheduledShow:
         now = self.clock.now_ms()
         sequence = show.sequence + 1
         with self.db.atomic():
             updated = self.db.execute(
                 "UPDATE scheduled_shows SET timezone = ?, starts_at_ms = ?, ends_at_ms = ?, hard_out_ms = ?, "
-                "status = ?, sequence = ?, changed_ms = ? WHERE key = ? AND sequence = ?",
+                "status = ?, sequence = ?, changed_ms = ?, join_url = ?, location = ? WHERE key = ? AND sequence = ?",
                 [plan.timezone, plan.starts_at_ms, plan.ends_at_ms, plan.hard_out_ms, status.value, sequence, now,
-                 show.key, show.sequence],
+                 join_url, location, show.key, show.sequence],
             )
             if updated.rowcount != 1:
                 raise GreenroomError(f"{show.key} was changed by someone else meanwhile: look again and retry")
@@ -118,8 +148,12 @@ class ScheduleStore:
                 for row in rows]
 
 
+def _checked(text: str | None, parse: Callable[[str], str | None] = parse_join_url) -> str | None:
+    return None if text is None else parse(text)
+
+
 def _scheduled(row: tuple) -> ScheduledShow:
-    key, title, rundown_path, planned_total, zone, starts, ends, hard_out, status, sequence = row
+    key, title, rundown_path, planned_total, zone, starts, ends, hard_out, status, sequence, join_url, location = row
     return ScheduledShow(key=key, title=title, plan=ShowPlan(starts, ends, zone, hard_out),
                          planned_total_ms=planned_total, rundown_path=rundown_path,
-                         status=ScheduleStatus(status), sequence=sequence)
+                         status=ScheduleStatus(status), sequence=sequence, join_url=join_url, location=location)

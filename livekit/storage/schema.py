@@ -268,3 +268,32 @@ def show_vods(db):
     """Where a show's recording is published (`livekit vod SHOW_ID URL`): the thank-you email links the guest
     to their own segment in it."""
     db.execute("CREATE TABLE show_vods (show_id INTEGER PRIMARY KEY, url TEXT NOT NULL, set_ms INTEGER NOT NULL)")
+
+
+@MIGRATIONS(name="scheduled_shows_join_url_and_location")
+def scheduled_shows_join_url_and_location(db):
+    """Where guests join a scheduled show (an http(s) link) and where it happens (one line): both go into the
+    guests' invites and the team feed. A change of either alone is kept as ``changed`` (it raises the
+    show's sequence like a move, so guests get an updated invite): ``scheduled_show_changes`` is rebuilt to
+    allow that kind, as SQLite cannot alter a CHECK constraint."""
+    db.execute("ALTER TABLE scheduled_shows ADD COLUMN join_url TEXT")
+    db.execute("ALTER TABLE scheduled_shows ADD COLUMN location TEXT")
+    db.execute(
+        """
+        CREATE TABLE scheduled_show_changes_new (
+            key TEXT NOT NULL REFERENCES scheduled_shows(key) ON DELETE CASCADE,
+            sequence INTEGER NOT NULL,
+            change TEXT NOT NULL CHECK (change IN ('scheduled', 'moved', 'changed', 'cancelled')),
+            timezone TEXT NOT NULL,
+            starts_at_ms INTEGER NOT NULL,
+            ends_at_ms INTEGER NOT NULL,
+            hard_out_ms INTEGER,
+            at_ms INTEGER NOT NULL,
+            PRIMARY KEY (key, sequence)
+        )
+        """
+    )
+    db.execute("INSERT INTO scheduled_show_changes_new SELECT key, sequence, change, timezone, starts_at_ms, "
+               "ends_at_ms, hard_out_ms, at_ms FROM scheduled_show_changes")
+    db.execute("DROP TABLE scheduled_show_changes")
+    db.execute("ALTER TABLE scheduled_show_changes_new RENAME TO scheduled_show_changes")

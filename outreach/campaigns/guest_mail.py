@@ -93,7 +93,8 @@ def _utc(epoch_ms: int) -> datetime:
 
 
 def core_show(db: sqlite_utils.Database, key: str) -> ScheduledShow | None:
-    """livekit's scheduled show ``key`` as the journey rules see it (None: not on the calendar)."""
+    """livekit's scheduled show ``key`` as the journey rules see it (None: not on the calendar), with its join
+    link and location for the invites."""
     try:
         show = scheduled_show(db, key)
     except ScheduledShowNotFound:
@@ -103,7 +104,7 @@ def core_show(db: sqlite_utils.Database, key: str) -> ScheduledShow | None:
         key=show.key, title=show.title, starts_at_utc=_utc(plan.starts_at_ms), timezone=plan.timezone,
         ends_at_utc=_utc(plan.ends_at_ms),
         hard_out_utc=None if plan.hard_out_ms is None else _utc(plan.hard_out_ms),
-        sequence=show.sequence, cancelled=show.cancelled,
+        join_url=show.join_url, location=show.location, sequence=show.sequence, cancelled=show.cancelled,
     )
 
 
