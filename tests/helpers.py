@@ -104,3 +104,18 @@ class OutputLines:
         """All the output: waits up to ``timeout`` s for the stream to end (the process to exit)."""
         self._thread.join(timeout)
         return self.so_far()
+
+
+async def open_offline_page(browser, path, width: int):
+    """Open a report file in Chromium at ``width`` px; returns (context, page, console errors, requests to
+    anything but file:/data: URLs), so a test can assert a self-contained page broke nothing and fetched nothing."""
+    context = await browser.new_context(viewport={"width": width, "height": 900})
+    page = await context.new_page()
+    problems: list[str] = []
+    requests: list[str] = []
+    page.on("console", lambda message: problems.append(message.text) if message.type == "error" else None)
+    page.on("pageerror", lambda error: problems.append(str(error)))
+    page.on("request", lambda request: requests.append(request.url) if not request.url.startswith(
+        ("file:", "data:")) else None)
+    await page.goto(path.as_uri())
+    return context, page, problems, requests

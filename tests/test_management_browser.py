@@ -12,6 +12,7 @@ from greenroom.goals import Goal, WorkspaceGoals
 from management.data import management_data
 from management.report import report_html
 from tests.fixtures.browser import BROWSER_TESTS
+from tests.helpers import open_offline_page
 from tests.management_world import NOW, seed_month
 
 pytestmark = BROWSER_TESTS
@@ -28,20 +29,8 @@ def report_page(workspace, tmp_path):
     return page
 
 
-async def open_page(browser, path, width):
-    context = await browser.new_context(viewport={"width": width, "height": 900})
-    page = await context.new_page()
-    problems, requests = [], []
-    page.on("console", lambda message: problems.append(message.text) if message.type == "error" else None)
-    page.on("pageerror", lambda error: problems.append(str(error)))
-    page.on("request", lambda request: requests.append(request.url) if not request.url.startswith(
-        ("file:", "data:")) else None)
-    await page.goto(path.as_uri())
-    return context, page, problems, requests
-
-
 async def test_the_report_opens_from_disk_without_console_errors_or_network(browser, report_page):
-    context, page, problems, requests = await open_page(browser, report_page, 1280)
+    context, page, problems, requests = await open_offline_page(browser, report_page, 1280)
     try:
         assert await page.locator("svg.chart").count() == len(CHARTS)
         assert (problems, requests) == ([], [])
@@ -51,7 +40,7 @@ async def test_the_report_opens_from_disk_without_console_errors_or_network(brow
 
 @pytest.mark.parametrize("section", CHARTS)
 async def test_every_chart_area_is_drawn(browser, report_page, section):
-    context, page, _, _ = await open_page(browser, report_page, 1280)
+    context, page, _, _ = await open_offline_page(browser, report_page, 1280)
     try:
         shot = Image.open(io.BytesIO(await page.locator(f"#{section} svg.chart").screenshot())).convert("RGB")
         colours = shot.getcolors(maxcolors=1_000_000)
@@ -63,7 +52,7 @@ async def test_every_chart_area_is_drawn(browser, report_page, section):
 
 @pytest.mark.parametrize("width", [1280, 375])
 async def test_the_page_fits_the_screen_width(browser, report_page, width):
-    context, page, _, _ = await open_page(browser, report_page, width)
+    context, page, _, _ = await open_offline_page(browser, report_page, width)
     try:
         assert await page.evaluate("document.documentElement.scrollWidth") <= width
         widths = await page.evaluate("[...document.querySelectorAll('svg.chart')]"
@@ -74,7 +63,7 @@ async def test_the_page_fits_the_screen_width(browser, report_page, width):
 
 
 async def test_the_highlights_are_readable_on_a_phone(browser, report_page):
-    context, page, _, _ = await open_page(browser, report_page, 375)
+    context, page, _, _ = await open_offline_page(browser, report_page, 375)
     try:
         size = await page.evaluate("parseFloat(getComputedStyle(document.querySelector('.highlights li')).fontSize)")
         assert size >= 14
@@ -83,7 +72,7 @@ async def test_the_highlights_are_readable_on_a_phone(browser, report_page):
 
 
 async def test_chart_labels_are_readable_on_a_phone(browser, report_page):
-    context, page, _, _ = await open_page(browser, report_page, 375)
+    context, page, _, _ = await open_offline_page(browser, report_page, 375)
     try:
         heights = await page.evaluate("[...document.querySelectorAll('svg.chart text')]"
                                       ".map(text => text.getBoundingClientRect().height)")

@@ -14,6 +14,7 @@ from livekit.report_chart import viewers_chart_png
 from livekit.report_data import audience_samples
 from livekit.storage.shows import ShowStore
 from tests.fixtures.browser import BROWSER_TESTS
+from tests.helpers import open_offline_page
 from tests.test_report_audience import CURVE, RUNDOWN, T0, record_samples, run_show
 
 pytestmark = BROWSER_TESTS
@@ -30,20 +31,8 @@ def report_page(workspace, tmp_path):
     return page
 
 
-async def open_page(browser, path, width):
-    context = await browser.new_context(viewport={"width": width, "height": 900})
-    page = await context.new_page()
-    problems, requests = [], []
-    page.on("console", lambda message: problems.append(message.text) if message.type == "error" else None)
-    page.on("pageerror", lambda error: problems.append(str(error)))
-    page.on("request", lambda request: requests.append(request.url) if not request.url.startswith(
-        ("file:", "data:")) else None)
-    await page.goto(path.as_uri())
-    return context, page, problems, requests
-
-
 async def test_the_report_opens_from_disk_without_console_errors_or_network(browser, report_page):
-    context, page, problems, requests = await open_page(browser, report_page, 1280)
+    context, page, problems, requests = await open_offline_page(browser, report_page, 1280)
     try:
         assert await page.evaluate("document.querySelector('#chart img').naturalWidth") == 1000
         assert (problems, requests) == ([], [])
@@ -52,7 +41,7 @@ async def test_the_report_opens_from_disk_without_console_errors_or_network(brow
 
 
 async def test_the_chart_area_is_not_blank(browser, report_page):
-    context, page, _, _ = await open_page(browser, report_page, 1280)
+    context, page, _, _ = await open_offline_page(browser, report_page, 1280)
     try:
         shot = Image.open(io.BytesIO(await page.locator("#chart img").screenshot())).convert("RGB")
         colours = shot.getcolors(maxcolors=1_000_000)
@@ -64,7 +53,7 @@ async def test_the_chart_area_is_not_blank(browser, report_page):
 
 @pytest.mark.parametrize("width", [1280, 375])
 async def test_the_page_fits_the_screen_width(browser, report_page, width):
-    context, page, _, _ = await open_page(browser, report_page, width)
+    context, page, _, _ = await open_offline_page(browser, report_page, width)
     try:
         assert await page.evaluate("document.documentElement.scrollWidth") <= width
         chart_width = await page.evaluate("document.querySelector('#chart img').getBoundingClientRect().width")
