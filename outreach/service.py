@@ -32,7 +32,7 @@ from greenroom.clock import utc_now
 from greenroom.db import open_database
 from greenroom.errors import GreenroomError
 from greenroom.workspace import Workspace
-from outreach.campaigns.replies import InboxSession, inbox_servers
+from outreach.campaigns.replies import InboxSession, imap_reader, inbox_servers
 from outreach.campaigns.sending import TickReport, run_tick
 from outreach.campaigns.settings import (
     MailboxSettings,
@@ -42,7 +42,6 @@ from outreach.campaigns.settings import (
     outreach_settings,
     smtp_settings,
 )
-from outreach.mail.inbox import ImapReader
 from outreach.mail.sent_folder import SentFolder
 from outreach.mail.transport import Delivery, EmlTransport, SmtpTransport, Transport
 from outreach.storage import outbox
@@ -54,11 +53,6 @@ LOCK_NAME = ".outreach-sender.lock"
 def _smtp(server: ServerSettings) -> SmtpTransport:
     return SmtpTransport(server.host, server.port, server.security, server.username, server.password,
                          server.timeout, ca_file=server.ca_file, oauth=server.oauth)
-
-
-def _imap(server: ServerSettings) -> ImapReader:
-    return ImapReader(server.host, server.port, server.security, server.username, server.password,
-                      server.folder, server.timeout, ca_file=server.ca_file, oauth=server.oauth)
 
 
 class MailboxRoutes:
@@ -137,7 +131,7 @@ class SentFolders:
             return None
         key, server = found
         if key not in self._folders:
-            self._folders[key] = SentFolder(_imap(server), server.sent_folder)
+            self._folders[key] = SentFolder(imap_reader(server), server.sent_folder)
         return self._folders[key]
 
 

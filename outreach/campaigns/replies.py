@@ -291,6 +291,13 @@ def inbox_servers(workspace: Workspace) -> list[ServerSettings]:
     return list(unique.values())
 
 
+def imap_reader(server: ServerSettings) -> ImapReader:
+    """The IMAP reader for one configured account (``[imap]`` or a ``[mailboxes.NAME.imap]``): its inbox here,
+    its Sent folder in :mod:`outreach.service`."""
+    return ImapReader(server.host, server.port, server.security, server.username, server.password,
+                      server.folder, server.timeout, ca_file=server.ca_file, oauth=server.oauth)
+
+
 class InboxSession:
     """Polls every IMAP mailbox (:func:`inbox_servers`); owns its DB connection, so use it from one worker thread."""
 
@@ -328,8 +335,7 @@ class InboxSession:
             validity: uid for validity, uid in db.execute(
                 "SELECT uidvalidity, max(uid) FROM inbox_messages WHERE mailbox = ? GROUP BY uidvalidity", [mailbox])
         }
-        reader = ImapReader(server.host, server.port, server.security, server.username, server.password,
-                            server.folder, server.timeout, ca_file=server.ca_file, oauth=server.oauth)
+        reader = imap_reader(server)
         validity, messages = reader.fetch_new(last)
         for fetched in messages:
             process_message(db, mailbox, validity, fetched.uid, fetched.raw, self.clock(), summary, fetched.size)
