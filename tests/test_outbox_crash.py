@@ -125,3 +125,25 @@ def test_sigterm_stops_send_once_between_messages_and_a_restart_sends_the_rest_o
     run_cli(world.workspace, "send", "--once").communicate(timeout=60)
     copies = copies_per_recipient(smtp_server)
     assert len(copies) == 300 and set(copies.values()) == {1}
+
+
+@pytest.mark.subprocess
+def test_kill_9_between_sending_and_moving_on_then_restart_moves_every_sequence_on_exactly_once(world, smtp_server):
+    """Sequences move on a batch of emails at a time: whatever a SIGKILL interrupts, the next run finishes."""
+    world.configure(smtp_server.config())
+    enroll_many(world, 600)
+    process = run_cli(world.workspace, "send", "--once")
+    eventually_blocking(lambda: len(smtp_server.handler.messages) >= 250 or process.poll() is not None, 60,
+                        interval=0.005)
+    os.kill(process.pid, signal.SIGKILL)
+    process.wait()
+    pending = world.db.execute("SELECT count(*) FROM outbox WHERE sequence_pending = 1").fetchone()[0]
+    run_cli(world.workspace, "send", "--once").communicate(timeout=120)
+
+    sent = [row["influencer_id"] for row in world.db.query("SELECT influencer_id FROM outbox WHERE state = 'sent'")]
+    assert pending > 0, "the kill must land while some sequences wait to move on"
+    emailed = dict(world.db.execute(
+        "SELECT influencer_id, count(*) FROM influencer_activity WHERE kind = 'emailed' GROUP BY influencer_id"))
+    assert emailed == dict.fromkeys(sent, 1)
+    moved = {row[0] for row in world.db.execute("SELECT influencer_id FROM enrollments WHERE next_step = 1")}
+    assert moved == set(sent)

@@ -1,6 +1,7 @@
 """A delivered message is recorded as sent even when scheduling its follow-up goes wrong."""
 
 import random
+import sqlite3
 from dataclasses import replace
 
 from outreach.campaigns.sending import TickReport, queue_due, send_due
@@ -35,3 +36,41 @@ def test_message_delivered_stays_sent_when_its_follow_up_cannot_be_scheduled(wor
     assert world.outbox()[0]["state"] == "sent"
     assert report.sent == 1
     assert "was sent, but its sequence could not move on" in report.errors[0]
+
+
+def test_each_email_is_recorded_sent_before_the_next_one_reaches_the_server(world, smtp_server, monkeypatch):
+    """Recording a delivery shares a transaction with the next claim (one commit per email), but it is
+    committed before any byte of the next message goes out: a crash then leaves at most one row unsure."""
+    world.configure(smtp_server.config())
+    people = [world.add_person(f"Person {n}", f"p{n}@example.org") for n in range(4)]
+    world.start(daily_cap=100, min_gap_minutes=0, jitter_minutes=0)
+    seen_by_server: list[list[str]] = []
+    accept = smtp_server.handler.handle_DATA
+
+    async def snapshot_then_accept(server, session, envelope):
+        reader = sqlite3.connect(world.workspace.database_path)  # what is committed, seen from outside
+        try:
+            seen_by_server.append([state for (state,) in reader.execute(
+                "SELECT state FROM outbox WHERE state IN ('sent', 'sending') ORDER BY id")])
+        finally:
+            reader.close()
+        return await accept(server, session, envelope)
+
+    monkeypatch.setattr(smtp_server.handler, "handle_DATA", snapshot_then_accept)
+    report = world.tick()
+    assert report.sent == len(people)
+    assert seen_by_server == [["sent"] * earlier + ["sending"] for earlier in range(len(people))]
+
+
+def test_after_a_tick_every_sent_sequence_has_moved_on_and_each_history_says_emailed_once(world, smtp_server):
+    world.configure(smtp_server.config())
+    people = [world.add_person(f"Person {n}", f"p{n}@example.org") for n in range(250)]
+    world.start(daily_cap=1000, min_gap_minutes=0, jitter_minutes=0)
+    report = world.tick()
+    assert report.sent == len(people) and report.errors == []
+    assert {(e["next_step"], e["next_due_at"] is not None) for e in
+            world.db.query("SELECT next_step, next_due_at FROM enrollments")} == {(1, True)}
+    emailed = dict(world.db.execute(
+        "SELECT influencer_id, count(*) FROM influencer_activity WHERE kind = 'emailed' GROUP BY influencer_id"))
+    assert emailed == dict.fromkeys(people, 1)
+    assert world.db.execute("SELECT count(*) FROM outbox WHERE sequence_pending IS NOT NULL").fetchone()[0] == 0

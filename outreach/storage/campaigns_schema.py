@@ -204,3 +204,13 @@ def add_lower_email_index(db: sqlite_utils.Database) -> None:
     """Each tick finds the due sequences of people whose message waits in the inbox review queue by their
     address as the inbox saw it, lowercased: through this index, instead of lowercasing every due row's."""
     db.execute("CREATE INDEX idx_enrollments_lower_email ON enrollments(lower(email))")
+
+
+@MIGRATIONS(name="outbox-sequence-pending")
+def add_sequence_pending(db: sqlite_utils.Database) -> None:
+    """``sequence_pending`` is 1 on a sent email whose sequence has not moved on yet (next step scheduled,
+    'emailed' in the person's history): the sender records that for many emails in one transaction, and a
+    crash in between leaves these rows for the next tick to finish (:func:`outreach.campaigns.sending.move_on`).
+    Rows sent before this column existed are NULL: already moved on."""
+    db.execute("ALTER TABLE outbox ADD COLUMN sequence_pending INTEGER")
+    db.execute("CREATE INDEX idx_outbox_sequence_pending ON outbox(id) WHERE sequence_pending = 1")

@@ -53,6 +53,26 @@ def schedule_next(db: sqlite_utils.Database, enrollment_id: int, next_step: int,
     ).rowcount
 
 
+def schedule_next_many(db: sqlite_utils.Database, moves: Iterable[tuple[int, int, datetime]]) -> None:
+    """:func:`schedule_next` for many ``(enrollment_id, next_step, due)`` in one statement."""
+    allowed, sources = _sources_sql(EnrollmentStatus.ACTIVE)
+    db.conn.executemany(
+        f"UPDATE enrollments SET next_step = ?, next_due_at = ? WHERE id = ? AND {allowed}",  # noqa: S608 - fixed text
+        [(step, timestamp(due), enrollment_id, *sources) for enrollment_id, step, due in moves],
+    )
+
+
+def complete_many(db: sqlite_utils.Database, completions: Iterable[tuple[int, int, datetime]]) -> None:
+    """:func:`complete` for many ``(enrollment_id, next_step, now)`` in one statement."""
+    status = EnrollmentStatus.COMPLETED
+    allowed, sources = _sources_sql(status)
+    db.conn.executemany(
+        f"UPDATE enrollments SET status = ?, next_step = ?, stopped_at = ?, stop_reason = NULL, "  # noqa: S608 - fixed text
+        f"next_due_at = NULL WHERE id = ? AND {allowed}",
+        [(status.value, step, timestamp(now), enrollment_id, *sources) for enrollment_id, step, now in completions],
+    )
+
+
 def complete(db: sqlite_utils.Database, enrollment_id: int, next_step: int, now: datetime) -> int:
     """The last step was sent: the sequence is completed."""
     moved = end(db, EnrollmentStatus.COMPLETED, now, "id = ?", [enrollment_id])

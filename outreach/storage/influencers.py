@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import zoneinfo
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
@@ -171,6 +171,28 @@ def record_activity(
                WHERE id = ?""",
             [stage, moment, contacted, moment, influencer_id],
         )
+
+
+def record_emailed(db: sqlite_utils.Database, emails: Sequence[tuple[int, str, datetime]]) -> None:
+    """:func:`record_activity` 'emailed' for many ``(influencer_id, detail, at)`` at once, inside the
+    caller's transaction: the sender records a batch of deliveries with one statement per table."""
+    if not emails:
+        return
+    ids = sorted({influencer_id for influencer_id, _, _ in emails})
+    stages = dict(db.execute("SELECT id, stage FROM influencers WHERE id IN (SELECT value FROM json_each(?))",
+                             [json.dumps(ids)]).fetchall())
+    updates = []
+    for influencer_id, _, at in emails:
+        if influencer_id not in stages:
+            raise InfluencerNotFound(f"no influencer #{influencer_id}")
+        stages[influencer_id] = stage_after_activity(stages[influencer_id], "emailed")
+        moment = timestamp(at)
+        updates.append((stages[influencer_id], moment, moment, influencer_id))
+    db.conn.executemany("INSERT INTO influencer_activity (influencer_id, kind, detail, at) VALUES (?, 'emailed', ?, ?)",
+                        [(influencer_id, detail, timestamp(at)) for influencer_id, detail, at in emails])
+    db.conn.executemany(
+        "UPDATE influencers SET stage = ?, updated_at = ?, "
+        "last_contacted_at = max(coalesce(last_contacted_at, ''), ?) WHERE id = ?", updates)
 
 
 def activity(db: sqlite_utils.Database, influencer_id: int) -> list[dict[str, Any]]:

@@ -92,10 +92,23 @@ def release(db: sqlite_utils.Database, outbox_id: int, error: str) -> None:
     )
 
 
-def mark_sent(db: sqlite_utils.Database, outbox_id: int, now: datetime, *, copy_to_sent: bool = False) -> None:
-    """Delivered; ``copy_to_sent`` also marks it for the IMAP Sent folder (:func:`pending_sent_copies`)."""
-    db.execute("UPDATE outbox SET state = 'sent', sent_at = ?, last_error = NULL, sent_copy = ? WHERE id = ?",
-               [_ts(now), "pending" if copy_to_sent else None, outbox_id])
+def mark_sent(db: sqlite_utils.Database, outbox_id: int, now: datetime, *, copy_to_sent: bool = False,
+              sequence_pending: bool = False) -> None:
+    """Delivered; ``copy_to_sent`` also marks it for the IMAP Sent folder (:func:`pending_sent_copies`);
+    ``sequence_pending``: its sequence is still to move on (:func:`sequences_to_move_on`)."""
+    db.execute("UPDATE outbox SET state = 'sent', sent_at = ?, last_error = NULL, sent_copy = ?, "
+               "sequence_pending = ? WHERE id = ?",
+               [_ts(now), "pending" if copy_to_sent else None, 1 if sequence_pending else None, outbox_id])
+
+
+def sequences_to_move_on(db: sqlite_utils.Database) -> list[dict[str, Any]]:
+    """Sent emails whose sequence has not moved on yet: left by a crash between the two, oldest first."""
+    return list(db.query("SELECT * FROM outbox WHERE sequence_pending = 1 ORDER BY id"))
+
+
+def sequences_moved_on(db: sqlite_utils.Database, outbox_ids: list[int]) -> None:
+    db.conn.executemany("UPDATE outbox SET sequence_pending = NULL WHERE id = ? AND sequence_pending = 1",
+                        [(outbox_id,) for outbox_id in outbox_ids])
 
 
 #: APPEND attempts for one Sent-folder copy before it is given up (``sent_copy = 'failed'``).
