@@ -1,6 +1,8 @@
 """The per-message shortcuts of the send path give exactly what the general code gives."""
 
+from dataclasses import replace
 from datetime import UTC, datetime
+from email import message_from_bytes, policy
 
 import pytest
 
@@ -30,11 +32,35 @@ def test_message_bytes_are_what_the_email_package_writes(changes):
     assert message_bytes(message) == message.as_bytes()
 
 
-def test_html_emails_are_written_by_the_email_package():
-    message = build_message(Outgoing(**{**BASE, "text": "Hi\n", "html": "<p>Hi</p>"}))
-    raw = message_bytes(message)
-    assert b"Content-Type: multipart/alternative" in raw
-    assert raw.count(b"Content-Type: text/") == 2
+@pytest.mark.parametrize("changes", [
+    {"text": "Hi Bo,\n\nA plain ASCII email.\n", "html": "<p>Hi Bo,</p>\n<p>A plain ASCII email.</p>"},
+    {"text": "No final newline", "html": "<p>No final newline</p>"},
+    {"text": "Windows\r\nand old Mac\rline ends\n", "html": "<p>Windows\r\nline\x0bends</p>"},
+    {"text": "Accents: Zoë\n", "html": "<p>Accents: Zoë</p>"},
+    {"text": "ASCII text\n", "html": "<p>Accents: Zoë</p>"},
+    {"text": "x" * 1200 + "\n", "html": "<p>short</p>"},
+    {"text": "short\n", "html": "<p>" + "y" * 1200 + "</p>"},
+    {"text": "--===============0000000000000000001==\n", "html": "<p>Hi</p>"},
+])
+def test_html_emails_are_what_the_email_package_writes(changes):
+    message = build_message(Outgoing(**{**BASE, **changes}))
+    assert message_bytes(message) == message.as_bytes()
+
+
+@pytest.mark.parametrize("changes", [
+    {"text": "Hi Bo,\n\nA plain ASCII email.\n", "html": "<p>Hi Bo,</p>\n<p>A plain ASCII email.</p>"},
+    {"text": "Form\x0cfeed and\x1cseparators\n", "html": "<p>Form\x0cfeed</p>"},
+])
+def test_html_emails_have_the_parts_and_headers_set_content_and_add_alternative_give(changes):
+    """The direct 7bit build must read back exactly like the email package's own one."""
+    outgoing = Outgoing(**{**BASE, **changes})
+    ours = message_from_bytes(message_bytes(build_message(outgoing)), policy=policy.default)
+    stock = build_message(replace(outgoing, html=None))  # then what build_message used to do
+    stock.add_alternative(ours.get_payload()[1].get_content().replace("\r\n", "\n"), subtype="html")
+    theirs = message_from_bytes(stock.as_bytes(), policy=policy.default)
+    assert [(p.get_content_type(), p.items(), p.get_content()) for p in ours.walk() if not p.is_multipart()] == \
+           [(p.get_content_type(), p.items(), p.get_content()) for p in theirs.walk() if not p.is_multipart()]
+    assert [k for k, _ in ours.items()] == [k for k, _ in theirs.items()]
 
 
 def test_recording_an_email_keeps_the_search_index_and_renames_are_still_found(workspace, tmp_path):
