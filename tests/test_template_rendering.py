@@ -214,3 +214,12 @@ def test_ordinary_loops_formatting_and_filters_still_render(library):
         "{{ influencer.name[:2] }}|{{ 'ab'|center(6) }}|{{ 'a b'|replace(' ', '-') }}\n")
     assert lib.render("ok.txt.j2", variables()).text == (
         "1/2 A 2/2 B \nBo Fit has 3, x y, p+q\nBo|  ab  |a-b\n")
+
+
+def test_a_markdown_link_reference_in_one_email_never_resolves_in_the_next(library):
+    """The Markdown converter is reused between emails: nothing one email defines may leak into another."""
+    folder, templates = library
+    (folder / "defines.md.j2").write_text("{% set subject %}Hi{% endset %}See [our kit][kit].\n\n[kit]: https://a.example/kit\n")
+    (folder / "uses.md.j2").write_text("{% set subject %}Hi{% endset %}Also [our kit][kit].\n")
+    assert 'href="https://a.example/kit"' in templates.render("defines.md.j2", variables()).html
+    assert "href" not in templates.render("uses.md.j2", variables()).html
