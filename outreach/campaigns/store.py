@@ -6,6 +6,7 @@ sequence; the DB, not the scheduler, is the source of truth.
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
@@ -89,6 +90,14 @@ class StoredCampaign:
     campaign: Campaign
 
 
+@functools.lru_cache(maxsize=256)
+def _stored_definition(definition: str, source: str) -> Campaign:
+    """A stored definition parsed once per process: every tick reads every campaign, and a long-running
+    ``outreach send`` would parse the same YAML again each minute (a tenth of a tick at agency scale).
+    The result is immutable (frozen dataclasses, tuples), so sharing it is safe."""
+    return parse_campaign(definition, source)
+
+
 def get_campaign(db: sqlite_utils.Database, name: str) -> StoredCampaign:
     rows = list(db.query("SELECT id, name, status, source, definition FROM campaigns WHERE name = ?", [name]))
     if not rows:
@@ -96,12 +105,13 @@ def get_campaign(db: sqlite_utils.Database, name: str) -> StoredCampaign:
         hint = f" (known: {', '.join(known)})" if known else " (none started yet: outreach campaign start FILE)"
         raise CampaignNotFound(f"no campaign named {name!r}{hint}")
     row = rows[0]
-    return StoredCampaign(row["id"], row["name"], row["status"], parse_campaign(row["definition"], row["source"]))
+    return StoredCampaign(row["id"], row["name"], row["status"], _stored_definition(row["definition"], row["source"]))
 
 
 def campaigns_by_id(db: sqlite_utils.Database) -> dict[int, StoredCampaign]:
     return {
-        row["id"]: StoredCampaign(row["id"], row["name"], row["status"], parse_campaign(row["definition"], row["source"]))
+        row["id"]: StoredCampaign(row["id"], row["name"], row["status"],
+                                  _stored_definition(row["definition"], row["source"]))
         for row in db.query("SELECT id, name, status, source, definition FROM campaigns")
     }
 
