@@ -22,6 +22,18 @@ def test_a_temporary_failure_near_closing_time_is_retried_when_the_window_opens_
     assert retry_at == T0.replace(day=3, hour=9, minute=0)  # Tuesday 09:00, not Monday 17:00:30
 
 
+def test_an_email_that_goes_out_over_a_minute_after_it_was_queued_is_dated_when_it_goes_out(world, smtp_server):
+    world.configure(smtp_server.config())
+    world.add_person("Bo Fit", "bo@example.org")
+    smtp_server.handler.temporary.add("bo@example.org")
+    world.start()
+    world.tick()
+    smtp_server.handler.temporary.clear()
+    world.advance(seconds=61)
+    assert world.tick().sent == 1
+    assert smtp_server.handler.to("bo@example.org")[0].message["Date"].datetime == world.now
+
+
 def test_a_retried_email_is_dated_when_it_goes_out_and_keeps_its_message_id(world, smtp_server):
     world.configure(smtp_server.config())
     world.add_person("Bo Fit", "bo@example.org")

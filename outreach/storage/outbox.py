@@ -38,6 +38,15 @@ def _due_where(now: datetime, sender_address: str | None) -> tuple[str, list[Any
     return sql, params
 
 
+def insert_queued(db: sqlite_utils.Database, rows: list[dict[str, Any]]) -> None:
+    """New ``queued`` rows, all with the same columns (what the tick renders), in one executemany:
+    ``insert_all`` inspects and converts every value of every row first, a tenth of a tick's own cost."""
+    columns = list(rows[0])
+    names, marks = ", ".join(f'"{column}"' for column in columns), ", ".join("?" for _ in columns)
+    db.conn.executemany(f"INSERT INTO outbox ({names}) VALUES ({marks})",  # noqa: S608 - our own column names
+                        [[row[column] for column in columns] for row in rows])
+
+
 def due_rows(
     db: sqlite_utils.Database, now: datetime, limit: int | None = None, sender_address: str | None = None
 ) -> list[dict[str, Any]]:
@@ -58,9 +67,9 @@ def due_count(db: sqlite_utils.Database, now: datetime, sender_address: str | No
 
 
 def claim(db: sqlite_utils.Database, outbox_id: int, now: datetime, raw: str | None = None) -> bool:
-    """queued → sending, committed before a byte reaches the server; ``raw`` (the message as it is about to
-    go out, its Date the send time) replaces the stored bytes in the same statement, so the row shows what
-    was sent.
+    """queued → sending, committed before a byte reaches the server; ``raw``, when given (the message as it
+    is about to go out, dated again), replaces the stored bytes in the same statement, so the row shows
+    what was sent.
 
     False if someone else took it, or if the recipient is suppressed, their sequence is no longer active (a
     guest email, ``kind`` 'guest', has no sequence) or
