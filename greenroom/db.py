@@ -10,10 +10,11 @@ they must run. greenroom's own set (the shared quota table) runs first, then the
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sqlite3
 import stat
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from functools import cache
 from pathlib import Path
 
@@ -99,3 +100,21 @@ def open_database(path: Path | str, *, migrate: bool = True) -> sqlite_utils.Dat
         connection.close()
         raise GreenroomError(f"{path}: not a usable Greenroom database: {error}") from None
     return db
+
+
+@contextlib.contextmanager
+def fewer_checkpoints(db: sqlite_utils.Database, pages: int = 10_000) -> Iterator[None]:
+    """Many small transactions in a row (one per email sent) with the WAL copied back into the database
+    every ``pages`` pages instead of SQLite's default 1,000.
+
+    The commits themselves do not wait for the disk (``synchronous = NORMAL``); a checkpoint does, inside
+    whichever commit crosses the mark. At about six pages per email that was one fsync every ~170 emails;
+    measured with ``scripts/bench_send.py``, 0.07-0.13 s of 1.0-1.2 s per 1,000 emails. The log grows to
+    at most ``pages`` pages (40 MB) meanwhile; a crash loses nothing (the next connection reads the log).
+    """
+    before = int(db.execute("PRAGMA wal_autocheckpoint").fetchone()[0])
+    db.execute(f"PRAGMA wal_autocheckpoint = {int(pages)}")
+    try:
+        yield
+    finally:
+        db.execute(f"PRAGMA wal_autocheckpoint = {before}")

@@ -29,6 +29,7 @@ from typing import Any
 
 import sqlite_utils
 
+from greenroom.db import fewer_checkpoints
 from greenroom.errors import GreenroomError
 from outreach.campaigns.guest_mail import GUEST_KIND, GuestMailSettings, queue_guest_emails, record_guest_sent
 from outreach.campaigns.settings import MailboxSettings, OutreachSettings
@@ -688,10 +689,11 @@ def send_due(
     """
     recorder = _Recorder(db, campaigns or campaigns_by_id(db), report)
     move_on_left_by_a_crash(db, recorder.campaigns, report)
-    try:
-        _deliver_each(db, transport, clock, report, recorder, stop, copy_to_sent)
-    finally:
-        recorder.flush()
+    with fewer_checkpoints(db):
+        try:
+            _deliver_each(db, transport, clock, report, recorder, stop, copy_to_sent)
+        finally:
+            recorder.flush()
 
 
 #: How old a queued email's Date may be when it goes out unchanged. Its Date is the moment it was rendered
