@@ -10,6 +10,7 @@ from rich.console import Console
 from livekit.control.presses import CONFIRM_WINDOW_MS
 from livekit.core.clock import FakeClock
 from livekit.core.rundown import Rundown, Segment
+from livekit.core.schedule import ShowPlan
 from livekit.runner.terminal import TerminalView, render
 from tests.fixtures.live_show import live_show_runner
 
@@ -98,3 +99,32 @@ def test_a_platform_that_failed_shows_why_and_the_fix():
     line = platform_line({"state": "degraded", "detail": "chat: revoked", "health": "failed",
                           "reason": "Twitch revoked the chat permission", "fix": "run `livekit auth twitch`"})
     assert line == "failed (Twitch revoked the chat permission) — run `livekit auth twitch`"
+
+
+def scheduled_view(workspace, clock, starts_in_ms: int, hard_out_after_ms: int) -> TerminalView:
+    start = clock.now_ms() + starts_in_ms
+    plan = ShowPlan(start, start + 120_000, "Europe/Paris", hard_out_ms=start + hard_out_after_ms)
+    runner = live_show_runner(workspace.database(), two_segments(), clock, schedule=plan)
+    return TerminalView(runner, {}, on_quit=lambda: None)
+
+
+def screen(view: TerminalView) -> str:
+    """The live view's text, runs of spaces and box lines as one space."""
+    console = Console(width=120, record=True)
+    console.print(render(view.runner.state(), {}))
+    return " ".join(console.export_text().replace("│", " ").split())
+
+
+def test_a_scheduled_show_counts_down_to_its_start_before_it_goes_live(workspace, clock):
+    view = scheduled_view(workspace, clock, starts_in_ms=125_000, hard_out_after_ms=600_000)
+    assert "starts in 2:05" in screen(view)
+    clock.advance(135_000)
+    assert "starts in +0:10" in screen(view), "an overdue start counts up"
+
+
+def test_a_live_show_with_a_hard_out_shows_how_long_is_left_before_it(workspace, clock):
+    view = scheduled_view(workspace, clock, starts_in_ms=0, hard_out_after_ms=600_000)
+    go_live(view, 0)
+    clock.advance(60_000)
+    text = screen(view)
+    assert "hard out in 9:00" in text and "starts in" not in text

@@ -65,10 +65,12 @@ def render(state: Mapping[str, Any], urls: dict[str, str]) -> Group:
     elif status == "ready":
         body.add_row("first", Text(_safe(show["next_segment_title"]) or "—"))
         body.add_row("", "press n to start")
+    now = state.get("server_time_ms")
+    for label, line, style in _schedule_rows(show, now):
+        body.add_row(label, Text(line, style=style))
     body.add_row("over/under", format_signed(show["offset_ms"]))
     obs = state.get("obs") or {}
     undo_until = show.get("undo_until_ms")
-    now = state.get("server_time_ms")
     if undo_until is not None and now is not None and undo_until > now:
         body.add_row("undo", Text(f"u undoes the last move for {format_countdown(undo_until - now)}", style="dim"))
     if obs.get("enabled"):
@@ -82,6 +84,21 @@ def render(state: Mapping[str, Any], urls: dict[str, str]) -> Group:
     for name, url in urls.items():
         body.add_row(name, Text(url))
     return Group(Panel(Group(header, body), title="livekit"), Text(KEYS_HELP, style="dim"))
+
+
+def _schedule_rows(show: Mapping[str, Any], now: int | None) -> list[tuple[str, str, str]]:
+    """A scheduled show's countdowns, as the presenter and control pages show them: "starts in" until the
+    first segment is live (overdue counts up with a +), then the distance to the hard out, if it has one."""
+    if now is None:
+        return []
+    start, hard_out = show.get("scheduled_start_ms"), show.get("hard_out_ms")
+    rows = []
+    if show["status"] == "ready" and start is not None:
+        rows.append(("starts in", format_countdown(start - now), "bold" if start > now else "bold yellow"))
+    if show["status"] == "live" and hard_out is not None:
+        rows.append(("hard out in", format_countdown(hard_out - now),
+                     "bold white on red" if hard_out <= now else ""))
+    return rows
 
 
 def _safe(value: object) -> str:
