@@ -125,6 +125,30 @@ def test_a_new_join_link_sends_an_update_carrying_it(team_world):
     assert str(event["URL"]) == "https://meet.example.com/ama-backup"
 
 
+def test_an_update_for_a_new_join_link_says_new_details_not_new_time(team_world):
+    world = team_world
+    key = schedule(world.db, join_url="https://meet.example.com/ama")
+    book(world, key)
+    world.tick()
+    ScheduleStore(world.db).move(key, join_url="https://meet.example.com/ama-backup")
+    world.advance(minutes=5)
+    world.tick()
+    _, update = emails_to(world, "ana@example.com")
+    assert update["Subject"].startswith("New details for Weekly AMA")
+
+
+def test_an_update_for_a_moved_show_says_new_time(team_world):
+    world = team_world
+    key = schedule(world.db, join_url="https://meet.example.com/ama")
+    book(world, key)
+    world.tick()
+    ScheduleStore(world.db).move(key, ShowPlan(SHOW_MS + 2 * HOUR_MS, SHOW_MS + 3 * HOUR_MS, "Europe/Paris"))
+    world.advance(minutes=5)
+    world.tick()
+    _, update = emails_to(world, "ana@example.com")
+    assert update["Subject"].startswith("New time for Weekly AMA")
+
+
 def test_a_team_members_guest_is_written_from_that_members_mailbox(team_world):
     world = team_world
     book(world, schedule(world.db))

@@ -34,7 +34,7 @@ from greenroom.config import Config
 from greenroom.errors import GreenroomError
 from greenroom.team import Team, load_team
 from livekit.guests.journey import BookingJourney, booking_journeys
-from livekit.schedule import ScheduledShowNotFound, scheduled_show
+from livekit.schedule import ScheduledShowNotFound, schedule_changes, scheduled_show
 from outreach.campaigns.settings import MailboxSettings, OutreachSettings
 from outreach.core.campaign import Sender
 from outreach.core.guest_journey import (
@@ -105,6 +105,7 @@ def core_show(db: sqlite_utils.Database, key: str) -> ScheduledShow | None:
         ends_at_utc=_utc(plan.ends_at_ms),
         hard_out_utc=None if plan.hard_out_ms is None else _utc(plan.hard_out_ms),
         join_url=show.join_url, location=show.location, sequence=show.sequence, cancelled=show.cancelled,
+        starts_by_sequence=tuple((change.sequence, _utc(change.plan.starts_at_ms)) for change in schedule_changes(db, key)),
     )
 
 

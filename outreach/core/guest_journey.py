@@ -89,6 +89,9 @@ class ScheduledShow:
     location: str | None = None
     sequence: int = 0
     cancelled: bool = False
+    #: The start each earlier SEQUENCE of the show had (from livekit's kept changes): an update tells the
+    #: guest "new time" only when the start moved since their last invite, not for a new join link.
+    starts_by_sequence: tuple[tuple[int, datetime], ...] = ()
 
     def __post_init__(self) -> None:
         for name in ("starts_at_utc", "ends_at_utc", "hard_out_utc"):
@@ -168,6 +171,9 @@ class DueEmail:
     cancel_reason: CancelReason | None = None
     moved_to: ScheduledShow | None = None
     outside_waking_hours: bool = False
+    #: An update whose show starts at another time than in the guest's last invite (False: only the join
+    #: link, the location or the end changed).
+    time_changed: bool = False
 
 
 @dataclass(frozen=True)
@@ -346,13 +352,14 @@ class _Planner:
 
     def emit(self, kind: GuestEmailKind, key: str, *, show: ScheduledShow | None = None, sequence: int | None = None,
              invite: InviteMethod | None = None, cancel_reason: CancelReason | None = None,
-             moved_to: ScheduledShow | None = None, outside_waking_hours: bool = False) -> None:
+             moved_to: ScheduledShow | None = None, outside_waking_hours: bool = False,
+             time_changed: bool = False) -> None:
         target = show or self.show
         self.due.append(DueEmail(
             key=key, kind=kind, show=target, uid=invite_uid(self.booking.booking_id, target.key, self.uid_domain),
             sequence=target.sequence if sequence is None else sequence, invite=invite,
             arrival_utc=arrival(target, self.settings), cancel_reason=cancel_reason, moved_to=moved_to,
-            outside_waking_hours=outside_waking_hours,
+            outside_waking_hours=outside_waking_hours, time_changed=time_changed,
         ))
 
     def skip(self, kind: GuestEmailKind, key: str, reason: str) -> None:
@@ -387,7 +394,9 @@ class _Planner:
             if now >= show.starts_at_utc:
                 self.skip(GuestEmailKind.UPDATE, key, "the show was moved after it had started")
             else:
-                self.emit(GuestEmailKind.UPDATE, key, invite=InviteMethod.REQUEST)
+                told = dict(show.starts_by_sequence).get(last)
+                self.emit(GuestEmailKind.UPDATE, key, invite=InviteMethod.REQUEST,
+                          time_changed=told != show.starts_at_utc)
         return True
 
     def reminders(self) -> None:

@@ -171,8 +171,10 @@ def local_time_text(moment: datetime, zone: ZoneInfo) -> str:
     return f"{local:%A} {local.day} {local:%B %Y, %H:%M} ({zone.key}, UTC{offset[:3]}:{offset[3:]})"
 
 
-def _show_record(show: ScheduledShow, zone: ZoneInfo, settings: JourneySettings, label: str = "show") -> Record:
+def _show_record(show: ScheduledShow, zone: ZoneInfo, settings: JourneySettings, label: str = "show", *,
+                 time_changed: bool = False) -> Record:
     values: dict[str, Any] = {
+        "time_changed": time_changed,
         "title": plain_text(show.title, MAX_TITLE_CHARS),
         "key": show.key,
         "starts_at": local_time_text(show.starts_at_utc, zone),
@@ -202,7 +204,7 @@ def guest_template_variables(
     variables = {
         "guest": Record("guest", guest),
         "owner": Record("owner", {"name": booking.owner_name, "email": booking.owner_email}),
-        "show": _show_record(email.show, zone, settings),
+        "show": _show_record(email.show, zone, settings, time_changed=email.time_changed),
         "booking": Record("booking", {
             "topic": plain_text(booking.topic, MAX_TOPIC_CHARS),
             "talking_points": [plain_text(p, MAX_TALKING_POINT_CHARS)
