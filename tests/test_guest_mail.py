@@ -111,41 +111,34 @@ def test_the_confirmation_invite_says_where_the_show_is_and_where_to_join(team_w
     assert "https://meet.example.com/ama" in body and "Studio 2, Paris" in body
 
 
-def test_a_new_join_link_sends_an_update_carrying_it(team_world):
-    world = team_world
+def invite_then_update(world, **move):
+    """Ana is booked and invited; then the show changes (``ScheduleStore.move(**move)``). Her emails."""
     key = schedule(world.db, join_url="https://meet.example.com/ama")
     book(world, key)
     world.tick()
-    ScheduleStore(world.db).move(key, join_url="https://meet.example.com/ama-backup")
+    ScheduleStore(world.db).move(key, **move)
     world.advance(minutes=5)
     world.tick()
-    first, update = invites(emails_to(world, "ana@example.com"))
+    return emails_to(world, "ana@example.com")
+
+
+MOVED_TWO_HOURS = ShowPlan(SHOW_MS + 2 * HOUR_MS, SHOW_MS + 3 * HOUR_MS, "Europe/Paris")
+
+
+def test_a_new_join_link_sends_an_update_carrying_it(team_world):
+    first, update = invites(invite_then_update(team_world, join_url="https://meet.example.com/ama-backup"))
     event = update.walk("VEVENT")[0]
     assert event["SEQUENCE"] == first.walk("VEVENT")[0]["SEQUENCE"] + 1
     assert str(event["URL"]) == "https://meet.example.com/ama-backup"
 
 
 def test_an_update_for_a_new_join_link_says_new_details_not_new_time(team_world):
-    world = team_world
-    key = schedule(world.db, join_url="https://meet.example.com/ama")
-    book(world, key)
-    world.tick()
-    ScheduleStore(world.db).move(key, join_url="https://meet.example.com/ama-backup")
-    world.advance(minutes=5)
-    world.tick()
-    _, update = emails_to(world, "ana@example.com")
+    _, update = invite_then_update(team_world, join_url="https://meet.example.com/ama-backup")
     assert update["Subject"].startswith("New details for Weekly AMA")
 
 
 def test_an_update_for_a_moved_show_says_new_time(team_world):
-    world = team_world
-    key = schedule(world.db, join_url="https://meet.example.com/ama")
-    book(world, key)
-    world.tick()
-    ScheduleStore(world.db).move(key, ShowPlan(SHOW_MS + 2 * HOUR_MS, SHOW_MS + 3 * HOUR_MS, "Europe/Paris"))
-    world.advance(minutes=5)
-    world.tick()
-    _, update = emails_to(world, "ana@example.com")
+    _, update = invite_then_update(team_world, plan=MOVED_TWO_HOURS)
     assert update["Subject"].startswith("New time for Weekly AMA")
 
 
@@ -159,14 +152,7 @@ def test_a_team_members_guest_is_written_from_that_members_mailbox(team_world):
 
 
 def test_a_moved_show_sends_an_update_with_the_next_sequence_and_the_same_uid(team_world):
-    world = team_world
-    key = schedule(world.db)
-    book(world, key)
-    world.tick()
-    ScheduleStore(world.db).move(key, ShowPlan(SHOW_MS + 2 * HOUR_MS, SHOW_MS + 3 * HOUR_MS, "Europe/Paris"))
-    world.advance(minutes=5)
-    world.tick()
-    first, update = invites(emails_to(world, "ana@example.com"))
+    first, update = invites(invite_then_update(team_world, plan=MOVED_TWO_HOURS))
     old, new = first.walk("VEVENT")[0], update.walk("VEVENT")[0]
     assert update["METHOD"] == "REQUEST"
     assert new["UID"] == old["UID"] and new["SEQUENCE"] == old["SEQUENCE"] + 1

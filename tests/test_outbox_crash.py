@@ -42,6 +42,16 @@ def big_campaign(world, smtp_server):
     return world, smtp_server
 
 
+def send_then_signal(world, smtp, signum, *, after):
+    """A real `outreach send --once`, sent ``signum`` once the server has ``after`` messages; it has exited."""
+    process = run_cli(world.workspace, "send", "--once")
+    eventually_blocking(lambda: len(smtp.handler.messages) >= after or process.poll() is not None, 60,
+                        interval=0.005)
+    os.kill(process.pid, signum)
+    process.communicate(timeout=60)
+    return process
+
+
 def copies_per_recipient(smtp):
     return collections.Counter(m.recipients[0] for m in smtp.handler.messages)
 
@@ -114,11 +124,7 @@ def test_resolving_uncertain_as_retry_sends_it_once_more(world, smtp_server):
 def test_sigterm_stops_send_once_between_messages_and_a_restart_sends_the_rest_once(world, smtp_server):
     world.configure(smtp_server.config())
     enroll_many(world, 300)
-    process = run_cli(world.workspace, "send", "--once")
-    eventually_blocking(lambda: len(smtp_server.handler.messages) >= 20 or process.poll() is not None, 60,
-                        interval=0.005)
-    os.kill(process.pid, signal.SIGTERM)
-    process.communicate(timeout=60)
+    process = send_then_signal(world, smtp_server, signal.SIGTERM, after=20)
     assert process.returncode == 0
     assert len(smtp_server.handler.messages) < 300
     assert outbox.uncertain_rows(world.db) == []
@@ -132,11 +138,7 @@ def test_kill_9_between_sending_and_moving_on_then_restart_moves_every_sequence_
     """Sequences move on a batch of emails at a time: whatever a SIGKILL interrupts, the next run finishes."""
     world.configure(smtp_server.config())
     enroll_many(world, 600)
-    process = run_cli(world.workspace, "send", "--once")
-    eventually_blocking(lambda: len(smtp_server.handler.messages) >= 250 or process.poll() is not None, 60,
-                        interval=0.005)
-    os.kill(process.pid, signal.SIGKILL)
-    process.wait()
+    send_then_signal(world, smtp_server, signal.SIGKILL, after=250)
     pending = world.db.execute("SELECT count(*) FROM outbox WHERE sequence_pending = 1").fetchone()[0]
     run_cli(world.workspace, "send", "--once").communicate(timeout=120)
 

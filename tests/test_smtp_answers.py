@@ -22,19 +22,8 @@ def test_a_temporary_failure_near_closing_time_is_retried_when_the_window_opens_
     assert retry_at == T0.replace(day=3, hour=9, minute=0)  # Tuesday 09:00, not Monday 17:00:30
 
 
-def test_an_email_that_goes_out_over_a_minute_after_it_was_queued_is_dated_when_it_goes_out(world, smtp_server):
-    world.configure(smtp_server.config())
-    world.add_person("Bo Fit", "bo@example.org")
-    smtp_server.handler.temporary.add("bo@example.org")
-    world.start()
-    world.tick()
-    smtp_server.handler.temporary.clear()
-    world.advance(seconds=61)
-    assert world.tick().sent == 1
-    assert smtp_server.handler.to("bo@example.org")[0].message["Date"].datetime == world.now
-
-
-def test_a_retried_email_is_dated_when_it_goes_out_and_keeps_its_message_id(world, smtp_server):
+def refused_once_then_retried(world, smtp_server, **later):
+    """Bo's first attempt gets a 4xx; the retry goes out ``later``. Returns the queued row and what arrived."""
     world.configure(smtp_server.config())
     world.add_person("Bo Fit", "bo@example.org")
     smtp_server.handler.temporary.add("bo@example.org")
@@ -42,9 +31,18 @@ def test_a_retried_email_is_dated_when_it_goes_out_and_keeps_its_message_id(worl
     world.tick()
     queued = world.outbox()[0]
     smtp_server.handler.temporary.clear()
-    world.advance(hours=3)
+    world.advance(**later)
     assert world.tick().sent == 1
-    received = smtp_server.handler.to("bo@example.org")[0].message
+    return queued, smtp_server.handler.to("bo@example.org")[0].message
+
+
+def test_an_email_that_goes_out_over_a_minute_after_it_was_queued_is_dated_when_it_goes_out(world, smtp_server):
+    _, received = refused_once_then_retried(world, smtp_server, seconds=61)
+    assert received["Date"].datetime == world.now
+
+
+def test_a_retried_email_is_dated_when_it_goes_out_and_keeps_its_message_id(world, smtp_server):
+    queued, received = refused_once_then_retried(world, smtp_server, hours=3)
     assert received["Date"].datetime == world.now
     assert received["Message-ID"] == queued["message_id"]
     assert f"Date: {received['Date']}" in world.outbox()[0]["raw"]
