@@ -8,13 +8,17 @@ by --interval), the path the control room's API and keys use; a cue's latency is
 show has moved, stored its event and told its followers (OBS is not attached: its answer time is the same
 with or without polling, see bench_cues.py for it).
 
-Measured in the same run, in blocks of --block-seconds (default 60), --rounds times each (A-B then B-A):
+Measured in the same run, polling switched on and off every 20 s (on, off, on, off...: the machine's
+drift over the run favours neither mode), for --minutes minutes after a minute's warm-up:
 
-- **off**: no audience polling;
-- **on**: audience polling at the real rate, on the real clock: a sample 30 s into every minute, as the
-  recorder's own background task takes them (:func:`livekit.core.audience.next_poll_at`); each sample reads
-  Twitch's Get Streams and Get Channel Followers on the loop and YouTube's videos.list and channels.list on
-  the session's worker thread, and writes its rows. A block of 60 s holds exactly one sample.
+- **off**: no audience polling task at all;
+- **on**: the polling task runs, at the real rate on the real clock: one sample per minute of "on" time.
+  The blocks are laid on the clock's minutes so that this holds exactly: in minute 0 the blocks are
+  on/off/on, in minute 1 off/on/off, and so on; the sample is due 10 s into each minute
+  (:func:`livekit.core.audience.next_poll_at` with a 10 s offset; the recorder's own is 30 s, what a sample
+  costs does not depend on it), which falls in an "on" block every other minute, so 30 s of "on" per
+  minute hold half a sample. Each sample reads Twitch's Get Streams and Get Channel Followers on the loop
+  and YouTube's videos.list and channels.list on the session's worker thread, and writes its rows.
 
 The fakes run on threads of this same process, so their own request handling competes with the show for
 the interpreter: the "on" figures are pessimistic. Also prints the cues taken while a sample was in flight
@@ -22,7 +26,7 @@ the interpreter: the "on" figures are pessimistic. Also prints the cues taken wh
 to chat intake).
 
 Prints p50/p99/mean per mode (ms) and the ratio of the medians (on / off); exits 1 if the median overhead is
-above --target percent. The default run takes --rounds x 2 x --block-seconds (8 minutes).
+above --target percent. The default run takes 9 to 10 minutes (--minutes 8).
 """
 
 from __future__ import annotations
@@ -41,7 +45,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from greenroom.workspace import Workspace  # noqa: E402
-from livekit.core.audience import ChatTally, next_poll_at  # noqa: E402
+from livekit.core.audience import MINUTE_MS, ChatTally, minute_of, next_poll_at  # noqa: E402
 from livekit.core.clock import SystemClock  # noqa: E402
 from livekit.core.rundown import Rundown, Segment  # noqa: E402
 from livekit.guests.queue import GuestQueue  # noqa: E402
@@ -74,12 +78,18 @@ def percentile(samples: list[float], fraction: float) -> float:
 Cue = tuple[float, float]  # (taken at, perf_counter seconds; latency ms)
 
 
-async def take_cues_for(runner: ShowRunner, seconds: float, interval: float, presses: Iterator[int]) -> list[Cue]:
-    """Cues for ``seconds``, one every ``interval``: segment 1 and back to 0 (``expect`` says where each press
-    is meant, so no double-press guard interferes; ``presses`` counts them over the whole run)."""
+#: Polling is switched on and off every block; three blocks a minute (see the module docstring).
+BLOCK_MS = MINUTE_MS // 3
+#: When the sample is due in its minute: inside the first block, which is "on" in every other minute.
+SAMPLE_OFFSET_MS = 10_000
+
+
+async def take_cues_until(runner: ShowRunner, clock: SystemClock, end_ms: int, interval: float,
+                          presses: Iterator[int]) -> list[Cue]:
+    """Cues until ``end_ms`` (wall clock), one every ``interval``: segment 1 and back to 0 (``expect`` says
+    where each press is meant, so no double-press guard interferes; ``presses`` counts them over the run)."""
     cues: list[Cue] = []
-    deadline = time.perf_counter() + seconds
-    while time.perf_counter() < deadline:
+    while clock.now_ms() < end_ms:
         await asyncio.sleep(interval)
         action, expect = ("show.next", 0) if next(presses) % 2 == 0 else ("show.back", 1)
         started = time.perf_counter()
@@ -89,11 +99,11 @@ async def take_cues_for(runner: ShowRunner, seconds: float, interval: float, pre
 
 
 async def poll_at_the_real_rate(recorder: AudienceRecorder, windows: list[tuple[float, float]]) -> None:
-    """The recorder's own schedule (a sample 30 s into each minute of the real clock), keeping when each
-    sample was in flight."""
+    """The recorder's schedule (a sample at a fixed second of each minute of the real clock), keeping when
+    each sample was in flight."""
     while True:
         now = recorder.clock.now_ms()
-        await asyncio.sleep((next_poll_at(now) - now) / 1000)
+        await asyncio.sleep((next_poll_at(now, SAMPLE_OFFSET_MS) - now) / 1000)
         started = time.perf_counter()
         await recorder.sample()
         windows.append((started, time.perf_counter()))
@@ -155,20 +165,21 @@ async def bench(args: argparse.Namespace, folder: Path, twitch_fake: FakeTwitch,
         youtube_fake.set_viewers(youtube.broadcast["id"], 80)
         recorder.begin(clock.now_ms())
         await recorder.sample()  # the first reading warms the clients' connections, as at a show's start
-        await take_cues_for(runner, 2.0, args.interval, presses)  # warm-up
+        # Warm-up until the next minute starts; then block b is "on" when b is even (module docstring).
+        start_ms = minute_of(clock.now_ms()) + MINUTE_MS
+        await take_cues_until(runner, clock, start_ms, args.interval, presses)
         off: list[Cue] = []
         on: list[Cue] = []
-        for number in range(args.rounds):
-            # A-B, then B-A: a machine whose load drifts during the run favours neither mode.
-            for polling in ((False, True) if number % 2 == 0 else (True, False)):
-                if not polling:
-                    off += await take_cues_for(runner, args.block_seconds, args.interval, presses)
-                    continue
-                poller = asyncio.create_task(poll_at_the_real_rate(recorder, windows))
-                on += await take_cues_for(runner, args.block_seconds, args.interval, presses)
-                poller.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await poller
+        for block in range(args.minutes * 3):
+            end_ms = start_ms + (block + 1) * BLOCK_MS
+            if block % 2:
+                off += await take_cues_until(runner, clock, end_ms, args.interval, presses)
+                continue
+            poller = asyncio.create_task(poll_at_the_real_rate(recorder, windows))
+            on += await take_cues_until(runner, clock, end_ms, args.interval, presses)
+            poller.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await poller
     finally:
         runner.request_stop()
         await running
@@ -178,8 +189,8 @@ async def bench(args: argparse.Namespace, folder: Path, twitch_fake: FakeTwitch,
     without = [latency for _, latency in off]
     with_polling = [latency for _, latency in on]
     print(f"cues: {len(without)} with polling off and {len(with_polling)} with polling on, paced {args.interval:g} s, "
-          f"blocks of {args.block_seconds:g} s x {args.rounds} each; {len(windows)} samples at the real rate "
-          f"(one 30 s into each minute), {recorder.rows_written} rows written")
+          f"{args.minutes} minutes in 20 s blocks; {len(windows)} samples, one per minute of polling "
+          f"(the real rate), {recorder.rows_written} rows written")
     print(f"{'mode':<28}{'p50 ms':>9}{'p99 ms':>9}{'mean ms':>9}")
     for name, latencies in (("audience polling off", without), ("audience polling on", with_polling)):
         print(f"{name:<28}{statistics.median(latencies):>9.3f}{percentile(latencies, 0.99):>9.3f}"
@@ -189,6 +200,9 @@ async def bench(args: argparse.Namespace, folder: Path, twitch_fake: FakeTwitch,
     overhead = (ratio - 1) * 100
     print(f"median on / off: {ratio:.4f} (overhead {overhead:+.2f}%, target <= {args.target:g}%); "
           f"mean on / off: {mean_ratio:.4f} ({(mean_ratio - 1) * 100:+.2f}%)")
+    if windows:
+        print(f"a sample took {statistics.median([(end - begin) * 1000 for begin, end in windows]):.1f} ms (p50) "
+              "wall time from start to rows written (the loop runs cues while it waits for the platforms)")
     hit = during_a_sample(on, windows)
     if hit:
         # What the samples themselves cost, free of the drift between blocks: the extra latency of the cues
@@ -203,14 +217,14 @@ async def bench(args: argparse.Namespace, folder: Path, twitch_fake: FakeTwitch,
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--block-seconds", type=float, default=60.0,
-                        help="seconds of cues per block; 60 holds exactly one real-rate sample (default 60)")
-    parser.add_argument("--rounds", type=int, default=4,
-                        help="blocks of each mode, A-B then B-A, to cancel the machine's drift (default 4)")
+    parser.add_argument("--minutes", type=int, default=8,
+                        help="minutes measured, half of the time with polling on (even; default 8)")
     parser.add_argument("--interval", type=float, default=0.05, help="seconds between cues (default 0.05)")
     parser.add_argument("--target", type=float, default=TARGET_OVERHEAD_PERCENT,
                         help="largest acceptable overhead of the median cue latency in percent (default 1)")
     args = parser.parse_args()
+    if args.minutes < 2 or args.minutes % 2:
+        parser.error("--minutes must be even (and at least 2): polling is on for half of them")
     twitch_fake, youtube_fake = FakeTwitch().start(), FakeYouTube().start()
     youtube_fake.polling_interval_ms = 2_000
     try:
