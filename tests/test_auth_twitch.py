@@ -46,7 +46,7 @@ def test_the_bot_account_asks_for_the_chat_scopes(workspace, fake_twitch, liveki
     result = livekit_cli("auth", "twitch", "--account", "bot")
     assert result.exit_code == 0, result.output
     stored = json.loads(workspace.path("tokens/twitch.json").read_text())
-    assert stored["bot"]["scopes"] == ["user:read:chat", "user:write:chat"]
+    assert stored["bot"]["scopes"] == ["moderator:read:followers", "user:read:chat", "user:write:chat"]
     assert "broadcaster" not in stored
 
 
@@ -57,7 +57,8 @@ def test_one_account_as_broadcaster_and_bot_gets_every_scope_in_one_login(worksp
     assert result.exit_code == 0, result.output
     stored = json.loads(workspace.path("tokens/twitch.json").read_text())
     assert stored["bot"] == stored["broadcaster"]
-    assert stored["bot"]["scopes"] == ["channel:manage:broadcast", "user:read:chat", "user:write:chat"]
+    assert stored["bot"]["scopes"] == ["channel:manage:broadcast", "moderator:read:followers", "user:read:chat",
+                                       "user:write:chat"]
 
 
 def test_logging_in_as_the_wrong_account_stores_nothing_and_says_who_is_expected(workspace, fake_twitch, livekit_cli):

@@ -25,8 +25,16 @@ def auth() -> None:
     help="Which account to authorise: the channel ([twitch] broadcaster) or the chat bot ([twitch] bot). "
     "When both settings name the same account, one login covers both.",
 )
+@click.option(
+    "--follows/--no-follows",
+    default=True,
+    show_default=True,
+    help="Also ask the bot account for the optional moderator:read:followers scope (each new follower counted "
+    "in the minute they followed, via channel.follow). Without it new followers are the change of the follower "
+    "total, read once a minute.",
+)
 @click.pass_context
-def twitch(ctx: click.Context, account: str) -> None:
+def twitch(ctx: click.Context, account: str, follows: bool) -> None:
     """Log in to Twitch with the device code flow (works over SSH: no browser needed on this machine).
 
     Needs [twitch] client_id (a public client registered at dev.twitch.tv).
@@ -35,8 +43,11 @@ def twitch(ctx: click.Context, account: str) -> None:
     Scopes requested:
       broadcaster: channel:manage:broadcast (title, category, stream markers)
       bot: user:read:chat (viewer questions from chat), user:write:chat (chat notices)
+      bot, optional: moderator:read:followers (new followers as they follow; needs the bot to be
+        the broadcaster or a moderator of the channel; --no-follows leaves it out)
 
-    Nothing is stored unless the login succeeds with the right account and every scope.
+    Nothing is stored unless the login succeeds with the right account and every required scope; a
+    token without the optional scope is stored and works (followers are then counted from the total).
     """
     # The platform settings and OAuth flows load only in the auth commands.
     from livekit.platforms.auth import twitch_device_login
@@ -53,11 +64,18 @@ def twitch(ctx: click.Context, account: str) -> None:
 
     import asyncio  # the event loop machinery loads only for commands that need it
 
-    granted = asyncio.run(twitch_device_login(settings, account, show_code=show_code))
+    granted = asyncio.run(twitch_device_login(settings, account, show_code=show_code, optional=follows))
     click.echo(
         f"Twitch {account} authorised as {granted['login']} (scopes: {', '.join(granted['scopes'])}); "
         f"tokens saved to {settings.tokens_path}"
     )
+    if granted["missing_optional"]:
+        click.echo(
+            f"Without the optional scope {', '.join(granted['missing_optional'])}: new followers are counted from "
+            "the follower total once a minute (run `livekit auth twitch"
+            + ("" if account == "broadcaster" else " --account bot")
+            + "` again to grant it)."
+        )
 
 
 @auth.command("youtube")
@@ -103,6 +121,7 @@ def status(ctx: click.Context) -> None:
     from livekit.platforms.auth import (
         TwitchTokenStore,
         check_twitch_tokens,
+        optional_twitch_scopes,
         youtube_token_report,
     )
     from livekit.platforms.settings import TwitchSettings, YouTubeSettings
@@ -121,7 +140,10 @@ def status(ctx: click.Context) -> None:
             problems += sum(problem.fatal for problem in mine)
             if not mine:
                 record = store.account(role) or {}
-                click.echo(f"twitch {role}: {record.get('login')} (ok)")
+                lacking = [scope for scope in optional_twitch_scopes(role, settings)
+                           if scope not in record.get("scopes", [])]
+                note = f"; without optional {', '.join(lacking)}: new followers from the total" if lacking else ""
+                click.echo(f"twitch {role}: {record.get('login')} (ok{note})")
     else:
         click.echo("twitch: not configured ([twitch] section missing)")
     youtube_settings = YouTubeSettings.from_workspace(workspace)

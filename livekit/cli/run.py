@@ -34,6 +34,10 @@ from livekit.storage.shows import ShowRecord, ShowStore
               help="Run the Twitch/YouTube sessions configured in the workspace ([twitch], [youtube] enabled): "
                    "title, category, markers, chat questions, broadcast lifecycle, chapters. A platform that "
                    "fails is shown as degraded; the show goes on.")
+@click.option("--audience/--no-audience", "record_audience", default=True, show_default=True,
+              help="Record the audience once a minute while the platforms run (viewers, follower total, chat "
+                   "per minute, questions, new followers) for `livekit report`. Off: no audience polling at all "
+                   "(Twitch Helix / YouTube quota untouched), chat questions still reach the queue.")
 @click.option("--category", help="Twitch category set at show start (default: [twitch] category).")
 @click.option("--web/--no-web", "use_web", default=True, show_default=True,
               help="Serve the control room, presenter view and overlay.")
@@ -60,7 +64,7 @@ from livekit.storage.shows import ShowRecord, ShowStore
 @click.pass_context
 def run(ctx: click.Context, rundown_path: str, auto: bool, resume: bool | None, use_obs: bool,
         obs_host: str | None, obs_port: int | None, obs_password: str | None, use_platforms: bool,
-        category: str | None, use_web: bool,
+        record_audience: bool, category: str | None, use_web: bool,
         host: str | None, port: int | None, token: str | None, allowed_hosts: tuple[str, ...],
         overlay_dir: Path | None, stream: bool | None, record: bool | None, rehearsal: bool) -> None:
     """Run the show in RUNDOWN (YAML or CSV).
@@ -103,7 +107,7 @@ def run(ctx: click.Context, rundown_path: str, auto: bool, resume: bool | None, 
             resume = ask_resume(pending)
     options = RunOptions(auto=auto, resume=resume, obs=obs, web=web, stream=stream, record=record,
                          interactive=interactive, platforms=use_platforms, category=category,
-                         print_token=sys.stdout.isatty(), rehearsal=rehearsal)
+                         print_token=sys.stdout.isatty(), rehearsal=rehearsal, audience=record_audience)
     import asyncio  # the event loop machinery loads only for commands that need it
 
     result = asyncio.run(run_show(workspace, rundown, options, echo=click.echo))

@@ -40,13 +40,37 @@ TWITCH_SCOPES = {
 }
 
 
+#: What each account is asked for on top, by default, though nothing fails without it. The bot's
+#: ``moderator:read:followers`` lets the audience recorder subscribe to ``channel.follow`` (v2, with the bot as
+#: moderator: https://dev.twitch.tv/docs/eventsub/eventsub-subscription-types/#channelfollow) and count each
+#: new follower in the minute they followed; without it (or when the bot is neither the broadcaster nor a
+#: moderator, so Twitch refuses the subscription) new followers are the change of the follower total, read
+#: once a minute with any token.
+TWITCH_OPTIONAL_SCOPES = {
+    "broadcaster": {},
+    "bot": {
+        "moderator:read:followers": "count each new follower in its minute (channel.follow); optional",
+    },
+}
+
+
+def _scopes_of(table: dict[str, dict[str, str]], role: str, settings: TwitchSettings) -> dict[str, str]:
+    scopes = dict(table[role])
+    if settings.bot_is_broadcaster:
+        for other in table.values():
+            scopes.update(other)
+    return scopes
+
+
 def required_twitch_scopes(role: str, settings: TwitchSettings) -> dict[str, str]:
     """Scopes (with their purpose) the ``broadcaster`` or ``bot`` account needs; one account may be both."""
-    needed = dict(TWITCH_SCOPES[role])
-    if settings.bot_is_broadcaster:
-        for other in TWITCH_SCOPES.values():
-            needed.update(other)
-    return needed
+    return _scopes_of(TWITCH_SCOPES, role, settings)
+
+
+def optional_twitch_scopes(role: str, settings: TwitchSettings) -> dict[str, str]:
+    """Scopes (with their purpose) the account is asked for by default but may go without (see
+    :data:`TWITCH_OPTIONAL_SCOPES`)."""
+    return _scopes_of(TWITCH_OPTIONAL_SCOPES, role, settings)
 
 
 def missing_scope_message(platform: str, account: str, scopes: list[str], fix: str) -> str:
@@ -215,19 +239,24 @@ async def twitch_device_login(
     *,
     show_code: Callable[[str, str], None],
     sleep: Sleep = asyncio.sleep,
+    optional: bool = True,
 ) -> dict[str, Any]:
     """Device code flow for the ``broadcaster`` or ``bot`` account: shows the activation URL and code,
-    waits for the user to approve, checks account and scopes, and stores the tokens (0600)."""
+    waits for the user to approve, checks account and scopes, and stores the tokens (0600).
+
+    ``optional``: also ask for the account's optional scopes (:func:`optional_twitch_scopes`); a token
+    without them is stored all the same. The result's ``missing_optional`` lists those not granted."""
     import twitchio
     from twitchio.authentication import OAuth, Scopes
 
     apply_twitch_endpoints(settings)
     needed = required_twitch_scopes(role, settings)
-    oauth = OAuth(client_id=settings.client_id, scopes=Scopes(list(needed)))
+    requested = list(needed) + (list(optional_twitch_scopes(role, settings)) if optional else [])
+    oauth = OAuth(client_id=settings.client_id, scopes=Scopes(requested))
     try:
         device = await oauth.device_code_flow()
         show_code(device["verification_uri"], device["user_code"])
-        token = await _poll_device_token(settings, list(needed), dict(device), sleep)
+        token = await _poll_device_token(settings, requested, dict(device), sleep)
         validated = await oauth.validate_token(token["access_token"])
     except twitchio.HTTPException as error:
         raise AuthError(f"Twitch refused the login: {_twitch_reason(error)}") from None
@@ -255,7 +284,8 @@ async def twitch_device_login(
     store.save_account(role, record)
     if settings.bot_is_broadcaster:
         store.save_account("bot" if role == "broadcaster" else "broadcaster", record)
-    return {key: record[key] for key in ("user_id", "login", "scopes")}
+    missing_optional = [scope for scope in optional_twitch_scopes(role, settings) if scope not in granted]
+    return {key: record[key] for key in ("user_id", "login", "scopes")} | {"missing_optional": missing_optional}
 
 
 async def _poll_device_token(

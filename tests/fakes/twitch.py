@@ -141,7 +141,9 @@ class FakeTwitch(ThreadedApp):
         self.device_poll_answers: list[str] = []
         #: ``(code, message)`` drop reasons for the next Send Chat Message calls (``is_sent: false``).
         self.chat_drops: list[tuple[str, str]] = []
-        #: Helix rate-limit bucket: points left and when (epoch seconds) it is full again.
+        #: Helix rate-limit bucket: its size, points left and when (epoch seconds) it is full again. A benchmark
+        #: that cues many times a second (each cue places a marker) may make the bucket larger than Twitch's.
+        self.helix_rate_limit = HELIX_RATE_LIMIT
         self.rate_limit_remaining = HELIX_RATE_LIMIT
         self.rate_limit_reset = int(time.time()) + 60
         self.close_codes: list[int] = []
@@ -216,7 +218,7 @@ class FakeTwitch(ThreadedApp):
             self.reconnect_grace_seconds = 30.0
             self.device_poll_answers.clear()
             self.chat_drops.clear()
-            self.rate_limit_remaining = HELIX_RATE_LIMIT
+            self.helix_rate_limit = self.rate_limit_remaining = HELIX_RATE_LIMIT
             self.close_codes.clear()
             self.endless_category_pages = False
         for session in list(self.sessions.values()):
@@ -340,6 +342,11 @@ class FakeTwitch(ThreadedApp):
         if not delivered:
             raise AssertionError("no EventSub session is subscribed to channel.chat.message")
         return event["message_id"]
+
+    def offer_chat(self, broadcaster_id: str, chatter_id: str, chatter_login: str, text: str) -> int:
+        """Like :meth:`send_chat`, for a script that chats whether or not a client listens (the demo's
+        stand-in between two shows): returns how many sessions received the line, 0 when none did."""
+        return int(self.call(self._notify(self.chat_event(broadcaster_id, chatter_id, chatter_login, text))))
 
     def deliver_event(self, event: dict[str, Any]) -> None:
         """Deliver a ``channel.chat.message`` event a test shaped itself (a reply, a cheer, shared chat)."""
@@ -502,12 +509,12 @@ class FakeTwitch(ThreadedApp):
         with self._lock:
             now = int(time.time())
             if now >= self.rate_limit_reset:
-                self.rate_limit_remaining, self.rate_limit_reset = HELIX_RATE_LIMIT, now + 60
+                self.rate_limit_remaining, self.rate_limit_reset = self.helix_rate_limit, now + 60
             empty = self.rate_limit_remaining <= 0
             if not empty:
                 self.rate_limit_remaining -= 1
             headers = {
-                "Ratelimit-Limit": str(HELIX_RATE_LIMIT),
+                "Ratelimit-Limit": str(self.helix_rate_limit),
                 "Ratelimit-Remaining": str(max(0, self.rate_limit_remaining)),
                 "Ratelimit-Reset": str(self.rate_limit_reset),
             }
