@@ -24,7 +24,8 @@ class SourceRow:
     where: str
     #: The line or item number alone (compact, for what an import remembers of every row).
     number: int
-    values: dict[str, Any]
+    #: A JSON item's values by key, or a CSV row's cells in the order of the headers (no dict per row).
+    values: dict[str, Any] | list[str]
     problem: str | None = None
 
 
@@ -179,7 +180,7 @@ def _csv_source(path: Path, codec: str, head: str, lines: int, encoding: str | N
                         f"{len(cells)} values but the header has {width} columns "
                         f"(is a value containing the delimiter {dialect.delimiter!r} missing its quotes?)"))
                     continue
-                yield SourceRow(f"line {line}", line, dict(zip(headers, cells, strict=False)))
+                yield SourceRow(f"line {line}", line, cells)
 
     return Source(path, headers, rows(), max(lines - 1 - skipped, 0))
 
