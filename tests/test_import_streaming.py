@@ -128,8 +128,10 @@ def test_a_large_file_counts_every_row_but_keeps_only_the_rows_that_were_not_sim
 def test_a_dry_run_writes_nothing_and_leaves_the_database_free_for_other_writers(workspace, tmp_path,
                                                                                  small_chunks):
     path = write_csv(tmp_path / "plan.csv", ["Name", "Email", "Twitch"], people(40))
+    before = schema(workspace.database())
     report = import_file(workspace.database(), path, dry_run=True)
     assert report.count("added") == 40
+    assert schema(workspace.database()) == before
     other = sqlite3.connect(workspace.database_path, timeout=0)
     other.execute("INSERT INTO influencers (name, created_at, updated_at) VALUES ('Written elsewhere', 'now', 'now')")
     other.commit()

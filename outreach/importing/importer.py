@@ -211,25 +211,24 @@ def _cell_values(cells: list[str], plan: tuple[tuple[int, str], ...]) -> dict[st
 
 
 class _IdentityFilter:
-    """Which emails and handles may already belong to someone: a Bloom filter (two bits per identity, at
-    least 16 bits of room each), a few MiB for millions of identities where a dict of them took hundreds.
+    """Which emails and handles may already belong to someone: one bit per identity in a table of at least
+    32 bits per identity expected (a one-hash Bloom filter), 16 MiB for 3 million identities where a dict
+    of them took hundreds.
 
     "No" is certain, so a new person costs no database lookup; "maybe" is confirmed or refuted by the
-    database's unique indexes (about 1% of new identities are false alarms)."""
+    database's unique indexes (at most about 3% of new identities are false alarms)."""
 
     def __init__(self, expected: int) -> None:
-        bits = 1 << min(max(20, (max(expected, 1) * 16 - 1).bit_length()), 31)
+        bits = 1 << min(max(20, (max(expected, 1) * 32 - 1).bit_length()), 34)
         self._mask = bits - 1
         self._bits = bytearray(bits >> 3)
 
     def check_and_add(self, identity: tuple[str, str]) -> bool:
         """Whether ``identity`` may have been added before; it is added in any case."""
-        hashed = hash(identity)
-        bits, mask = self._bits, self._mask
-        first, second = hashed & mask, (hashed >> 32) & mask
-        seen = bits[first >> 3] & (1 << (first & 7)) and bits[second >> 3] & (1 << (second & 7))
-        bits[first >> 3] |= 1 << (first & 7)
-        bits[second >> 3] |= 1 << (second & 7)
+        position = hash(identity) & self._mask
+        byte, bit = position >> 3, 1 << (position & 7)
+        seen = self._bits[byte] & bit
+        self._bits[byte] |= bit
         return bool(seen)
 
 
@@ -451,6 +450,8 @@ class _Import:
         if not self.refused:
             self._write_chunk()
             self.writer.merged_history(self.stored_touched)
+            if not self.report.dry_run:  # a dry run is rolled back, which puts them back without rebuilding
+                self.writer.close()
         if self.progress:
             self.progress(source.count, source.count)
 
@@ -578,8 +579,7 @@ def _given(fields: dict[str, Any]) -> int:
 def _column_values(person: Person, *, defaults: bool) -> list[Any]:
     """The person's values for :data:`_COLUMNS`; a missing name is their display name, and with ``defaults``
     a missing stage and kind are the first stage and the usual kind."""
-    fields = person.fields
-    values = [fields.get(column) for column in _COLUMNS]
+    values = list(map(person.fields.get, _COLUMNS))
     values[0] = values[0] or person.display_name()
     if defaults:
         values[_STAGE] = values[_STAGE] or "prospect"
@@ -703,13 +703,11 @@ class _Writer:
                                  ((email, influencer_id) for email in person.emails))
 
     def merged_history(self, touched: dict[int, tuple[str, frozenset[str], tuple[str, ...]]]) -> None:
-        """One "merged" history line per stored person the file changed, naming every field it changed, and
-        the full-text insert trigger back (the last write of an import)."""
+        """One "merged" history line per stored person the file changed, naming every field it changed."""
         self.db.conn.executemany(
             "INSERT INTO influencer_activity (influencer_id, kind, detail, at) VALUES (?, ?, ?, ?)",
             ((influencer_id, "merged", f"{self.source_name} from {where}: {', '.join(changes)}", self.moment)
              for influencer_id, (where, _, changes) in touched.items() if changes))
-        self.close()
 
     def _drop_unread_indexes(self) -> None:
         for _, name, unique, origin, _ in self.db.execute("PRAGMA index_list(influencers)").fetchall():
