@@ -445,7 +445,7 @@ class _Import:
             if self.kind and "kind" not in person.fields:
                 person.fields["kind"] = self.kind
             self._place(row, person)
-            if len(self.chunk_new) >= ROWS_PER_CHUNK:
+            if len(self.chunk) >= ROWS_PER_CHUNK:
                 self._write_chunk()
         if not self.refused:
             self._write_chunk()
