@@ -213,13 +213,13 @@ def _cell_values(cells: list[str], plan: tuple[tuple[int, str], ...]) -> dict[st
 class _IdentityFilter:
     """Which emails and handles may already belong to someone: one bit per identity in a table of at least
     32 bits per identity expected (a one-hash Bloom filter), 16 MiB for 3 million identities where a dict
-    of them took hundreds.
+    of them took hundreds, and never more than 64 MiB (with tens of millions, more false alarms).
 
     "No" is certain, so a new person costs no database lookup; "maybe" is confirmed or refuted by the
     database's unique indexes (at most about 3% of new identities are false alarms)."""
 
     def __init__(self, expected: int) -> None:
-        bits = 1 << min(max(20, (max(expected, 1) * 32 - 1).bit_length()), 34)
+        bits = 1 << min(max(20, (max(expected, 1) * 32 - 1).bit_length()), 29)
         self._mask = bits - 1
         self._bits = bytearray(bits >> 3)
 
@@ -401,7 +401,8 @@ class _Import:
         self.created_numbers = array("q")
         #: Which of name, stage and kind a file row gave each new person (bit per _DEFAULTED field).
         self.created_given = bytearray()
-        #: Stored people rows merged into: (first row that reached them, fields set, fields changed).
+        #: Stored people that rows of the file matched: (the first such row, fields the file set on them,
+        #: fields it changed).
         self.stored_touched: dict[int, tuple[str, frozenset[str], tuple[str, ...]]] = {}
         self._shared_sets: dict[frozenset[str], frozenset[str]] = {}
         #: Handles a row replaced: they still point at their person until the import ends (as every handle a
