@@ -141,28 +141,29 @@ def _csv_source(path: Path, codec: str, head: str, lines: int, encoding: str | N
             dialect = csv.Sniffer().sniff(head, delimiters=",;\t|")
         except csv.Error:
             dialect = csv.excel
-    handle = path.open(encoding=codec, newline="")
-    if skipped:
-        handle.readline()
-    reader = csv.reader(handle, dialect)
-    try:
-        headers = next(reader)
-    except StopIteration:
-        handle.close()
-        raise ImportFileError(f"{path} is empty: nothing to import") from None
-    except csv.Error as error:
-        handle.close()
-        raise ImportFileError(f"{path} line {1 + skipped}: unreadable header: {error}") from None
+    with path.open(encoding=codec, newline="") as handle:
+        if skipped:
+            handle.readline()
+        try:
+            headers = next(csv.reader(handle, dialect))
+        except StopIteration:
+            raise ImportFileError(f"{path} is empty: nothing to import") from None
+        except csv.Error as error:
+            raise ImportFileError(f"{path} line {1 + skipped}: unreadable header: {error}") from None
     headers = [header.strip() for header in headers]
     duplicates = sorted({header for header in headers if header and headers.count(header) > 1})
     if duplicates:
-        handle.close()
         raise ImportFileError(
             f"{path} line {1 + skipped}: the column {duplicates[0]!r} appears twice in the header")
     width = len(headers)
 
     def rows() -> Iterator[SourceRow]:
-        with handle:
+        """The rows after the header, read from the file as they are asked for (it is open only meanwhile)."""
+        with path.open(encoding=codec, newline="") as handle:
+            if skipped:
+                handle.readline()
+            reader = csv.reader(handle, dialect)
+            next(reader)  # the header, read above
             while True:
                 line = reader.line_num + 1 + skipped
                 try:
@@ -176,7 +177,7 @@ def _csv_source(path: Path, codec: str, head: str, lines: int, encoding: str | N
                 if not "".join(cells).strip():
                     continue
                 if len(cells) > width and any(cell.strip() for cell in cells[width:]):
-                    yield SourceRow(f"line {line}", line, {}, (
+                    yield SourceRow(f"line {line}", line, [], (
                         f"{len(cells)} values but the header has {width} columns "
                         f"(is a value containing the delimiter {dialect.delimiter!r} missing its quotes?)"))
                     continue
