@@ -195,3 +195,15 @@ def test_what_an_import_writes_and_reports_does_not_depend_on_where_its_chunks_e
         whole = import_into_fresh_database(folder, known, generated, monkeypatch, chunk=10_000)
         for chunk in (1, 3):
             assert import_into_fresh_database(folder, known, generated, monkeypatch, chunk) == whole
+
+
+def test_outcomes_beyond_those_kept_in_memory_are_all_listed_in_file_order(workspace, tmp_path, monkeypatch):
+    monkeypatch.setattr(importer, "OUTCOMES_IN_MEMORY", 4)
+    db = workspace.database()
+    rows = people(150)
+    import_file(db, write_csv(tmp_path / "first.csv", ["Name", "Email", "Twitch"], rows))
+    report = import_file(db, write_csv(tmp_path / "again.csv", ["Name", "Email", "Twitch"], rows))
+    assert len(report.outcomes) == report.count("skipped") == 150
+    assert [outcome.where for outcome in report.outcomes] == [f"line {n}" for n in range(2, 152)]
+    assert report.outcomes[0].where == "line 2" and report.outcomes[149].where == "line 151"
+    assert list(report.outcomes) == list(report.outcomes)  # read back from the start each time

@@ -15,10 +15,13 @@ from __future__ import annotations
 import contextlib
 import gc
 import json
+import pickle
 import sqlite3
+import tempfile
+import weakref
 from array import array
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -49,6 +52,8 @@ MAX_LISTED_PROBLEMS = 20
 KEEP_EVERY_ROW_UP_TO = 100
 #: New people are written every this many rows: what the import holds in memory besides compact indexes.
 ROWS_PER_CHUNK = 10_000
+#: A report holds this many outcomes in memory; later ones wait in a temporary file (see _Outcomes).
+OUTCOMES_IN_MEMORY = 10_000
 #: Custom fields that columns in any language feed by name (shown as recognised in the mapping hint).
 _NAMED_CUSTOM = frozenset({"custom.first_name", "custom.nickname", "custom.city"})
 _COLUMNS = ("name", *PLATFORMS, "website", "country", "language", "timezone", "owner", "stage", "kind", "notes",
@@ -69,13 +74,59 @@ class RowOutcome:
     influencer_id: int | None = None
 
 
+class _Outcomes(Sequence[RowOutcome]):
+    """Row outcomes in file order. The first OUTCOMES_IN_MEMORY stay in memory; later ones are pickled to a
+    temporary file in batches, so a re-import of a million known people (each row listed as skipped, about
+    340 bytes an outcome) keeps its memory flat. Read back in order when iterated."""
+
+    def __init__(self, outcomes: Iterable[RowOutcome] = ()) -> None:
+        self._memory: list[RowOutcome] = []
+        self._batch: list[RowOutcome] = []
+        self._file: Any = None
+        self._batches = 0
+        self._stored = 0
+        for outcome in outcomes:
+            self.append(outcome)
+
+    def append(self, outcome: RowOutcome) -> None:
+        if len(self._memory) < OUTCOMES_IN_MEMORY:
+            self._memory.append(outcome)
+            return
+        self._batch.append(outcome)
+        if len(self._batch) >= OUTCOMES_IN_MEMORY:
+            if self._file is None:
+                self._file = tempfile.TemporaryFile()  # noqa: SIM115 - lives as long as the report (finalizer below)
+                weakref.finalize(self, self._file.close)
+            pickle.dump(self._batch, self._file, protocol=pickle.HIGHEST_PROTOCOL)
+            self._batches += 1
+            self._stored += len(self._batch)
+            self._batch = []
+
+    def __len__(self) -> int:
+        return len(self._memory) + self._stored + len(self._batch)
+
+    def __iter__(self) -> Iterator[RowOutcome]:
+        yield from self._memory
+        if self._file is not None:
+            self._file.seek(0)
+            for _ in range(self._batches):
+                yield from pickle.load(self._file)  # noqa: S301 - written by this object, never by a user
+            self._file.seek(0, 2)
+        yield from self._batch
+
+    def __getitem__(self, index: int) -> RowOutcome:  # type: ignore[override]
+        if 0 <= index < len(self._memory):
+            return self._memory[index]
+        return list(self)[index]
+
+
 @dataclass
 class ImportReport:
     source: str
     mapping: dict[str, str]
     #: Every row's outcome for a file of up to KEEP_EVERY_ROW_UP_TO rows; above that, the rows that were
     #: not simply added (see :meth:`count` for the numbers of each).
-    outcomes: list[RowOutcome] = field(default_factory=list)
+    outcomes: _Outcomes = field(default_factory=_Outcomes)
     dry_run: bool = False
     #: Every header of the file, in order (the mapping leaves out ignored and empty ones).
     headers: list[str] = field(default_factory=list)
@@ -105,11 +156,11 @@ class ImportReport:
         self.rows += 1
         self._tally[action] += 1
         if self.rows == KEEP_EVERY_ROW_UP_TO + 1:
-            self.outcomes = [kept for kept in self.outcomes if kept.action != "added"]
+            self.outcomes = _Outcomes(kept for kept in self.outcomes if kept.action != "added")
 
     def restart(self) -> None:
         """Forget every outcome: the file is read again."""
-        self.outcomes.clear()
+        self.outcomes = _Outcomes()
         self._tally.clear()
         self.rows = 0
 
