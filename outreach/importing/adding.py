@@ -20,7 +20,7 @@ from outreach.core.influencer import (
     normalise_handle,
     person_from_values,
 )
-from outreach.importing.importer import _Target, _write
+from outreach.importing.importer import _Target, _Writer
 from outreach.storage.influencers import known_timezones, name_problem
 
 
@@ -87,9 +87,9 @@ def add_influencer(db: sqlite_utils.Database, values: Mapping[str, object], opti
                 raise AlreadyKnown(
                     f"already known: #{owner} {name} has {describe_identity(identity)} "
                     f"(change them with `outreach influencers set {owner} FIELD=VALUE`)")
-        target = _Target(person, "", hand_edited=frozenset(
+        writer = _Writer(db, "outreach influencers add", now or utc_now(), kind="added")
+        target = _Target(person, "", writer.next_id, hand_edited=frozenset(
             name for name in values if values[name] not in (None, "", ())))
-        key = ("new", 0)
-        _write(db, "outreach influencers add", {key: target}, [key], now or utc_now(), kind="added")
-    assert target.influencer_id is not None
-    return target.influencer_id
+        writer.insert([target])
+        writer.close()
+    return writer.next_id
