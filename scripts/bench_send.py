@@ -8,7 +8,8 @@ Three senders, measured in the same run, taking turns so a burst of machine load
   against that server; Greenroom / floor is the headline ratio (target <= 1.5x at 1,000 messages).
 * **Greenroom**: the real send path of ``outreach send --once`` in process (``SendSession.tick``) for N
   enrolled people: plan, render, build, persist ``queued``, then per message claim (``sending`` committed
-  before DATA), deliver over one reused connection, record ``sent`` and move the sequence on.
+  before DATA, with the previous email's ``sent``), deliver over one reused connection; sequences move on
+  100 emails at a time.
 * **mailmerge** (the PyPI tool, a dev dependency): its CLI with an equivalent template and CSV database.
   It opens a new connection (STARTTLS handshake and login included) for every message.
 
