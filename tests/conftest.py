@@ -43,6 +43,7 @@ pytest_plugins = ["tests.fixtures.obs", "tests.fixtures.browser", "tests.fixture
 #: Tests using one of these fixtures (directly or through another fixture) get the marker.
 FIXTURE_MARKERS = {
     "obs_server": "obs",
+    "obs_session": "obs",
     "obs_factory": "obs",
     "browser": "browser",
     "imap_session": "imap",

@@ -80,3 +80,15 @@ def test_a_taken_port_is_reported_at_once_and_nothing_is_left_running(tmp_path):
     assert time.monotonic() - started < 30
     pids = [int(pid) for pid in (tmp_path / "obs" / "pids").read_text().split()]
     assert not any(_alive(pid) for pid in pids)
+
+
+def test_the_session_obs_is_started_again_when_it_died_between_two_tests(obs_session, request):
+    obs_session.kill_obs()
+    with pytest.warns(UserWarning, match="the session's OBS had died"):
+        server = request.getfixturevalue("obs_server")
+    adapter = ObsAdapter(server.host, server.port, server.password, timeout=5)
+    adapter.connect()
+    try:
+        assert adapter.connected
+    finally:
+        adapter.close()

@@ -67,6 +67,10 @@ class HeadlessObs:
     def record_dir(self) -> Path:
         return self.dir / "recordings"
 
+    def obs_running(self) -> bool:
+        """Whether the OBS process is still there (OBS itself can die, e.g. on a heap corruption)."""
+        return _alive(self.obs_pid, self._children)
+
     def kill_obs(self, sig: int = signal.SIGKILL) -> None:
         """Stop only OBS (Xvfb stays), e.g. to simulate a crash; SIGKILL by default."""
         stop_pids([self.obs_pid], first_signal=sig, children=self._children)
