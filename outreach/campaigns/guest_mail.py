@@ -23,8 +23,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from email.parser import HeaderParser
-from email.utils import parseaddr
 from pathlib import Path
 from typing import Any, cast
 
@@ -49,7 +47,7 @@ from outreach.core.guest_journey import (
     plan_guest_emails,
 )
 from outreach.mail.invite import GuestMessageParts, compose_guest_email
-from outreach.mail.message import HeaderInjectionError, message_bytes, new_message_id
+from outreach.mail.message import HeaderInjectionError, message_bytes, new_message_id, sender_named_in
 from outreach.mail.template import EmailTemplateError, TemplateLibrary
 from outreach.storage.influencers import parse_timestamp, record_activity, timestamp
 
@@ -141,11 +139,7 @@ def core_airing(journey: BookingJourney) -> Airing | None:
 def _identity(db: sqlite_utils.Database, address: str) -> Sender:
     """The From name a mailbox's earlier emails carried (the address itself when none)."""
     row = db.execute("SELECT raw FROM outbox WHERE sender_address = ? ORDER BY id DESC LIMIT 1", [address]).fetchone()
-    if row:
-        name, found = parseaddr(HeaderParser().parsestr(row[0], headersonly=True).get("From", ""))
-        if found.lower() == address:
-            return Sender(name or found, found)
-    return Sender(address, address)
+    return sender_named_in(row[0] if row else None, address)
 
 
 def owner_sender(

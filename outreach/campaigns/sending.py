@@ -22,8 +22,6 @@ import threading
 from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from email.parser import HeaderParser
-from email.utils import parseaddr
 from pathlib import Path
 from typing import Any
 
@@ -53,6 +51,7 @@ from outreach.mail.message import (
     message_bytes,
     new_message_id,
     reply_subject,
+    sender_named_in,
     stamp_date,
 )
 from outreach.mail.sent_folder import SentCopy, SentFolder
@@ -491,11 +490,7 @@ def _former_identity(db: sqlite_utils.Database, enrollment_id: int, address: str
     """The From of a follow-up whose mailbox left the campaign: the name its earlier emails carried."""
     row = db.execute("SELECT raw FROM outbox WHERE enrollment_id = ? AND state = 'sent' ORDER BY step LIMIT 1",
                      [enrollment_id]).fetchone()
-    if row:
-        name, found = parseaddr(HeaderParser().parsestr(row[0], headersonly=True).get("From", ""))
-        if found.lower() == address:
-            return Sender(name or found, found)
-    return Sender(address, address)
+    return sender_named_in(row[0] if row else None, address)
 
 
 def _render(

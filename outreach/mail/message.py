@@ -18,12 +18,14 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from email.headerregistry import HeaderRegistry
 from email.message import EmailMessage
+from email.parser import HeaderParser
 from email.policy import SMTP
-from email.utils import format_datetime, formataddr, make_msgid
+from email.utils import format_datetime, formataddr, make_msgid, parseaddr
 from urllib.parse import quote, urlencode
 
 from greenroom.errors import GreenroomError
 from outreach.core import unsubscribe_token
+from outreach.core.campaign import Sender
 
 
 #: RFC 5322 allows 998-character lines: long unsubscribe URLs stay intact instead of being encoded-word
@@ -294,6 +296,17 @@ def _header_setter(message: EmailMessage) -> Callable[[str, str], None]:
             message[name] = value
 
     return put
+
+
+def sender_named_in(raw: str | None, address: str) -> Sender:
+    """The mailbox ``address`` with the display name its stored email ``raw`` carried in From: what later
+    emails from it say, so the name a person already saw does not change (just the address when ``raw``
+    is None or was sent from another address)."""
+    if raw is not None:
+        name, found = parseaddr(HeaderParser().parsestr(raw, headersonly=True).get("From", ""))
+        if found.lower() == address:
+            return Sender(name or found, found)
+    return Sender(address, address)
 
 
 def reply_subject(subject: str) -> str:
