@@ -180,10 +180,10 @@ def edit_campaign(
         db.execute("UPDATE campaigns SET definition = ?, source = ?, sender_address = ? WHERE id = ?",
                    [text, source, new.sender.address.lower() if new.sender else ",".join(new.mailboxes), stored.id])
         steps = {step.enrollment_id: step.step for step in pending}
-        for enrollment_id, due in outcome.replan.moved.items():
-            lifecycle.schedule_next(db, enrollment_id, steps[enrollment_id], due)
-        for enrollment_id in outcome.replan.completed:
-            lifecycle.complete(db, enrollment_id, steps[enrollment_id], now)
+        lifecycle.schedule_next(db, [(enrollment_id, steps[enrollment_id], due)
+                                     for enrollment_id, due in outcome.replan.moved.items()])
+        lifecycle.complete(db, [(enrollment_id, steps[enrollment_id], now)
+                                for enrollment_id in outcome.replan.completed])
         for outbox_id, attempt in outcome.retries_moved.items():
             db.execute("UPDATE outbox SET next_attempt_at = ? WHERE id = ? AND state = 'queued'",
                        [timestamp(attempt), outbox_id])

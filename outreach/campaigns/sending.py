@@ -59,7 +59,7 @@ from outreach.mail.template import EmailTemplateError, TemplateLibrary, template
 from outreach.mail.transport import Delivery, Transport, TransportUnavailable
 from outreach.storage import enrollments as lifecycle
 from outreach.storage import outbox
-from outreach.storage.influencers import parse_timestamp, record_activity, record_emailed, timestamp
+from outreach.storage.influencers import parse_timestamp, record_activities, record_activity, timestamp
 
 
 class _DryRun(Exception):
@@ -581,9 +581,9 @@ def move_on(db: sqlite_utils.Database, sent: Sequence[tuple[dict[str, Any], date
         emailed.append((row["influencer_id"], f"campaign {campaign.name} step {following}: {row['subject']}", at))
     try:
         with db.atomic():
-            lifecycle.schedule_next_many(db, scheduled)
-            lifecycle.complete_many(db, completed)
-            record_emailed(db, emailed)
+            lifecycle.schedule_next(db, scheduled)
+            lifecycle.complete(db, completed)
+            record_activities(db, "emailed", emailed)
     except (GreenroomError, sqlite3.Error) as error:
         if len(sent) == 1:
             report.errors.append(_not_moved_on(sent[0][0], error))

@@ -44,17 +44,8 @@ def end(
     return db.execute(sql, values).rowcount
 
 
-def schedule_next(db: sqlite_utils.Database, enrollment_id: int, next_step: int, due: datetime) -> int:
-    """An active sequence moves on: step ``next_step`` falls due at ``due``."""
-    allowed, sources = _sources_sql(EnrollmentStatus.ACTIVE)
-    return db.execute(
-        f"UPDATE enrollments SET next_step = ?, next_due_at = ? WHERE id = ? AND {allowed}",  # noqa: S608 - fixed text
-        [next_step, timestamp(due), enrollment_id, *sources],
-    ).rowcount
-
-
-def schedule_next_many(db: sqlite_utils.Database, moves: Iterable[tuple[int, int, datetime]]) -> None:
-    """:func:`schedule_next` for many ``(enrollment_id, next_step, due)`` in one statement."""
+def schedule_next(db: sqlite_utils.Database, moves: Iterable[tuple[int, int, datetime]]) -> None:
+    """Active sequences move on: for each ``(enrollment_id, next_step, due)``, that step falls due then."""
     allowed, sources = _sources_sql(EnrollmentStatus.ACTIVE)
     db.conn.executemany(
         f"UPDATE enrollments SET next_step = ?, next_due_at = ? WHERE id = ? AND {allowed}",  # noqa: S608 - fixed text
@@ -62,8 +53,8 @@ def schedule_next_many(db: sqlite_utils.Database, moves: Iterable[tuple[int, int
     )
 
 
-def complete_many(db: sqlite_utils.Database, completions: Iterable[tuple[int, int, datetime]]) -> None:
-    """:func:`complete` for many ``(enrollment_id, next_step, now)`` in one statement."""
+def complete(db: sqlite_utils.Database, completions: Iterable[tuple[int, int, datetime]]) -> None:
+    """The last step was sent: for each ``(enrollment_id, next_step, now)`` the sequence is completed."""
     status = EnrollmentStatus.COMPLETED
     allowed, sources = _sources_sql(status)
     db.conn.executemany(
@@ -71,13 +62,6 @@ def complete_many(db: sqlite_utils.Database, completions: Iterable[tuple[int, in
         f"next_due_at = NULL WHERE id = ? AND {allowed}",
         [(status.value, step, timestamp(now), enrollment_id, *sources) for enrollment_id, step, now in completions],
     )
-
-
-def complete(db: sqlite_utils.Database, enrollment_id: int, next_step: int, now: datetime) -> int:
-    """The last step was sent: the sequence is completed."""
-    moved = end(db, EnrollmentStatus.COMPLETED, now, "id = ?", [enrollment_id])
-    db.execute("UPDATE enrollments SET next_step = ? WHERE id = ? AND status = 'completed'", [next_step, enrollment_id])
-    return moved
 
 
 def hold(db: sqlite_utils.Database, enrollment_ids: Iterable[int]) -> None:

@@ -153,46 +153,32 @@ def record_activity(
 
     Other modules call this (campaigns: emailed/replied/bounced; livekit: booked as guest).
     """
-    moment = timestamp(at or utc_now())
-    row = db.execute("SELECT stage FROM influencers WHERE id = ?", [influencer_id]).fetchone()
-    if row is None:
-        raise InfluencerNotFound(f"no influencer #{influencer_id}")
     with db.atomic():
-        db.execute(
-            "INSERT INTO influencer_activity (influencer_id, kind, detail, at) VALUES (?, ?, ?, ?)",
-            [influencer_id, kind, detail, moment],
-        )
-        stage = stage_after_activity(row[0], kind)
-        contacted = kind == "emailed"
-        db.execute(
-            """UPDATE influencers SET stage = ?, updated_at = ?,
-               last_contacted_at = CASE WHEN ? THEN max(coalesce(last_contacted_at, ''), ?)
-                                        ELSE last_contacted_at END
-               WHERE id = ?""",
-            [stage, moment, contacted, moment, influencer_id],
-        )
+        record_activities(db, kind, [(influencer_id, detail, at or utc_now())])
 
 
-def record_emailed(db: sqlite_utils.Database, emails: Sequence[tuple[int, str, datetime]]) -> None:
-    """:func:`record_activity` 'emailed' for many ``(influencer_id, detail, at)`` at once, inside the
-    caller's transaction: the sender records a batch of deliveries with one statement per table."""
-    if not emails:
+def record_activities(db: sqlite_utils.Database, kind: str, entries: Sequence[tuple[int, str, datetime]]) -> None:
+    """:func:`record_activity` of one ``kind`` for each ``(influencer_id, detail, at)``, inside the caller's
+    transaction; a person named twice moves on from the stage the first entry left."""
+    if not entries:
         return
-    ids = sorted({influencer_id for influencer_id, _, _ in emails})
+    ids = sorted({influencer_id for influencer_id, _, _ in entries})
     stages = dict(db.execute("SELECT id, stage FROM influencers WHERE id IN (SELECT value FROM json_each(?))",
                              [json.dumps(ids)]).fetchall())
     updates = []
-    for influencer_id, _, at in emails:
+    for influencer_id, _, at in entries:
         if influencer_id not in stages:
             raise InfluencerNotFound(f"no influencer #{influencer_id}")
-        stages[influencer_id] = stage_after_activity(stages[influencer_id], "emailed")
+        stages[influencer_id] = stage_after_activity(stages[influencer_id], kind)
         moment = timestamp(at)
-        updates.append((stages[influencer_id], moment, moment, influencer_id))
-    db.conn.executemany("INSERT INTO influencer_activity (influencer_id, kind, detail, at) VALUES (?, 'emailed', ?, ?)",
-                        [(influencer_id, detail, timestamp(at)) for influencer_id, detail, at in emails])
+        updates.append((stages[influencer_id], moment, kind == "emailed", moment, influencer_id))
+    db.conn.executemany("INSERT INTO influencer_activity (influencer_id, kind, detail, at) VALUES (?, ?, ?, ?)",
+                        [(influencer_id, kind, detail, timestamp(at)) for influencer_id, detail, at in entries])
     db.conn.executemany(
-        "UPDATE influencers SET stage = ?, updated_at = ?, "
-        "last_contacted_at = max(coalesce(last_contacted_at, ''), ?) WHERE id = ?", updates)
+        """UPDATE influencers SET stage = ?, updated_at = ?,
+           last_contacted_at = CASE WHEN ? THEN max(coalesce(last_contacted_at, ''), ?)
+                                    ELSE last_contacted_at END
+           WHERE id = ?""", updates)
 
 
 def activity(db: sqlite_utils.Database, influencer_id: int) -> list[dict[str, Any]]:
