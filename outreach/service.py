@@ -43,7 +43,7 @@ from outreach.campaigns.settings import (
     smtp_settings,
 )
 from outreach.mail.sent_folder import SentFolder
-from outreach.mail.transport import Delivery, EmlTransport, SmtpTransport, Transport
+from outreach.mail.transport import Claim, Delivery, EmlTransport, SmtpTransport, Transport
 from outreach.storage import outbox
 
 log = logging.getLogger(__name__)
@@ -104,8 +104,8 @@ class RoutingTransport:
                                            else _smtp(server))
         return transport
 
-    def send(self, sender: str, recipient: str, raw: bytes, name: str) -> Delivery:
-        return self._for(sender).send(sender, recipient, raw, name)
+    def send(self, sender: str, recipient: str, raw: bytes, name: str, claim: Claim | None = None) -> Delivery:
+        return self._for(sender).send(sender, recipient, raw, name, claim)
 
     def close(self) -> None:
         for transport in self._open.values():
@@ -159,8 +159,8 @@ class RehearsalTransport:
         message[REHEARSAL_HEADER] = f"would have gone to {recipient}; nothing was recorded"
         return message.as_bytes(policy=email_policy.SMTP.clone(max_line_length=998))  # RFC 5322 line limit
 
-    def send(self, sender: str, recipient: str, raw: bytes, name: str) -> Delivery:
-        return self.inner.send(sender, self.address, self.rewrite(recipient, raw), name)
+    def send(self, sender: str, recipient: str, raw: bytes, name: str, claim: Claim | None = None) -> Delivery:
+        return self.inner.send(sender, self.address, self.rewrite(recipient, raw), name, claim)
 
     def close(self) -> None:
         self.inner.close()

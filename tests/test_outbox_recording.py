@@ -74,3 +74,46 @@ def test_after_a_tick_every_sent_sequence_has_moved_on_and_each_history_says_ema
         "SELECT influencer_id, count(*) FROM influencer_activity WHERE kind = 'emailed' GROUP BY influencer_id"))
     assert emailed == dict.fromkeys(people, 1)
     assert world.db.execute("SELECT count(*) FROM outbox WHERE sequence_pending IS NOT NULL").fetchone()[0] == 0
+
+
+def test_a_person_suppressed_while_the_email_before_theirs_goes_out_gets_no_rcpt_and_no_data(
+        world, smtp_server, monkeypatch):
+    """Each claim is made while the server answers MAIL FROM; a refused one ends that SMTP transaction
+    with RSET before the recipient or a byte of the message is named, and the email is cancelled."""
+    world.configure(smtp_server.config())
+    world.add_person("Ana First", "first@example.org")
+    world.add_person("Bo Later", "later@example.org")
+    world.start(daily_cap=100, min_gap_minutes=0, jitter_minutes=0)
+    commands: list[str] = []
+    accept, recipient = smtp_server.handler.handle_DATA, smtp_server.handler.handle_RCPT
+
+    async def on_mail(server, session, envelope, address, mail_options):
+        commands.append("MAIL")
+        envelope.mail_from = address
+        return "250 OK"
+
+    async def on_rcpt(server, session, envelope, address, rcpt_options):
+        commands.append(f"RCPT {address}")
+        return await recipient(server, session, envelope, address, rcpt_options)
+
+    async def on_rset(server, session, envelope):
+        commands.append("RSET")
+        return "250 OK"
+
+    async def suppress_the_next_then_accept(server, session, envelope):
+        commands.append("DATA")
+        writer = sqlite3.connect(world.workspace.database_path, timeout=10)  # another process, in effect
+        with writer:
+            writer.execute("INSERT INTO suppressions (email, reason, source, created_at) VALUES "
+                           "('later@example.org', 'unsubscribe', 'inbox', '2026-03-02T09:00:00+00:00')")
+        writer.close()
+        return await accept(server, session, envelope)
+
+    for hook, handler in (("handle_MAIL", on_mail), ("handle_RCPT", on_rcpt), ("handle_RSET", on_rset),
+                          ("handle_DATA", suppress_the_next_then_accept)):
+        monkeypatch.setattr(smtp_server.handler, hook, handler, raising=False)
+    report = world.tick()
+    assert (report.sent, report.cancelled) == (1, 1)
+    assert commands == ["MAIL", "RCPT first@example.org", "DATA", "MAIL", "RSET"]
+    assert [row["state"] for row in world.outbox()] == ["sent", "cancelled"]
+    assert smtp_server.handler.to("later@example.org") == []

@@ -56,7 +56,7 @@ from outreach.mail.message import (
 )
 from outreach.mail.sent_folder import SentCopy, SentFolder
 from outreach.mail.template import EmailTemplateError, TemplateLibrary, template_dirs
-from outreach.mail.transport import Delivery, Transport, TransportUnavailable
+from outreach.mail.transport import WITHDRAWN, Delivery, Transport, TransportUnavailable
 from outreach.storage import enrollments as lifecycle
 from outreach.storage import outbox
 from outreach.storage.influencers import parse_timestamp, record_activities, record_activity, timestamp
@@ -706,6 +706,28 @@ def _dated_now(row: dict[str, Any], now: datetime) -> str | None:
     return stamp_date(row["raw"], now)
 
 
+@dataclass
+class _Claim:
+    """queued → sending for one email (:func:`outbox.claim`), with the previous email's ``sent``, in one
+    transaction of the :class:`_Recorder`; made by the transport while the server answers MAIL FROM. An
+    email that may no longer go (suppressed, stopped, do-not-contact) is cancelled with its reason instead."""
+
+    recorder: _Recorder
+    row: dict[str, Any]
+    now: datetime
+    restamped: str | None
+
+    def __call__(self) -> bool:
+        row, report = self.row, self.recorder.report
+        with self.recorder.transaction() as db:
+            claimed = outbox.claim(db, row["id"], self.now, self.restamped)
+            reason = None if claimed else _blocked(db, row)
+            if reason:
+                outbox.cancel(db, row["id"], reason)
+                report.cancelled += 1
+        return claimed
+
+
 def _deliver_each(
     db: sqlite_utils.Database, transport: Transport, clock: Callable[[], datetime], report: TickReport,
     recorder: _Recorder, stop: threading.Event | None, copy_to_sent: bool | Callable[[str], bool],
@@ -718,22 +740,16 @@ def _deliver_each(
             continue
         now = clock()
         restamped = _dated_now(row, now)
-        with recorder.transaction():
-            claimed = outbox.claim(db, row["id"], now, restamped)
-            reason = None if claimed else _blocked(db, row)
-            if reason:
-                outbox.cancel(db, row["id"], reason)
-                report.cancelled += 1
-        if not claimed:
-            continue
         raw = restamped or row["raw"]
         try:
             delivery = transport.send(row["sender_address"], row["to_address"], raw.encode("utf-8"),
-                                      f"{row['id']:07d}")
-        except TransportUnavailable as error:
-            outbox.release(db, row["id"], str(error))
+                                      f"{row['id']:07d}", _Claim(recorder, row, now, restamped))
+        except TransportUnavailable as error:  # before its claim: the email is still queued
+            outbox.note_error(db, row["id"], str(error))
             report.unreachable[row["sender_address"]] = str(error)
             report.transport_error = report.transport_error or str(error)
+            continue
+        if delivery.status == WITHDRAWN:
             continue
         now = clock()
         if delivery.status == "sent":

@@ -101,6 +101,12 @@ def release(db: sqlite_utils.Database, outbox_id: int, error: str) -> None:
     )
 
 
+def note_error(db: sqlite_utils.Database, outbox_id: int, error: str) -> None:
+    """Why a queued email did not go this time (its server could not be reached): shown by ``outbox list``."""
+    with db.atomic():
+        db.execute("UPDATE outbox SET last_error = ? WHERE id = ? AND state = 'queued'", [error, outbox_id])
+
+
 def mark_sent(db: sqlite_utils.Database, outbox_id: int, now: datetime, *, copy_to_sent: bool = False,
               sequence_pending: bool = False) -> None:
     """Delivered; ``copy_to_sent`` also marks it for the IMAP Sent folder (:func:`pending_sent_copies`);
