@@ -35,10 +35,16 @@ def test_a_claim_that_raises_leaves_no_half_read_answer_for_the_next_message(tra
 
 def test_the_claim_is_made_once_even_when_the_server_is_gone_before_mail_from(transport, smtp_server):
     claims: list[str] = []
-    assert transport.send("ana@brand.example", "bo@example.org", RAW, "1", lambda: claims.append("1") or True
-                          ).status == "sent"
+
+    def claim(name: str):
+        def record() -> bool:
+            claims.append(name)
+            return True
+        return record
+
+    assert transport.send("ana@brand.example", "bo@example.org", RAW, "1", claim("1")).status == "sent"
     assert transport._smtp is not None
     transport._smtp.sock.shutdown(socket.SHUT_RDWR)  # the link dies between two messages
-    delivery = transport.send("ana@brand.example", "cy@example.org", RAW, "2", lambda: claims.append("2") or True)
+    delivery = transport.send("ana@brand.example", "cy@example.org", RAW, "2", claim("2"))
     assert delivery.status == "retry" and "connection lost before DATA" in delivery.detail
     assert claims == ["1", "2"]
