@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from greenroom.errors import ConfigError
+from greenroom.nesting import too_deep
 
 T = TypeVar("T")
 _MISSING: Any = object()
@@ -31,6 +32,8 @@ class Config:
                 data = tomllib.load(handle)
         except tomllib.TOMLDecodeError as error:
             raise ConfigError(f"{path}: not valid TOML: {error}") from None
+        except RecursionError:
+            raise ConfigError(too_deep(path, path.read_text(encoding="utf-8", errors="replace"))) from None
         except OSError as error:
             raise ConfigError(f"{path}: cannot read: {error.strerror}") from None
         return cls(path, data)

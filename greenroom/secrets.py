@@ -11,6 +11,7 @@ from typing import Any
 
 from greenroom.errors import GreenroomError, SecretsError
 from greenroom.files import PRIVATE_MODE, write_atomically
+from greenroom.nesting import too_deep
 
 
 @dataclass
@@ -55,6 +56,8 @@ def load_secrets_file(path: Path) -> dict[str, Any]:
             return tomllib.load(handle)
     except tomllib.TOMLDecodeError as error:
         raise SecretsError(f"{path}: not valid TOML: {error}") from None
+    except RecursionError:
+        raise SecretsError(too_deep(path, path.read_text(encoding="utf-8", errors="replace"))) from None
 
 
 def write_private_file(path: Path, text: str) -> None:

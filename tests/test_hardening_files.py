@@ -10,6 +10,8 @@ import sys
 
 import pytest
 
+from greenroom.config import Config
+from greenroom.errors import ConfigError
 from livekit.core import FakeClock, Rundown, Segment
 from livekit.obs.settings import PASSWORD_ENV
 from livekit.rundown import RundownError, load_rundown, parse_rundown_csv, parse_rundown_yaml, rundown_to_csv
@@ -61,6 +63,51 @@ def test_a_campaign_over_the_size_limit_is_refused_before_parsing():
     with pytest.raises(CampaignError, match=r"^c\.yaml: the file is .* characters long; a campaign file is"):
         parse_campaign(campaign_yaml() + "#" * MAX_CAMPAIGN_CHARS, "c.yaml")
 
+
+
+def runaway_brackets(depth: int = 5000) -> str:
+    """A few kilobytes that nest lists thousands deep: every parser here recursed until RecursionError."""
+    return "[" * depth + "]" * depth
+
+
+def test_a_rundown_nested_thousands_deep_is_refused_with_its_line_by_check(tmp_path, livekit_cli):
+    rundown = tmp_path / "deep.yaml"
+    rundown.write_text(f"title: T\nsegments:\n  - title: A\n    duration: 1m\n    notes: {runaway_brackets()}\n")
+    outcome = livekit_cli("check", "--no-obs", rundown)
+    assert outcome.exit_code == 1
+    assert outcome.stdout == (f"{rundown}:5: lists or mappings are nested inside each other more than 100 levels "
+                              "deep; no Greenroom file needs that many\n")
+
+
+def test_a_campaign_nested_thousands_deep_is_refused_with_its_line():
+    text = campaign_yaml().replace("daily_cap: 1000", f"daily_cap: 1000\njitter_minutes: {runaway_brackets()}")
+    with pytest.raises(CampaignError, match=r"^c\.yaml:10: lists or mappings are nested inside each other more than"):
+        parse_campaign(text, "c.yaml")
+
+
+def test_ordinary_nesting_in_yaml_is_still_read():
+    rundown = parse_rundown_yaml("title: T\nsegments:\n  - title: A\n    duration: 1m\n"
+                                 "    talking_points: [one, two]\n", "ok.yaml")
+    assert rundown.segments[0].talking_points == ("one", "two")
+
+
+def test_settings_nested_thousands_deep_are_a_config_error_naming_file_and_line(tmp_path):
+    config = tmp_path / "greenroom.toml"
+    config.write_text(f'[outreach]\nphysical_address = "x [ {{ y"\nnoise = {runaway_brackets()}\n')
+    with pytest.raises(ConfigError) as raised:
+        Config.load(config)
+    assert str(raised.value) == (f"{config} line 3: lists or tables are nested inside each other more than 100 "
+                                 "levels deep; no Greenroom file needs that many")
+
+
+def test_an_import_file_nested_thousands_deep_is_refused_naming_file_and_line(tmp_path, outreach_cli):
+    people = tmp_path / "people.json"
+    people.write_text('[\n  {"name": "Ana", "email": "ana@example.org"},\n  {"custom": ' + runaway_brackets() + "}\n]\n")
+    outcome = outreach_cli("import", people)
+    assert outcome.exit_code != 0
+    assert (f"{people} line 3: lists or tables are nested inside each other more than 100 levels deep"
+            in outcome.output)
+    assert "Traceback" not in outcome.output and "RecursionError" not in outcome.output
 
 FORMULAS = Rundown(
     title="=cmd|' /C calc'!A0",

@@ -1,8 +1,10 @@
 """Twitch chat when EventSub misbehaves as its reference says it may: reconnects, revocations, silence,
 dropped connections and failed resubscribes, driven through the real session against the fake Twitch."""
 
+import aiohttp
 import pytest
 
+from livekit.platforms.eventsub import EventSubReader
 from tests.fixtures.platforms import BROADCASTER_ID
 from tests.helpers import eventually
 from tests.test_twitch_session import make_session
@@ -135,3 +137,9 @@ async def test_a_drop_in_the_middle_of_a_reconnect_ends_in_one_working_subscript
     await eventually(lambda: len(fake_twitch.chat_subscriptions()) == 1 and session.status()["health"] == "ok")
     fake_twitch.send_chat(BROADCASTER_ID, "501", "ann", "!ask still one?")
     await eventually(lambda: asked(intake) == ["still one?"])
+
+
+def test_a_message_nested_too_deep_for_the_json_decoder_is_dropped_like_one_that_is_not_json():
+    """A few hundred kilobytes of ``[[[[`` stop json's decoder with RecursionError; it must not end chat."""
+    message = aiohttp.WSMessage(aiohttp.WSMsgType.TEXT, "[" * 100_000 + "]" * 100_000, None)
+    assert EventSubReader._decode(message) == {"metadata": {}, "payload": {}}

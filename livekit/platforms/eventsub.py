@@ -279,7 +279,7 @@ class EventSubReader:
             return None
         try:
             body = json.loads(message.data)
-        except ValueError:
+        except (ValueError, RecursionError):  # RecursionError: nested too deep for json's decoder
             logger.warning("EventSub sent a message that is not JSON")
             return {"metadata": {}, "payload": {}}
         return body if isinstance(body, dict) and isinstance(body.get("metadata"), dict) else None

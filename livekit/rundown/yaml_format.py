@@ -36,7 +36,7 @@ import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from greenroom.goals import SHOW_GOALS, Goal, GoalError, Unit, format_value, parse_goal
-from greenroom.yaml_guard import NoAliasSafeLoader, YamlAliasError, alias_problem, size_problem
+from greenroom.yaml_guard import NoAliasSafeLoader, YamlRefusedError, alias_problem, size_problem
 from livekit.core.durations import format_duration, parse_duration
 from livekit.core.rundown import Prompt, Rundown, Segment
 from livekit.rundown.problems import Problem, Problems, RundownError, SceneUse, did_you_mean
@@ -309,7 +309,7 @@ def parse_rundown_yaml(text: str, source: str = "<rundown>") -> Rundown:
         raise RundownError([too_long])
     try:
         root = yaml.compose(text, Loader=NoAliasSafeLoader)
-    except YamlAliasError as error:
+    except YamlRefusedError as error:
         raise RundownError([alias_problem(error, source)]) from None
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark

@@ -15,7 +15,7 @@ import yaml
 from greenroom.errors import GreenroomError
 from greenroom.goals import CAMPAIGN_GOALS, Goal, GoalError, parse_goal
 from greenroom.problems import Problem, Problems, ProblemsError
-from greenroom.yaml_guard import NoAliasSafeLoader, YamlAliasError, alias_problem, size_problem
+from greenroom.yaml_guard import NoAliasSafeLoader, YamlRefusedError, alias_problem, size_problem
 from outreach.core.enrollment import EnrollmentStatus  # noqa: F401 - re-exported: its lifecycle lives there
 from outreach.core.sendwindow import WEEKDAYS, SendWindow
 
@@ -254,7 +254,7 @@ def parse_campaign(text: str, source: str, known_mailboxes: Collection[str] | No
         raise CampaignError([too_long])
     try:
         data = yaml.load(text, Loader=_LineLoader)  # noqa: S506 - SafeLoader subclass
-    except YamlAliasError as error:
+    except YamlRefusedError as error:
         raise CampaignError([alias_problem(error, source)]) from None
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)

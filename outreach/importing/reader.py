@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from greenroom.errors import GreenroomError
+from greenroom.nesting import too_deep
 from outreach.importing.encodings import guess_encoding
 
 
@@ -203,6 +204,8 @@ def _json_source(path: Path, text: str) -> Source:
         document = json.loads(text)
     except json.JSONDecodeError as error:
         raise ImportFileError(f"{path} line {error.lineno}: not valid JSON: {error.msg}") from None
+    except RecursionError:
+        raise ImportFileError(too_deep(path, text)) from None
     if isinstance(document, dict) and isinstance(document.get("influencers"), list):
         document = document["influencers"]
     if not isinstance(document, list):
