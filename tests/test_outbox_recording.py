@@ -4,6 +4,8 @@ import random
 import sqlite3
 from dataclasses import replace
 
+import pytest
+
 from outreach.campaigns.sending import TickReport, queue_due, send_due
 from outreach.campaigns.settings import outreach_settings
 from outreach.campaigns.store import StoredCampaign, campaigns_by_id
@@ -117,3 +119,21 @@ def test_a_person_suppressed_while_the_email_before_theirs_goes_out_gets_no_rcpt
     assert commands == ["MAIL", "RCPT first@example.org", "DATA", "MAIL", "RSET"]
     assert [row["state"] for row in world.outbox()] == ["sent", "cancelled"]
     assert smtp_server.handler.to("later@example.org") == []
+
+
+def test_a_database_error_claiming_the_next_email_leaves_the_delivered_one_recorded_sent(world, smtp_server):
+    """The claim's transaction also records the email before it; when that transaction fails, the email
+    that went out must still end ``sent`` (not ``sending``, which a restart would turn into ``uncertain``)."""
+    world.configure(smtp_server.config())
+    world.add_person("Ana First", "first@example.org")
+    world.add_person("Bo Second", "second@example.org")
+    world.start(daily_cap=100, min_gap_minutes=0, jitter_minutes=0)
+    world.db.execute("""CREATE TRIGGER disk_trouble BEFORE UPDATE OF state ON outbox
+                        WHEN NEW.state = 'sending' AND OLD.to_address = 'second@example.org'
+                        BEGIN SELECT RAISE(ABORT, 'disk I/O error'); END""")
+    with pytest.raises(sqlite3.IntegrityError, match="disk I/O error"):
+        world.tick()
+    states = {row["to_address"]: row["state"] for row in world.outbox()}
+    assert states == {"first@example.org": "sent", "second@example.org": "queued"}
+    assert len(smtp_server.handler.to("first@example.org")) == 1
+    assert world.db.execute("SELECT count(*) FROM influencer_activity WHERE kind = 'emailed'").fetchone()[0] == 1

@@ -638,36 +638,51 @@ class _Recorder:
 
     @contextlib.contextmanager
     def transaction(self) -> Iterator[sqlite_utils.Database]:
+        """A transaction that first records what is waiting; only once it commits is that forgotten here: a
+        rolled-back one (a database error in the claim) leaves it for the next transaction or :meth:`flush`,
+        so an email that went out is never left ``sending`` because the next one could not be claimed."""
+        delivered = self.delivered
+        batch = self.moving_on if len(self.moving_on) >= MOVE_ON_BATCH else []
         with self.db.atomic():
-            if len(self.moving_on) >= MOVE_ON_BATCH:
-                self._move_on()
-            self._record_delivered()
+            if batch:
+                move_on(self.db, batch, self.campaigns, self.report)
+            if delivered is not None:
+                self._record(delivered)
             yield self.db
+        self._committed(delivered, batch)
 
     def flush(self) -> None:
         if self.delivered is not None or self.moving_on:
+            delivered, batch = self.delivered, self.moving_on
             with self.db.atomic():
-                self._record_delivered()
-                self._move_on()
+                if delivered is not None:
+                    self._record(delivered)
+                if everything := [*batch, *self._moving_on(delivered)]:
+                    move_on(self.db, everything, self.campaigns, self.report)
+            self._committed(delivered, batch)
+            self.moving_on = []
 
-    def _move_on(self) -> None:
-        batch, self.moving_on = self.moving_on, []
-        if batch:
-            move_on(self.db, batch, self.campaigns, self.report)
-
-    def _record_delivered(self) -> None:
-        delivered, self.delivered = self.delivered, None
-        if delivered is None:
-            return
+    def _record(self, delivered: _Delivered) -> None:
         row = delivered.row
-        guest = row["kind"] == GUEST_KIND  # no enrollment: nothing to move on
         outbox.mark_sent(self.db, row["id"], delivered.at, copy_to_sent=delivered.copy_to_sent,
-                         sequence_pending=not guest)
-        if guest:
+                         sequence_pending=row["kind"] != GUEST_KIND)
+        if row["kind"] == GUEST_KIND:  # no enrollment: nothing to move on
             record_guest_sent(self.db, row, delivered.at)
-        else:
-            self.moving_on.append((row, delivered.at))
-        self.report.sent += 1
+
+    @staticmethod
+    def _moving_on(delivered: _Delivered | None) -> list[tuple[dict[str, Any], datetime]]:
+        if delivered is None or delivered.row["kind"] == GUEST_KIND:
+            return []
+        return [(delivered.row, delivered.at)]
+
+    def _committed(self, delivered: _Delivered | None, batch: list[tuple[dict[str, Any], datetime]]) -> None:
+        """What a committed transaction recorded is done: the sequences it moved on, the email it marked sent."""
+        if batch:
+            self.moving_on = self.moving_on[len(batch):]
+        if delivered is not None:
+            self.delivered = None
+            self.moving_on += self._moving_on(delivered)
+            self.report.sent += 1
 
 
 def send_due(
