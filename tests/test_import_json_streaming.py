@@ -163,6 +163,14 @@ def test_a_document_with_two_influencers_keys_is_refused_rather_than_one_list_dr
     assert f"{path}: the key 'influencers' appears twice at the top of the document" in result.output
 
 
+def test_a_top_level_key_the_parser_would_read_as_people_is_refused(tmp_path, json_parser):
+    path = tmp_path / "crm.json"
+    path.write_text('{"influencers": [{"email": "ana@example.com"}], "influencers.item": {"email": "x@example.com"}}')
+    with pytest.raises(ImportFileError, match=r"a key named 'influencers.item' at the top of the document would be "
+                                              r"read as people: rename it"):
+        open_source(path)
+
+
 def test_items_that_are_not_objects_are_invalid_rows_naming_their_type(tmp_path, outreach_cli):
     path = tmp_path / "people.json"
     path.write_text(json.dumps({"influencers": [{"email": "ana@example.com"}, ["bo@example.com"], 42, None]}))
