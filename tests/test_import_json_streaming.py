@@ -214,7 +214,7 @@ def test_text_after_the_json_document_is_refused_naming_its_line(tmp_path, json_
     assert f"{path} line 3: not valid JSON: more text after the end of the JSON document" in result.output
 
 
-def test_json_is_read_with_ijsons_c_parser(tmp_path):
+def test_json_is_read_with_ijsons_c_parser():
     assert reader.JSON_PARSER.backend_name == "yajl2_c"
 
 
