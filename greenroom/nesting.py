@@ -39,5 +39,10 @@ def line_too_deep(text: str, limit: int = MAX_DEPTH) -> int:
 
 def too_deep(path: Path | str, text: str) -> str:
     """``FILE line N: ...`` for a document its parser could not follow to the bottom."""
-    return (f"{path} line {line_too_deep(text)}: lists or tables are nested inside each other more than "
+    return too_deep_at(path, line_too_deep(text))
+
+
+def too_deep_at(path: Path | str, line: int) -> str:
+    """The same message when the line is already known (a streaming parser counts the depth itself)."""
+    return (f"{path} line {line}: lists or tables are nested inside each other more than "
             f"{MAX_DEPTH} levels deep; no Greenroom file needs that many")

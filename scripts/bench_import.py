@@ -1,19 +1,24 @@
 #!/usr/bin/env python3
 """Benchmark: `outreach import` of N influencers vs plain `sqlite-utils insert --csv` of the same file.
 
+With ``--format json`` the same people are a JSON list of objects (one per person, as a CRM exports them),
+imported by both tools (`sqlite-utils insert` without ``--csv`` reads a JSON array).
+
 Both run as command-line processes on a fresh database each run, alternating, in the same run of this
 script (what a user would type); the table shows the median of several runs, the ratio (target: outreach
 <= 1.5x sqlite-utils at 1,000,000 rows, although outreach validates, normalises, dedupes, writes emails +
 history and maintains the full-text index) and the peak memory (max RSS) of each tool's process. It then
 times a filtered `list` over the imported rows, in process and as a whole CLI call.
 
-Usage: .venv/bin/python scripts/bench_import.py [--rows 20000] [--runs 3]   # the issue's figure: --rows 1000000
+Usage: .venv/bin/python scripts/bench_import.py [--rows 20000] [--runs 3] [--format csv|json]
+(the issue's figure: --rows 1000000)
 """
 
 from __future__ import annotations
 
 import argparse
 import csv
+import json
 import os
 import random
 import shutil
@@ -54,6 +59,16 @@ def generate(path: Path, rows: int) -> None:
             ])
 
 
+def as_json(source: Path, target: Path) -> None:
+    """The generated CSV as a JSON list with one object per row (keys are the CSV's headers), written row by
+    row so the benchmark itself holds no more than one."""
+    with source.open(newline="", encoding="utf-8") as rows, target.open("w", encoding="utf-8") as handle:
+        handle.write("[\n")
+        for number, row in enumerate(csv.DictReader(rows)):
+            handle.write(("," if number else "") + json.dumps(row, ensure_ascii=False) + "\n")
+        handle.write("]\n")
+
+
 @dataclass
 class Run:
     seconds: float
@@ -86,6 +101,8 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=20_000,
                         help="people in the generated CSV (the issue's target is measured at 1000000)")
     parser.add_argument("--runs", type=int, default=3, help="runs per tool (the median is reported)")
+    parser.add_argument("--format", choices=("csv", "json"), default="csv",
+                        help="the file both tools import: CSV, or the same people as a JSON list")
     args = parser.parse_args()
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
 
@@ -93,6 +110,11 @@ def main() -> None:
         base = Path(folder)
         source = base / "influencers.csv"
         generate(source, args.rows)
+        csv_flag = ["--csv"]
+        if args.format == "json":
+            as_json(source, base / "influencers.json")
+            source.unlink()
+            source, csv_flag = base / "influencers.json", []
         ours, peer = [], []
         for run in range(args.runs):
             workspace = base / f"ws{run}"
@@ -100,7 +122,7 @@ def main() -> None:
                            capture_output=True)
             ours.append(measured([str(BIN / "outreach"), "-w", str(workspace), "import", str(source)], env))
             peer.append(measured([str(BIN / "sqlite-utils"), "insert", str(base / f"peer{run}.db"), "influencers",
-                                  str(source), "--csv"], env))
+                                  str(source), *csv_flag], env))
             if run:  # one workspace is kept for the list timings; the others only take disk space
                 shutil.rmtree(workspace)
                 (base / f"peer{run}.db").unlink()
@@ -128,12 +150,13 @@ def main() -> None:
     ours_cpu = statistics.median(run.cpu_seconds for run in ours)
     peer_cpu = statistics.median(run.cpu_seconds for run in peer)
     list_median = statistics.median(list_times) * 1000
-    print(f"\nImport of {args.rows:,} influencers (CSV, median of {args.runs} runs, fresh DB each run)\n")
+    print(f"\nImport of {args.rows:,} influencers ({args.format.upper()}, median of {args.runs} runs, fresh DB each "
+          f"run)\n")
     print(f"| {'what':<52} | {'median':>9} | {'peak RSS':>9} | {'target':>10} |")
     print(f"|{'-' * 54}|{'-' * 11}|{'-' * 11}|{'-' * 12}|")
     print(f"| {'outreach import (validate, dedupe, FTS, history)':<52} | {ours_median:>8.2f}s | "
           f"{max(run.peak_mib for run in ours):>6.0f}MiB | {'':>10} |")
-    print(f"| {'sqlite-utils insert --csv (peer)':<52} | {peer_median:>8.2f}s | "
+    print(f"| {'sqlite-utils insert ' + ' '.join([*csv_flag, '(peer)']):<52} | {peer_median:>8.2f}s | "
           f"{max(run.peak_mib for run in peer):>6.0f}MiB | {'':>10} |")
     print(f"| {'ratio outreach / sqlite-utils':<52} | {ours_median / peer_median:>8.2f}x | {'':>9} | "
           f"{'<= 1.50x':>10} |")

@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import codecs
+import contextlib
 import csv
 import json
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
+
+import ijson
 
 from greenroom.errors import GreenroomError
-from greenroom.nesting import too_deep
+from greenroom.nesting import MAX_DEPTH, too_deep_at
 from outreach.importing.encodings import guess_encoding
 
 
@@ -111,8 +115,8 @@ def _count_lines(path: Path, codec: str) -> tuple[int, bool]:
 def open_source(path: Path, encoding: str | None = None) -> Source:
     """Open a ``.json`` file as a list of objects, anything else as CSV with a sniffed dialect.
 
-    A CSV file is streamed: its rows are read one at a time, so a million-row file costs no more memory
-    than a small one. A JSON document is parsed whole (the standard library has no streaming parser)."""
+    Both are streamed: rows are read one at a time, so a million-row file costs no more memory than a small
+    one (a JSON document with ijson: its C parser when installed, else its pure-Python one)."""
     try:
         codec = _encoding_of(path, encoding)
         lines, blank = _count_lines(path, codec)
@@ -125,7 +129,7 @@ def open_source(path: Path, encoding: str | None = None) -> Source:
     if blank:
         raise ImportFileError(f"{path} is empty: nothing to import")
     if path.suffix.lower() == ".json" or head.lstrip()[:1] in ("[", "{"):
-        return _json_source(path, path.read_text(encoding=codec))
+        return _json_source(path, codec)
     return _csv_source(path, codec, head, lines, encoding)
 
 
@@ -199,31 +203,292 @@ def _flatten(item: dict[str, Any]) -> dict[str, Any]:
     return flat
 
 
-def _json_source(path: Path, text: str) -> Source:
-    try:
-        document = json.loads(text)
-    except json.JSONDecodeError as error:
-        raise ImportFileError(f"{path} line {error.lineno}: not valid JSON: {error.msg}") from None
-    except RecursionError:
-        raise ImportFileError(too_deep(path, text)) from None
-    if isinstance(document, dict) and isinstance(document.get("influencers"), list):
-        document = document["influencers"]
-    if not isinstance(document, list):
-        raise ImportFileError(
-            f"{path}: expected a JSON list of objects (one per person), got {type(document).__name__}")
+#: ijson's parser: its C one (yajl2_c, built into ijson's wheels) when installed, else its pure-Python one
+#: (the IJSON_BACKEND environment variable picks another). Both give the same rows; the tests read with both.
+JSON_PARSER: Any = ijson
+#: What one item of a JSON list (one person, with the white space and comma before it) may take, in bytes.
+#: People take a few hundred bytes each in real exports, and a CSV cell may hold 131,072 characters (the csv
+#: module's field limit, which ``_csv_source`` keeps): this leaves room for several such values, while a
+#: 500 MB string pasted into one field is refused before the parser holds it whole. Measured in the blocks
+#: the parser reads, so to within :data:`_JSON_BLOCK`.
+MAX_ITEM_BYTES = 1 << 20
+#: Bytes the JSON parser is given at a time.
+_JSON_BLOCK = 1 << 16
+#: What the JSON parsers raise for a document that is not JSON (ijson's pure-Python parser also raises the
+#: standard library's error for a control character in a string).
+_NOT_JSON = (ijson.JSONError, json.JSONDecodeError)
+#: ijson's event for each kind of scalar → the Python type ``json.loads`` gives it (as error messages name it).
+_SCALAR_TYPES = {"string": "str", "boolean": "bool", "null": "NoneType"}
+#: A depth no document reaches: where the items of a list of people are while none is open.
+_NO_LIST = 1 << 30
+#: Top-level keys ijson would read as the list of people itself (it joins keys with dots).
+_WRAPPER = "influencers"
+_WRAPPED_ITEMS = f"{_WRAPPER}.item"
+
+
+def _is_utf8(codec: str) -> bool:
+    return codecs.lookup(codec).name in ("utf-8", "utf-8-sig")
+
+
+class _JsonBytes:
+    """A JSON file as the UTF-8 bytes ijson parses, whatever its encoding, handed out block by block.
+
+    It bounds what the parser may hold: ``mark`` is where the current item (outside the list of people:
+    the current value) began, and once more than :data:`MAX_ITEM_BYTES` have been handed out past it the
+    file ends early for the parser, which then stops with an error (``refused`` tells why) instead of
+    building a value of unbounded size. :meth:`end` ends it the same way when the reader has seen enough:
+    a parser left half-way is never closed in the middle of a value.
+
+    From ``slow_from`` on it hands out one byte at a time, so the event or error the parser gives next
+    comes from the last byte handed out: :meth:`line` is that byte's line (ijson's errors name no line).
+    """
+
+    def __init__(self, handle: BinaryIO, codec: str, *, bounded: bool = True, slow_from: int | None = None):
+        self._handle = handle
+        self._decoder = None if _is_utf8(codec) else codecs.getincrementaldecoder(codec)()
+        self._skip_bom = codecs.lookup(codec).name == "utf-8-sig"
+        self._pending = b""
+        self._offset = 0
+        self._slow_from = slow_from
+        self._ended = False
+        self._last = b""
+        self._lines = 0
+        #: UTF-8 bytes handed to the parser so far.
+        self.position = 0
+        self.mark = 0
+        self.bounded = bounded
+        self.refused = False
+
+    def read(self, size: int = -1) -> bytes:
+        if size == 0:
+            return b""
+        if size < 0:
+            size = _JSON_BLOCK
+        if self.bounded and self.position - self.mark > MAX_ITEM_BYTES:
+            self.refused = self._ended = True
+        if self._slow_from is not None and self.position + size > self._slow_from:
+            size = max(self._slow_from - self.position, 1)
+        block = b"" if self._ended else self._take(size)
+        self._lines += self._last.count(b"\n")
+        self._last = block
+        self.position += len(block)
+        return block
+
+    def end(self) -> None:
+        """From now on the file ends for the parser."""
+        self._ended = True
+
+    def block_start(self) -> int:
+        """Where the last block handed out began: what the parser reports next comes from it or later."""
+        return self.position - len(self._last)
+
+    def line(self) -> int:
+        """The line of the last byte handed out (of the end of the file, once it was reached)."""
+        return self._lines + self._last[:-1].count(b"\n") + 1
+
+    def _take(self, size: int) -> bytes:
+        if self._offset >= len(self._pending):
+            self._pending, self._offset = self._fill(), 0
+        block = self._pending[self._offset: self._offset + size]
+        self._offset += len(block)
+        return block
+
+    def _fill(self) -> bytes:
+        while True:
+            raw = self._handle.read(_JSON_BLOCK)
+            if self._skip_bom and self.position == 0 and not self._pending:
+                self._skip_bom = False
+                raw = raw.removeprefix(codecs.BOM_UTF8)
+                if not raw:
+                    continue
+            if self._decoder is None:
+                return raw
+            text = self._decoder.decode(raw, final=not raw)
+            if text or not raw:
+                return text.encode("utf-8", "replace")
+
+
+def _abandon(events: Iterator[Any], stream: _JsonBytes) -> None:
+    """Let a parser the reader is done with run to the (early) end of its file, so it is not left half-way."""
+    stream.end()
+    with contextlib.suppress(*_NOT_JSON):
+        for _ in events:
+            pass
+
+
+def _problem(error: Exception) -> str:
+    """What a parser error says, on one line and without the parser's own notion of a position."""
+    if isinstance(error, json.JSONDecodeError):
+        return error.msg
+    text = str(error).split("\n", 1)[0].strip()
+    text = re.sub(r"^(parse|lexical) error: ", "", text).rstrip(".")
+    text = re.sub(r" at \d+$", "", text)
+    if text in ("premature EOF", "Incomplete JSON content", "Incomplete string lexeme"):
+        return "the file ends in the middle of the JSON (was it cut short?)"
+    if text in ("trailing garbage", "Additional data found"):
+        return "more text after the end of the JSON document"
+    if text == "integer overflow":  # yajl reads whole numbers as 64-bit integers
+        return f"a whole number larger than {2**63 - 1}: put it in quotes to keep it as text"
+    if text == "numeric (floating point) overflow" or text.startswith("float overflow"):
+        return "a number too large to read"
+    return text
+
+
+@dataclass(slots=True)
+class _Survey:
+    """What the first pass over a JSON file learned: where the people are, their columns, how many."""
+
+    prefix: str
+    headers: list[str]
+    count: int
+
+
+def _survey(path: Path, codec: str) -> _Survey:
+    """Read the whole document once as parser events, holding one item's keys at a time: check that it is
+    JSON, nested at most MAX_DEPTH deep, with items of at most MAX_ITEM_BYTES; find the list of people,
+    count them and collect their columns (every key of every object, flattened as :func:`_flatten` does,
+    in the order they first appear)."""
     headers: dict[str, None] = {}
-    flattened: list[tuple[int, Any]] = []
-    for number, item in enumerate(document, start=1):
-        if isinstance(item, dict):
-            item = _flatten(item)
-            headers.update(dict.fromkeys(item))
-        flattened.append((number, item))
+    count = depth = 0
+    #: The depth inside an item of the list of people (the list's own depth + 1), while one is open.
+    items_at = _NO_LIST
+    document = ""
+    wrapper_seen = wrapper_next = found = False
+    is_object = False
+    item: dict[str, dict[str, None] | None] = {}
+    nested: dict[str, None] = {}
+    key = ""
+    with path.open("rb") as handle:
+        stream = _JsonBytes(handle, codec)
+        events = JSON_PARSER.basic_parse(stream, buf_size=_JSON_BLOCK, use_float=True)
+        try:
+            for event, value in events:
+                if event == "map_key":
+                    if depth == items_at:
+                        key = value
+                        item[key] = None
+                    elif depth == items_at + 1:
+                        nested[value] = None
+                    elif depth < items_at:
+                        stream.mark = stream.position
+                        wrapper_next = depth == 1 and value == _WRAPPER
+                        if wrapper_next and wrapper_seen:
+                            _abandon(events, stream)
+                            raise ImportFileError(f"{path}: the key {_WRAPPER!r} appears twice at the top of the "
+                                                  f"document: keep one list of people")
+                        if depth == 1 and value == _WRAPPED_ITEMS:
+                            _abandon(events, stream)
+                            raise ImportFileError(f"{path}: a key named {_WRAPPED_ITEMS!r} at the top of the "
+                                                  f"document would be read as people: rename it")
+                        wrapper_seen = wrapper_seen or wrapper_next
+                elif event == "start_map" or event == "start_array":
+                    depth += 1
+                    if depth > MAX_DEPTH:
+                        slow_from = stream.block_start()
+                        _abandon(events, stream)
+                        raise ImportFileError(too_deep_at(path, _line_of_failure(path, codec, slow_from)))
+                    if depth == items_at:
+                        is_object, item, nested = event == "start_map", {}, {}
+                    elif depth == items_at + 1:
+                        if event == "start_map" and is_object:
+                            nested = item[key] = {}
+                        else:
+                            nested = {}
+                    elif depth < items_at:
+                        stream.mark = stream.position
+                        if depth == 1:
+                            document = "dict" if event == "start_map" else "list"
+                            if document == "list":
+                                items_at, found = 2, True
+                        elif wrapper_next and event == "start_array":
+                            items_at, found = 3, True
+                        wrapper_next = False
+                elif event == "end_map" or event == "end_array":
+                    if depth == items_at:
+                        count += 1
+                        stream.mark = stream.position
+                        for name, inner in item.items():
+                            if inner is None:
+                                headers[name] = None
+                            else:
+                                for inner_name in inner:
+                                    headers[f"custom.{inner_name}" if name == "custom" else inner_name] = None
+                    elif depth < items_at:
+                        stream.mark = stream.position
+                        if depth == items_at - 1:
+                            items_at = _NO_LIST
+                    depth -= 1
+                elif depth == items_at - 1:
+                    count += 1
+                    stream.mark = stream.position
+                elif depth < items_at:
+                    stream.mark = stream.position
+                    wrapper_next = False
+                    if depth == 0:
+                        document = _SCALAR_TYPES.get(event) or type(value).__name__
+        except _NOT_JSON as error:
+            problem: str | None = _problem(error)
+            slow_from = stream.block_start()
+        else:
+            problem = None
+    if stream.refused:
+        if items_at == _NO_LIST:
+            raise ImportFileError(f"{path}: a value outside the list of people takes more than "
+                                  f"{MAX_ITEM_BYTES:,} bytes of JSON")
+        raise ImportFileError(f"{path} item {count + 1}: more than {MAX_ITEM_BYTES:,} bytes of JSON for one "
+                              f"person (is a whole file pasted into a field?)")
+    if problem is not None:
+        line = _line_of_failure(path, codec, slow_from)
+        raise ImportFileError(f"{path} line {line}: not valid JSON: {problem}")
+    if not found:
+        raise ImportFileError(
+            f"{path}: expected a JSON list of objects (one per person), got {document}")
+    return _Survey("item" if document == "list" else _WRAPPED_ITEMS, list(headers), count)
+
+
+def _line_of_failure(path: Path, codec: str, slow_from: int) -> int:
+    """The line where the parser found what the first pass refused (a syntax error, or nesting deeper than
+    MAX_DEPTH): the file is parsed again up to the block where that happened, then one byte at a time."""
+    depth = 0
+    with path.open("rb") as handle:
+        stream = _JsonBytes(handle, codec, bounded=False, slow_from=slow_from)
+        events = JSON_PARSER.basic_parse(stream, buf_size=_JSON_BLOCK, use_float=True)
+        try:
+            for event, _ in events:
+                if event == "start_map" or event == "start_array":
+                    depth += 1
+                    if depth > MAX_DEPTH:
+                        line = stream.line()
+                        _abandon(events, stream)
+                        return line
+                elif event == "end_map" or event == "end_array":
+                    depth -= 1
+        except _NOT_JSON:
+            return stream.line()
+    return 1
+
+
+def _json_source(path: Path, codec: str) -> Source:
+    """A JSON list of people (or ``{"influencers": [...]}``), streamed: a first pass checks the document
+    and collects the columns (:func:`_survey`), the rows then build one item at a time."""
+    survey = _survey(path, codec)
 
     def rows() -> Iterator[SourceRow]:
-        for number, item in flattened:
-            if not isinstance(item, dict):
-                yield SourceRow(f"item {number}", number, {}, f"expected an object, got {type(item).__name__}")
-                continue
-            yield SourceRow(f"item {number}", number, item)
+        with path.open("rb") as handle:
+            stream = _JsonBytes(handle, codec, bounded=False)
+            items = JSON_PARSER.items(stream, survey.prefix, buf_size=_JSON_BLOCK, use_float=True)
+            number = 0
+            try:
+                for number, item in enumerate(items, start=1):
+                    if isinstance(item, dict):
+                        yield SourceRow(f"item {number}", number, _flatten(item))
+                    else:
+                        yield SourceRow(f"item {number}", number, {},
+                                        f"expected an object, got {type(item).__name__}")
+            except _NOT_JSON as error:
+                raise ImportFileError(f"{path}: changed while it was imported (after item {number}: "
+                                      f"{_problem(error)}); import it again") from None
+            finally:
+                _abandon(items, stream)  # when the import stops early
 
-    return Source(path, list(headers), rows(), len(flattened), "item")
+    return Source(path, survey.headers, rows(), survey.count, "item")
