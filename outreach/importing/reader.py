@@ -7,6 +7,7 @@ import contextlib
 import csv
 import json
 import re
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -67,6 +68,10 @@ def decode(path: Path, data: bytes, encoding: str | None) -> str:
                               f"UTF-8') or re-run with --encoding and the encoding it was saved in") from None
 
 
+#: Columns (CSV) or distinct keys (JSON) an import reads: far more than any spreadsheet or CRM export has,
+#: few enough that mapping every row's cells stays linear in practice.
+MAX_COLUMNS = 1000
+
 #: Text read at the start of a file to tell JSON from CSV, find Excel's ``sep=`` hint and sniff the dialect.
 HEAD_CHARACTERS = 65536
 #: Bytes read at a time when counting a file's lines.
@@ -78,9 +83,11 @@ def _encoding_of(path: Path, encoding: str | None) -> str:
     UTF-8 with or without BOM."""
     if encoding is not None:
         try:
-            codecs.lookup(encoding)
+            found = codecs.lookup(encoding)
         except LookupError:
             raise ImportFileError(f"{path}: unknown encoding {encoding!r}") from None
+        if not getattr(found, "_is_text_encoding", True):  # base64, zlib, rot13...: bytes or str to the same
+            raise ImportFileError(f"{path}: {encoding!r} is not a text encoding (e.g. utf-8, cp1252, latin-1)")
         return encoding
     with path.open("rb") as handle:
         start = handle.read(2)
@@ -117,6 +124,9 @@ def open_source(path: Path, encoding: str | None = None) -> Source:
 
     Both are streamed: rows are read one at a time, so a million-row file costs no more memory than a small
     one (a JSON document with ijson: its C parser when installed, else its pure-Python one)."""
+    if path.exists() and not path.is_file():
+        kind = "a folder" if path.is_dir() else "not a regular file but a pipe or a device"
+        raise ImportFileError(f"{path} is {kind}: give the path of a CSV or JSON file")
     try:
         codec = _encoding_of(path, encoding)
         lines, blank = _count_lines(path, codec)
@@ -129,7 +139,11 @@ def open_source(path: Path, encoding: str | None = None) -> Source:
     if blank:
         raise ImportFileError(f"{path} is empty: nothing to import")
     if path.suffix.lower() == ".json" or head.lstrip()[:1] in ("[", "{"):
-        return _json_source(path, codec)
+        source = _json_source(path, codec)
+        if len(source.headers) > MAX_COLUMNS:
+            raise ImportFileError(f"{path}: its items use {len(source.headers):,} different keys; an import reads "
+                                  f"at most {MAX_COLUMNS:,} (remove the fields you do not need)")
+        return source
     return _csv_source(path, codec, head, lines, encoding)
 
 
@@ -156,7 +170,10 @@ def _csv_source(path: Path, codec: str, head: str, lines: int, encoding: str | N
         except csv.Error as error:
             raise ImportFileError(f"{path} line {1 + skipped}: unreadable header: {error}") from None
     headers = [header.strip() for header in headers]
-    duplicates = sorted({header for header in headers if header and headers.count(header) > 1})
+    if len(headers) > MAX_COLUMNS:
+        raise ImportFileError(f"{path} line {1 + skipped}: {len(headers):,} columns; an import reads at most "
+                              f"{MAX_COLUMNS:,} (delete the columns you do not need)")
+    duplicates = sorted(header for header, times in Counter(headers).items() if header and times > 1)
     if duplicates:
         raise ImportFileError(
             f"{path} line {1 + skipped}: the column {duplicates[0]!r} appears twice in the header")
