@@ -135,6 +135,8 @@ def _target(definition: GoalDefinition, value: object) -> float:
         raise GoalError(f"goal {name} must be {_expected(definition)}, found {value!r}")
     if not math.isfinite(number) or number < 0:
         raise GoalError(f"goal {name} must be {_expected(definition)}, found {value!r}")
+    if number > MAX_TARGET:
+        raise GoalError(f"goal {name} must be at most {MAX_TARGET:,.0f} (found {value!r}: a typo?)")
     if definition.unit is Unit.PERCENT:
         if not percent:
             raise GoalError(f"goal {name} is a percentage: write it with %, e.g. {format_value(Unit.PERCENT, 80)}"
@@ -146,6 +148,11 @@ def _target(definition: GoalDefinition, value: object) -> float:
     elif definition.unit is Unit.COUNT and number != int(number):
         raise GoalError(f"goal {name} must be {_expected(definition)}, found {value!r}")
     return number
+
+
+#: The largest target a goal may have: no audience, chat or campaign count comes near it, and beyond 2**53 a
+#: float no longer holds the whole number typed.
+MAX_TARGET = 1e12
 
 
 def _expected(definition: GoalDefinition) -> str:
@@ -179,6 +186,8 @@ class WorkspaceGoals:
 
 
 DEFAULT_PERIOD_DAYS = 30
+#: The longest period a report may cover (dates beyond a few thousand years do not exist for Python).
+MAX_PERIOD_DAYS = 3650
 _PERIOD = re.compile(r"^(\d+)\s*([dwm])$")
 _PERIOD_DAYS = {"d": 1, "w": 7, "m": 30}
 
@@ -188,7 +197,10 @@ def parse_period_days(text: str) -> int:
     match = _PERIOD.match(text.strip().lower())
     if match is None or int(match.group(1)) == 0:
         raise GoalError(f"period must be a number of days, weeks or months such as 30d, 4w or 3m, found {text!r}")
-    return int(match.group(1)) * _PERIOD_DAYS[match.group(2)]
+    days = int(match.group(1)) * _PERIOD_DAYS[match.group(2)]
+    if days > MAX_PERIOD_DAYS:
+        raise GoalError(f"period must be at most {MAX_PERIOD_DAYS:,} days (10 years), found {text!r}")
+    return days
 
 
 def parse_workspace_goals(table: Mapping[str, object]) -> WorkspaceGoals:
