@@ -5,13 +5,15 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from greenroom.files import FileReadError, FileTooLargeError, read_bytes_bounded
 from livekit.core.rundown import Rundown
 from livekit.rundown.csv_format import parse_rundown_csv
 from livekit.rundown.problems import Problem, RundownError, SceneUse
 from livekit.rundown.scenes import scene_uses
 from livekit.rundown.yaml_format import parse_rundown_yaml
 
-#: Rundowns are small; a larger file is a mistake (or an attack on the parser).
+#: Rundowns are small; a larger file is a mistake (or an attack on the parser). Never read further than
+#: this: a rundown path may name a device or a file that never ends.
 MAX_RUNDOWN_BYTES = 1_000_000
 
 
@@ -32,22 +34,18 @@ def validate_rundown(path: str | Path) -> tuple[Rundown | None, list[Problem]]:
 
 
 def check_rundown_file(path: str | Path) -> RundownCheck:
-    """Read and validate a rundown file (``.csv`` is CSV, anything else YAML); never raises."""
+    """Read and validate a rundown file (``.csv`` is CSV, anything else YAML); never raises. Only a regular
+    file (or a symlink to one) of at most :data:`MAX_RUNDOWN_BYTES` is read: a folder, FIFO or device
+    (``/dev/zero``) is a problem naming the file."""
     path = Path(path)
     name = str(path)
     try:
-        size = path.stat().st_size
-        if size > MAX_RUNDOWN_BYTES:
-            return RundownCheck(
-                None, [Problem(name, None, f"file is {size} bytes; rundowns are limited to {MAX_RUNDOWN_BYTES}")]
-            )
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        return RundownCheck(None, [Problem(name, None, "no such file")])
-    except IsADirectoryError:
-        return RundownCheck(None, [Problem(name, None, "is a folder, not a rundown file")])
-    except OSError as error:
-        return RundownCheck(None, [Problem(name, None, f"cannot read: {error.strerror}")])
+        raw = read_bytes_bounded(path, MAX_RUNDOWN_BYTES, "rundown")
+    except FileTooLargeError as error:
+        size = f"{error.size} bytes" if error.size is not None else f"over {MAX_RUNDOWN_BYTES} bytes"
+        return RundownCheck(None, [Problem(name, None, f"file is {size}; rundowns are limited to {MAX_RUNDOWN_BYTES}")])
+    except FileReadError as error:
+        return RundownCheck(None, [Problem(name, None, error.problem)])
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as error:

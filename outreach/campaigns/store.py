@@ -18,9 +18,13 @@ from zoneinfo import ZoneInfo
 import sqlite_utils
 
 from greenroom.errors import ConfigError, GreenroomError
+from greenroom.files import FileTooLargeError, read_bytes_bounded
+from greenroom.problems import Problem
 from greenroom.workspace import Workspace
 from outreach.core.campaign import (
+    MAX_CAMPAIGN_CHARS,
     Campaign,
+    CampaignError,
     CampaignStatus,
     Sender,
     check_campaign_transition,
@@ -41,12 +45,26 @@ class CampaignNotFound(GreenroomError):
     """No campaign by that name."""
 
 
+#: The most a campaign file may hold: every text of :data:`MAX_CAMPAIGN_CHARS` characters fits (a UTF-8
+#: character takes up to 4 bytes), and reading stops there even if the file never ends.
+MAX_CAMPAIGN_BYTES = 4 * MAX_CAMPAIGN_CHARS
+
+
 def read_campaign_file(path: Path, known_mailboxes: Collection[str] | None = None) -> tuple[Campaign, str]:
-    """The campaign in ``path``; with ``known_mailboxes``, naming an unconfigured mailbox is a file:line error."""
+    """The campaign in ``path``; with ``known_mailboxes``, naming an unconfigured mailbox is a file:line error.
+
+    Only a regular file (or a symlink to one) is read, and never more than :data:`MAX_CAMPAIGN_BYTES`: a
+    folder, a FIFO or a device such as ``/dev/zero`` is refused naming the file, before any byte is read
+    (a :class:`greenroom.files.FileReadError`, a GreenroomError like every other refusal here).
+    """
     try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as error:
-        raise GreenroomError(f"{path}: cannot read campaign file: {error.strerror}") from None
+        raw = read_bytes_bounded(path, MAX_CAMPAIGN_BYTES, "campaign")
+    except FileTooLargeError as error:
+        size = f"{error.size:,} bytes" if error.size is not None else f"over {MAX_CAMPAIGN_BYTES:,} bytes"
+        raise CampaignError([Problem(str(path), None, f"the file is {size}; a campaign is limited to "
+                                                      f"{MAX_CAMPAIGN_CHARS:,} characters")]) from None
+    try:
+        text = raw.decode("utf-8")
     except UnicodeDecodeError:
         raise GreenroomError(f"{path}: campaign file is not UTF-8 text") from None
     return parse_campaign(text, str(path), known_mailboxes), text
