@@ -9,9 +9,12 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from greenroom.errors import ConfigError
+from greenroom.files import FileReadError, read_text_bounded
 from greenroom.nesting import too_deep
 
 T = TypeVar("T")
+#: greenroom.toml is a page of settings; a file this long is a mistake (or a link to a device).
+MAX_CONFIG_BYTES = 1_000_000
 _MISSING: Any = object()
 _TYPE_NAMES = {str: "a string", int: "an integer", float: "a number", bool: "true or false", list: "a list"}
 
@@ -28,14 +31,14 @@ class Config:
         if not path.exists():
             return cls(path)
         try:
-            with path.open("rb") as handle:
-                data = tomllib.load(handle)
+            text = read_text_bounded(path, MAX_CONFIG_BYTES, "settings")
+            data = tomllib.loads(text)
+        except FileReadError as error:
+            raise ConfigError(str(error)) from None
         except tomllib.TOMLDecodeError as error:
             raise ConfigError(f"{path}: not valid TOML: {error}") from None
         except RecursionError:
-            raise ConfigError(too_deep(path, path.read_text(encoding="utf-8", errors="replace"))) from None
-        except OSError as error:
-            raise ConfigError(f"{path}: cannot read: {error.strerror}") from None
+            raise ConfigError(too_deep(path, text)) from None
         return cls(path, data)
 
     def section(self, name: str) -> dict[str, Any]:

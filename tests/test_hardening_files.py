@@ -215,3 +215,10 @@ def test_rundown_export_into_a_pipe_or_file_keeps_the_text_exactly(tmp_path, liv
     outcome = livekit_cli("rundown", "export", rundown, "--csv", "-")
     assert outcome.exit_code == 0
     assert f"{ESCAPE}Intro,1m" in outcome.stdout
+
+
+def test_settings_linked_to_an_endless_device_are_a_config_error_not_a_hang(tmp_path):
+    config = tmp_path / "greenroom.toml"
+    config.symlink_to("/dev/zero")
+    with pytest.raises(ConfigError, match=r"greenroom\.toml: is a device, not a settings file"):
+        Config.load(config)
