@@ -11,7 +11,9 @@ Both bound what a client may hold, since aiohttp's server has no deadline for a 
 - a deadline for the request head: from the connection (or from the first byte of the next request on a
   kept-alive connection) to the end of the headers, else the connection is closed;
 - a deadline for the request body while the handler waits for it, else 408 and the connection closes;
-- an idle timeout between requests on a kept-alive connection.
+- an idle timeout between requests on a kept-alive connection (it starts when the app returns its answer,
+  so a client that never reads a response is cut too; aiohttp's own ``keepalive_timeout`` is set to it
+  as well).
 
 Each connection's protocol is wrapped (:class:`_GuardedConnection`) to count it and watch its head and idle
 deadlines; an outermost middleware (:func:`_request_deadlines`) tells it when a request reaches the app and
@@ -182,9 +184,15 @@ async def _within_body_deadline(request: web.Request, handler: Handler, seconds:
     if body.is_eof():
         return await handler(request)
     handler_done = False
+
+    def body_complete() -> None:
+        # Called by aiohttp's reader at the end of the body, which may come after the handler or the deadline.
+        if not handler_done and not deadline.expired():
+            deadline.reschedule(None)
+
     try:
         async with asyncio.timeout(seconds) as deadline:
-            body.on_eof(lambda: None if handler_done else deadline.reschedule(None))
+            body.on_eof(body_complete)
             try:
                 return await handler(request)
             finally:

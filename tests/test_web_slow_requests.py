@@ -142,6 +142,38 @@ async def test_a_body_that_arrives_in_time_is_answered_normally(start_control_ro
     assert live_show.state()["message"]["text"] == "wrap up"
 
 
+async def test_a_body_sent_in_pieces_that_ends_in_time_is_answered_normally(start_control_room, live_show):
+    served = await start_control_room(ConnectionLimits(head_timeout=5, body_timeout=5, idle_timeout=5))
+    body = b'{"text": "in pieces"}'
+    try:
+        reader, writer = await connect(served)
+        writer.write(f"POST /api/message HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {TOKEN}\r\n"
+                     f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n".encode())
+        for start in range(0, len(body), 8):
+            await asyncio.sleep(TRICKLE_S)
+            writer.write(body[start:start + 8])
+        status_line = await asyncio.wait_for(reader.readline(), GENEROUS_S)
+        writer.close()
+    finally:
+        await served.close()
+    assert status_line.startswith(b"HTTP/1.1 200 ")
+    assert live_show.state()["message"]["text"] == "in pieces"
+
+
+async def test_a_kept_alive_connection_serves_one_request_after_another(start_control_room):
+    served = await start_control_room(ConnectionLimits(head_timeout=5, body_timeout=5, idle_timeout=5))
+    try:
+        async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=1)) as session:
+            for _ in range(3):
+                async with session.get(f"{served.url}/presenter") as response:
+                    assert response.status == 200
+                    await response.read()
+                await asyncio.sleep(TRICKLE_S)
+            assert served.open_connections == 1
+    finally:
+        await served.close()
+
+
 @pytest.mark.parametrize("server", ["control room", "unsubscribe server"])
 async def test_connections_over_the_cap_are_answered_503_and_closed_at_once(server, start_control_room,
                                                                            start_unsubscribe_server):
