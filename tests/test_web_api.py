@@ -215,6 +215,53 @@ async def test_a_body_that_is_not_json_is_400(client):
     assert response.status == 400
 
 
+async def test_a_body_in_an_unknown_charset_is_a_json_400_not_a_500(client, port):
+    response = await client.post("/api/message", data=b'{"text": "hi"}',
+                                 headers={**AUTH, "Content-Type": "application/json; charset=bogus"})
+    assert response.status == 400
+    assert await response.json() == {"ok": False, "error": "unknown charset 'bogus': send the JSON as UTF-8"}
+    assert port.message is None
+
+
+async def test_a_body_that_is_not_valid_in_its_charset_is_a_json_400_not_a_500(client, port):
+    response = await client.post("/api/message", data=b'{"text": "caf\xe9"}',
+                                 headers={**AUTH, "Content-Type": "application/json; charset=utf-8"})
+    assert response.status == 400
+    assert (await response.json())["error"] == "the body is not valid utf-8: send the JSON as UTF-8"
+    assert port.message is None
+
+
+async def test_a_body_in_another_declared_charset_is_read_in_it(client, port):
+    response = await client.post("/api/message", data='{"text": "Café"}'.encode("latin-1"),
+                                 headers={**AUTH, "Content-Type": "application/json; charset=latin-1"})
+    assert response.status == 200
+    assert port.message["text"] == "Café"
+
+
+async def test_a_body_over_256_kb_is_a_json_413(client, port):
+    text = "x" * (256 * 1024)
+    response = await client.post("/api/message", headers=AUTH, json={"text": text})
+    assert response.status == 413
+    assert await response.json() == {"ok": False, "error": "the body is larger than 256 KB"}
+    assert port.message is None
+
+
+@pytest.mark.parametrize("params", [[], "", 0, False, ["segment", 2]])
+async def test_action_params_that_are_not_an_object_are_refused_and_nothing_happens(client, port, params):
+    response = await client.post("/api/action", headers=AUTH, json={"action": "show.start", "params": params})
+    assert response.status == 400
+    assert await response.json() == {"ok": False, "error": 'send {"action": "...", "params": {...}}'}
+    assert port.show.status == "ready"
+
+
+@pytest.mark.parametrize("body", [{"action": "show.start"}, {"action": "show.start", "params": None},
+                                  {"action": "show.start", "params": {}}])
+async def test_action_params_may_be_an_empty_object_null_or_left_out(client, port, body):
+    response = await client.post("/api/action", headers=AUTH, json=body)
+    assert response.status == 200
+    assert port.show.status == "live"
+
+
 async def test_a_post_from_another_site_is_refused_even_with_the_token(client, port):
     response = await client.post("/api/show/start", headers={**AUTH, "Origin": "https://evil.example"})
     assert response.status == 403
@@ -313,6 +360,16 @@ async def test_control_socket_acts_after_auth(client, port):
         result = await receive_until(ws, "result")
     assert result == {"type": "result", "id": 7, "ok": True}
     assert port.show.status == "live"
+
+
+async def test_control_socket_refuses_action_params_that_are_not_an_object(client, port):
+    async with client.ws_connect("/ws/control") as ws:
+        await ws.send_json({"type": "auth", "token": TOKEN})
+        assert (await receive_until(ws, "auth"))["ok"] is True
+        await ws.send_json({"type": "action", "id": 8, "action": "show.start", "params": []})
+        result = await receive_until(ws, "result")
+    assert result == {"type": "result", "id": 8, "ok": False, "error": "bad action"}
+    assert port.show.status == "ready"
 
 
 async def test_websocket_from_another_site_is_refused(client):

@@ -287,7 +287,7 @@ class _Connection:
         if self.view != "control" or not self.authorised:
             await self.send_json({"type": "result", "id": request_id, "ok": False, "error": "not allowed"})
             return
-        action, params = message.get("action"), message.get("params") or {}
+        action, params = message.get("action"), _action_params(message)
         if not isinstance(action, str) or not isinstance(params, dict):
             await self.send_json({"type": "result", "id": request_id, "ok": False, "error": "bad action"})
             return
@@ -350,21 +350,54 @@ async def _close_websockets(app: web.Application) -> None:
 # -- HTTP automation API -----------------------------------------------------------------------------
 
 
+def _refusal_text(message: str) -> str:
+    """The API's JSON refusal (as :func:`_error` answers it), for an HTTP exception raised mid-handler."""
+    return json.dumps({"ok": False, "error": message})
+
+
+async def _body_text(request: web.Request) -> str:
+    """The body as text, refused in the API's JSON shape when it is too large or cannot be decoded.
+
+    aiohttp's ``request.text()`` would let an unknown charset (``charset=bogus``) or bytes that are not
+    in the declared one escape as a 500 with a traceback; its 413 is plain text."""
+    try:
+        body = await request.read()
+    except web.HTTPRequestEntityTooLarge:
+        limit = request.client_max_size
+        raise web.HTTPRequestEntityTooLarge(
+            limit, text=_refusal_text(f"the body is larger than {limit // 1024} KB"), content_type="application/json"
+        ) from None
+    charset = request.charset or "utf-8"
+    try:
+        return body.decode(charset)
+    except LookupError:
+        problem = f"unknown charset {charset[:40]!r}: send the JSON as UTF-8"
+    except UnicodeDecodeError:
+        problem = f"the body is not valid {charset[:40]}: send the JSON as UTF-8"
+    raise web.HTTPBadRequest(text=_refusal_text(problem), content_type="application/json")
+
+
 async def _params(request: web.Request) -> dict[str, Any]:
     """Parameters from a JSON body and/or the query string (Stream Deck buttons often only set the URL)."""
     params: dict[str, Any] = dict(request.query)
     if request.can_read_body:
         try:
-            body = _load_json(await request.text())
+            body = _load_json(await _body_text(request))
         except ValueError:
             body = None
         if not isinstance(body, dict):
-            raise web.HTTPBadRequest(
-                text=json.dumps({"ok": False, "error": "the body must be a JSON object"}),
-                content_type="application/json",
-            )
+            raise web.HTTPBadRequest(text=_refusal_text("the body must be a JSON object"),
+                                     content_type="application/json")
         params.update(body)
     return params
+
+
+def _action_params(message: dict[str, Any]) -> object:
+    """The ``params`` of an action message: an object, or none at all (``null`` or missing is ``{}``).
+
+    Anything else (``[]``, ``""``, ``0``) is returned as it is, to be refused, not read as no parameters."""
+    params = message.get("params")
+    return {} if params is None else params
 
 
 async def _perform(request: web.Request, action: str, params: dict[str, Any]) -> web.Response:
@@ -419,7 +452,7 @@ async def _api_actions(request: web.Request) -> web.Response:
 
 async def _api_action(request: web.Request) -> web.Response:
     body = await _params(request)
-    action, params = body.get("action"), body.get("params") or {}
+    action, params = body.get("action"), _action_params(body)
     if not isinstance(action, str) or not isinstance(params, dict):
         return _error(400, 'send {"action": "...", "params": {...}}')
     return await _perform(request, action, params)

@@ -28,7 +28,7 @@ from urllib.parse import urlsplit
 import sqlite_utils
 from aiohttp import web
 
-from greenroom.http_server import DEFAULT_HOST, ServedApp, serve
+from greenroom.http_server import DEFAULT_HOST, ConnectionLimits, ServedApp, serve
 from outreach.campaigns.unsubscribe import ONE_CLICK_REASON, find_sent_email, suppress_recipient
 from outreach.core.unsubscribe_token import MAX_TOKEN_LENGTH, verify
 
@@ -109,9 +109,14 @@ def create_app(service: UnsubscribeService, paths: tuple[str, ...] = ("/",)) -> 
     return app
 
 
-async def start(app: web.Application, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT) -> ServedApp:
-    """Listen on ``host:port`` on the running loop and return at once (no access log: tokens)."""
-    return await serve(app, host, port, access_log=None)
+async def start(
+    app: web.Application, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, *,
+    limits: ConnectionLimits | None = None,
+) -> ServedApp:
+    """Listen on ``host:port`` on the running loop and return at once (no access log: tokens).
+
+    ``limits`` bounds slow clients and open connections (default :class:`ConnectionLimits`)."""
+    return await serve(app, host, port, limits=limits, access_log=None)
 
 
 async def serve_until_stopped(
