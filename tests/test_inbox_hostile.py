@@ -205,3 +205,19 @@ def test_a_reply_threaded_only_by_an_endless_references_header_is_credited_to_ou
     assert world.enrollment(bo)["status"] == "replied"
     [record] = world.db.query("SELECT outbox_id FROM inbox_messages")
     assert record["outbox_id"] == world.outbox()[0]["id"]
+
+
+# --------------------------------------------------------------------------------- review show
+
+
+def test_review_show_prints_escape_sequences_from_the_email_as_visible_text(mail_world, outreach_cli):
+    world, smtp, imap = mail_world
+    started_with_bo(world)
+    imap.deliver(incoming("bo@example.org", "stop\x1b[2J now", body="Please unsubscribe me.\x1b]0;pwned\x07\x1b[31mRED",
+                          Authentication_Results="mx.brand.example; dmarc=fail header.from=example.org"))
+    world.inbox.poll()
+    shown = outreach_cli("inbox", "review", "show", "1")
+    assert shown.exit_code == 0, shown.output
+    assert "\x1b" not in shown.output and "\x07" not in shown.output
+    assert "\\x1b]0;pwned\\x07\\x1b[31mRED" in shown.output
+    assert "stop\\x1b[2J now" in shown.output
