@@ -124,14 +124,20 @@ def _judge(db: sqlite_utils.Database, found: Classified, now: datetime) -> Verdi
     date = found.date
     if row is not None:
         influencer_id = row["influencer_id"]
+        if found.sender_doubt:
+            return Verdict(row, influencer_id, found.sender_doubt)
         if sender not in _person_addresses(db, influencer_id) | {row["to_address"].lower()}:
             return Verdict(row, influencer_id, f"sent by {sender or 'nobody'}, not by {row['to_address']} "
                                                "whose email it answers")
     else:
         matched = _by_sender(db, sender, min(date, now) if date else None) if sender else None
         if matched is None:
-            return Verdict(None, None)
+            # A From header that names nobody clearly (two From fields, a display name that looks like an
+            # address) is how a forgery hides: a person decides, even when the guess matches nobody we know.
+            return Verdict(None, None, found.sender_doubt or None)
         row, influencer_id = matched
+        if found.sender_doubt:
+            return Verdict(row, influencer_id, found.sender_doubt)
     if date is not None and date > now + _DATE_SKEW:
         return Verdict(row, influencer_id, f"dated {date:%Y-%m-%d}, in the future")
     if found.authentication.passed is False:
@@ -218,7 +224,9 @@ def apply(db: sqlite_utils.Database, found: Classified, now: datetime) -> Verdic
             and verdict.row.get("kind") == GUEST_KIND:
         # "Can't make it" to a guest email: the booking is the owner's to move or cancel, not the inbox's.
         verdict = Verdict(verdict.row, verdict.influencer_id, guest_reply_review(db, verdict.row))
-    if verdict.review is None and found.kind in _STATE_CHANGING:
+    # A message about nobody we know acts only on its sender's own address: not even that when the
+    # receiving server's check failed (a forged "unsubscribe" must not suppress whoever it names).
+    if verdict.review is None and found.kind in _STATE_CHANGING and found.authentication.passed is not False:
         act(db, found.kind, verdict.influencer_id, verdict.row, found.from_address, found.subject, now,
             found.return_date)
     return verdict

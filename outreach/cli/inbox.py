@@ -7,6 +7,7 @@ import click
 
 from greenroom.cli import get_workspace
 from greenroom.output import FORMATS, print_records
+from greenroom.text import terminal_safe
 
 DECISION_CHOICES = ("opt-out", "reply", "interested", "declined", "out-of-office", "ignore")
 
@@ -60,16 +61,20 @@ def review_list(ctx: click.Context, output_format: str) -> None:
 @click.argument("review_id", type=int)
 @click.pass_context
 def review_show(ctx: click.Context, review_id: int) -> None:
-    """One review: who, what the inbox thought, why it did not act, and the start of the message."""
+    """One review: who, what the inbox thought, why it did not act, and the start of the message.
+
+    Everything shown was written by whoever sent the email: escape sequences are printed as visible text
+    (``\\x1b``), never sent to the terminal.
+    """
     from outreach.campaigns import review
 
     item = review.get(get_workspace(ctx).database(), review_id)
     for name in ("id", "status", "decision", "proposed", "reason", "person", "from_address", "subject",
                  "message_id", "received_at", "created_at"):
         if item.get(name) is not None:
-            click.echo(f"{name}: {item[name]}")
+            click.echo(terminal_safe(f"{name}: {item[name]}"))
     click.echo("")
-    click.echo(item.get("excerpt") or "")
+    click.echo(terminal_safe(item.get("excerpt") or ""))
 
 
 @review_group.command("decide")
