@@ -77,6 +77,8 @@ CLASS = {
     "min": (ITEMS, "items|min"),
     "max": (ITEMS, "items|max"),
     "sum_numbers": (NUMBERS, "numbers|sum"),
+    "max_of_a_range": ("", "range(100000)|max"),
+    "sort_of_a_range": ("", "range(100000)|sort|length"),
     "sum_lists": (ROWS, "rows|sum(start=[])"),
     "groupby": (ROWS, "rows|groupby(0)"),
     "map": (ROWS, "rows|map('length')|list"),

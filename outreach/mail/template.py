@@ -266,7 +266,7 @@ def _charge_sizes(values: Iterable[Any]) -> None:
     if budget is None:
         return
     for value in values:
-        if isinstance(value, str):
+        if isinstance(value, str | range):  # a range is short as text, but ``max`` walks every number
             budget.left -= len(value)
         elif not isinstance(value, _NOTHING_TO_WALK):
             budget.left -= _text_size(value, budget.left + 1)
