@@ -28,9 +28,11 @@ from jinja2 import (
     TemplateError,
     TemplateNotFound,
     TemplateSyntaxError,
+    Undefined,
     nodes,
+    pass_environment,
 )
-from jinja2.compiler import CodeGenerator, Frame
+from jinja2.compiler import CodeGenerator, Frame, operators, optimizeconst
 from jinja2.exceptions import SecurityError
 from jinja2.filters import make_attrgetter
 from jinja2.sandbox import ImmutableSandboxedEnvironment
@@ -121,9 +123,21 @@ class _SizeLimitedLoader(FileSystemLoader):
 # grow a value is metered against a per-render budget, and each value it builds is capped, *before* the
 # value is built: concatenation (``~``, ``+``), repetition (``*``), ``%`` and ``str.format`` widths,
 # growing filters (center, indent, wordwrap, join, replace, format, batch, slice) and string methods
-# (center, ljust, rjust, zfill, expandtabs, join, replace). Every printed piece, every copy made by a filter,
-# method or slice, and every loop step is charged too, so no sequence of small steps (a thousand variables,
-# nested loops, ``{% set %}`` blocks) can add up to more than MAX_RENDER_WORK.
+# (center, ljust, rjust, zfill, expandtabs, join, replace, translate). Every printed piece, every copy made
+# by a filter, method or slice, and every loop step is charged too, so no sequence of small steps (a
+# thousand variables, nested loops, ``{% set %}`` blocks) can add up to more than MAX_RENDER_WORK.
+#
+# Sizes are *deep* (:func:`_text_size`): ``[[1] * 20000] * 5000`` holds one list 5,000 times, cheap in
+# memory but 100 million items to anything that walks it. So two rules hold together:
+# - every value a template builds (list, tuple and dict literals, ``+``, ``*``, slices, and the result of
+#   every filter, test and call) is charged its deep size, so nothing reachable is bigger than the budget;
+# - every operation that may walk its operands (every filter, every test, every call of a function or
+#   method, every comparison, every lookup by a non-text key) is charged their deep sizes *before* it runs,
+#   so a loop cannot walk a big value again and again for one loop step each.
+# The few operations whose work is not linear in those sizes have their own model, charged first: ``sum``
+# (adds step by step, each addition charged like ``+``), ``striptags`` (copies the text once per tag) and
+# ``round`` (computes 10 ** precision). Bytes are not available (``str.encode``, ``int.to_bytes``): nothing
+# in an email needs them and they would need every rule twice.
 
 #: No single value a template builds may be longer than a whole email.
 MAX_VALUE_CHARS = MAX_OUTPUT_CHARS
@@ -134,6 +148,8 @@ MAX_FORMAT_WIDTH = 1000
 #: Biggest integer a template may compute (``**`` and ``*`` on numbers).
 MAX_INT_BITS = 4096
 _STEP_FILTER = "_greenroom_step"
+_REFUSED_METHODS = frozenset({"encode", "to_bytes"})
+_NOTHING_TO_WALK = (int, float, type(None), Undefined)
 _DROPPED_FILTERS = frozenset({"urlize"})  # target/rel repeated for every link: an amplifier, useless in email
 _STRINGIFYING_FILTERS = frozenset({
     "capitalize", "center", "e", "escape", "forceescape", "format", "indent", "lower", "pprint", "replace",
@@ -174,6 +190,8 @@ def _text_size(value: Any, limit: int = MAX_VALUE_CHARS) -> int:
     """About how long ``str(value)`` is, without building it; counting stops once past ``limit``."""
     if isinstance(value, str):
         return len(value)
+    if isinstance(value, Undefined):  # never iterated or turned into text here: `default` must see it intact
+        return 9
     if isinstance(value, Namespace):
         value = value._Namespace__attrs
     if isinstance(value, Mapping):
@@ -241,18 +259,46 @@ def _count_steps(iterable: Any) -> Iterator[Any]:
         yield item
 
 
+def _charge_sizes(values: Iterable[Any]) -> None:
+    """Charge the deep size of each value, before an operation that may walk it; counting stops once the
+    budget is spent, so measuring costs no more than the budget it charges."""
+    budget = _BUDGET.get()
+    if budget is None:
+        return
+    for value in values:
+        if isinstance(value, str | range):  # a range is short as text, but ``max`` walks every number
+            budget.left -= len(value)
+        elif not isinstance(value, _NOTHING_TO_WALK):
+            budget.left -= _text_size(value, budget.left + 1)
+    _charge(0)  # raises once the budget is spent
+
+
 def _charged_items(items: Iterator[Any]) -> Iterator[Any]:
     for item in items:
-        _charge(1 + (len(item) if isinstance(item, str | list | tuple) else 0))
+        _charge(1)
+        _charge_sizes((item,))
         yield item
 
 
 def _charge_result(result: Any) -> Any:
-    if isinstance(result, str | list | tuple | dict):
-        _charge(len(result))
-    elif isinstance(result, Iterator):
+    """A value an operation built is charged its deep size (an iterator: each item as it comes)."""
+    if isinstance(result, bytes | bytearray):
+        raise SecurityError("bytes are not available in templates")
+    if isinstance(result, Iterator):
         return _charged_items(result)
+    _charge_sizes((result,))
     return result
+
+
+def _work(name: str, args: tuple[Any, ...], kwargs: Mapping[str, Any]) -> int:
+    """Work filter ``name`` does beyond walking its arguments once, for the filters where that is more."""
+    if name == "striptags" and args:
+        text = _metered_str(args[0])
+        return len(text) * (text.count("<") + 1)  # markupsafe copies the whole text once per tag removed
+    if name == "round":
+        precision = args[1] if len(args) > 1 else kwargs.get("precision", 0)
+        return abs(precision) if isinstance(precision, int) else 0  # floor/ceil compute 10 ** precision
+    return 0
 
 
 def _int(value: Any, default: int) -> int:
@@ -317,6 +363,38 @@ class _MeteredCodeGenerator(CodeGenerator):
                 self.visit(part, frame)
         self.write("))")
 
+    def visit_List(self, node: nodes.List, frame: Frame) -> None:
+        self.write("environment.built(")
+        super().visit_List(node, frame)
+        self.write(")")
+
+    def visit_Tuple(self, node: nodes.Tuple, frame: Frame) -> None:
+        if node.ctx != "load":  # ``{% for a, b in ... %}``: a target, not a value
+            super().visit_Tuple(node, frame)
+            return
+        self.write("environment.built(")
+        super().visit_Tuple(node, frame)
+        self.write(")")
+
+    def visit_Dict(self, node: nodes.Dict, frame: Frame) -> None:
+        self.write("environment.built(")
+        super().visit_Dict(node, frame)
+        self.write(")")
+
+    @optimizeconst
+    def visit_Compare(self, node: nodes.Compare, frame: Frame) -> None:
+        self.write("(environment.compared(")
+        self.visit(node.expr, frame)
+        self.write(")")
+        for operand in node.ops:
+            self.visit(operand, frame)
+        self.write(")")
+
+    def visit_Operand(self, node: nodes.Operand, frame: Frame) -> None:
+        self.write(f" {operators[node.op]} environment.compared(")
+        self.visit(node.expr, frame)
+        self.write(")")
+
     def visit_Concat(self, node: nodes.Concat, frame: Frame) -> None:
         if frame.eval_ctx.volatile:
             join = "(markup_join if context.eval_ctx.volatile else str_join)"
@@ -338,9 +416,11 @@ class _Environment(ImmutableSandboxedEnvironment):
     def __init__(self, **options: Any) -> None:
         super().__init__(**options)
         self.globals.pop("lipsum", None)  # lipsum(n=10**9) builds n paragraphs
-        self.filters = {name: self._guarded(name, func) for name, func in self.filters.items()
+        filters = {**self.filters, "sum": self._metered_sum}
+        self.filters = {name: self._guarded(name, func) for name, func in filters.items()
                         if name not in _DROPPED_FILTERS}
         self.filters[_STEP_FILTER] = _count_steps
+        self.tests = {name: self._guarded_test(func) for name, func in self.tests.items()}
 
     def _parse(self, source: str, name: str | None, filename: str | None) -> nodes.Template:
         tree = super()._parse(source, name, filename)
@@ -355,6 +435,9 @@ class _Environment(ImmutableSandboxedEnvironment):
         @functools.wraps(func)
         def guarded(*args: Any, **kwargs: Any) -> Any:
             values = args[skip:]
+            _charge_sizes(values)
+            _charge_sizes(kwargs.values())
+            _charge(_work(name, values, kwargs))
             if values and stringifies and not isinstance(values[0], str):
                 _allow(_text_size(values[0]), f"|{name} of a {type(values[0]).__name__}")
             if name == "join" and values:
@@ -377,6 +460,48 @@ class _Environment(ImmutableSandboxedEnvironment):
             return _charge_result(func(*args, **kwargs))
 
         return guarded
+
+    @staticmethod
+    def _guarded_test(func: Any) -> Any:
+        skip = 1 if getattr(func, "jinja_pass_arg", None) is not None else 0
+
+        @functools.wraps(func)
+        def guarded(*args: Any, **kwargs: Any) -> Any:
+            _charge_sizes(args[skip:])
+            _charge_sizes(kwargs.values())
+            return func(*args, **kwargs)
+
+        return guarded
+
+    @pass_environment
+    def _metered_sum(self, environment: Any, iterable: Any, attribute: Any = None, start: Any = 0) -> Any:
+        """Jinja's ``sum``, but text, lists and tuples are added one at a time through ``+``, each addition
+        charged: ``sum(start=[])`` of 5,000 lists copies a growing list 5,000 times."""
+        if attribute is not None:
+            iterable = map(make_attrgetter(environment, attribute), iterable)
+        items = list(_charged_items(iter(iterable)))
+        sum((), start)  # Python's checks of ``start`` (no text: "use ''.join(seq) instead"), as stock Jinja
+        if isinstance(start, int | float) and all(isinstance(item, int | float) for item in items):
+            return sum(items, start)  # numbers: Python's own sum, exactly as stock Jinja
+        total = start
+        for item in items:
+            total = self.call_binop(None, "+", total, item)
+        return total
+
+    def built(self, value: Any) -> Any:
+        """A list, tuple or dict literal: charged its deep size (``[x, x]`` is twice ``x``)."""
+        _charge_sizes((value,))
+        return value
+
+    def compared(self, value: Any) -> Any:
+        """An operand of ``==``, ``<``, ``in``...: comparing walks it."""
+        _charge_sizes((value,))
+        return value
+
+    def getitem(self, obj: Any, argument: Any) -> Any:
+        if not isinstance(argument, str | int | slice):  # a tuple key is hashed item by item
+            _charge_sizes((argument,))
+        return super().getitem(obj, argument)
 
     def metered_text(self, text: str) -> str:
         _charge(len(text))
@@ -404,16 +529,23 @@ class _Environment(ImmutableSandboxedEnvironment):
             sequences = [x for x in (left, right) if isinstance(x, str | list | tuple)]
             counts = [x for x in (left, right) if isinstance(x, int)]
             if sequences and counts:
-                length = len(sequences[0]) * max(counts[0], 0)
+                times = max(counts[0], 0)
+                length = len(sequences[0]) * times
                 if length > MAX_REPEAT:
                     raise SecurityError(f"repetition longer than {MAX_REPEAT} characters")
                 _charge(length)
+                if not isinstance(sequences[0], str):  # [[1] * 20000] * 5000: 100 million items deep
+                    budget = _BUDGET.get()
+                    limit = budget.left // max(times, 1) + 1 if budget else MAX_VALUE_CHARS
+                    _charge(_text_size(sequences[0], limit) * times)
             elif len(counts) == 2 and left.bit_length() + right.bit_length() > MAX_INT_BITS:
                 raise SecurityError(f"number larger than {MAX_INT_BITS} bits")
             return operator.mul(left, right)
         if op == "+":
             if isinstance(left, str | list | tuple) and isinstance(right, str | list | tuple):
                 _allow(len(left) + len(right), "text joined with +")
+                if not isinstance(left, str):
+                    _charge_sizes((left, right))
             return operator.add(left, right)
         if op == "%" and isinstance(left, str):
             _check_percent(left, right)
@@ -423,7 +555,7 @@ class _Environment(ImmutableSandboxedEnvironment):
     def metered_slice(self, obj: Any, part: slice) -> Any:
         value = obj[part]
         if isinstance(value, str | list | tuple):
-            _charge(len(value))
+            _charge_sizes((value,))
         return value
 
     def wrap_str_format(self, value: Any) -> Callable[..., str] | None:
@@ -440,8 +572,14 @@ class _Environment(ImmutableSandboxedEnvironment):
 
     def call(__self, __context: Any, __obj: Any, *args: Any, **kwargs: Any) -> Any:  # noqa: N805 - jinja's signature
         owner = getattr(__obj, "__self__", None)
+        name = getattr(__obj, "__name__", "")
+        if name in _REFUSED_METHODS and isinstance(owner, str | int):
+            raise SecurityError(f"{type(owner).__name__}.{name} is not available in templates (bytes)")
+        if isinstance(owner, str | list | tuple | Mapping):
+            _charge_sizes((owner,))
+        _charge_sizes(args)
+        _charge_sizes(kwargs.values())
         if isinstance(owner, str):
-            name = getattr(__obj, "__name__", "")
             if name == "join" and args:
                 items = list(args[0])
                 _allow(sum(_text_size(i) for i in items) + len(owner) * max(len(items) - 1, 0), "str.join")
@@ -453,6 +591,9 @@ class _Environment(ImmutableSandboxedEnvironment):
                 _allow(len(owner) + owner.count("\t") * max(tab, 0), "str.expandtabs")
             elif name == "replace":
                 _allow(_growth("replace", (owner, *args), kwargs) or 0, "str.replace")
+            elif name == "translate" and args and isinstance(args[0], Mapping):
+                longest = max((_text_size(v) for v in args[0].values()), default=1)
+                _allow(len(owner) * max(longest, 1), "str.translate")
         return _charge_result(super().call(__context, __obj, *args, **kwargs))
 
 
@@ -523,6 +664,7 @@ class TemplateLibrary:
         return RenderedEmail(subject=subject, text=text, html=html)
 
     def _load(self, env: _Environment, name: str) -> Template:
+        budget = _BUDGET.set(_Budget(MAX_RENDER_WORK))  # constant folding runs filters while compiling
         try:
             return env.get_template(name)
         except TemplateNotFound:
@@ -539,6 +681,8 @@ class TemplateLibrary:
             ) from None
         except OSError as error:
             raise EmailTemplateError(f"email template {name!r} cannot be read: {error}") from None
+        finally:
+            _BUDGET.reset(budget)
 
     def _render(
         self, env: _Environment, name: str, variables: Mapping[str, Any], need_subject: bool
