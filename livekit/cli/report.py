@@ -154,10 +154,15 @@ def shows(ctx: click.Context, limit: int, upcoming: bool, output_format: str, ic
 
 def _upcoming_shows(ctx: click.Context, limit: int, output_format: str, ics: bool, output: Path | None) -> None:
     from greenroom.clock import wall_clock_ms
-    from livekit.schedule import upcoming_shows
+    from livekit.schedule import unreadable_shows, upcoming_shows
 
     now = wall_clock_ms()
-    scheduled = upcoming_shows(get_workspace(ctx).database(), now_ms=now, include_cancelled=True)[:limit]
+    db = get_workspace(ctx).database()
+    scheduled = upcoming_shows(db, now_ms=now, include_cancelled=True)[:limit]
+    # Named on stderr, whatever the format (the JSON and the feed stay valid), so they can be cancelled.
+    for broken in unreadable_shows(db):
+        if not broken.cancelled:
+            click.secho(f"warning: {terminal_safe(str(broken.unusable()))}", fg="yellow", err=True)
     if ics:
         if output_format != "table":
             raise GreenroomError("--ics is a format of its own: drop --format")

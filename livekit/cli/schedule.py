@@ -91,7 +91,8 @@ def schedule(ctx: click.Context, rundown_path: Path | None, at: str | None, tz: 
             if at or tz or hard_out or join_url is not None or location is not None:
                 raise click.UsageError("--cancel takes no --at, --tz, --hard-out, --join-url or --location")
             show, changed = store.cancel(cancel_key)
-            click.echo(f"{'cancelled' if changed else 'already cancelled'} {show.key} ({describe(show)}), "
+            what = describe(show) if isinstance(show, ScheduledShow) else f"{terminal_safe(show.title)}: {show.problem}"
+            click.echo(f"{'cancelled' if changed else 'already cancelled'} {terminal_safe(show.key)} ({what}), "
                        f"sequence {show.sequence}")
             return
         if move_key is not None:
