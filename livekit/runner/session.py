@@ -20,6 +20,7 @@ from livekit.core.clock import Clock, SystemClock
 from livekit.core.rundown import Rundown
 from livekit.core.schedule import ScheduledShow, ShowPlan, schedule_for_run
 from livekit.core.show import DEFAULT_WARNING_MS, ShowSnapshot, ShowStatus
+from livekit.guests.core import GuestError, check_guest_name
 from livekit.guests.queue import GuestQueue
 from livekit.obs.settings import ObsSettings
 from livekit.obs.show_sync import ObsShowSync
@@ -112,6 +113,19 @@ def choose_show(store: ShowStore, rundown: Rundown, resume: bool | None, warning
     return store.create_show(rundown, default_warning_ms=warning_ms, rehearsal=rehearsal), False
 
 
+def refuse_unusable_guests(rundown: Rundown) -> None:
+    """Refuse a rundown whose ``guest:`` names the queue would refuse, before a show is created for it (a
+    file is checked when read; this also covers a rundown built another way)."""
+    for number, segment in enumerate(rundown.segments, start=1):
+        if segment.guest is None:
+            continue
+        try:
+            check_guest_name(segment.guest)
+        except GuestError as error:
+            where = f"{rundown.source}:{segment.line}: " if rundown.source and segment.line else ""
+            raise GreenroomError(f"{where}segment {number} ({segment.title}): bad guest: {error}") from None
+
+
 def scheduled_run(store: ScheduleStore, rundown: Rundown, now_ms: int) -> tuple[ShowPlan | None, ScheduledShow | None]:
     """When this run is planned: the rundown's scheduled show (`livekit schedule`, which wins: it may have
     moved since), else the rundown's own ``starts_at``; None for an unscheduled run."""
@@ -191,6 +205,7 @@ async def run_show(
     store = ShowStore(db, clock)
     warning_ms = workspace.config.get("show", "warning_seconds", int, DEFAULT_WARNING_MS // 1000) * 1000
     token, stored = control_token(workspace, options.web.token) if options.web is not None else ("", False)
+    refuse_unusable_guests(rundown)
     show_id, resumed = choose_show(store, rundown, options.resume, warning_ms, rehearsal=options.rehearsal)
     try:
         runner, served = await _assemble(workspace, rundown, options, store, show_id, resumed, token, clock)
