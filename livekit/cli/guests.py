@@ -10,6 +10,7 @@ import click
 
 from greenroom.cli import get_workspace
 from greenroom.errors import GreenroomError
+from greenroom.numbers import ROW_ID
 from greenroom.output import console_for_output, text_cell, write_output
 from greenroom.team import load_team
 from livekit.guests import GuestQueue
@@ -178,7 +179,7 @@ def log(ctx: click.Context, show: str | None, guest: str | None, since: datetime
 
 
 @guests.command("note")
-@click.argument("appearance_id", type=int)
+@click.argument("appearance_id", type=ROW_ID)
 @click.argument("text")
 @click.pass_context
 def note(ctx: click.Context, appearance_id: int, text: str) -> None:

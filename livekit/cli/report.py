@@ -11,6 +11,7 @@ from rich.table import Table
 
 from greenroom.cli import get_workspace
 from greenroom.errors import GreenroomError
+from greenroom.numbers import ROW_ID
 from greenroom.output import console_for_output, text_cell, write_output
 from greenroom.text import terminal_safe
 from livekit.core.durations import format_clock, format_signed
@@ -39,7 +40,7 @@ def _baseline_choice(ctx: click.Context, param: click.Parameter, value: str):
 
 
 @click.command("report")
-@click.argument("show_id", metavar="[SHOW_ID]", type=int, required=False)
+@click.argument("show_id", metavar="[SHOW_ID]", type=ROW_ID, required=False)
 @click.option("--format", "-f", "output_format", type=click.Choice(FORMATS), default="table", show_default=True,
               help="table: for the terminal; csv/json/md: planned vs actual and audience per segment with totals, "
                    "then each show metric against its goal and baseline; html: the same as one self-contained page "

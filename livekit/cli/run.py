@@ -27,7 +27,7 @@ from livekit.storage.shows import ShowRecord, ShowStore
 @click.option("--obs/--no-obs", "use_obs", default=True, show_default=True,
               help="Drive OBS Studio (scenes, prompt and lower-third texts, outputs).")
 @click.option("--obs-host", help="OBS websocket host (default: [obs] host).")
-@click.option("--obs-port", type=int, help="OBS websocket port (default: [obs] port).")
+@click.option("--obs-port", type=click.IntRange(1, 65535), help="OBS websocket port (default: [obs] port).")
 @click.option("--obs-password", help="OBS websocket password (default: $OBS_WEBSOCKET_PASSWORD or secrets.toml; "
                                     "prefer those: options show in `ps`).")
 @click.option("--platforms/--no-platforms", "use_platforms", default=True, show_default=True,
