@@ -5,7 +5,6 @@ import pytest
 
 from greenroom.errors import GreenroomError
 from livekit.core.rundown import Rundown, Segment
-from livekit.runner.session import refuse_unusable_guests
 from livekit.storage.shows import ShowStore
 
 ESCAPED_GUEST = 'title: Demo\nsegments:\n  - title: a\n    duration: 10m\n    guest: "Jane\\e[5mDoe"\n'
@@ -45,6 +44,8 @@ def test_run_refuses_a_bad_guest_name_before_creating_a_show(workspace, livekit_
 
 
 def test_a_rundown_built_in_code_with_a_bad_guest_is_refused_with_its_segment():
+    from livekit.runner.session import refuse_unusable_guests
+
     rundown = Rundown("Demo", (Segment("a", 600_000, guest="Jane\nDoe", line=4),), source="demo.yaml")
     with pytest.raises(GreenroomError, match=r"demo.yaml:4: segment 1 \(a\): bad guest: guest name must be a single"):
         refuse_unusable_guests(rundown)

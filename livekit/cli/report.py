@@ -15,6 +15,7 @@ from greenroom.numbers import ROW_ID
 from greenroom.output import console_for_output, text_cell, write_output
 from greenroom.text import terminal_safe
 from livekit.core.durations import format_clock, format_signed
+from livekit.core.wording import one_line
 from livekit.report import (
     FORMATS,
     ShowReport,
@@ -106,7 +107,7 @@ def report(ctx: click.Context, show_id: int | None, output_format: str, output: 
     if output_format == "chapters":
         text, warnings = report_chapters(result)
         for warning in warnings:
-            click.secho(f"warning: {warning}", fg="yellow", err=True)
+            click.secho(f"warning: {one_line(warning)}", fg="yellow", err=True)
     elif output_format == "html":
         text = report_html(result, chart_png=chart_png, chart_note=chart_note)
     elif output_format == "csv":

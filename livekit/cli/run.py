@@ -13,6 +13,7 @@ from greenroom.output import console_for_output
 from greenroom.workspace import Workspace
 from livekit.core.clock import wall_clock_ms
 from livekit.core.durations import format_clock
+from livekit.core.wording import one_line
 from livekit.obs.settings import ObsSettings
 from livekit.storage.shows import ShowRecord, ShowStore
 
@@ -134,7 +135,7 @@ def ask_resume(record: ShowRecord) -> bool:
     started = "not started" if record.started_ms is None else f"live for {format_clock(_age(record))}"
     kind = "Rehearsal" if record.rehearsal else "Show"
     try:
-        return click.confirm(f"{kind} #{record.id} '{record.title}' did not finish ({started}). Resume it?",
+        return click.confirm(f"{kind} #{record.id} '{one_line(record.title)}' did not finish ({started}). Resume it?",
                              default=True)
     except click.Abort:  # what click makes of Ctrl-C and Ctrl-D at a prompt
         click.echo("\nNothing started; the interrupted show is still saved (--resume or --new next time).",

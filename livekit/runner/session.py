@@ -20,6 +20,7 @@ from livekit.core.clock import Clock, SystemClock
 from livekit.core.rundown import Rundown
 from livekit.core.schedule import ScheduledShow, ShowPlan, schedule_for_run
 from livekit.core.show import DEFAULT_WARNING_MS, ShowSnapshot, ShowStatus
+from livekit.core.wording import one_line
 from livekit.guests.core import GuestError, check_guest_name
 from livekit.guests.queue import GuestQueue
 from livekit.obs.settings import ObsSettings
@@ -223,15 +224,15 @@ async def run_show(
     if resumed:
         snapshot = show.snapshot()
         where = "not started" if snapshot.current is None else f"segment {snapshot.current + 1} ({snapshot.segment_title})"
-        echo(f"Resuming {kind.lower()} #{show_id} '{rundown.title}' at {where}.")
+        echo(f"Resuming {kind.lower()} #{show_id} '{one_line(rundown.title)}' at {one_line(where)}.")
     else:
         count = len(rundown.segments)
-        echo(f"{kind} #{show_id} '{rundown.title}': {count} segment{'' if count == 1 else 's'}.")
+        echo(f"{kind} #{show_id} '{one_line(rundown.title)}': {count} segment{'' if count == 1 else 's'}.")
     if options.rehearsal:
         echo("Rehearsal: bookings stay for the next show and no guest appearance is logged.")
     if options.platforms:
         for warning in check_warnings(workspace):  # e.g. two platforms, one OBS output, no relay
-            echo(f"warning: {warning}")
+            echo(f"warning: {one_line(warning)}")
     urls: dict[str, str] = {}
     if served is not None:
         urls = {"control": f"{served.url}/control", "presenter": f"{served.url}/presenter",
@@ -269,5 +270,6 @@ async def run_show(
     if not ended:
         path = shlex.quote(rundown.source) if rundown.source else "RUNDOWN"
         again = " --rehearsal" if options.rehearsal else ""
-        echo(f"Stopped; {kind.lower()} #{show_id} is saved. Continue it with: livekit run {path}{again} --resume")
+        echo(f"Stopped; {kind.lower()} #{show_id} is saved. Continue it with: livekit run {one_line(path)}{again} "
+             "--resume")
     return RunResult(show_id, ended, snapshot)
