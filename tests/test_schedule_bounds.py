@@ -126,3 +126,13 @@ def test_booking_an_old_unreadable_show_by_key_names_its_problem(workspace, brok
     assert result.exit_code != 0
     assert "cannot be used" in result.output
     assert "unexpected failure" not in result.output
+
+
+def test_a_stored_rundown_whose_plan_is_out_of_bounds_still_loads_without_it():
+    from livekit.core.rundown import Rundown
+
+    stored = {"title": "Far", "segments": [{"title": "a", "duration_ms": 600_000}],
+              "schedule": {"starts_at_ms": BROKEN_START_MS, "ends_at_ms": BROKEN_START_MS + 600_000,
+                           "timezone": "UTC", "hard_out_ms": None}}
+    rundown = Rundown.from_dict(stored)
+    assert (rundown.title, rundown.schedule) == ("Far", None)
