@@ -10,6 +10,8 @@ An import contract in ``pyproject.toml`` lets outreach reach livekit only throug
     scheduled_show(db, key) -> ScheduledShow              # ScheduledShowNotFound when there is no such key
                                                           # .join_url / .location: where guests join (or None)
     schedule_changes(db, key) -> [ScheduleChange]         # sequence 0 = scheduled, then each move/change/cancel
+    unreadable_shows(db) -> [UnreadableScheduledShow]     # rows that are no valid plan (left out above;
+                                                          # scheduled_show raises UnusableScheduledShow)
 """
 
 from __future__ import annotations
@@ -18,7 +20,13 @@ import sqlite_utils
 
 from greenroom.clock import wall_clock_ms
 from livekit.core.schedule import ScheduledShow, ScheduleStatus, ShowPlan, next_scheduled, upcoming
-from livekit.storage.schedule import ScheduleChange, ScheduledShowNotFound, ScheduleStore
+from livekit.storage.schedule import (
+    ScheduleChange,
+    ScheduledShowNotFound,
+    ScheduleStore,
+    UnreadableScheduledShow,
+    UnusableScheduledShow,
+)
 
 __all__ = [
     "ScheduleChange",
@@ -26,9 +34,12 @@ __all__ = [
     "ScheduledShow",
     "ScheduledShowNotFound",
     "ShowPlan",
+    "UnreadableScheduledShow",
+    "UnusableScheduledShow",
     "next_scheduled_show",
     "schedule_changes",
     "scheduled_show",
+    "unreadable_shows",
     "upcoming_shows",
 ]
 
@@ -54,3 +65,9 @@ def scheduled_show(db: sqlite_utils.Database, key: str) -> ScheduledShow:
 def schedule_changes(db: sqlite_utils.Database, key: str) -> list[ScheduleChange]:
     """Every kept change of the show ``key``, oldest first."""
     return ScheduleStore(db).changes(key)
+
+
+def unreadable_shows(db: sqlite_utils.Database) -> list[UnreadableScheduledShow]:
+    """Scheduled shows whose stored plan cannot be used (e.g. a start in the year 9999, written before plans
+    were bounded), cancelled ones too: listings name them so they can be cancelled."""
+    return ScheduleStore(db).unreadable()

@@ -37,12 +37,13 @@ def report(ctx: click.Context, period_text: str, output_format: str, output_path
     from greenroom.clock import wall_clock_ms
     from greenroom.errors import GreenroomError
     from greenroom.goals import GoalError, parse_period_days
+    from greenroom.numbers import check_period_days
     from greenroom.output import write_output
     from management.data import management_data, workspace_goals
     from management.report import report_html, report_markdown
 
     try:
-        days = parse_period_days(period_text)
+        days = check_period_days(parse_period_days(period_text))
     except GoalError as error:
         raise GreenroomError(f"--since: {error}") from None
     workspace = get_workspace(ctx)

@@ -21,6 +21,8 @@ from livekit.core.schedule import (
 
 MIN = 60_000
 HOUR = 60 * MIN
+#: An arbitrary moment inside the years shows can be planned in (2030-01-01 00:00 UTC).
+T0 = int(datetime.datetime(2030, 1, 1, tzinfo=datetime.UTC).timestamp()) * 1000
 
 
 def utc_ms(text: str) -> int:
@@ -83,10 +85,10 @@ def test_moving_across_a_daylight_saving_change_keeps_the_local_hard_out_and_the
 
 
 def test_starting_in_counts_down_to_the_planned_start_and_goes_negative_after_it():
-    plan = ShowPlan(10 * MIN, 70 * MIN, "UTC", hard_out_ms=80 * MIN)
-    assert plan.starts_in_ms(8 * MIN) == 2 * MIN
-    assert plan.starts_in_ms(11 * MIN) == -MIN
-    assert plan.hard_out_in_ms(75 * MIN) == 5 * MIN
+    plan = ShowPlan(T0 + 10 * MIN, T0 + 70 * MIN, "UTC", hard_out_ms=T0 + 80 * MIN)
+    assert plan.starts_in_ms(T0 + 8 * MIN) == 2 * MIN
+    assert plan.starts_in_ms(T0 + 11 * MIN) == -MIN
+    assert plan.hard_out_in_ms(T0 + 75 * MIN) == 5 * MIN
 
 
 def test_expected_end_before_the_start_is_the_planned_start_plus_the_total():
@@ -104,20 +106,21 @@ def test_expected_end_of_a_live_show_is_the_show_cores_own():
 
 def test_a_start_in_the_past_is_refused():
     with pytest.raises(ScheduleError, match="is in the past"):
-        refuse_past_start(ShowPlan(10 * MIN, 70 * MIN, "UTC"), now_ms=10 * MIN)
+        refuse_past_start(ShowPlan(T0 + 10 * MIN, T0 + 70 * MIN, "UTC"), now_ms=T0 + 10 * MIN)
 
 
 def _scheduled(key, start_min, status=ScheduleStatus.SCHEDULED):
-    return ScheduledShow(key, key, ShowPlan(start_min * MIN, (start_min + 60) * MIN, "UTC"), HOUR, status=status)
+    return ScheduledShow(key, key, ShowPlan(T0 + start_min * MIN, T0 + (start_min + 60) * MIN, "UTC"), HOUR,
+                         status=status)
 
 
 def test_upcoming_lists_shows_not_over_yet_soonest_first_without_cancelled_ones():
     shows = [_scheduled("later", 300), _scheduled("over", 0), _scheduled("soon", 100),
              _scheduled("dropped", 200, ScheduleStatus.CANCELLED)]
-    assert [show.key for show in upcoming(shows, now_ms=90 * MIN)] == ["soon", "later"]
-    assert [show.key for show in upcoming(shows, now_ms=90 * MIN, include_cancelled=True)] == [
+    assert [show.key for show in upcoming(shows, now_ms=T0 + 90 * MIN)] == ["soon", "later"]
+    assert [show.key for show in upcoming(shows, now_ms=T0 + 90 * MIN, include_cancelled=True)] == [
         "soon", "dropped", "later"]
-    assert next_scheduled(shows, now_ms=90 * MIN).key == "soon"
+    assert next_scheduled(shows, now_ms=T0 + 90 * MIN).key == "soon"
 
 
 def test_a_show_key_is_the_local_date_and_title_and_never_collides():

@@ -87,7 +87,7 @@ def twitch(ctx: click.Context, account: str, follows: bool) -> None:
 )
 @click.option(
     "--timeout",
-    type=click.IntRange(min=1),
+    type=click.IntRange(1, 86_400),
     default=300,
     show_default=True,
     help="Give up after this many seconds without an answer from the browser (an abandoned consent screen).",

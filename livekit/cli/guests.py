@@ -10,8 +10,10 @@ import click
 
 from greenroom.cli import get_workspace
 from greenroom.errors import GreenroomError
+from greenroom.numbers import ROW_ID
 from greenroom.output import console_for_output, text_cell, write_output
 from greenroom.team import load_team
+from livekit.core.wording import one_line
 from livekit.guests import GuestQueue
 from livekit.guests.core import GuestStatus
 from livekit.guests.export import booking_rows, bookings_csv, bookings_json, log_csv, log_json, log_rows
@@ -77,7 +79,8 @@ def add(ctx: click.Context, name: str, show: str | None, pronouns: str, title_or
         notes=notes, booked_by=booked_by,
     )
     where = guest["show"] or "the next show"
-    click.echo(f"guest {guest['id']}: {guest['lower_third']} ({guest['status']}) booked for {where}")
+    click.echo(f"guest {guest['id']}: {one_line(guest['lower_third'])} ({guest['status']}) booked for "
+               f"{one_line(where)}")
 
 
 @guests.command("list")
@@ -102,7 +105,8 @@ def list_guests(ctx: click.Context, show: str | None, owner: str | None) -> None
             rows = [guest for guest in queue.list(key) if guest["booked_by"] == owner]
             title = f"Guests of {key} booked by {owner}"
     if not rows:
-        click.echo(f"no guests for {key or 'the next show'}" if owner is None else f"no {title[:1].lower()}{title[1:]}")
+        message = f"no guests for {key or 'the next show'}" if owner is None else f"no {title[:1].lower()}{title[1:]}"
+        click.echo(one_line(message))
         return
     from rich.table import Table
 
@@ -178,7 +182,7 @@ def log(ctx: click.Context, show: str | None, guest: str | None, since: datetime
 
 
 @guests.command("note")
-@click.argument("appearance_id", type=int)
+@click.argument("appearance_id", type=ROW_ID)
 @click.argument("text")
 @click.pass_context
 def note(ctx: click.Context, appearance_id: int, text: str) -> None:

@@ -11,9 +11,11 @@ from rich.table import Table
 
 from greenroom.cli import get_workspace
 from greenroom.errors import GreenroomError
+from greenroom.numbers import ROW_ID
 from greenroom.output import console_for_output, text_cell, write_output
 from greenroom.text import terminal_safe
 from livekit.core.durations import format_clock, format_signed
+from livekit.core.wording import one_line
 from livekit.report import (
     FORMATS,
     ShowReport,
@@ -39,7 +41,7 @@ def _baseline_choice(ctx: click.Context, param: click.Parameter, value: str):
 
 
 @click.command("report")
-@click.argument("show_id", metavar="[SHOW_ID]", type=int, required=False)
+@click.argument("show_id", metavar="[SHOW_ID]", type=ROW_ID, required=False)
 @click.option("--format", "-f", "output_format", type=click.Choice(FORMATS), default="table", show_default=True,
               help="table: for the terminal; csv/json/md: planned vs actual and audience per segment with totals, "
                    "then each show metric against its goal and baseline; html: the same as one self-contained page "
@@ -105,7 +107,7 @@ def report(ctx: click.Context, show_id: int | None, output_format: str, output: 
     if output_format == "chapters":
         text, warnings = report_chapters(result)
         for warning in warnings:
-            click.secho(f"warning: {warning}", fg="yellow", err=True)
+            click.secho(f"warning: {one_line(warning)}", fg="yellow", err=True)
     elif output_format == "html":
         text = report_html(result, chart_png=chart_png, chart_note=chart_note)
     elif output_format == "csv":
@@ -154,10 +156,15 @@ def shows(ctx: click.Context, limit: int, upcoming: bool, output_format: str, ic
 
 def _upcoming_shows(ctx: click.Context, limit: int, output_format: str, ics: bool, output: Path | None) -> None:
     from greenroom.clock import wall_clock_ms
-    from livekit.schedule import upcoming_shows
+    from livekit.schedule import unreadable_shows, upcoming_shows
 
     now = wall_clock_ms()
-    scheduled = upcoming_shows(get_workspace(ctx).database(), now_ms=now, include_cancelled=True)[:limit]
+    db = get_workspace(ctx).database()
+    scheduled = upcoming_shows(db, now_ms=now, include_cancelled=True)[:limit]
+    # Named on stderr, whatever the format (the JSON and the feed stay valid), so they can be cancelled.
+    for broken in unreadable_shows(db):
+        if not broken.cancelled:
+            click.secho(f"warning: {terminal_safe(str(broken.unusable()))}", fg="yellow", err=True)
     if ics:
         if output_format != "table":
             raise GreenroomError("--ics is a format of its own: drop --format")

@@ -13,6 +13,7 @@ from greenroom.output import console_for_output
 from greenroom.workspace import Workspace
 from livekit.core.clock import wall_clock_ms
 from livekit.core.durations import format_clock
+from livekit.core.wording import one_line
 from livekit.obs.settings import ObsSettings
 from livekit.storage.shows import ShowRecord, ShowStore
 
@@ -27,7 +28,7 @@ from livekit.storage.shows import ShowRecord, ShowStore
 @click.option("--obs/--no-obs", "use_obs", default=True, show_default=True,
               help="Drive OBS Studio (scenes, prompt and lower-third texts, outputs).")
 @click.option("--obs-host", help="OBS websocket host (default: [obs] host).")
-@click.option("--obs-port", type=int, help="OBS websocket port (default: [obs] port).")
+@click.option("--obs-port", type=click.IntRange(1, 65535), help="OBS websocket port (default: [obs] port).")
 @click.option("--obs-password", help="OBS websocket password (default: $OBS_WEBSOCKET_PASSWORD or secrets.toml; "
                                     "prefer those: options show in `ps`).")
 @click.option("--platforms/--no-platforms", "use_platforms", default=True, show_default=True,
@@ -134,7 +135,7 @@ def ask_resume(record: ShowRecord) -> bool:
     started = "not started" if record.started_ms is None else f"live for {format_clock(_age(record))}"
     kind = "Rehearsal" if record.rehearsal else "Show"
     try:
-        return click.confirm(f"{kind} #{record.id} '{record.title}' did not finish ({started}). Resume it?",
+        return click.confirm(f"{kind} #{record.id} '{one_line(record.title)}' did not finish ({started}). Resume it?",
                              default=True)
     except click.Abort:  # what click makes of Ctrl-C and Ctrl-D at a prompt
         click.echo("\nNothing started; the interrupted show is still saved (--resume or --new next time).",

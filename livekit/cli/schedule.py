@@ -21,6 +21,7 @@ from livekit.core.schedule import (
     refuse_past_start,
     to_utc_ms,
 )
+from livekit.core.wording import one_line
 from livekit.rundown import load_rundown
 from livekit.storage.schedule import KEEP, ScheduleStore
 
@@ -30,7 +31,7 @@ def describe(show: ScheduledShow) -> str:
     start, end, hard_out = show.plan.local_start(), show.plan.local_end(), show.plan.local_hard_out()
     end_time = f"{end:%H:%M:%S}" if end.second else f"{end:%H:%M}"
     end_text = end_time if end.date() == start.date() else f"{end:%a %Y-%m-%d} {end_time}"
-    text = f"{terminal_safe(show.title)}: {start:%a %Y-%m-%d %H:%M}–{end_text} {show.plan.timezone}"
+    text = f"{one_line(show.title)}: {start:%a %Y-%m-%d %H:%M}–{end_text} {show.plan.timezone}"
     if hard_out is not None:
         text += f" (hard out {hard_out:%H:%M})"
     if show.location:
@@ -91,7 +92,8 @@ def schedule(ctx: click.Context, rundown_path: Path | None, at: str | None, tz: 
             if at or tz or hard_out or join_url is not None or location is not None:
                 raise click.UsageError("--cancel takes no --at, --tz, --hard-out, --join-url or --location")
             show, changed = store.cancel(cancel_key)
-            click.echo(f"{'cancelled' if changed else 'already cancelled'} {show.key} ({describe(show)}), "
+            what = describe(show) if isinstance(show, ScheduledShow) else f"{one_line(show.title)}: {show.problem}"
+            click.echo(f"{'cancelled' if changed else 'already cancelled'} {terminal_safe(show.key)} ({what}), "
                        f"sequence {show.sequence}")
             return
         if move_key is not None:

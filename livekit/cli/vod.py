@@ -5,11 +5,13 @@ from __future__ import annotations
 import click
 
 from greenroom.cli import get_workspace
+from greenroom.numbers import ROW_ID
+from greenroom.text import terminal_safe
 from livekit.guests.journey import set_show_vod
 
 
 @click.command("vod")
-@click.argument("show_id", type=int)
+@click.argument("show_id", type=ROW_ID)
 @click.argument("url")
 @click.pass_context
 def vod(ctx: click.Context, show_id: int, url: str) -> None:
@@ -19,4 +21,4 @@ def vod(ctx: click.Context, show_id: int, url: str) -> None:
     Guests who went on air get their thank-you email once it is set, with a link to their own segment
     (``?t=754``, or ``?t=0h12m34s`` on Twitch)."""
     set_show_vod(get_workspace(ctx).database(), show_id, url)
-    click.echo(f"show #{show_id}: VOD {url.strip()}")
+    click.echo(f"show #{show_id}: VOD {terminal_safe(url.strip())}")

@@ -27,6 +27,12 @@ _CLOCK = re.compile(r"(?:(\d+):)?(\d+):(\d{2})")
 _SECONDS = re.compile(r"\d+(?:\.\d+)?")
 
 DURATION_HELP = "a duration such as 90s, 2m, 1h5m, 1m30s, 1:30, 1:02:03 or plain seconds"
+#: The longest a rundown segment (or its warning phase) may last, and a whole show: far beyond any real
+#: show, and small enough that every time computed from them stays a sane date and a SQLite integer.
+MAX_SEGMENT_MS = 24 * 3_600_000
+MAX_SHOW_MS = 7 * 24 * 3_600_000
+SEGMENT_LIMIT_HELP = "24 hours"
+SHOW_LIMIT_HELP = "7 days"
 
 
 def parse_duration(value: str | int) -> int:

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from greenroom.goals import Goal
-from livekit.core.schedule import ShowPlan
+from livekit.core.schedule import ScheduleError, ShowPlan
 
 
 @dataclass(frozen=True)
@@ -132,7 +132,7 @@ class Rundown:
             stream=data.get("stream"),
             record=data.get("record"),
             warning_ms=data.get("warning_ms"),
-            schedule=ShowPlan.from_dict(data["schedule"]) if data.get("schedule") else None,
+            schedule=_stored_plan(data.get("schedule")),
             join_url=data.get("join_url"),
             location=data.get("location"),
             source=source,
@@ -159,3 +159,14 @@ class Rundown:
     def content_hash(self) -> str:
         """SHA-256 of the canonical JSON: same plan, same hash, whatever the file's layout or format."""
         return hashlib.sha256(self.to_json().encode("utf-8")).hexdigest()
+
+
+def _stored_plan(data: dict[str, Any] | None) -> ShowPlan | None:
+    """The plan of a stored rundown snapshot; None for one that is no valid plan any more (a start in the
+    year 9999, stored before plans were bounded): the show it belongs to still loads, reports and resumes."""
+    if not data:
+        return None
+    try:
+        return ShowPlan.from_dict(data)
+    except ScheduleError:
+        return None

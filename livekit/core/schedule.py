@@ -22,7 +22,10 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 __all__ = [
+    "EARLIEST_YEAR",
+    "LATEST_YEAR",
     "LOCAL_TIME_HELP",
+    "PLANNED_YEARS",
     "MAX_JOIN_URL_CHARS",
     "MAX_LOCATION_CHARS",
     "RUN_GRACE_MS",
@@ -30,6 +33,7 @@ __all__ = [
     "ScheduleStatus",
     "ScheduledShow",
     "ShowPlan",
+    "check_planned_moment",
     "expected_end_ms",
     "hard_out_after",
     "local_time",
@@ -48,6 +52,14 @@ __all__ = [
 ]
 
 LOCAL_TIME_HELP = "a local date and time such as '2026-12-10 18:00'"
+#: Shows are planned within these years (local time, both included). A date far outside is a typo, and
+#: a time past 9999 cannot even be shown (``datetime`` stops there): bounding it keeps every listing,
+#: calendar feed and invite of a planned show printable.
+EARLIEST_YEAR, LATEST_YEAR = 2000, 2100
+PLANNED_YEARS = f"the years {EARLIEST_YEAR}–{LATEST_YEAR}"
+#: The same bounds in epoch ms, a day wider on each side so that every zone's local times fit inside.
+_EARLIEST_MS = int(datetime.datetime(EARLIEST_YEAR - 1, 12, 31, tzinfo=datetime.UTC).timestamp()) * 1000
+_LATEST_MS = int(datetime.datetime(LATEST_YEAR + 1, 1, 2, tzinfo=datetime.UTC).timestamp()) * 1000
 _CLOCK_TIME = re.compile(r"(\d{1,2}):(\d{2})")
 _MS = 1000
 #: A join link goes into guests' emails and calendar invites: long enough for any meeting link, no longer.
@@ -92,6 +104,8 @@ def parse_local_datetime(text: str) -> datetime.datetime:
         raise ScheduleError(f"{text!r} has a UTC offset: give the local time only, the time zone separately")
     if not re.search(r"\d[T ]\d", cleaned):
         raise ScheduleError(f"{text!r} has no time of day: expected {LOCAL_TIME_HELP}")
+    if not EARLIEST_YEAR <= value.year <= LATEST_YEAR:
+        raise ScheduleError(f"{text!r} is not in {PLANNED_YEARS}: shows are planned within them")
     return value
 
 
@@ -152,8 +166,25 @@ def to_utc_ms(local: datetime.datetime, zone_name: str) -> int:
 
 
 def local_time(epoch_ms: int, zone_name: str) -> datetime.datetime:
-    """The aware local time of ``epoch_ms`` in ``zone_name``."""
+    """The aware local time of ``epoch_ms`` in ``zone_name``; a ScheduleError for a moment far outside
+    :data:`PLANNED_YEARS` (which ``datetime`` may not even represent)."""
+    if not _EARLIEST_MS <= epoch_ms <= _LATEST_MS:
+        side = f"before {EARLIEST_YEAR}" if epoch_ms < _EARLIEST_MS else f"after {LATEST_YEAR}"
+        raise ScheduleError(f"a time {side} (epoch {epoch_ms} ms) is not in {PLANNED_YEARS}")
     return datetime.datetime.fromtimestamp(epoch_ms / _MS, tz=time_zone(zone_name))
+
+
+def check_planned_moment(epoch_ms: int, zone_name: str, what: str) -> None:
+    """Refuse ``epoch_ms`` (the show's ``what``: "start", "end", "hard out") unless its local date in
+    ``zone_name`` is in :data:`PLANNED_YEARS`; the ScheduleError says when it would be."""
+    try:
+        moment = local_time(epoch_ms, zone_name)
+    except ScheduleError:
+        side = f"before {EARLIEST_YEAR}" if epoch_ms < _EARLIEST_MS else f"after {LATEST_YEAR}"
+        raise ScheduleError(f"the show's {what} would be {side}: plan shows within {PLANNED_YEARS}") from None
+    if not EARLIEST_YEAR <= moment.year <= LATEST_YEAR:
+        raise ScheduleError(f"the show's {what} would be {moment:%Y-%m-%d %H:%M} ({zone_name}): plan shows "
+                            f"within {PLANNED_YEARS}")
 
 
 def hard_out_after(starts_at_ms: int, zone_name: str, clock_time: datetime.time) -> int:
@@ -178,6 +209,10 @@ class ShowPlan:
 
     def __post_init__(self) -> None:
         time_zone(self.timezone)
+        for what, epoch_ms in (("start", self.starts_at_ms), ("end", self.ends_at_ms),
+                               ("hard out", self.hard_out_ms)):
+            if epoch_ms is not None:
+                check_planned_moment(epoch_ms, self.timezone, what)
         if self.ends_at_ms <= self.starts_at_ms:
             raise ScheduleError(f"the show must end after it starts ({self._local(self.starts_at_ms)}), "
                                 f"not at {self._local(self.ends_at_ms)}")

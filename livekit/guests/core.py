@@ -130,6 +130,13 @@ def clean_fields(fields: Mapping[str, Any], *, require_name: bool) -> dict[str, 
     return cleaned
 
 
+def check_guest_name(name: str) -> str:
+    """``name`` as the queue stores it, or a GuestError saying why it cannot be a guest's name (empty, too
+    long, more than one line or control characters). A rundown's ``guest:`` is checked with this when the
+    file is read, so `livekit check` reports what `livekit run` would refuse."""
+    return str(clean_fields({"name": name}, require_name=True)["name"])
+
+
 def clean_talking_points(value: object) -> list[str]:
     """Talking points are a list of short lines; a string is split on new lines."""
     if value is None:

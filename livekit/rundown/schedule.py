@@ -7,10 +7,12 @@ import datetime
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
+from livekit.core.durations import format_clock
 from livekit.core.rundown import Rundown
 from livekit.core.schedule import (
     ScheduleError,
     ShowPlan,
+    check_planned_moment,
     hard_out_after,
     parse_clock_time,
     parse_join_url,
@@ -81,6 +83,12 @@ def schedule_from_fields(fields: ScheduleFields, planned_total_ms: int,
             return None
         if end <= start:
             problem(fields.line("ends_at"), f"ends_at ({ends_at}) must be after starts_at ({starts_at})")
+            return None
+    else:
+        try:
+            check_planned_moment(end, zone, "end")
+        except ScheduleError as error:
+            problem(fields.line("starts_at"), f"bad starts_at: {error} (the segments last {format_clock(planned_total_ms)})")
             return None
     hard_out_ms = None
     hard_out = fields.text("hard_out")

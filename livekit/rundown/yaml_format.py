@@ -37,8 +37,16 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from greenroom.goals import SHOW_GOALS, Goal, GoalError, Unit, format_value, parse_goal
 from greenroom.yaml_guard import NoAliasSafeLoader, YamlRefusedError, alias_problem, size_problem
-from livekit.core.durations import format_duration, parse_duration
+from livekit.core.durations import (
+    MAX_SEGMENT_MS,
+    MAX_SHOW_MS,
+    SEGMENT_LIMIT_HELP,
+    SHOW_LIMIT_HELP,
+    format_duration,
+    parse_duration,
+)
 from livekit.core.rundown import Prompt, Rundown, Segment
+from livekit.guests.core import GuestError, check_guest_name
 from livekit.rundown.problems import Problem, Problems, RundownError, SceneUse, did_you_mean
 from livekit.rundown.schedule import (
     SCHEDULE_KEYS,
@@ -134,10 +142,15 @@ class _Reader:
             self.problem(_line(node), f"{where}: {key_node.value} must be a duration, found {_kind(node)}")
             return None
         try:
-            return parse_duration(node.value)
+            duration = parse_duration(node.value)
         except ValueError as error:
             self.problem(_line(node), f"{where}: bad {key_node.value}: {error}")
             return None
+        if duration > MAX_SEGMENT_MS:
+            self.problem(_line(node), f"{where}: {key_node.value} {node.value.strip()} is longer than "
+                                      f"{SEGMENT_LIMIT_HELP}, the most a segment may last")
+            return None
+        return duration
 
     def texts(self, entry: tuple[Node, Node] | None, where: str) -> tuple[str, ...]:
         """A list of text items; a single text is accepted as a list of one."""
@@ -233,11 +246,17 @@ class _Reader:
         scene = self.text(keys.get("scene"), where)
         if scene is not None:
             self.scene_uses.append(SceneUse(self.source, _line(keys["scene"][1]), number, title, scene))
+        guest = self.text(keys.get("guest"), where)
+        if guest is not None:
+            try:
+                check_guest_name(guest)
+            except GuestError as error:
+                self.problem(_line(keys["guest"][1]), f"{where}: bad guest: {error}")
         segment = Segment(
             title=title or "",
             duration_ms=duration or 0,
             scene=scene,
-            guest=self.text(keys.get("guest"), where),
+            guest=guest,
             notes=self.text(keys.get("notes"), where),
             talking_points=self.texts(keys.get("talking_points"), where),
             prompts=self.prompts(keys.get("prompts"), where, duration),
@@ -278,6 +297,9 @@ class _Reader:
         fields = {key: (self.text(keys[key], "the show"), _line(keys[key][1]))
                   for key in SCHEDULE_KEYS if key in keys}
         kept = tuple(s for s in segments if s is not None)
+        if sum(s.duration_ms for s in kept) > MAX_SHOW_MS:
+            self.problem(_line(keys["segments"][1]), f"the segments last {format_duration(sum(s.duration_ms for s in kept))} "
+                                                     f"in total: a show may last at most {SHOW_LIMIT_HELP}")
         schedule = schedule_from_fields(ScheduleFields(fields, _line(root)),
                                         sum(s.duration_ms for s in kept), self.problem)
         join_url, location = join_from_fields(ScheduleFields(fields, _line(root)), self.problem)

@@ -20,6 +20,8 @@ from livekit.core.clock import Clock, SystemClock
 from livekit.core.rundown import Rundown
 from livekit.core.schedule import ScheduledShow, ShowPlan, schedule_for_run
 from livekit.core.show import DEFAULT_WARNING_MS, ShowSnapshot, ShowStatus
+from livekit.core.wording import one_line
+from livekit.guests.core import GuestError, check_guest_name
 from livekit.guests.queue import GuestQueue
 from livekit.obs.settings import ObsSettings
 from livekit.obs.show_sync import ObsShowSync
@@ -112,6 +114,19 @@ def choose_show(store: ShowStore, rundown: Rundown, resume: bool | None, warning
     return store.create_show(rundown, default_warning_ms=warning_ms, rehearsal=rehearsal), False
 
 
+def refuse_unusable_guests(rundown: Rundown) -> None:
+    """Refuse a rundown whose ``guest:`` names the queue would refuse, before a show is created for it (a
+    file is checked when read; this also covers a rundown built another way)."""
+    for number, segment in enumerate(rundown.segments, start=1):
+        if segment.guest is None:
+            continue
+        try:
+            check_guest_name(segment.guest)
+        except GuestError as error:
+            where = f"{rundown.source}:{segment.line}: " if rundown.source and segment.line else ""
+            raise GreenroomError(f"{where}segment {number} ({segment.title}): bad guest: {error}") from None
+
+
 def scheduled_run(store: ScheduleStore, rundown: Rundown, now_ms: int) -> tuple[ShowPlan | None, ScheduledShow | None]:
     """When this run is planned: the rundown's scheduled show (`livekit schedule`, which wins: it may have
     moved since), else the rundown's own ``starts_at``; None for an unscheduled run."""
@@ -191,6 +206,7 @@ async def run_show(
     store = ShowStore(db, clock)
     warning_ms = workspace.config.get("show", "warning_seconds", int, DEFAULT_WARNING_MS // 1000) * 1000
     token, stored = control_token(workspace, options.web.token) if options.web is not None else ("", False)
+    refuse_unusable_guests(rundown)
     show_id, resumed = choose_show(store, rundown, options.resume, warning_ms, rehearsal=options.rehearsal)
     try:
         runner, served = await _assemble(workspace, rundown, options, store, show_id, resumed, token, clock)
@@ -208,15 +224,15 @@ async def run_show(
     if resumed:
         snapshot = show.snapshot()
         where = "not started" if snapshot.current is None else f"segment {snapshot.current + 1} ({snapshot.segment_title})"
-        echo(f"Resuming {kind.lower()} #{show_id} '{rundown.title}' at {where}.")
+        echo(f"Resuming {kind.lower()} #{show_id} '{one_line(rundown.title)}' at {one_line(where)}.")
     else:
         count = len(rundown.segments)
-        echo(f"{kind} #{show_id} '{rundown.title}': {count} segment{'' if count == 1 else 's'}.")
+        echo(f"{kind} #{show_id} '{one_line(rundown.title)}': {count} segment{'' if count == 1 else 's'}.")
     if options.rehearsal:
         echo("Rehearsal: bookings stay for the next show and no guest appearance is logged.")
     if options.platforms:
         for warning in check_warnings(workspace):  # e.g. two platforms, one OBS output, no relay
-            echo(f"warning: {warning}")
+            echo(f"warning: {one_line(warning)}")
     urls: dict[str, str] = {}
     if served is not None:
         urls = {"control": f"{served.url}/control", "presenter": f"{served.url}/presenter",
@@ -254,5 +270,6 @@ async def run_show(
     if not ended:
         path = shlex.quote(rundown.source) if rundown.source else "RUNDOWN"
         again = " --rehearsal" if options.rehearsal else ""
-        echo(f"Stopped; {kind.lower()} #{show_id} is saved. Continue it with: livekit run {path}{again} --resume")
+        echo(f"Stopped; {kind.lower()} #{show_id} is saved. Continue it with: livekit run {one_line(path)}{again} "
+             "--resume")
     return RunResult(show_id, ended, snapshot)

@@ -21,10 +21,10 @@ from rich.table import Table
 from rich.text import Text
 
 from greenroom.errors import GreenroomError
-from greenroom.text import terminal_safe
 from livekit.control.presses import CONFIRM_WINDOW_MS
 from livekit.core.durations import format_clock, format_countdown, format_signed
 from livekit.core.show import ShowSnapshot, ShowStatus
+from livekit.core.wording import one_line
 from livekit.runner.show_runner import ShowRunner
 
 KEYS_HELP = (
@@ -103,7 +103,7 @@ def _schedule_rows(show: Mapping[str, Any], now: int | None) -> list[tuple[str, 
 
 def _safe(value: object) -> str:
     """User text as the terminal may show it: control characters visible, never executed."""
-    return terminal_safe(str(value)) if value else ""
+    return one_line(value) if value else ""
 
 
 class TerminalView:

@@ -21,7 +21,8 @@ from livekit.core.schedule import (
     schedule_key,
 )
 
-__all__ = ["KEEP", "ScheduleChange", "ScheduleStore", "ScheduledShowNotFound"]
+__all__ = ["KEEP", "ScheduleChange", "ScheduleStore", "ScheduledShowNotFound", "UnreadableScheduledShow",
+           "UnusableScheduledShow"]
 
 _COLUMNS = ("key, title, rundown_path, planned_total_ms, timezone, starts_at_ms, ends_at_ms, hard_out_ms, status, "
             "sequence, join_url, location")
@@ -37,6 +38,31 @@ KEEP = _Keep.KEEP
 
 class ScheduledShowNotFound(GreenroomError):
     """No scheduled show with that key."""
+
+
+class UnusableScheduledShow(GreenroomError):
+    """A scheduled show whose stored row cannot be used (see :class:`UnreadableScheduledShow`)."""
+
+
+@dataclass(frozen=True)
+class UnreadableScheduledShow:
+    """A row of ``scheduled_shows`` that is no valid plan, e.g. a start in the year 9999 written before
+    plans were bounded to :data:`livekit.core.schedule.PLANNED_YEARS`. Listings show it with its problem
+    instead of failing, and it can still be cancelled (nothing else: it cannot be booked, run or moved)."""
+
+    key: str
+    title: str
+    status: str
+    sequence: int
+    problem: str
+
+    @property
+    def cancelled(self) -> bool:
+        return self.status == ScheduleStatus.CANCELLED.value
+
+    def unusable(self) -> UnusableScheduledShow:
+        remedy = "" if self.cancelled else f": cancel it with `livekit schedule --cancel {self.key}`"
+        return UnusableScheduledShow(f"scheduled show {self.key!r} cannot be used ({self.problem}){remedy}")
 
 
 @dataclass(frozen=True)
@@ -75,7 +101,8 @@ class ScheduleStore:
                  plan.hard_out_ms, now, now, join_url, location],
             )
             self._keep(key, 0, "scheduled", plan, now)
-        return self.get(key)
+            # Read back before committing: a show that could not be listed afterwards is never written.
+            return self.get(key)
 
     def move(self, key: str, plan: ShowPlan | None = None, *, join_url: str | None | _Keep = KEEP,
              location: str | None | _Keep = KEEP) -> ScheduledShow:
@@ -92,9 +119,13 @@ class ScheduleStore:
         return self._change(show, "changed" if plan is None else "moved", plan or show.plan,
                             ScheduleStatus.SCHEDULED, join_url=new_join_url, location=new_location)
 
-    def cancel(self, key: str) -> tuple[ScheduledShow, bool]:
-        """Cancel a show (kept, marked cancelled); returns ``(show, changed)``: cancelling twice changes nothing."""
-        show = self.get(key)
+    def cancel(self, key: str) -> tuple[ScheduledShow | UnreadableScheduledShow, bool]:
+        """Cancel a show (kept, marked cancelled); returns ``(show, changed)``: cancelling twice changes nothing.
+        An unreadable row can be cancelled too (the one repair it allows)."""
+        found = self._read(key)
+        if isinstance(found, UnreadableScheduledShow):
+            return self._cancel_unreadable(found)
+        show = found
         if show.cancelled:
             return show, False
         return self._change(show, "cancelled", show.plan, ScheduleStatus.CANCELLED,
@@ -114,7 +145,28 @@ class ScheduleStore:
             if updated.rowcount != 1:
                 raise GreenroomError(f"{show.key} was changed by someone else meanwhile: look again and retry")
             self._keep(show.key, sequence, change, plan, now)
-        return self.get(show.key)
+            return self.get(show.key)
+
+    def _cancel_unreadable(self, show: UnreadableScheduledShow) -> tuple[UnreadableScheduledShow, bool]:
+        """Mark an unreadable row cancelled and keep the change with the times the row had, as they are."""
+        if show.cancelled:
+            return show, False
+        now, sequence = self.clock.now_ms(), show.sequence + 1
+        with self.db.atomic():
+            updated = self.db.execute(
+                "UPDATE scheduled_shows SET status = ?, sequence = ?, changed_ms = ? WHERE key = ? AND sequence = ?",
+                [ScheduleStatus.CANCELLED.value, sequence, now, show.key, show.sequence],
+            )
+            if updated.rowcount != 1:
+                raise GreenroomError(f"{show.key} was changed by someone else meanwhile: look again and retry")
+            self.db.execute(
+                "INSERT INTO scheduled_show_changes (key, sequence, change, timezone, starts_at_ms, ends_at_ms, "
+                "hard_out_ms, at_ms) SELECT key, ?, 'cancelled', timezone, starts_at_ms, ends_at_ms, hard_out_ms, ? "
+                "FROM scheduled_shows WHERE key = ?", [sequence, now, show.key],
+            )
+        found = self._read(show.key)
+        assert isinstance(found, UnreadableScheduledShow)
+        return found, True
 
     def _keep(self, key: str, sequence: int, change: str, plan: ShowPlan, at_ms: int) -> None:
         self.db.execute(
@@ -124,18 +176,34 @@ class ScheduleStore:
         )
 
     def get(self, key: str) -> ScheduledShow:
+        """The show ``key``: ScheduledShowNotFound when there is none, UnusableScheduledShow when its row
+        cannot be read (see :class:`UnreadableScheduledShow`)."""
+        found = self._read(key)
+        if isinstance(found, UnreadableScheduledShow):
+            raise found.unusable()
+        return found
+
+    def _read(self, key: str) -> ScheduledShow | UnreadableScheduledShow:
         row = self.db.execute(f"SELECT {_COLUMNS} FROM scheduled_shows WHERE key = ?",  # noqa: S608
                               [key.strip()]).fetchone()
         if row is None:
             raise ScheduledShowNotFound(f"no scheduled show {key!r} (see `livekit shows --upcoming`)")
         return _scheduled(row)
 
-    def all(self) -> list[ScheduledShow]:
-        """Every scheduled show, cancelled ones too, by planned start."""
+    def _read_all(self) -> list[ScheduledShow | UnreadableScheduledShow]:
         rows = self.db.execute(
             f"SELECT {_COLUMNS} FROM scheduled_shows ORDER BY starts_at_ms, key"  # noqa: S608
         ).fetchall()
         return [_scheduled(row) for row in rows]
+
+    def all(self) -> list[ScheduledShow]:
+        """Every scheduled show, cancelled ones too, by planned start (unreadable rows left out: see
+        :meth:`unreadable`)."""
+        return [show for show in self._read_all() if isinstance(show, ScheduledShow)]
+
+    def unreadable(self) -> list[UnreadableScheduledShow]:
+        """The rows that are no valid plan (:class:`UnreadableScheduledShow`), cancelled ones too."""
+        return [show for show in self._read_all() if isinstance(show, UnreadableScheduledShow)]
 
     def changes(self, key: str) -> list[ScheduleChange]:
         """Every change of one show, oldest first (what a calendar update or cancellation is built from)."""
@@ -152,8 +220,11 @@ def _checked(text: str | None, parse: Callable[[str], str | None] = parse_join_u
     return None if text is None else parse(text)
 
 
-def _scheduled(row: tuple) -> ScheduledShow:
+def _scheduled(row: tuple) -> ScheduledShow | UnreadableScheduledShow:
     key, title, rundown_path, planned_total, zone, starts, ends, hard_out, status, sequence, join_url, location = row
-    return ScheduledShow(key=key, title=title, plan=ShowPlan(starts, ends, zone, hard_out),
-                         planned_total_ms=planned_total, rundown_path=rundown_path,
-                         status=ScheduleStatus(status), sequence=sequence, join_url=join_url, location=location)
+    try:
+        return ScheduledShow(key=key, title=title, plan=ShowPlan(starts, ends, zone, hard_out),
+                             planned_total_ms=planned_total, rundown_path=rundown_path,
+                             status=ScheduleStatus(status), sequence=sequence, join_url=join_url, location=location)
+    except ValueError as error:  # ScheduleError included: a plan out of bounds, an unknown zone or status
+        return UnreadableScheduledShow(key=key, title=title, status=status, sequence=sequence, problem=str(error))

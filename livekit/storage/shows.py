@@ -40,6 +40,10 @@ class ShowNotFound(GreenroomError):
     """No show with that id in this workspace."""
 
 
+#: The largest INTEGER SQLite stores.
+_SQLITE_MAX_INT = 2**63 - 1
+
+
 def show_key_for(db: sqlite_utils.Database, reference: str | None) -> str | None:
     """A user's show reference as guests and questions store it: ``None`` is "the next show", an id
     (``12`` or ``#12``) becomes that show's key (``#12 Launch AMA``), anything else is taken as a key.
@@ -51,7 +55,9 @@ def show_key_for(db: sqlite_utils.Database, reference: str | None) -> str | None
     if not match:
         return reference
     show_id = int(match.group(1))
-    row = db.execute("SELECT title FROM shows WHERE id = ?", [show_id]).fetchone()
+    # An id beyond SQLite's integers (2**63 - 1) names no show; sqlite3 would raise OverflowError for it.
+    row = None if show_id > _SQLITE_MAX_INT else db.execute("SELECT title FROM shows WHERE id = ?",
+                                                             [show_id]).fetchone()
     if row is None:
         raise ShowNotFound(f"no show {show_id} in this workspace (see `livekit shows`)")
     return show_key(show_id, row[0])

@@ -10,6 +10,7 @@ import click
 
 from greenroom.cli import get_workspace
 from greenroom.clock import utc_now
+from outreach.cli.numbers import LIMIT
 from outreach.core.campaign_changes import SettingsEdit, check_hours, check_timezone, parse_days
 
 
@@ -98,7 +99,7 @@ def _option_value(parse: Callable[[str], Any]) -> Callable[[click.Context, click
 @click.argument("campaign_name")
 @click.option("--file", "file", type=click.Path(dir_okay=False, path_type=Path),
               help="The whole campaign file again: allowed differences are applied, others refused with file:line.")
-@click.option("--daily-cap", type=click.IntRange(min=1), help="Emails per sending mailbox per local day.")
+@click.option("--daily-cap", type=LIMIT, help="Emails per sending mailbox per local day.")
 @click.option("--window", callback=_option_value(check_hours), help="Send hours, e.g. 09:00-17:00.")
 @click.option("--days", callback=_option_value(parse_days), help="Send days, e.g. mon-fri or mon,wed,fri.")
 @click.option("--timezone", callback=_option_value(check_timezone),

@@ -16,7 +16,7 @@ from greenroom.errors import GreenroomError
 from greenroom.output import FORMATS, print_records, write_output
 from greenroom.team import load_team
 from greenroom.text import terminal_safe
-from outreach.cli.numbers import COUNT, LIMIT
+from outreach.cli.numbers import COUNT, DAYS, LIMIT, MAX_DAYS
 from outreach.core.influencer import FIELDS, KINDS, STAGES, InvalidValue
 from outreach.storage.influencers import (
     EXPORT_COLUMNS,
@@ -47,8 +47,8 @@ def filter_options(function: Callable[..., Any]) -> Callable[..., Any]:
         click.option("--max-followers", type=COUNT, help="Audience at most this big."),
         click.option("--growth", "min_growth", type=float, metavar="PERCENT",
                      help="30-day audience growth at least PERCENT (after `outreach refresh`)."),
-        click.option("--not-contacted-days", type=COUNT, metavar="N",
-                     help="Not emailed in the last N days (or never)."),
+        click.option("--not-contacted-days", type=DAYS, metavar="N",
+                     help=f"Not emailed in the last N days (or never); at most {MAX_DAYS}."),
     ]
     for option in reversed(options):
         function = option(function)

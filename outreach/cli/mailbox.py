@@ -44,7 +44,7 @@ def mailbox() -> None:
 @click.option("--no-browser", is_flag=True,
               help="Google: print the consent URL instead of opening a browser (open it on this machine: the "
                    "redirect goes to a one-shot server on 127.0.0.1).")
-@click.option("--timeout", type=click.IntRange(min=1), default=300, show_default=True,
+@click.option("--timeout", type=click.IntRange(1, 86_400), default=300, show_default=True,
               help="Google: give up after this many seconds without an answer from the browser.")
 @click.pass_context
 def login(ctx: click.Context, only: str | None, no_browser: bool, timeout: int) -> None:

@@ -1,17 +1,8 @@
-"""Click types for numbers that end up in SQLite, whose INTEGER stops at 2**63 - 1.
-
-A bigger number would raise OverflowError deep in sqlite3; these refuse it at the command line instead.
-"""
+"""Click types for numbers that end up in SQLite or date arithmetic: see :mod:`greenroom.numbers`, where
+they live so that livekit's commands use the same ones (livekit never imports outreach)."""
 
 from __future__ import annotations
 
-import click
+from greenroom.numbers import COUNT, DAYS, LIMIT, MAX_DAYS, ROW_ID, SQLITE_MAX_INT, check_period_days
 
-SQLITE_MAX_INT = 2**63 - 1
-
-#: A row id (outbox message, influencer): 1 .. 2**63 - 1.
-ROW_ID = click.IntRange(1, SQLITE_MAX_INT)
-#: A count or threshold compared in SQL (followers, days): 0 .. 2**63 - 1.
-COUNT = click.IntRange(0, SQLITE_MAX_INT)
-#: A ``--limit``: 1 .. 2**63 - 1.
-LIMIT = click.IntRange(1, SQLITE_MAX_INT)
+__all__ = ["COUNT", "DAYS", "LIMIT", "MAX_DAYS", "ROW_ID", "SQLITE_MAX_INT", "check_period_days"]

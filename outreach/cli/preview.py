@@ -9,14 +9,14 @@ import click
 from greenroom.cli import get_workspace
 from greenroom.clock import utc_now
 from outreach.campaigns.settings import outreach_settings
-from outreach.cli.numbers import ROW_ID
+from outreach.cli.numbers import LIMIT, ROW_ID
 
 
 @click.command("preview")
 @click.argument("campaign")
 @click.option("--person", "person_id", type=ROW_ID, help="Preview for this influencer id.")
-@click.option("--sample", type=click.IntRange(min=1), help="Preview for N recipients picked at random.")
-@click.option("--step", "steps", type=click.IntRange(min=1), multiple=True,
+@click.option("--sample", type=LIMIT, help="Preview for N recipients picked at random.")
+@click.option("--step", "steps", type=LIMIT, multiple=True,
               help="Only this step (1 = first email); repeatable. Default: every step.")
 @click.pass_context
 def preview(ctx: click.Context, campaign: str, person_id: int | None, sample: int | None, steps: tuple[int, ...]) -> None:

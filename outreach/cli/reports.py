@@ -14,6 +14,8 @@ from greenroom.cli import get_workspace
 from greenroom.clock import utc_now
 from greenroom.errors import GreenroomError
 from greenroom.files import write_atomically
+from greenroom.goals import GoalError, parse_period_days
+from greenroom.numbers import check_period_days
 from greenroom.output import csv_cell, markdown_table, print_records, table_cell
 from greenroom.text import markdown_escape
 from outreach.core.benchmark import BenchmarkRow, InvalidPeriod, benchmark, parse_period
@@ -84,8 +86,10 @@ def benchmark_command(ctx: click.Context, period_text: str, kinds: tuple[str, ..
     People without snapshots show empty figures; run `outreach refresh` first.
     """
     try:
+        # Days first (whole numbers, no timedelta): a period of 10**24 days must be refused, not overflow.
+        check_period_days(parse_period_days(period_text))
         period = parse_period(period_text)
-    except InvalidPeriod as error:
+    except (InvalidPeriod, GoalError) as error:
         raise GreenroomError(f"--since: {error}") from None
     db = get_workspace(ctx).database()
     chosen = kinds or ("brand", "competitor")
