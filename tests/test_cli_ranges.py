@@ -96,3 +96,11 @@ def test_the_shared_types_stay_importable_from_outreach_cli_numbers():
     from outreach.cli.numbers import COUNT, DAYS, LIMIT, ROW_ID
 
     assert (ROW_ID, COUNT, LIMIT, DAYS) == (numbers.ROW_ID, numbers.COUNT, numbers.LIMIT, numbers.DAYS)
+
+
+@pytest.mark.parametrize("args", [
+    ("inbox", "review", "show", HUGE),
+    ("inbox", "review", "decide", HUGE, "--as", "ignore"),
+])
+def test_review_ids_beyond_sqlite_are_refused_by_click(outreach_cli, args):
+    _refused_cleanly(outreach_cli(*args), f"Invalid value for 'REVIEW_ID': {HUGE} is not in the range")

@@ -8,6 +8,7 @@ import click
 from greenroom.cli import get_workspace
 from greenroom.output import FORMATS, print_records
 from greenroom.text import terminal_safe
+from outreach.cli.numbers import ROW_ID
 
 DECISION_CHOICES = ("opt-out", "reply", "interested", "declined", "out-of-office", "ignore")
 
@@ -58,7 +59,7 @@ def review_list(ctx: click.Context, output_format: str) -> None:
 
 
 @review_group.command("show")
-@click.argument("review_id", type=int)
+@click.argument("review_id", type=ROW_ID)
 @click.pass_context
 def review_show(ctx: click.Context, review_id: int) -> None:
     """One review: who, what the inbox thought, why it did not act, and the start of the message.
@@ -78,7 +79,7 @@ def review_show(ctx: click.Context, review_id: int) -> None:
 
 
 @review_group.command("decide")
-@click.argument("review_id", type=int)
+@click.argument("review_id", type=ROW_ID)
 @click.option("--as", "decision", type=click.Choice(DECISION_CHOICES), required=True,
               help="What the message is: opt-out suppresses for good, ignore lets the sequence go on.")
 @click.pass_context
