@@ -186,8 +186,9 @@ class WorkspaceGoals:
 
 
 DEFAULT_PERIOD_DAYS = 30
-#: The longest period a report may cover (dates beyond a few thousand years do not exist for Python).
-MAX_PERIOD_DAYS = 3650
+#: The longest period a report may look back (a century; Python's dates stop at the year 1). The command
+#: lines check it on ``--since`` (:func:`greenroom.numbers.check_period_days`), the ``[goals]`` table here.
+MAX_PERIOD_DAYS = 36_500
 _PERIOD = re.compile(r"^(\d+)\s*([dwm])$")
 _PERIOD_DAYS = {"d": 1, "w": 7, "m": 30}
 
@@ -197,10 +198,7 @@ def parse_period_days(text: str) -> int:
     match = _PERIOD.match(text.strip().lower())
     if match is None or int(match.group(1)) == 0:
         raise GoalError(f"period must be a number of days, weeks or months such as 30d, 4w or 3m, found {text!r}")
-    days = int(match.group(1)) * _PERIOD_DAYS[match.group(2)]
-    if days > MAX_PERIOD_DAYS:
-        raise GoalError(f"period must be at most {MAX_PERIOD_DAYS:,} days (10 years), found {text!r}")
-    return days
+    return int(match.group(1)) * _PERIOD_DAYS[match.group(2)]
 
 
 def parse_workspace_goals(table: Mapping[str, object]) -> WorkspaceGoals:
@@ -218,6 +216,8 @@ def parse_workspace_goals(table: Mapping[str, object]) -> WorkspaceGoals:
                 period = parse_period_days(value)
             except GoalError as error:
                 raise GoalError(f"[goals] {error}") from None
+            if period > MAX_PERIOD_DAYS:
+                raise GoalError(f"[goals] period must be at most {MAX_PERIOD_DAYS:,} days (a century), found {value!r}")
             continue
         if key not in groups:
             raise GoalError(f"[goals] unknown key {key!r}: expected period, show.NAME or campaign.NAME")

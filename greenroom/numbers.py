@@ -8,9 +8,12 @@ from __future__ import annotations
 
 import click
 
+from greenroom.goals import MAX_PERIOD_DAYS
+
 SQLITE_MAX_INT = 2**63 - 1
-#: The most days a period option may reach back (``--since``, ``--not-contacted-days``): a century.
-MAX_DAYS = 36_500
+#: The most days a period option may reach back (``--since``, ``--not-contacted-days``): a century, the
+#: same limit as ``[goals] period``.
+MAX_DAYS = MAX_PERIOD_DAYS
 
 #: A row id (show, appearance, outbox message, influencer, review): 1 .. 2**63 - 1.
 ROW_ID = click.IntRange(1, SQLITE_MAX_INT)

@@ -114,7 +114,7 @@ def test_workspace_goals_have_a_period_and_show_and_campaign_targets():
     ({"show": {"peak": 1}}, "[goals] show.peak: unknown goal 'peak'"),
     ({"show": {"retention": 70}}, "[goals] show.retention: goal retention is a percentage"),
     ({"shows": {}}, "[goals] unknown key 'shows'"),
-    ({"period": "99999999999999999999d"}, "[goals] period must be at most 3,650 days (10 years), found "
+    ({"period": "99999999999999999999d"}, "[goals] period must be at most 36,500 days (a century), found "
                                           "'99999999999999999999d'"),
     ({"show": {"peak_viewers": 99999999999999999999999}}, "[goals] show.peak_viewers: goal peak_viewers must be "
                                                           "at most 1,000,000,000,000 (found 99999999999999999999999"),
