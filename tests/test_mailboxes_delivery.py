@@ -11,7 +11,7 @@ from email import message_from_bytes, policy
 import pytest
 from aiosmtpd.controller import Controller
 
-from tests.fixtures.mail import ImapServer, RecordingHandler, campaign_yaml, incoming
+from tests.fixtures.mail import SECOND_IMAP_ACCOUNT, ImapServer, RecordingHandler, campaign_yaml, incoming
 from tests.helpers import free_port
 
 KIM, SAM = "kim@brand.example", "sam@brand.example"
@@ -259,14 +259,12 @@ def test_a_mailbox_whose_server_cannot_be_reached_stops_only_its_own_queue(two_s
 
 @pytest.fixture
 def sam_account(imap_server):
-    """A second Dovecot account (sam's), added to the running server's passwd file."""
+    """The session Dovecot's second account (sam's, in its passwd file from the start), with an empty Maildir."""
+    sam, password = SECOND_IMAP_ACCOUNT
+    assert sam == SAM
     root = imap_server.maildir.parents[2]
-    passwd = root / "passwd"
-    if SAM not in passwd.read_text():
-        with passwd.open("a") as handle:
-            handle.write(f"{SAM}:{{PLAIN}}sam-imap-password\n")
     home = root / "home" / SAM
-    account = ImapServer(imap_server.host, imap_server.port, SAM, "sam-imap-password", home / "Maildir")
+    account = ImapServer(imap_server.host, imap_server.port, SAM, password, home / "Maildir")
     for sub in ("new", "cur", "tmp"):
         (account.maildir / sub).mkdir(parents=True, exist_ok=True)
     for path in [home, account.maildir, *(account.maildir / s for s in ("new", "cur", "tmp"))]:
