@@ -13,7 +13,10 @@ import socket
 import threading
 import time
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import IO, TypeVar
+
+from greenroom.workspace import Workspace
 
 T = TypeVar("T")
 
@@ -119,3 +122,10 @@ async def open_offline_page(browser, path, width: int):
         ("file:", "data:")) else None)
     await page.goto(path.as_uri())
     return context, page, problems, requests
+
+
+def write_in(workspace: Workspace, name: str, text: str) -> Path:
+    """``text`` as the file ``name`` in ``workspace``'s folder (a rundown, a campaign): its path."""
+    path = workspace.root / name
+    path.write_text(text, encoding="utf-8")
+    return path
