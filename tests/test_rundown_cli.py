@@ -1,5 +1,8 @@
 """`livekit check` and `livekit rundown import|export` as a user runs them."""
 
+import os
+import stat
+import threading
 from pathlib import Path
 
 import pytest
@@ -77,6 +80,19 @@ def test_import_of_a_broken_csv_writes_nothing_and_names_the_lines(workspace, tm
     assert f"{DATA / 'rundown-broken.csv'}:2: unknown setting 'warnig'" in outcome.stderr
     assert not target.exists()
     assert list(tmp_path.iterdir()) == [workspace.root]
+
+
+def test_export_into_a_named_pipe_needs_no_force_and_keeps_the_pipe(tmp_path, livekit_cli):
+    pipe = tmp_path / "show.csv"
+    os.mkfifo(pipe)
+    received: list[str] = []
+    reader = threading.Thread(target=lambda: received.append(pipe.read_text()), daemon=True)
+    reader.start()
+    outcome = livekit_cli("rundown", "export", SAMPLE, "--csv", pipe)
+    reader.join(timeout=10)
+    assert outcome.exit_code == 0, outcome.stderr
+    assert received and received[0].startswith("# title: Greenroom Demo Show")
+    assert stat.S_ISFIFO(pipe.stat().st_mode)
 
 
 def test_export_to_standard_output(livekit_cli):

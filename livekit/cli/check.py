@@ -103,7 +103,7 @@ def _write(output: str, text: str, force: bool) -> None:
         click.echo(terminal_safe(text) if sys.stdout.isatty() else text, nl=False, color=True)
         return
     path = Path(output)
-    if path.exists() and not force:
+    if path.is_file() and not force:  # a pipe or /dev/stdout is written into, never replaced: no --force
         raise GreenroomError(f"{path} already exists (use --force to replace it)")
     if not path.parent.is_dir():
         raise GreenroomError(f"{path.parent} is not a folder")
