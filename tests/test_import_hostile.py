@@ -69,3 +69,11 @@ def test_a_codec_that_is_not_a_text_encoding_is_refused_by_name(tmp_path, outrea
     assert outcome.exit_code != 0
     assert f"{people}: {codec!r} is not a text encoding" in outcome.output
     assert "unexpected failure" not in outcome.output
+
+
+def test_a_semicolon_file_mixing_crlf_and_cr_line_ends_is_read_by_its_columns(tmp_path, outreach_cli, workspace):
+    people = tmp_path / "people.csv"
+    people.write_bytes(b"name;email;followers\r\nAna;ana@example.com;1.234\rBo;bo@example.com;5\r\n")
+    outcome = outreach_cli("import", people, "--dry-run")
+    assert outcome.exit_code == 0, outcome.output
+    assert "2 added, 0 merged, 0 skipped, 0 invalid (2 rows" in outcome.output

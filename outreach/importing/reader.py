@@ -148,6 +148,9 @@ def open_source(path: Path, encoding: str | None = None) -> Source:
 
 
 def _csv_source(path: Path, codec: str, head: str, lines: int, encoding: str | None) -> Source:
+    # Line ends as one kind for the sniffer: it splits its sample on "\n" only, so a file mixing CRLF and
+    # old-Mac CR line ends (a sheet edited in two programs) looked like one long row with no delimiter.
+    head = head.replace("\r\n", "\n").replace("\r", "\n")
     first_line = head.split("\n", 1)[0].strip()
     dialect: Any
     skipped = 0
