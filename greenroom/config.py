@@ -8,15 +8,30 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
-from greenroom.errors import ConfigError
+from greenroom.errors import ConfigError, GreenroomError
 from greenroom.files import FileReadError, read_text_bounded
 from greenroom.nesting import too_deep
 
 T = TypeVar("T")
-#: greenroom.toml is a page of settings; a file this long is a mistake (or a link to a device).
-MAX_CONFIG_BYTES = 1_000_000
+#: greenroom.toml and the secrets file are a page each; a file this long is a mistake (or a link to a device).
+MAX_TOML_BYTES = 1_000_000
 _MISSING: Any = object()
 _TYPE_NAMES = {str: "a string", int: "an integer", float: "a number", bool: "true or false", list: "a list"}
+
+
+def load_toml(path: Path, what: str, error: type[GreenroomError]) -> dict[str, Any]:
+    """A workspace TOML file (``what``: "settings", "secrets") read within :data:`MAX_TOML_BYTES`; every
+    problem (not a regular file, too long, not TOML, nested past what the parser follows) is an ``error``
+    naming the file."""
+    try:
+        text = read_text_bounded(path, MAX_TOML_BYTES, what)
+        return tomllib.loads(text)
+    except FileReadError as problem:
+        raise error(str(problem)) from None
+    except tomllib.TOMLDecodeError as problem:
+        raise error(f"{path}: not valid TOML: {problem}") from None
+    except RecursionError:
+        raise error(too_deep(path, text)) from None
 
 
 @dataclass
@@ -30,16 +45,7 @@ class Config:
     def load(cls, path: Path) -> Config:
         if not path.exists():
             return cls(path)
-        try:
-            text = read_text_bounded(path, MAX_CONFIG_BYTES, "settings")
-            data = tomllib.loads(text)
-        except FileReadError as error:
-            raise ConfigError(str(error)) from None
-        except tomllib.TOMLDecodeError as error:
-            raise ConfigError(f"{path}: not valid TOML: {error}") from None
-        except RecursionError:
-            raise ConfigError(too_deep(path, text)) from None
-        return cls(path, data)
+        return cls(path, load_toml(path, "settings", ConfigError))
 
     def section(self, name: str) -> dict[str, Any]:
         value = self.data.get(name, {})

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import os
 import stat
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from greenroom.config import load_toml
 from greenroom.errors import GreenroomError, SecretsError
-from greenroom.files import PRIVATE_MODE, FileReadError, read_text_bounded, write_atomically
-from greenroom.nesting import too_deep
+from greenroom.files import PRIVATE_MODE, write_atomically
 
 
 @dataclass
@@ -46,24 +45,12 @@ def require_private(path: Path, error: type[GreenroomError] = SecretsError) -> N
         )
 
 
-#: A secrets file holds a few passwords and tokens.
-MAX_SECRETS_BYTES = 1_000_000
-
-
 def load_secrets_file(path: Path) -> dict[str, Any]:
     """Read the secrets file, refusing one that group or others can read."""
     if not path.exists():
         return {}
     require_private(path)
-    try:
-        text = read_text_bounded(path, MAX_SECRETS_BYTES, "secrets")
-        return tomllib.loads(text)
-    except FileReadError as error:
-        raise SecretsError(str(error)) from None
-    except tomllib.TOMLDecodeError as error:
-        raise SecretsError(f"{path}: not valid TOML: {error}") from None
-    except RecursionError:
-        raise SecretsError(too_deep(path, text)) from None
+    return load_toml(path, "secrets", SecretsError)
 
 
 def write_private_file(path: Path, text: str) -> None:
