@@ -652,14 +652,13 @@ class _Recorder:
         self._committed(delivered, batch)
 
     def flush(self) -> None:
-        if self.delivered is not None or self.moving_on:
-            delivered, batch = self.delivered, self.moving_on
+        """The end of the loop: record the last delivery, then move every waiting sequence on."""
+        if self.delivered is not None:
+            with self.transaction():
+                pass
+        if self.moving_on:
             with self.db.atomic():
-                if delivered is not None:
-                    self._record(delivered)
-                if everything := [*batch, *self._moving_on(delivered)]:
-                    move_on(self.db, everything, self.campaigns, self.report)
-            self._committed(delivered, batch)
+                move_on(self.db, self.moving_on, self.campaigns, self.report)
             self.moving_on = []
 
     def _record(self, delivered: _Delivered) -> None:
@@ -669,19 +668,14 @@ class _Recorder:
         if row["kind"] == GUEST_KIND:  # no enrollment: nothing to move on
             record_guest_sent(self.db, row, delivered.at)
 
-    @staticmethod
-    def _moving_on(delivered: _Delivered | None) -> list[tuple[dict[str, Any], datetime]]:
-        if delivered is None or delivered.row["kind"] == GUEST_KIND:
-            return []
-        return [(delivered.row, delivered.at)]
-
     def _committed(self, delivered: _Delivered | None, batch: list[tuple[dict[str, Any], datetime]]) -> None:
         """What a committed transaction recorded is done: the sequences it moved on, the email it marked sent."""
         if batch:
             self.moving_on = self.moving_on[len(batch):]
         if delivered is not None:
             self.delivered = None
-            self.moving_on += self._moving_on(delivered)
+            if delivered.row["kind"] != GUEST_KIND:
+                self.moving_on.append((delivered.row, delivered.at))
             self.report.sent += 1
 
 

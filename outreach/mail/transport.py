@@ -50,6 +50,11 @@ class Delivery:
 #: moment ago). It must be made before any byte of the message leaves.
 Claim = Callable[[], bool]
 
+def _already_claimed() -> bool:
+    """The claim of a caller that made it before calling ``send``."""
+    return True
+
+
 #: ``Delivery.status`` when the claim refused the message: nothing was sent (the server saw MAIL and RSET).
 WITHDRAWN = "withdrawn"
 
@@ -170,12 +175,12 @@ class SmtpTransport:
         transaction was a fifth of what Greenroom added to the floor). Nothing of the message has left yet,
         and a False claim ends the transaction with RSET."""
         smtp = self._connect()
-        claimed: bool | None = None if claim is not None else True
+        take = claim or _already_claimed
+        claimed: bool | None = None  # not asked yet
         try:
             smtp.ehlo_or_helo_if_needed()
             smtp.putcmd("mail", f"FROM:{_angle(sender)}")
-            if claimed is None:
-                claimed = self._claim(claim)
+            claimed = self._claim(take)
             code, reply = smtp.getreply()
             if not claimed:
                 self._reset()
@@ -191,7 +196,7 @@ class SmtpTransport:
         except (smtplib.SMTPServerDisconnected, smtplib.SMTPHeloError, OSError) as error:
             self._drop()
             if claimed is None:
-                claimed = self._claim(claim)
+                claimed = self._claim(take)
             if not claimed:
                 return Delivery(WITHDRAWN)
             return Delivery(OutcomeKind.RETRY.value, f"connection lost before DATA: {error}")
@@ -205,9 +210,8 @@ class SmtpTransport:
             return Delivery(OutcomeKind.UNCERTAIN.value, f"connection lost during DATA: {error}")
         return self._delivered(code, reply)
 
-    def _claim(self, claim: Claim | None) -> bool:
+    def _claim(self, claim: Claim) -> bool:
         """The caller's claim; if it raises, the connection (a MAIL FROM answer unread) is closed first."""
-        assert claim is not None
         try:
             return claim()
         except BaseException:
