@@ -162,6 +162,9 @@ async def test_the_rundown_guest_goes_on_air_when_their_segment_starts(browser_c
     run = await livekit_run()
     control, presenter, overlay = await open_pages(browser_context, run)
     await control.click("#btn-start")
+    # A Next pressed on a page that still shows "ready" is refused as stale, so press it as a host would:
+    # once the control room shows the show live.
+    await control.wait_for_function("() => document.getElementById('segment-title').textContent === 'Welcome'")
     await control.click("#btn-next")
     await overlay.wait_for_selector("#lower-third:not([hidden])")
     assert await overlay.text_content("#guest-name") == "Jane Doe"
