@@ -99,7 +99,8 @@ class GoalLine:
 
 @dataclass(frozen=True)
 class ViewerPoint:
-    """Viewers in the minute starting ``offset_ms`` after the show's start; None is a gap."""
+    """Viewers in the minute starting ``offset_ms`` after the show's start (0 for the minute the show started
+    in, which began a little before it); None is a gap."""
 
     offset_ms: int
     viewers: float | None
@@ -213,13 +214,18 @@ def build_report(show: Show, *, show_id: int | None = None, now_ms: int | None =
         goals=_goal_lines(show.rundown.goals, workspace_goals, audience.metrics if audience else {}, baselines or {}),
         baseline=baseline_label,
         viewers=() if audience is None else tuple(
-            ViewerPoint(minute.at_ms - (snapshot.started_at_ms or 0), minute.value,
+            ViewerPoint(_since_start(minute.at_ms, snapshot.started_at_ms), minute.value,
                         "; ".join(f"{gap.platform}: {gap.reason}" for gap in minute.gaps) or None)
             for minute in audience.viewers),
         gaps=() if audience is None else tuple(
-            GapRow(gap.at_ms - (snapshot.started_at_ms or 0), gap.metric, gap.platform, gap.reason)
+            GapRow(_since_start(gap.at_ms, snapshot.started_at_ms), gap.metric, gap.platform, gap.reason)
             for gap in audience.gaps),
     )
+
+
+def _since_start(at_ms: int, started_at_ms: int | None) -> int:
+    """Where an audience minute sits in the show: the show's opening minute began before it, at 0:00."""
+    return max(0, at_ms - (started_at_ms or 0))
 
 
 def _goal_lines(rundown_goals: Sequence[Goal], workspace_goals: Sequence[Goal], metrics: Mapping[str, float | None],

@@ -328,3 +328,47 @@ def test_a_platform_missing_a_minute_makes_that_minute_a_gap():
                AudienceSample(T0 + MINUTE, "twitch", "viewers", 12, None)]
     assert [(total.value, [gap.reason for gap in total.gaps]) for total in minute_totals(samples, "viewers")] == [
         (15, []), (None, ["no sample"])]
+
+
+def one_minute_segments_started_at(started_ms: int, count: int) -> list:
+    from livekit.core.segment_audience import SegmentWindow
+
+    return [SegmentWindow(f"S{n + 1}", None, ((started_ms + n * MINUTE, started_ms + (n + 1) * MINUTE),))
+            for n in range(count)]
+
+
+def minute_samples(metric: str, platform: str, values: list[float]) -> list[AudienceSample]:
+    return [AudienceSample(T0 + minute * MINUTE, platform, metric, value, None) for minute, value in enumerate(values)]
+
+
+def test_a_show_started_seconds_after_a_clock_minute_keeps_that_minute_for_its_first_segment():
+    from livekit.core.segment_audience import show_audience
+
+    started = T0 + 1_565  # the demo's sample show in one CI run: 20 chat lines a minute, four segments
+    samples = minute_samples("chat_messages", "chat", [20, 20, 20, 20, 0]) + minute_samples(
+        "viewers", "twitch", [62, 81, 74, 66, 61])
+    audience = show_audience(samples, started_ms=started, ended_ms=started + 4 * MINUTE,
+                             segments=one_minute_segments_started_at(started, 4))
+    assert [segment.avg_viewers for segment in audience.segments][0] == 62
+    assert audience.metrics["peak_viewers"] == 81
+
+
+def test_the_seconds_of_the_minute_a_show_ends_in_do_not_count_as_a_quiet_minute():
+    from livekit.core.segment_audience import show_audience
+
+    started = T0 + 1_565
+    samples = minute_samples("chat_messages", "chat", [20, 20, 20, 20, 0])
+    audience = show_audience(samples, started_ms=started, ended_ms=started + 4 * MINUTE,
+                             segments=one_minute_segments_started_at(started, 4))
+    assert all(segment.chat_per_minute is not None and segment.chat_per_minute > 19
+               for segment in audience.segments)
+    assert audience.metrics["chat_per_minute"] == pytest.approx(20)
+
+
+def test_a_minute_shared_by_two_segments_belongs_to_the_one_on_air_longest():
+    from livekit.core.segment_audience import SegmentWindow, show_audience
+
+    windows = [SegmentWindow("Short", None, ((T0, T0 + 20_000),)), SegmentWindow("Long", None, ((T0 + 20_000, None),))]
+    audience = show_audience(minute_samples("viewers", "twitch", [10, 30]), started_ms=T0, ended_ms=None,
+                             segments=windows)
+    assert [(segment.minutes, segment.avg_viewers) for segment in audience.segments] == [(0, None), (2, 20)]

@@ -6,11 +6,15 @@ The samples are the rows of the ``audience_samples`` table (one per show, platfo
 - A minute's total of a metric is the sum over every platform that reported that metric during the show.
   When one of them has a gap (or no sample) at that minute, the minute is a *gap*: it is left out of every
   average, sum and peak, and listed as a gap — never counted as zero.
-- A minute belongs to the segment on air at the minute's start (``at_ms`` inside one of its airings);
-  minutes outside the show (before its start, after its end) are ignored.
+- Minutes are clock minutes (UTC), and a show rarely starts on one. A minute counts for the show when
+  any part of it is on air, so the opening minute of a show started at 18:00:02 counts (its chat is the
+  hello of the show); minutes wholly before the start or after the end are ignored.
+- A minute belongs to the segment on air for the longest part of it (the earlier one on a tie), so with
+  one-minute segments each segment gets the minute it mostly filled, wherever the show started.
 - Per segment: average and peak viewers over its minutes with data; retention = viewers in its last minute
-  with data / viewers in its first, in percent (needs two such minutes); chat per minute = chat messages /
-  minutes with chat data; questions = the sum over minutes with data.
+  with data / viewers in its first, in percent (needs two such minutes); questions = the sum over minutes
+  with data; chat per minute = chat messages / the time on air those minutes cover, so the few seconds of
+  a minute a show ends in neither count as a whole quiet minute nor hide the chat in them.
 - Per show (the goal names of :data:`greenroom.goals.SHOW_GOALS`): the same over every minute of the show,
   plus ``new_followers`` (sum) and ``chat_per_viewer`` = all chat messages / average viewers.
 """
@@ -111,12 +115,26 @@ def minute_totals(samples: Iterable[Sample], metric: str) -> list[MinuteTotal]:
     return totals
 
 
-def _inside(at_ms: int, airings: Sequence[tuple[int, int | None]], end_ms: int | None) -> bool:
-    for start, end in airings:
-        stop = end if end is not None else end_ms
-        if at_ms >= start and (stop is None or at_ms < stop):
-            return True
-    return False
+def _overlap_ms(at_ms: int, start: int, stop: int | None) -> int:
+    """How much of the minute starting ``at_ms`` falls in [start, stop); ``stop`` None: still going."""
+    minute_end = at_ms + MINUTE_MS
+    return max(0, min(minute_end, minute_end if stop is None else stop) - max(at_ms, start))
+
+
+def _aired_ms(at_ms: int, window: SegmentWindow, end_ms: int | None) -> int:
+    """How much of the minute starting ``at_ms`` the segment was on air (an open airing ends with the show)."""
+    return sum(_overlap_ms(at_ms, start, end if end is not None else end_ms) for start, end in window.airings)
+
+
+def _owners(minutes: Iterable[int], windows: Sequence[SegmentWindow], end_ms: int | None) -> dict[int, int]:
+    """Each minute's segment (index into ``windows``): the one on air for the longest part of it."""
+    owners = {}
+    for at_ms in minutes:
+        aired = [_aired_ms(at_ms, window, end_ms) for window in windows]
+        longest = max(aired, default=0)
+        if longest > 0:
+            owners[at_ms] = aired.index(longest)
+    return owners
 
 
 def _known(minutes: Iterable[MinuteTotal]) -> list[float]:
@@ -137,18 +155,23 @@ def _sum(values: Sequence[float]) -> float | None:
     return sum(values) if values else None
 
 
+def _per_minute(total: float | None, covered_ms: int) -> float | None:
+    return None if total is None or covered_ms <= 0 else total / (covered_ms / MINUTE_MS)
+
+
 def _segment(viewers: list[MinuteTotal], chat: list[MinuteTotal], questions: list[MinuteTotal],
-             window: SegmentWindow, end_ms: int | None) -> SegmentAudience:
+             owners: Mapping[int, int], index: int, covered: Mapping[int, int]) -> SegmentAudience:
     def of(minutes: list[MinuteTotal]) -> list[MinuteTotal]:
-        return [minute for minute in minutes if _inside(minute.at_ms, window.airings, end_ms)]
+        return [minute for minute in minutes if owners.get(minute.at_ms) == index]
 
     own_viewers = of(viewers)
     known_viewers = _known(own_viewers)
+    own_chat = [minute for minute in of(chat) if minute.value is not None]
     return SegmentAudience(
         avg_viewers=_mean(known_viewers),
         peak_viewers=max(known_viewers) if known_viewers else None,
         retention_percent=_retention(known_viewers),
-        chat_per_minute=_mean(_known(of(chat))),
+        chat_per_minute=_per_minute(_sum(_known(own_chat)), sum(covered[minute.at_ms] for minute in own_chat)),
         questions=_sum(_known(of(questions))),
         minutes=len(own_viewers),
         gap_minutes=len(own_viewers) - len(known_viewers),
@@ -158,14 +181,14 @@ def _segment(viewers: list[MinuteTotal], chat: list[MinuteTotal], questions: lis
 def show_audience(samples: Iterable[Sample], *, started_ms: int, ended_ms: int | None,
                   segments: Sequence[SegmentWindow]) -> ShowAudience:
     """Per-segment and per-show audience of a show that ran from ``started_ms`` to ``ended_ms`` (None: live)."""
-    during = [sample for sample in samples
-              if sample.at_ms >= started_ms and (ended_ms is None or sample.at_ms < ended_ms)]
+    during = [sample for sample in samples if _overlap_ms(sample.at_ms, started_ms, ended_ms) > 0]
     totals = {metric: minute_totals(during, metric)
               for metric in ("viewers", "chat_messages", "questions", "new_followers")}
     viewers, chat = totals["viewers"], totals["chat_messages"]
-    known_viewers, known_chat = _known(viewers), _known(chat)
+    covered = {sample.at_ms: _overlap_ms(sample.at_ms, started_ms, ended_ms) for sample in during}
+    known_viewers, known_chat = _known(viewers), [minute for minute in chat if minute.value is not None]
     avg_viewers = _mean(known_viewers)
-    chat_total = _sum(known_chat)
+    chat_total = _sum(_known(known_chat))
     metrics: dict[str, float | None] = {
         "peak_viewers": max(known_viewers) if known_viewers else None,
         "avg_viewers": avg_viewers,
@@ -173,13 +196,15 @@ def show_audience(samples: Iterable[Sample], *, started_ms: int, ended_ms: int |
         "new_followers": _sum(_known(totals["new_followers"])),
         "chat_per_viewer": chat_total / avg_viewers if chat_total is not None and avg_viewers else None,
         "retention": _retention(known_viewers),
-        "chat_per_minute": _mean(known_chat),
+        "chat_per_minute": _per_minute(chat_total, sum(covered[minute.at_ms] for minute in known_chat)),
     }
     gaps = tuple(sorted((gap for minutes in totals.values() for minute in minutes for gap in minute.gaps),
                         key=lambda gap: (gap.at_ms, gap.metric, gap.platform)))
+    owners = _owners(covered, segments, ended_ms)
     return ShowAudience(
         viewers=tuple(viewers),
-        segments=tuple(_segment(viewers, chat, totals["questions"], window, ended_ms) for window in segments),
+        segments=tuple(_segment(viewers, chat, totals["questions"], owners, index, covered)
+                       for index in range(len(segments))),
         metrics=metrics,
         gaps=gaps,
     )
