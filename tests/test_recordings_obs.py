@@ -45,7 +45,9 @@ def test_an_obs_restart_mid_show_gives_two_recordings_listed_in_the_report(obs_f
     obs = obs_factory()
     rundown = write_rundown(tmp_path, [
         {"title": "Opening", "duration": "1s", "scene": "Intro"},
-        {"title": "Long talk", "duration": "40s", "scene": "Interview"},
+        # Long enough for OBS to be killed, restarted and recording again on a loaded machine (up to 50 s of
+        # waits below) before the show ends on its own.
+        {"title": "Long talk", "duration": "70s", "scene": "Interview"},
         {"title": "Closing", "duration": "1s", "scene": "Outro"},
     ], record=True)
     process = start_livekit(tmp_path, "run", str(rundown), "--auto", "--no-web", obs=obs)
@@ -58,7 +60,7 @@ def test_an_obs_restart_mid_show_gives_two_recordings_listed_in_the_report(obs_f
         eventually_blocking(lambda: obs_is_recording(obs), 15, describe="OBS did not record again after its restart")
         eventually_blocking(lambda: len(stored_recordings(tmp_path)) == 2, 10,
                             describe=lambda: f"the second recording was not noted: {stored_recordings(tmp_path)}")
-        output = finish(process)
+        output = finish(process, timeout=120)
     finally:
         if process.poll() is None:
             process.kill()
