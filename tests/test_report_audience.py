@@ -372,3 +372,12 @@ def test_a_minute_shared_by_two_segments_belongs_to_the_one_on_air_longest():
     audience = show_audience(minute_samples("viewers", "twitch", [10, 30]), started_ms=T0, ended_ms=None,
                              segments=windows)
     assert [(segment.minutes, segment.avg_viewers) for segment in audience.segments] == [(0, None), (2, 20)]
+
+
+def test_the_opening_minute_of_a_show_started_mid_minute_is_at_0_00_in_the_curve_and_the_gaps(db):
+    show_id = run_show(db, FakeClock(T0 + 2_000), RUNDOWN)
+    record_samples(db, show_id, T0, {("twitch", "viewers"): [None, 10, 10, 10, 10, 10, 10]})
+    report = build_report(ShowStore(db).load_show(show_id, journal=False), samples=audience_samples(db, show_id))
+    assert [(point.offset_ms, point.viewers) for point in report.viewers][:2] == [(0, None), (MINUTE - 2_000, 10)]
+    assert [(gap.offset_ms, gap.reason) for gap in report.gaps] == [(0, "quotaExceeded")]
+    assert "- 0:00 viewers on twitch: quotaExceeded" in report_markdown(report)
