@@ -6,7 +6,7 @@ import importlib
 import os
 import sys
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, NamedTuple
 
 import click
 
@@ -45,15 +45,21 @@ class GreenroomGroup(click.Group):
             sys.exit(1)
 
 
+class LazyCommand(NamedTuple):
+    """A subcommand imported when used: ``target`` is ``"module:attribute"``; ``summary`` is its first sentence
+    as ``--help`` lists it (a test renders both ways and compares, so the two cannot drift apart)."""
+
+    target: str
+    summary: str
+
+
 class LazyGroup(GreenroomGroup):
     """A group whose subcommands are imported only when used: ``outreach influencers list`` loads the
-    influencer commands, not the scheduler, the mail templates or the HTTP clients of the others.
-
-    ``lazy_commands`` maps a command name to ``"module:attribute"``. ``--help`` still loads every command
-    module to show its summary, so command modules keep their heavy imports inside the commands.
+    influencer commands, not the scheduler, the mail templates or the HTTP clients of the others; ``--help``
+    lists them from their :class:`LazyCommand` summaries and imports none of them.
     """
 
-    def __init__(self, *args: Any, lazy_commands: Mapping[str, str] | None = None, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, lazy_commands: Mapping[str, LazyCommand] | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.lazy_commands = dict(lazy_commands or {})
 
@@ -62,12 +68,35 @@ class LazyGroup(GreenroomGroup):
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
         if cmd_name in self.lazy_commands and cmd_name not in self.commands:
-            module_name, attribute = self.lazy_commands[cmd_name].split(":")
+            module_name, attribute = self.lazy_commands[cmd_name].target.split(":")
             command = getattr(importlib.import_module(module_name), attribute)
             if not isinstance(command, click.Command):
-                raise TypeError(f"{self.lazy_commands[cmd_name]} is not a click command")
+                raise TypeError(f"{self.lazy_commands[cmd_name].target} is not a click command")
             self.add_command(command, cmd_name)
         return super().get_command(ctx, cmd_name)
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """click's list of commands, with a command not imported yet summarised from its :class:`LazyCommand`."""
+        listed: list[tuple[str, click.Command | str]] = []
+        for name in self.list_commands(ctx):
+            if name in self.lazy_commands and name not in self.commands:
+                listed.append((name, self.lazy_commands[name].summary))
+                continue
+            command = self.get_command(ctx, name)
+            if command is not None and not command.hidden:
+                listed.append((name, command))
+        if not listed:
+            return
+        limit = formatter.width - 6 - max(len(name) for name, _ in listed)
+        rows = [(name, _short_help(entry, limit)) for name, entry in listed]
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
+
+
+def _short_help(entry: click.Command | str, limit: int) -> str:
+    """A command's line in the list; a summary is cut to ``limit`` by click's own rule, as its command's help is."""
+    command = click.Command(None, help=entry) if isinstance(entry, str) else entry
+    return command.get_short_help_str(limit)
 
 
 def workspace_option(function: Any) -> Any:
@@ -103,9 +132,9 @@ def get_workspace(ctx: click.Context) -> Workspace:
     return workspace
 
 
-def tool_group(name: str, help_text: str, lazy_commands: Mapping[str, str] | None = None) -> LazyGroup:
+def tool_group(name: str, help_text: str, lazy_commands: Mapping[str, LazyCommand] | None = None) -> LazyGroup:
     """The top-level group of a tool: `--workspace`, `--verbose`, `init`, and ``lazy_commands`` (name →
-    ``"module:attribute"``, imported when used, see :class:`LazyGroup`)."""
+    :class:`LazyCommand`, imported when used, see :class:`LazyGroup`)."""
 
     @click.group(name=name, cls=LazyGroup, help=help_text, lazy_commands=lazy_commands)
     @workspace_option

@@ -48,3 +48,30 @@ def test_help_lists_init(tool, request):
     result = request.getfixturevalue(tool).without_workspace("--help")
     assert result.exit_code == 0
     assert "init" in result.output
+
+
+HELP_WITHOUT_IMPORTS = """
+import sys
+import click
+from {tool}.cli import main
+help_of = lambda: [main.get_help(click.Context(main, info_name="{tool}", terminal_width=width, max_content_width=width))
+                   for width in (50, 80, 250)]
+lazy = help_of()
+imported = sorted(command.target.split(":")[0] for command in main.lazy_commands.values()
+                  if command.target.split(":")[0] in sys.modules)
+for name in main.lazy_commands:
+    main.get_command(click.Context(main), name)
+print(repr((lazy == help_of(), imported)))
+"""
+
+
+@pytest.mark.subprocess
+@pytest.mark.parametrize("tool", ["livekit", "outreach"])
+def test_help_lists_every_command_without_importing_it_exactly_as_the_command_describes_itself(tool):
+    import ast
+    import subprocess
+    import sys
+
+    printed = subprocess.run([sys.executable, "-c", HELP_WITHOUT_IMPORTS.format(tool=tool)], capture_output=True,
+                             text=True, check=True).stdout
+    assert ast.literal_eval(printed) == (True, [])
