@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import importlib
 import os
+import sqlite3
 import sys
 from collections.abc import Mapping
 from typing import Any, NamedTuple
 
 import click
 
+from greenroom import db as workspace_db
 from greenroom.errors import GreenroomError
 from greenroom.text import terminal_safe
 from greenroom.workspace import WORKSPACE_ENV, Workspace
@@ -32,6 +34,9 @@ class GreenroomGroup(click.Group):
             click.echo("Interrupted.", err=True)
             sys.exit(130)
         except Exception as error:
+            if isinstance(error, sqlite3.OperationalError) and workspace_db.is_locked(error):
+                click.secho(_locked_message(), fg="red", err=True)
+                sys.exit(1)
             if os.environ.get(DEBUG_ENV):
                 import traceback
 
@@ -43,6 +48,12 @@ class GreenroomGroup(click.Group):
                 err=True,
             )
             sys.exit(1)
+
+
+def _locked_message() -> str:
+    return (f"Error: the workspace database stayed locked for {workspace_db.BUSY_TIMEOUT_S} s: another Greenroom "
+            "command (a large import, `outreach run`, `livekit run`) was writing to it. What this command had not "
+            "committed was rolled back; run it again once the other one has finished.")
 
 
 class LazyCommand(NamedTuple):

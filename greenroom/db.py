@@ -48,6 +48,10 @@ def migration_sets() -> tuple[Migrations, ...]:
     return tuple(sets)
 
 
+#: How long a write waits for another connection's write lock (an import, a sender, the inbox) before it
+#: gives up with "database is locked" (see :func:`greenroom.cli.GreenroomGroup`, which says so plainly).
+BUSY_TIMEOUT_S = 30
+
 #: Files SQLite keeps next to the database; they hold the same data (recent writes, shared memory index).
 SIDE_FILE_SUFFIXES = ("-wal", "-shm", "-journal")
 
@@ -83,13 +87,13 @@ def open_database(path: Path | str, *, migrate: bool = True) -> sqlite_utils.Dat
     if str(path) != ":memory:":
         make_database_private(Path(path))
     try:
-        connection = sqlite3.connect(str(path), timeout=30, isolation_level=None)
+        connection = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_S, isolation_level=None)
     except sqlite3.OperationalError as error:
         raise GreenroomError(f"{path}: cannot open database: {error}") from None
     db = sqlite_utils.Database(connection)
     try:
         db.execute("PRAGMA foreign_keys = ON")
-        db.execute("PRAGMA busy_timeout = 30000")
+        db.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
         if str(path) != ":memory:":
             db.enable_wal()
             db.execute("PRAGMA synchronous = NORMAL")
@@ -98,8 +102,16 @@ def open_database(path: Path | str, *, migrate: bool = True) -> sqlite_utils.Dat
                 migrations.apply(db)
     except sqlite3.DatabaseError as error:
         connection.close()
+        if is_locked(error):
+            raise  # busy, not broken: another command is setting it up or writing (see greenroom.cli)
         raise GreenroomError(f"{path}: not a usable Greenroom database: {error}") from None
     return db
+
+
+def is_locked(error: sqlite3.Error) -> bool:
+    """SQLite gave up waiting for another connection's lock (SQLITE_BUSY, "database is locked") after
+    :data:`BUSY_TIMEOUT_S`: the database is fine, another command is writing to it."""
+    return getattr(error, "sqlite_errorname", "").startswith("SQLITE_BUSY") or "database is locked" in str(error)
 
 
 @contextlib.contextmanager
