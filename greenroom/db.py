@@ -48,6 +48,10 @@ def migration_sets() -> tuple[Migrations, ...]:
     return tuple(sets)
 
 
+#: The largest INTEGER SQLite stores: a bigger Python int makes sqlite3 raise OverflowError, so an id or
+#: count beyond it names nothing (:mod:`greenroom.numbers` refuses it on the command line).
+SQLITE_MAX_INT = 2**63 - 1
+
 #: How long a write waits for another connection's write lock (an import, a sender, the inbox) before it
 #: gives up with "database is locked" (see :func:`greenroom.cli.GreenroomGroup`, which says so plainly).
 BUSY_TIMEOUT_S = 30

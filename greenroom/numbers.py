@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import click
 
+from greenroom.db import SQLITE_MAX_INT
 from greenroom.goals import MAX_PERIOD_DAYS
 
-SQLITE_MAX_INT = 2**63 - 1
+__all__ = ["COUNT", "DAYS", "LIMIT", "MAX_DAYS", "ROW_ID", "SQLITE_MAX_INT", "check_period_days"]
 #: The most days a period option may reach back (``--since``, ``--not-contacted-days``): a century, the
 #: same limit as ``[goals] period``.
 MAX_DAYS = MAX_PERIOD_DAYS

@@ -21,6 +21,7 @@ from typing import cast
 
 import sqlite_utils
 
+from greenroom.db import SQLITE_MAX_INT
 from greenroom.errors import GreenroomError
 from livekit.core.clock import Clock, SystemClock
 from livekit.core.rundown import Rundown
@@ -40,10 +41,6 @@ class ShowNotFound(GreenroomError):
     """No show with that id in this workspace."""
 
 
-#: The largest INTEGER SQLite stores.
-_SQLITE_MAX_INT = 2**63 - 1
-
-
 def show_key_for(db: sqlite_utils.Database, reference: str | None) -> str | None:
     """A user's show reference as guests and questions store it: ``None`` is "the next show", an id
     (``12`` or ``#12``) becomes that show's key (``#12 Launch AMA``), anything else is taken as a key.
@@ -56,8 +53,8 @@ def show_key_for(db: sqlite_utils.Database, reference: str | None) -> str | None
         return reference
     show_id = int(match.group(1))
     # An id beyond SQLite's integers (2**63 - 1) names no show; sqlite3 would raise OverflowError for it.
-    row = None if show_id > _SQLITE_MAX_INT else db.execute("SELECT title FROM shows WHERE id = ?",
-                                                             [show_id]).fetchone()
+    row = None if show_id > SQLITE_MAX_INT else db.execute("SELECT title FROM shows WHERE id = ?",
+                                                            [show_id]).fetchone()
     if row is None:
         raise ShowNotFound(f"no show {show_id} in this workspace (see `livekit shows`)")
     return show_key(show_id, row[0])

@@ -18,6 +18,7 @@ from typing import Any
 import sqlite_utils
 
 from greenroom.clock import utc_now
+from greenroom.db import SQLITE_MAX_INT
 from greenroom.errors import GreenroomError
 from outreach.core.benchmark import StatPoint
 from outreach.core.influencer import (
@@ -35,9 +36,6 @@ from outreach.core.influencer import (
     normalise_niches,
     stage_after_activity,
 )
-
-#: The biggest id a SQLite INTEGER holds: a larger reference cannot name anybody.
-SQLITE_MAX_INT = 2**63 - 1
 
 #: Columns shown by ``list`` and written by ``export`` (JSON columns decoded).
 LIST_COLUMNS = ("id", "name", "email", "kind", "stage", "owner", "niches", "followers", "growth_7d", "growth_30d",
