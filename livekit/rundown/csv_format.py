@@ -39,16 +39,9 @@ import io
 
 from greenroom.goals import SHOW_GOALS, Goal, GoalError, format_value, parse_goal
 from greenroom.text import spreadsheet_safe
-from livekit.core.durations import (
-    MAX_SEGMENT_MS,
-    MAX_SHOW_MS,
-    SEGMENT_LIMIT_HELP,
-    SHOW_LIMIT_HELP,
-    format_duration,
-    parse_duration,
-)
+from livekit.core.durations import format_duration, parse_duration
 from livekit.core.rundown import Prompt, Rundown, Segment
-from livekit.guests.core import GuestError, check_guest_name
+from livekit.rundown.bounds import bad_guest, segment_too_long, show_too_long
 from livekit.rundown.problems import Problem, Problems, RundownError, SceneUse, did_you_mean
 from livekit.rundown.schedule import (
     SCHEDULE_KEYS,
@@ -145,9 +138,9 @@ def parse_rundown_csv(text: str, source: str = "<rundown.csv>") -> Rundown:
             warning = parse_duration(settings["warning"])
         except ValueError as error:
             problem(setting_lines.get("warning"), f"bad warning: {error}")
-        if warning is not None and warning > MAX_SEGMENT_MS:
-            problem(setting_lines.get("warning"), f"warning {settings['warning']} is longer than {SEGMENT_LIMIT_HELP}, "
-                    "the most a segment may last")
+        too_long = None if warning is None else segment_too_long(f"warning {settings['warning']}", warning)
+        if too_long:
+            problem(setting_lines.get("warning"), too_long)
             warning = None
     flags: dict[str, bool | None] = {}
     for key in ("stream", "record"):
@@ -156,13 +149,11 @@ def parse_rundown_csv(text: str, source: str = "<rundown.csv>") -> Rundown:
         if value is not None and flags[key] is None:
             problem(None, f"{key} must be true or false, found {value!r}")
     total_ms = sum(segment.duration_ms for segment in segments)
-    if total_ms > MAX_SHOW_MS:
-        problem(header_line or None, f"the segments last {format_duration(total_ms)} in total: a show may last at most "
-                f"{SHOW_LIMIT_HELP}")
+    if too_long := show_too_long(total_ms):
+        problem(header_line or None, too_long)
     goals = _read_goals(settings.get("goals", ""), setting_lines.get("goals"), problem)
     schedule_given = {key: (settings[key], setting_lines.get(key)) for key in SCHEDULE_KEYS if key in settings}
-    schedule = schedule_from_fields(ScheduleFields(schedule_given, 1),
-                                    sum(segment.duration_ms for segment in segments), problem)
+    schedule = schedule_from_fields(ScheduleFields(schedule_given, 1), total_ms, problem)
     join_url, location = join_from_fields(ScheduleFields(schedule_given, 1), problem)
     if problems:
         raise RundownError(problems.in_line_order(), scene_uses)
@@ -249,9 +240,9 @@ def _read_segment(values: dict[str, str], number: int, line: int, cells: list[st
         if duration == 0:
             problem(line, f"{where}: duration must be more than zero")
             duration = None
-        if duration is not None and duration > MAX_SEGMENT_MS:
-            problem(line, f"{where}: duration {values['duration']} is longer than {SEGMENT_LIMIT_HELP}, "
-                    "the most a segment may last")
+        too_long = None if duration is None else segment_too_long(f"{where}: duration {values['duration']}", duration)
+        if too_long:
+            problem(line, too_long)
             duration = None
     prompts = []
     for item in _split(values.get("prompts", "")):
@@ -263,12 +254,9 @@ def _read_segment(values: dict[str, str], number: int, line: int, cells: list[st
                 f"({format_duration(duration)})",
             )
         prompts.append(prompt)
-    if values.get("guest"):
-        try:
-            check_guest_name(values["guest"])
-        except GuestError as error:
-            problem(line, f"{where}: bad guest: {error}")
-            return None
+    if values.get("guest") and (refused := bad_guest(where, values["guest"])):
+        problem(line, refused)
+        return None
     if not title or duration is None:
         return None
     return Segment(

@@ -37,16 +37,9 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from greenroom.goals import SHOW_GOALS, Goal, GoalError, Unit, format_value, parse_goal
 from greenroom.yaml_guard import NoAliasSafeLoader, YamlRefusedError, alias_problem, size_problem
-from livekit.core.durations import (
-    MAX_SEGMENT_MS,
-    MAX_SHOW_MS,
-    SEGMENT_LIMIT_HELP,
-    SHOW_LIMIT_HELP,
-    format_duration,
-    parse_duration,
-)
+from livekit.core.durations import format_duration, parse_duration
 from livekit.core.rundown import Prompt, Rundown, Segment
-from livekit.guests.core import GuestError, check_guest_name
+from livekit.rundown.bounds import bad_guest, segment_too_long, show_too_long
 from livekit.rundown.problems import Problem, Problems, RundownError, SceneUse, did_you_mean
 from livekit.rundown.schedule import (
     SCHEDULE_KEYS,
@@ -146,9 +139,8 @@ class _Reader:
         except ValueError as error:
             self.problem(_line(node), f"{where}: bad {key_node.value}: {error}")
             return None
-        if duration > MAX_SEGMENT_MS:
-            self.problem(_line(node), f"{where}: {key_node.value} {node.value.strip()} is longer than "
-                                      f"{SEGMENT_LIMIT_HELP}, the most a segment may last")
+        if too_long := segment_too_long(f"{where}: {key_node.value} {node.value.strip()}", duration):
+            self.problem(_line(node), too_long)
             return None
         return duration
 
@@ -247,11 +239,8 @@ class _Reader:
         if scene is not None:
             self.scene_uses.append(SceneUse(self.source, _line(keys["scene"][1]), number, title, scene))
         guest = self.text(keys.get("guest"), where)
-        if guest is not None:
-            try:
-                check_guest_name(guest)
-            except GuestError as error:
-                self.problem(_line(keys["guest"][1]), f"{where}: bad guest: {error}")
+        if guest is not None and (refused := bad_guest(where, guest)):
+            self.problem(_line(keys["guest"][1]), refused)
         segment = Segment(
             title=title or "",
             duration_ms=duration or 0,
@@ -297,11 +286,10 @@ class _Reader:
         fields = {key: (self.text(keys[key], "the show"), _line(keys[key][1]))
                   for key in SCHEDULE_KEYS if key in keys}
         kept = tuple(s for s in segments if s is not None)
-        if sum(s.duration_ms for s in kept) > MAX_SHOW_MS:
-            self.problem(_line(keys["segments"][1]), f"the segments last {format_duration(sum(s.duration_ms for s in kept))} "
-                                                     f"in total: a show may last at most {SHOW_LIMIT_HELP}")
-        schedule = schedule_from_fields(ScheduleFields(fields, _line(root)),
-                                        sum(s.duration_ms for s in kept), self.problem)
+        total_ms = sum(s.duration_ms for s in kept)
+        if too_long := show_too_long(total_ms):
+            self.problem(_line(keys["segments"][1]), too_long)
+        schedule = schedule_from_fields(ScheduleFields(fields, _line(root)), total_ms, self.problem)
         join_url, location = join_from_fields(ScheduleFields(fields, _line(root)), self.problem)
         if self.problems or title is None:
             return None

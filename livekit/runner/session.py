@@ -21,7 +21,6 @@ from livekit.core.rundown import Rundown
 from livekit.core.schedule import ScheduledShow, ShowPlan, schedule_for_run
 from livekit.core.show import DEFAULT_WARNING_MS, ShowSnapshot, ShowStatus
 from livekit.core.wording import one_line
-from livekit.guests.core import GuestError, check_guest_name
 from livekit.guests.queue import GuestQueue
 from livekit.obs.settings import ObsSettings
 from livekit.obs.show_sync import ObsShowSync
@@ -29,6 +28,7 @@ from livekit.platforms.audience import audience_sources
 from livekit.platforms.sessions import platform_sessions, question_intake
 from livekit.questions.storage import QuestionQueue
 from livekit.relay.settings import RelaySettings, check_warnings
+from livekit.rundown.bounds import bad_guest
 from livekit.runner.audience import AudienceRecorder
 from livekit.runner.control_token import control_token, control_token_path
 from livekit.runner.show_runner import OutputPlan, ShowRunner
@@ -118,13 +118,10 @@ def refuse_unusable_guests(rundown: Rundown) -> None:
     """Refuse a rundown whose ``guest:`` names the queue would refuse, before a show is created for it (a
     file is checked when read; this also covers a rundown built another way)."""
     for number, segment in enumerate(rundown.segments, start=1):
-        if segment.guest is None:
-            continue
-        try:
-            check_guest_name(segment.guest)
-        except GuestError as error:
-            where = f"{rundown.source}:{segment.line}: " if rundown.source and segment.line else ""
-            raise GreenroomError(f"{where}segment {number} ({segment.title}): bad guest: {error}") from None
+        refused = None if segment.guest is None else bad_guest(f"segment {number} ({segment.title})", segment.guest)
+        if refused:
+            at = f"{rundown.source}:{segment.line}: " if rundown.source and segment.line else ""
+            raise GreenroomError(f"{at}{refused}")
 
 
 def scheduled_run(store: ScheduleStore, rundown: Rundown, now_ms: int) -> tuple[ShowPlan | None, ScheduledShow | None]:
