@@ -168,20 +168,25 @@ def to_utc_ms(local: datetime.datetime, zone_name: str) -> int:
 def local_time(epoch_ms: int, zone_name: str) -> datetime.datetime:
     """The aware local time of ``epoch_ms`` in ``zone_name``; a ScheduleError for a moment far outside
     :data:`PLANNED_YEARS` (which ``datetime`` may not even represent)."""
-    if not _EARLIEST_MS <= epoch_ms <= _LATEST_MS:
-        side = f"before {EARLIEST_YEAR}" if epoch_ms < _EARLIEST_MS else f"after {LATEST_YEAR}"
+    if side := _outside_years(epoch_ms):
         raise ScheduleError(f"a time {side} (epoch {epoch_ms} ms) is not in {PLANNED_YEARS}")
     return datetime.datetime.fromtimestamp(epoch_ms / _MS, tz=time_zone(zone_name))
+
+
+def _outside_years(epoch_ms: int) -> str | None:
+    """Which side of :data:`PLANNED_YEARS` a moment far outside them is on ("before 2000", "after 2100"),
+    or None for one near enough to compute its local date."""
+    if epoch_ms < _EARLIEST_MS:
+        return f"before {EARLIEST_YEAR}"
+    return f"after {LATEST_YEAR}" if epoch_ms > _LATEST_MS else None
 
 
 def check_planned_moment(epoch_ms: int, zone_name: str, what: str) -> None:
     """Refuse ``epoch_ms`` (the show's ``what``: "start", "end", "hard out") unless its local date in
     ``zone_name`` is in :data:`PLANNED_YEARS`; the ScheduleError says when it would be."""
-    try:
-        moment = local_time(epoch_ms, zone_name)
-    except ScheduleError:
-        side = f"before {EARLIEST_YEAR}" if epoch_ms < _EARLIEST_MS else f"after {LATEST_YEAR}"
-        raise ScheduleError(f"the show's {what} would be {side}: plan shows within {PLANNED_YEARS}") from None
+    if side := _outside_years(epoch_ms):
+        raise ScheduleError(f"the show's {what} would be {side}: plan shows within {PLANNED_YEARS}")
+    moment = local_time(epoch_ms, zone_name)
     if not EARLIEST_YEAR <= moment.year <= LATEST_YEAR:
         raise ScheduleError(f"the show's {what} would be {moment:%Y-%m-%d %H:%M} ({zone_name}): plan shows "
                             f"within {PLANNED_YEARS}")
