@@ -48,8 +48,9 @@ class FileTooLargeError(FileReadError):
     None when it claimed to fit but more bytes came (it grew while read, or lies about its size)."""
 
     def __init__(self, path: Path, limit: int, size: int | None) -> None:
-        said = f"{size:,} bytes" if size is not None else f"over {limit:,} bytes"
-        super().__init__(path, f"the file is {said}; the limit is {limit:,}")
+        #: How long the file is, as messages say it: "4,000,001 bytes", or "over 1,000,000 bytes".
+        self.length = f"{size:,} bytes" if size is not None else f"over {limit:,} bytes"
+        super().__init__(path, f"the file is {self.length}; the limit is {limit:,}")
         self.limit = limit
         self.size = size
 

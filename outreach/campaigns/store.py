@@ -60,8 +60,7 @@ def read_campaign_file(path: Path, known_mailboxes: Collection[str] | None = Non
     try:
         raw = read_bytes_bounded(path, MAX_CAMPAIGN_BYTES, "campaign")
     except FileTooLargeError as error:
-        size = f"{error.size:,} bytes" if error.size is not None else f"over {MAX_CAMPAIGN_BYTES:,} bytes"
-        raise CampaignError([Problem(str(path), None, f"the file is {size}; a campaign is limited to "
+        raise CampaignError([Problem(str(path), None, f"the file is {error.length}; a campaign is limited to "
                                                       f"{MAX_CAMPAIGN_CHARS:,} characters")]) from None
     try:
         text = raw.decode("utf-8")
