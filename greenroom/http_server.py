@@ -205,6 +205,11 @@ async def _within_body_deadline(request: web.Request, handler: Handler, seconds:
     return response
 
 
+def _http_url(host: str, port: int) -> str:
+    """``http://host:port``, an IPv6 address in brackets."""
+    return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
+
+
 @dataclass
 class ServedApp:
     """A running server; ``port`` is the real one when 0 was asked for."""
@@ -216,8 +221,7 @@ class ServedApp:
 
     @property
     def url(self) -> str:
-        host = f"[{self.host}]" if ":" in self.host else self.host
-        return f"http://{host}:{self.port}"
+        return _http_url(self.host, self.port)
 
     @property
     def open_connections(self) -> int:
@@ -241,8 +245,7 @@ class _GuardedSite(web.BaseSite):
 
     @property
     def name(self) -> str:
-        host = f"[{self._host}]" if ":" in self._host else self._host
-        return f"http://{host}:{self._port}"
+        return _http_url(self._host, self._port)
 
     async def start(self) -> None:
         await super().start()
